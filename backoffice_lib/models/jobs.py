@@ -1,0 +1,1 @@
+"""Tables added by the jobs work (filled in by its migration)."""

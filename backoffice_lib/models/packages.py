@@ -1,0 +1,1 @@
+"""Tables added by the packages work (filled in by its migration)."""

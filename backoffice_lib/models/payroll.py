@@ -1,0 +1,1 @@
+"""Tables added by the payroll work (filled in by its migration)."""

@@ -1,0 +1,1 @@
+"""Tables added by the reconciliation work (filled in by its migration)."""

@@ -1,0 +1,1 @@
+"""Tables added by the timeclock work (filled in by its migration)."""

@@ -1,0 +1,114 @@
+"""Test fixtures: a real PostgreSQL (the embedded one), one fresh database per test session.
+
+- ``engine``: a database of this pytest process, migrated to head, dropped at the end.
+- ``conn``: a connection inside a transaction that is rolled back after each test. Library
+  functions take this connection and never commit, so tests see their writes and leave nothing.
+- ``database_url``: the URL of that database, also exported as BACKOFFICE_DATABASE_URL so that
+  CLI subprocesses and papermill kernels use it.
+- ``demo_engine`` / ``demo_database_url``: a second database with the demo data committed
+  (seed 42), shared by the tests that read demo data through the CLI, notebooks or dashboards.
+  Tests must not change it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("BACKOFFICE_DATA_DIR", str(ROOT / ".backoffice"))
+
+from backoffice_lib import database, migrate  # noqa: E402
+
+
+def _server_url() -> sa.engine.URL:
+    """The admin URL of the server the tests run on (embedded unless BACKOFFICE_DATABASE_URL)."""
+    return database.database_url().set(database="postgres")
+
+
+def _create_database(name: str) -> sa.engine.URL:
+    admin = sa.create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return _server_url().set(database=name)
+
+
+def _drop_database(name: str) -> None:
+    admin = sa.create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _engine_for(url: sa.engine.URL) -> sa.engine.Engine:
+    return database.get_engine(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    name = f"test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = _create_database(name)
+    engine = _engine_for(url)
+    with engine.begin() as c:
+        migrate.upgrade(c)
+    previous = os.environ.get("BACKOFFICE_DATABASE_URL")
+    os.environ["BACKOFFICE_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    database.database_url.cache_clear()
+    yield url
+    if previous is None:
+        os.environ.pop("BACKOFFICE_DATABASE_URL", None)
+    else:
+        os.environ["BACKOFFICE_DATABASE_URL"] = previous
+    database.database_url.cache_clear()
+    engine.dispose()
+    _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    return _engine_for(database_url)
+
+
+@pytest.fixture
+def conn(engine):
+    with engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            yield connection
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def demo_database_url(database_url):
+    from backoffice_lib import demo_data
+
+    name = f"demo_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = _create_database(name)
+    engine = _engine_for(url)
+    with engine.begin() as c:
+        migrate.upgrade(c)
+    demo_data.run_demo_load(seed=42, scale=1, engine=engine)
+    yield url
+    engine.dispose()
+    _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_database_url):
+    return _engine_for(demo_database_url)
+
+
+@pytest.fixture
+def demo_env(demo_database_url, monkeypatch):
+    """Environment for a subprocess (CLI, papermill kernel, Voilà) that reads the demo database."""
+    monkeypatch.setenv(
+        "BACKOFFICE_DATABASE_URL", demo_database_url.render_as_string(hide_password=False)
+    )
+    return dict(os.environ)
