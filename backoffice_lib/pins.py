@@ -1,0 +1,32 @@
+"""Staff PINs: exactly 6 digits, stored only as a bcrypt hash (business-rules §1)."""
+
+from __future__ import annotations
+
+import re
+
+import bcrypt
+
+PIN_PATTERN = re.compile(r"^\d{6}$")
+BCRYPT_COST = 12
+
+
+class BadPin(ValueError):
+    pass
+
+
+def validate_pin(pin: str) -> str:
+    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+        raise BadPin("a PIN is exactly 6 digits")
+    return pin
+
+
+def hash_pin(pin: str, *, cost: int = BCRYPT_COST, salt: bytes | None = None) -> str:
+    """bcrypt hash of a valid PIN. ``salt`` (a full bcrypt salt) makes demo data reproducible."""
+    validate_pin(pin)
+    return bcrypt.hashpw(pin.encode(), salt or bcrypt.gensalt(cost)).decode()
+
+
+def verify_pin(pin: str, pin_hash: str) -> bool:
+    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+        return False
+    return bcrypt.checkpw(pin.encode(), pin_hash.encode())
