@@ -84,7 +84,7 @@ def compute_sessions(
             (
                 row.staff_id,
                 _aware(row.timestamp),
-                getattr(row, "id") if has_id else None,
+                row.id if has_id else None,
                 action,
             )
         )
@@ -98,8 +98,17 @@ def compute_sessions(
     def close_missing() -> None:
         staff, stamp, entry_id = open_in
         rows.append(
-            (staff, stamp, None, bangkok.bangkok_date(stamp), 0, zero, MISSING_CLOCK_OUT,
-             entry_id, None)
+            (
+                staff,
+                stamp,
+                None,
+                bangkok.bangkok_date(stamp),
+                0,
+                zero,
+                MISSING_CLOCK_OUT,
+                entry_id,
+                None,
+            )
         )
 
     for staff, stamp, entry_id, action in records:
@@ -115,8 +124,17 @@ def compute_sessions(
         if open_in is not None and stamp - open_in[1] <= limit:
             seconds = int((stamp - open_in[1]).total_seconds())
             rows.append(
-                (staff, open_in[1], stamp, bangkok.bangkok_date(open_in[1]), seconds,
-                 money.round_hours(money.hours_from_seconds(seconds)), None, open_in[2], entry_id)
+                (
+                    staff,
+                    open_in[1],
+                    stamp,
+                    bangkok.bangkok_date(open_in[1]),
+                    seconds,
+                    money.round_hours(money.hours_from_seconds(seconds)),
+                    None,
+                    open_in[2],
+                    entry_id,
+                )
             )
             open_in = None
             continue
@@ -124,15 +142,27 @@ def compute_sessions(
             close_missing()
             open_in = None
         rows.append(
-            (staff, None, stamp, bangkok.bangkok_date(stamp), 0, zero, ORPHAN_CLOCK_OUT, None,
-             entry_id)
+            (
+                staff,
+                None,
+                stamp,
+                bangkok.bangkok_date(stamp),
+                0,
+                zero,
+                ORPHAN_CLOCK_OUT,
+                None,
+                entry_id,
+            )
         )
     if open_in is not None:
         close_missing()
 
     columns = list(zip(*rows)) if rows else [()] * len(SESSION_COLUMNS)
     sessions = pd.DataFrame(
-        {name: pd.Series(list(values), dtype=object) for name, values in zip(SESSION_COLUMNS, columns)}
+        {
+            name: pd.Series(list(values), dtype=object)
+            for name, values in zip(SESSION_COLUMNS, columns)
+        }
     )
     sessions["seconds"] = sessions["seconds"].astype("int64")
     return sessions

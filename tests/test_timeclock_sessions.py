@@ -11,7 +11,7 @@ import pytest
 from backoffice_lib.bangkok import BANGKOK
 from backoffice_lib.sessions import SESSION_COLUMNS, compute_sessions
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def bkk(day: int, hour: int, minute: int = 0, month: int = 1) -> dt.datetime:
@@ -20,14 +20,15 @@ def bkk(day: int, hour: int, minute: int = 0, month: int = 1) -> dt.datetime:
 
 def entries(*rows) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"id": i + 1, "staff_id": s, "action": a, "timestamp": t} for i, (s, a, t) in enumerate(rows)]
+        [
+            {"id": i + 1, "staff_id": s, "action": a, "timestamp": t}
+            for i, (s, a, t) in enumerate(rows)
+        ]
     )
 
 
 def summary(sessions: pd.DataFrame) -> list[tuple]:
-    return [
-        (r.staff_id, r.work_date, r.seconds, r.hours, r.flag) for r in sessions.itertuples()
-    ]
+    return [(r.staff_id, r.work_date, r.seconds, r.hours, r.flag) for r in sessions.itertuples()]
 
 
 CASES = [
@@ -43,13 +44,18 @@ CASES = [
     ),
     (
         "session_across_month_end_is_not_cut_fix",
-        [(1, "clock_in", bkk(31, 22)), (1, "clock_out", dt.datetime(2025, 2, 1, 3, tzinfo=BANGKOK))],
+        [
+            (1, "clock_in", bkk(31, 22)),
+            (1, "clock_out", dt.datetime(2025, 2, 1, 3, tzinfo=BANGKOK)),
+        ],
         [(1, dt.date(2025, 1, 31), 18000, Decimal("5.00"), None)],
     ),
     (
         "bangkok_date_not_utc_date_fix",  # 06:30 Bangkok is 23:30 UTC the day before
-        [(1, "clock_in", dt.datetime(2025, 1, 5, 23, 30, tzinfo=UTC)),
-         (1, "clock_out", dt.datetime(2025, 1, 6, 8, 30, tzinfo=UTC))],
+        [
+            (1, "clock_in", dt.datetime(2025, 1, 5, 23, 30, tzinfo=UTC)),
+            (1, "clock_out", dt.datetime(2025, 1, 6, 8, 30, tzinfo=UTC)),
+        ],
         [(1, dt.date(2025, 1, 6), 32400, Decimal("9.00"), None)],
     ),
     (
@@ -60,14 +66,18 @@ CASES = [
     (
         "over_max_session_hours_gives_missing_and_orphan",
         [(1, "clock_in", bkk(6, 6)), (1, "clock_out", bkk(6, 22, 1))],
-        [(1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
-         (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "orphan_clock_out")],
+        [
+            (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
+            (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "orphan_clock_out"),
+        ],
     ),
     (
         "second_clock_in_does_not_replace_the_first_fix",
         [(1, "clock_in", bkk(6, 9)), (1, "clock_in", bkk(6, 10)), (1, "clock_out", bkk(6, 12))],
-        [(1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
-         (1, dt.date(2025, 1, 6), 7200, Decimal("2.00"), None)],
+        [
+            (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
+            (1, dt.date(2025, 1, 6), 7200, Decimal("2.00"), None),
+        ],
     ),
     (
         "clock_out_without_open_clock_in_is_orphan",
@@ -77,26 +87,38 @@ CASES = [
     (
         "trailing_clock_in_is_missing_clock_out",
         [(1, "clock_in", bkk(6, 9)), (1, "clock_out", bkk(6, 10)), (1, "clock_in", bkk(6, 11))],
-        [(1, dt.date(2025, 1, 6), 3600, Decimal("1.00"), None),
-         (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out")],
+        [
+            (1, dt.date(2025, 1, 6), 3600, Decimal("1.00"), None),
+            (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
+        ],
     ),
     (
         "people_are_paired_separately_even_interleaved",
-        [(1, "clock_in", bkk(6, 9)), (2, "clock_in", bkk(6, 9, 30)), (1, "clock_out", bkk(6, 10)),
-         (2, "clock_out", bkk(6, 12))],
-        [(1, dt.date(2025, 1, 6), 3600, Decimal("1.00"), None),
-         (2, dt.date(2025, 1, 6), 9000, Decimal("2.50"), None)],
+        [
+            (1, "clock_in", bkk(6, 9)),
+            (2, "clock_in", bkk(6, 9, 30)),
+            (1, "clock_out", bkk(6, 10)),
+            (2, "clock_out", bkk(6, 12)),
+        ],
+        [
+            (1, dt.date(2025, 1, 6), 3600, Decimal("1.00"), None),
+            (2, dt.date(2025, 1, 6), 9000, Decimal("2.50"), None),
+        ],
     ),
     (
         "clock_in_of_one_person_never_pairs_with_the_next_persons_clock_out",
         [(1, "clock_in", bkk(6, 9)), (2, "clock_out", bkk(6, 10))],
-        [(1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
-         (2, dt.date(2025, 1, 6), 0, Decimal("0.00"), "orphan_clock_out")],
+        [
+            (1, dt.date(2025, 1, 6), 0, Decimal("0.00"), "missing_clock_out"),
+            (2, dt.date(2025, 1, 6), 0, Decimal("0.00"), "orphan_clock_out"),
+        ],
     ),
     (
         "durations_are_whole_seconds_hours_two_decimals_half_up",  # 20 min 15.9 s -> 1215 s
-        [(1, "clock_in", bkk(6, 9)),
-         (1, "clock_out", bkk(6, 9, 20) + dt.timedelta(seconds=15, microseconds=900000))],
+        [
+            (1, "clock_in", bkk(6, 9)),
+            (1, "clock_out", bkk(6, 9, 20) + dt.timedelta(seconds=15, microseconds=900000)),
+        ],
         [(1, dt.date(2025, 1, 6), 1215, Decimal("0.34"), None)],
     ),
     (
