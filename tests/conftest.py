@@ -70,6 +70,16 @@ def database_url():
     _drop_database(name)
 
 
+@pytest.fixture
+def empty_database_url():
+    """A fresh, empty database (no schema) for migration and CLI tests; dropped afterwards."""
+    name = f"empty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = _create_database(name)
+    yield url
+    database.get_engine.cache_clear()
+    _drop_database(name)
+
+
 @pytest.fixture(scope="session")
 def engine(database_url):
     return _engine_for(database_url)

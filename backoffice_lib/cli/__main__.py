@@ -1,0 +1,3 @@
+from backoffice_lib.cli import main
+
+main()
