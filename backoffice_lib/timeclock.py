@@ -505,7 +505,7 @@ def edit_entry_time(
     new_timestamp = _aware(new_timestamp)
     before = _entry(conn, entry_id, lock=True)
     _require_admin_for_old(conn, user, before, now, "edited")
-    previous, following = _neighbours(conn, before["staff_id"], new_timestamp, entry_id)
+    _, following = _neighbours(conn, before["staff_id"], new_timestamp, entry_id)
     if following is not None and following["action"] == before["action"]:
         raise TimeclockError(
             f"a {before['action']} at {_fmt_full(new_timestamp)} would be followed by another"
