@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+EXIT_REFUSED = 2
 
 
 def register(cli: click.Group) -> None:
@@ -16,12 +20,21 @@ def demo() -> None:
 
 @demo.command()
 @click.option("--seed", default=42, show_default=True, help="Same seed, same data.")
-@click.option("--scale", default=1, show_default=True, help="Multiplies staff, customers, sales.")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Multiplies staff, customers, packages and sales.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Last date of the data (YYYY-MM-DD); default: today in Bangkok.")
 @click.option("--force", is_flag=True, help="Replace a database that holds non-demo data.")
-def load(seed: int, scale: int, force: bool) -> None:
-    """Load demo data into an upgraded database."""
+def load(seed: int, scale: int, as_of, force: bool) -> None:
+    """Load demo data into an upgraded database (replaces earlier demo data)."""
     from .. import database, demo_data
 
     database.check_connection()
-    summary = demo_data.run_demo_load(seed=seed, scale=scale, force=force)
+    try:
+        summary = demo_data.run_demo_load(
+            seed=seed, scale=scale, force=force, as_of=as_of.date() if as_of else None
+        )
+    except (demo_data.DemoRefused, ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
     click.echo(summary)

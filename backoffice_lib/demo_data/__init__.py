@@ -1,0 +1,224 @@
+"""Deterministic demo data of the studio: ``run_demo_load`` (``backoffice demo load``).
+
+The same (seed, scale, as_of) gives the same rows: every value comes from ``random.Random`` seeded
+by the seed (UUIDs and bcrypt salts included), and integer keys restart at 1. The data covers the
+six full months before as_of's month and the current month up to as_of. On as_of itself the data's
+clock is 15:00 Bangkok (staff on shift are clocked in); when as_of is today and that time has not
+come yet, the clock is the present minute, so nothing lies in the future (then, and only then, a
+second load later in the day adds that day's later punches and sales).
+
+Everything is written in one transaction. A database that holds staff, customers or packages but no
+demo marker (payroll_settings 'demo_dataset') is refused unless ``force``; a reload empties every
+workbench table first (TRUNCATE ... RESTART IDENTITY CASCADE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import audit, bangkok, database
+from . import customers, finance, people, pos, timeclock
+from .period import Period, dice
+
+ACTOR = people.ADMINS[0]
+# Tables whose rows come from migrations, not from use: a reload keeps them.
+KEPT_TABLES = {"alembic_version", "owned_external_tables"}
+EXTERNAL_TABLES = ["public.customers", "public.bookings", "pos.sales"]
+WORKBENCH_SCHEMAS = ("backoffice", "archive")
+LOAD_LOCK = 7302
+
+
+class DemoRefused(RuntimeError):
+    """The database holds data that is not demo data; ``force`` replaces it."""
+
+
+def run_demo_load(
+    seed: int = 42,
+    scale: int = 1,
+    force: bool = False,
+    engine: Engine | None = None,
+    as_of: dt.date | None = None,
+    conn: Connection | None = None,
+) -> str:
+    """Replace the workbench's data with the demo data; return a summary of what is there.
+
+    ``conn``: load inside the caller's transaction (tests); otherwise one transaction on
+    ``engine`` (default: the configured database) that commits at the end.
+    """
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a whole number of at least 1, not {scale!r}")
+    as_of = as_of or bangkok.today()
+    if as_of > bangkok.today():
+        raise ValueError(f"as_of {as_of} is after today ({bangkok.today()}): demo data has no future")
+    if conn is not None:
+        return _load(conn, seed, scale, force, as_of)
+    with database.transaction(engine) as own:
+        return _load(own, seed, scale, force, as_of)
+
+
+def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) -> str:
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOAD_LOCK})
+    check_replaceable(conn, force)
+    empty_workbench(conn)
+    audit.act_as(conn, ACTOR, "demo data")
+    period = Period.ending(as_of)
+
+    users = people.build_users(dice(seed, "users"))
+    _copy(conn, "backoffice.allowed_users", users)
+    _copy(conn, "backoffice.payroll_settings", finance.payroll_setting_rows(seed, scale, period))
+    _copy(conn, "backoffice.public_holidays", finance.holiday_rows(period))
+    _copy(conn, "backoffice.monthly_service_charge",
+          finance.service_charge_rows(dice(seed, "service charge"), period))
+    _copy(conn, "backoffice.invoice_settings", finance.invoice_setting_rows())
+
+    staff = _load_staff(conn, seed, scale, period)
+
+    _copy(conn, "backoffice.package_types", customers.package_type_rows())
+    _set_sequence(conn, "backoffice.package_types")
+    _copy(conn, "backoffice.coach_rates", customers.coach_rate_rows())
+    customer_rows = customers.build_customers(dice(seed, "customers"), period, scale)
+    _copy(conn, "public.customers", customer_rows)
+    bookings = customers.Bookings(dice(seed, "bookings"), period)
+    sellers = [p.staff_name for p in staff if p.role in ("front desk", "manager")]
+    packages, usage = customers.build_packages(
+        dice(seed, "packages"), period, scale, customer_rows, sellers, bookings
+    )
+    customers.build_other_bookings(dice(seed, "walk-ins"), period, scale, customer_rows, bookings)
+    _copy(conn, "public.bookings", bookings.rows)
+    _copy(conn, "backoffice.packages", packages)
+    _copy(conn, "backoffice.package_usage", usage)
+
+    sales = pos.build_sales(dice(seed, "pos"), period, scale, customer_rows, packages)
+    _copy(conn, "pos.sales", sales)
+
+    rng = dice(seed, "invoices")
+    suppliers = finance.supplier_rows(rng)
+    _copy(conn, "backoffice.invoice_suppliers", suppliers)
+    restaurant = defaultdict(Decimal)
+    for line in sales:
+        if line["product_category"] in ("Restaurant", "Drinks") and not line["is_voided"]:
+            restaurant[f"{line['sale_date']:%Y-%m}"] += line["item_price_incl_vat"]
+    invoices, items = finance.build_invoices(
+        rng, period, suppliers, users[0]["id"],
+        finance.coaching_hours(bookings.rows, usage, packages), restaurant,
+    )
+    _copy(conn, "backoffice.invoices", invoices)
+    _copy(conn, "backoffice.invoice_items", items)
+    return summarize(conn, staff, period)
+
+
+def _load_staff(conn: Connection, seed: int, scale: int, period: Period) -> list[people.Person]:
+    rng = dice(seed, "staff")
+    staff = people.build_people(rng, period, scale)
+    hashes = people.hash_pins(dice(seed, "pins"), staff)
+    _copy(conn, "backoffice.staff", people.staff_rows(staff, hashes))
+    _set_sequence(conn, "backoffice.staff")
+    _copy(conn, "backoffice.staff_compensation", people.compensation_rows(staff))
+    _copy(conn, "backoffice.staff_weekly_schedules", people.weekly_rows(rng, staff))
+    _copy(conn, "backoffice.staff_schedules", people.schedule_rows(rng, staff, period))
+    entries = timeclock.build_time_entries(dice(seed, "time entries"), staff, period)
+    _copy(conn, "backoffice.time_entries", entries)
+    # Leavers last: validate_time_entry() refuses new entries of inactive staff.
+    for person in staff:
+        if person.last_day:
+            audit.act_as(conn, ACTOR, f"left the studio on {person.last_day.isoformat()}")
+            conn.execute(sa.text("UPDATE backoffice.staff SET is_active = false WHERE id = :id"),
+                         {"id": person.id})
+    audit.act_as(conn, ACTOR, "demo data")
+    return staff
+
+
+def check_replaceable(conn: Connection, force: bool) -> None:
+    """Refuse (DemoRefused) a database with non-demo data, unless ``force``."""
+    if force or demo_marker(conn) is not None:
+        return
+    counts = {
+        table: conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        for table in ("backoffice.staff", "public.customers", "backoffice.packages")
+    }
+    if any(counts.values()):
+        held = ", ".join(f"{n} rows in {t}" for t, n in counts.items() if n)
+        raise DemoRefused(
+            f"the database {database.masked_url(conn.engine.url)} holds data that is not demo "
+            f"data ({held}); use --force to replace it"
+        )
+
+
+def demo_marker(conn: Connection) -> str | None:
+    return conn.scalar(sa.text(
+        "SELECT setting_value FROM backoffice.payroll_settings WHERE setting_key = :k"
+    ), {"k": finance.MARKER_KEY})
+
+
+def workbench_tables(conn: Connection) -> list[str]:
+    rows = conn.execute(sa.text(
+        "SELECT schemaname || '.' || tablename FROM pg_tables"
+        " WHERE schemaname = ANY(:schemas) AND NOT tablename = ANY(:kept)"
+        " ORDER BY schemaname, tablename"
+    ), {"schemas": list(WORKBENCH_SCHEMAS), "kept": sorted(KEPT_TABLES)}).scalars().all()
+    return list(rows) + EXTERNAL_TABLES
+
+
+def empty_workbench(conn: Connection) -> None:
+    tables = ", ".join(workbench_tables(conn))
+    conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def _copy(conn: Connection, table: str, rows: list[dict]) -> None:
+    """COPY rows (dicts with the same keys; keys starting with _ are not columns) into table."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if not c.startswith("_")]
+    names = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _set_sequence(conn: Connection, table: str) -> None:
+    conn.execute(sa.text(
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+        f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+    ))
+
+
+def summarize(conn: Connection, staff: list[people.Person], period: Period) -> str:
+    """What is there: counts per table, the period, logins and a few kiosk PINs."""
+    lines = [
+        f"Demo data: {demo_marker(conn)}",
+        (f"Period: {period.start} to {period.as_of} (clock on {period.as_of}: "
+        f"{period.clock:%H:%M} Bangkok)"),
+        "Rows:",
+    ]
+    for table in workbench_tables(conn):
+        count = conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        if count:
+            lines.append(f"  {table:<38} {count:>8}")
+    lines.append("Logins (allowed_users):")
+    for email in people.ADMINS:
+        lines.append(f"  {email:<28} admin")
+    for email, code, _, _ in people.COACHES:
+        lines.append(f"  {email:<28} coach {code}")
+    clocked_in = set(conn.execute(sa.text(
+        "SELECT id FROM backoffice.staff_status WHERE currently_clocked_in")).scalars())
+    lines.append("Kiosk PINs (demo only; staff id, name, PIN):")
+    shown = [p for p in staff if p.is_active][:5]
+    for p in shown:
+        state = "clocked in" if p.id in clocked_in else "clocked out"
+        lines.append(f"  {p.staff_id}  {p.staff_name:<26} {p.pin}  ({p.role}, {state})")
+    leavers = [p for p in staff if not p.is_active]
+    if leavers:
+        lines.append("Left during the period: " + ", ".join(
+            f"{p.staff_id} {p.staff_name} (last day {p.last_day})" for p in leavers[:3]))
+    expiring = conn.scalar(sa.text(
+        "SELECT count(*) FROM backoffice.packages"
+        " WHERE expiration_date BETWEEN :d AND :d + 7"), {"d": period.as_of})
+    lines.append(f"Clocked in now: {len(clocked_in)} staff; packages expiring within 7 days of "
+                 f"{period.as_of}: {expiring}")
+    return "\n".join(lines)

@@ -1,0 +1,194 @@
+"""Users, staff, compensation history and shift patterns of the demo studio (pure: rows as dicts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .. import pins
+from .names import THAI_FIRST_NAMES, THAI_LAST_NAMES
+from .period import Dice, Period, add_months
+
+ADMINS = ["admin@studio.example", "manager@studio.example"]
+# email, coach_code, coach_name, display name
+COACHES = [
+    ("boss@studio.example", "BOSS", "Boss", "Pro Boss"),
+    ("ratchavin@studio.example", "RATCHAVIN", "Ratchavin", "Pro Ratchavin"),
+    ("min@studio.example", "MIN", "Min", "Pro Min"),
+    ("noon@studio.example", "NOON", "Noon", "Pro Noon"),
+]
+# Staff beyond the first FULL_COST_STAFF get bcrypt cost 4 so that --scale 10 stays fast; their
+# hashes verify like any other (bcrypt reads the cost from the hash).
+FULL_COST_STAFF = 20
+DEMO_COST = 4
+
+T = dt.time
+# role, compensation, service-charge eligible, days worked (0=Sunday) -> (start, end), location
+OPENING, MIDDLE, CLOSING = (T(10), T(18)), (T(12), T(20)), (T(15), T(23))
+ROLE_PLAN = [
+    ("manager", "salary", True, {d: (T(10), T(19)) for d in (1, 2, 3, 4, 5)}, "Studio"),
+    ("front desk", "salary", True, {0: OPENING, 1: OPENING, 2: CLOSING, 3: CLOSING, 5: MIDDLE,
+                                    6: MIDDLE}, "Front desk"),
+    ("front desk", "salary", True, {0: CLOSING, 1: CLOSING, 3: OPENING, 4: OPENING, 5: CLOSING,
+                                    6: CLOSING}, "Front desk"),
+    ("front desk", "hourly", False, {2: OPENING, 3: MIDDLE, 4: CLOSING, 5: OPENING}, "Front desk"),
+    ("bay attendant", "salary", True, {d: MIDDLE for d in (0, 2, 3, 4, 5, 6)}, "Bays"),
+    ("bay attendant", "salary", True, {d: CLOSING for d in (0, 1, 2, 4, 5, 6)}, "Bays"),
+    ("bay attendant", "salary", True, {d: OPENING for d in (0, 1, 3, 4, 5, 6)}, "Bays"),
+    ("bay attendant", "hourly", False, {0: MIDDLE, 5: CLOSING, 6: MIDDLE}, "Bays"),
+    ("restaurant", "hourly", True, {d: (T(11), T(19)) for d in (0, 1, 2, 5, 6)}, "Restaurant"),
+    ("restaurant", "hourly", True, {d: (T(15), T(23)) for d in (0, 3, 4, 5, 6)}, "Restaurant"),
+    ("restaurant", "salary", True, {d: MIDDLE for d in (1, 2, 3, 4, 5, 6)}, "Restaurant"),
+    ("cleaner", "hourly", False, {d: (T(8), T(12)) for d in (1, 2, 3, 4, 5, 6)}, "Studio"),
+    ("cleaner", "hourly", False, {d: (T(18), T(22)) for d in (0, 1, 3, 5)}, "Studio"),
+    ("part-time", "hourly", False, {0: (T(12), T(20)), 6: (T(12), T(20))}, "Bays"),
+    ("part-time", "hourly", False, {5: (T(17), T(23)), 6: (T(17), T(23))}, "Restaurant"),
+]
+LEAVER_INDEX = 6  # in each block of 15: a bay attendant who leaves during the period
+RAISE_INDEXES = (1, 4, 8)
+
+
+@dataclass
+class Person:
+    id: int
+    staff_id: str
+    staff_name: str
+    pin: str
+    role: str
+    compensation_type: str
+    eligible: bool
+    pattern: dict[int, tuple[dt.time, dt.time]]
+    location: str
+    hired: dt.date
+    last_day: dt.date | None = None  # a leaver's last working day
+    compensation: list[dict] = field(default_factory=list)
+
+    @property
+    def is_active(self) -> bool:
+        return self.last_day is None
+
+
+def _thb(value: int) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def build_users(rng: Dice) -> list[dict]:
+    users = [
+        {"id": rng.uuid4(), "email": email, "is_admin": True, "is_coach": False}
+        for email in ADMINS
+    ]
+    for email, code, name, display in COACHES:
+        users.append({
+            "id": rng.uuid4(), "email": email, "is_admin": False, "is_coach": True,
+            "coach_name": name, "coach_display_name": display, "coach_code": code,
+            "coach_phone": f"08{rng.randrange(1, 10)}-{rng.digits(3)}-{rng.digits(4)}",
+        })
+    return users
+
+
+def build_people(rng: Dice, period: Period, scale: int) -> list[Person]:
+    names = [(f, last) for f, _ in THAI_FIRST_NAMES for last, _ in THAI_LAST_NAMES]
+    rng.shuffle(names)
+    used_pins: set[str] = set()
+    people = []
+    for number in range(1, 15 * scale + 1):
+        index = (number - 1) % len(ROLE_PLAN)
+        role, kind, eligible, pattern, location = ROLE_PLAN[index]
+        pin = rng.digits(6)
+        while pin in used_pins or len(set(pin)) == 1:
+            pin = rng.digits(6)
+        used_pins.add(pin)
+        first, last = names[(number - 1) % len(names)]
+        hired = period.start - dt.timedelta(days=rng.randrange(60, 1500))
+        person = Person(
+            id=number, staff_id=f"EMP{number:03d}", staff_name=f"{first} {last}", pin=pin,
+            role=role, compensation_type=kind, eligible=eligible, pattern=dict(pattern),
+            location=location, hired=hired,
+        )
+        if index == LEAVER_INDEX:
+            left_month = add_months(period.start, 3)
+            person.last_day = left_month.replace(day=rng.randrange(10, 21))
+        person.compensation = _compensation(rng, period, person, raise_=index in RAISE_INDEXES)
+        people.append(person)
+    return people
+
+
+def _compensation(rng: Dice, period: Period, person: Person, raise_: bool) -> list[dict]:
+    if person.compensation_type == "salary":
+        low, high = (20, 23) if person.role == "manager" else (12, 18)
+        base_salary = _thb(rng.randrange(low, high + 1) * 1000 + rng.choice((0, 500)))
+        hourly = None
+    else:
+        base_salary, hourly = _thb(0), _thb(rng.randrange(12, 25) * 5)
+    row = {
+        "staff_id": person.id, "compensation_type": person.compensation_type,
+        "base_salary": base_salary, "hourly_rate": hourly or _thb(0),
+        "ot_rate_per_hour": _thb(rng.randrange(14, 31) * 5),
+        "holiday_rate_per_hour": _thb(rng.randrange(16, 41) * 5),
+        "is_service_charge_eligible": person.eligible, "min_hours_for_allowance": 6,
+        "effective_from": person.hired, "effective_to": person.last_day,
+    }
+    if not raise_:
+        return [row]
+    raised_on = add_months(period.start, rng.randrange(2, 5))
+    second = dict(row, effective_from=raised_on)
+    if person.compensation_type == "salary":
+        second["base_salary"] = base_salary + _thb(rng.choice((1000, 1500, 2000)))
+    else:
+        second["hourly_rate"] = row["hourly_rate"] + _thb(rng.choice((5, 10)))
+    second["ot_rate_per_hour"] = row["ot_rate_per_hour"] + _thb(10)
+    return [dict(row, effective_to=raised_on - dt.timedelta(days=1)), second]
+
+
+def hash_pins(rng: Dice, people: list[Person]) -> dict[int, str]:
+    """bcrypt hashes with salts drawn from ``rng``: the same seed gives the same hashes."""
+    hashes = {}
+    for position, person in enumerate(people):
+        cost = pins.BCRYPT_COST if position < FULL_COST_STAFF else DEMO_COST
+        hashes[person.id] = pins.hash_pin(person.pin, salt=rng.bcrypt_salt(cost))
+    return hashes
+
+
+def staff_rows(people: list[Person], hashes: dict[int, str]) -> list[dict]:
+    """Staff as inserted: everyone active (a leaver is deactivated after their entries)."""
+    return [
+        {"id": p.id, "staff_name": p.staff_name, "staff_id": p.staff_id, "pin_hash": hashes[p.id],
+         "is_active": True, "is_service_charge_eligible": p.eligible, "failed_attempts": 0}
+        for p in people
+    ]
+
+
+def compensation_rows(people: list[Person]) -> list[dict]:
+    return [row for p in people for row in p.compensation]
+
+
+def weekly_rows(rng: Dice, people: list[Person]) -> list[dict]:
+    return [
+        {"id": rng.uuid4(), "staff_id": p.id, "day_of_week": day, "start_time": start,
+         "end_time": end, "location": p.location, "is_active": p.is_active}
+        for p in people
+        for day, (start, end) in sorted(p.pattern.items())
+    ]
+
+
+def day_of_week(day: dt.date) -> int:
+    """0 = Sunday ... 6 = Saturday (the schema's convention)."""
+    return (day.weekday() + 1) % 7
+
+
+def schedule_rows(rng: Dice, people: list[Person], period: Period) -> list[dict]:
+    """The shifts generated from the weekly patterns over the period (to as_of inclusive)."""
+    rows = []
+    for p in people:
+        for day in period.days():
+            if p.last_day and day > p.last_day:
+                break
+            shift = p.pattern.get(day_of_week(day))
+            if shift:
+                rows.append({
+                    "id": rng.uuid4(), "staff_id": p.id, "schedule_date": day,
+                    "start_time": shift[0], "end_time": shift[1], "location": p.location,
+                    "created_by": "weekly_template",
+                })
+    return rows
