@@ -40,6 +40,14 @@ def _public(row: Any) -> dict:
     return {column: mapping[column] for column in PUBLIC_COLUMNS}
 
 
+def checked_pin(pin: str) -> str:
+    """Exactly six ASCII digits (``pins.validate_pin`` also lets other scripts' digits and a
+    trailing newline through), then the shared check."""
+    if not isinstance(pin, str) or len(pin) != 6 or not set(pin) <= set("0123456789"):
+        raise pins.BadPin("a PIN is exactly 6 digits")
+    return pins.validate_pin(pin)
+
+
 def _require_reason(reason: str | None, what: str) -> str:
     if not reason or not reason.strip():
         raise StaffError(f"{what} needs a reason")
@@ -102,7 +110,7 @@ def create_staff(
     access.check(conn, user_email, AREA)
     if not staff_name or not staff_name.strip():
         raise StaffError("a staff member needs a name")
-    pin_hash = pins.hash_pin(pin)
+    pin_hash = pins.hash_pin(checked_pin(pin))
     staff_id = (staff_id or "").strip() or None
     if staff_id is not None and conn.scalar(
         sa.select(sa.func.count()).select_from(STAFF).where(STAFF.c.staff_id == staff_id)
@@ -198,7 +206,7 @@ def update_staff(
 def reset_pin(conn: Connection, user_email: str, ref: Any, new_pin: str, reason: str) -> dict:
     """Set a new PIN; this also clears failed attempts and any lock."""
     reason = _require_reason(reason, "resetting a PIN")
-    pin_hash = pins.hash_pin(new_pin)
+    pin_hash = pins.hash_pin(checked_pin(new_pin))
     return _update(
         conn,
         user_email,

@@ -505,11 +505,13 @@ def edit_entry_time(
     new_timestamp = _aware(new_timestamp)
     before = _entry(conn, entry_id, lock=True)
     _require_admin_for_old(conn, user, before, now, "edited")
-    _, following = _neighbours(conn, before["staff_id"], new_timestamp, entry_id)
-    if following is not None and following["action"] == before["action"]:
+    previous, following = _neighbours(conn, before["staff_id"], before["timestamp"], entry_id)
+    if (previous is not None and new_timestamp <= previous["timestamp"]) or (
+        following is not None and new_timestamp >= following["timestamp"]
+    ):
         raise TimeclockError(
-            f"a {before['action']} at {_fmt_full(new_timestamp)} would be followed by another"
-            f" {following['action']} at {_fmt_full(following['timestamp'])}"
+            "an edit cannot move an entry past the person's previous or next entry"
+            " (that would break the clock_in / clock_out alternation); delete and add instead"
         )
     try:
         with conn.begin_nested():
