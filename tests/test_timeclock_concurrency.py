@@ -57,7 +57,7 @@ def run_together(*functions):
         barrier.wait()
         try:
             results[i] = fn()
-        except Exception as exc:  # collected and asserted on by the test
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on by the test
             results[i] = exc
 
     threads = [threading.Thread(target=runner, args=(i, fn)) for i, fn in enumerate(functions)]
