@@ -1,9 +1,236 @@
-"""`backoffice` commands of the invoices work (registered here as they are built)."""
+"""`backoffice invoice ...` (supplier invoices, business-rules §6) and `backoffice reconcile` (§7).
+
+Exit codes: 0 success; 2 bad input (one line on stderr) or, for ``reconcile``, a refused file (the
+session is stored as ``failed`` and the JSON/text result still printed on stdout).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
 import click
+
+from .. import access, database, invoices
+from ..reconciliation import reading, service
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} must be a date like 2025-01-31, not {value!r}")
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return float(value)  # 2-decimal amounts print exactly (shortest repr)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+USER_OPTION = click.option(
+    "--user", "user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
+)
 
 
 def register(cli: click.Group) -> None:
-    pass
+    cli.add_command(invoice)
+    cli.add_command(reconcile)
+
+
+@click.group()
+def invoice() -> None:
+    """Supplier invoices: create, PDF, void, suppliers."""
+
+
+@invoice.command("create")
+@click.option("--supplier", "supplier_id", required=True, help="supplier id (see `invoice suppliers`)")
+@click.option("--date", "invoice_date", required=True, help="invoice date YYYY-MM-DD")
+@click.option("--item", "items", multiple=True, required=True,
+              help='"description;quantity;unit_price", repeat for each item')
+@click.option("--tax-rate", default=None,
+              help="withholding tax percent (default: invoice_settings.default_wht_rate)")
+@USER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> None:
+    """Create an invoice; the library computes totals, withholding tax and the number."""
+    day = _date(invoice_date, "--date")
+    access.require(user, "invoices")
+    try:
+        parsed = [invoices.parse_item(text) for text in items]
+        with database.transaction() as conn:
+            created = invoices.create_invoice(conn, user, supplier_id=supplier_id, invoice_date=day,
+                                              items=parsed, tax_rate=tax_rate)
+    except invoices.InvoiceError as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        keys = ("invoice_number", "invoice_date", "subtotal", "tax_rate", "tax_amount",
+                "total_amount", "status")
+        payload = {k: created[k] for k in keys}
+        payload["id"] = str(created["id"])
+        payload["supplier"] = created["supplier"]["name"]
+        payload["items"] = created["items"]
+        click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
+        return
+    click.echo(
+        f"invoice {created['invoice_number']} for {created['supplier']['name']}: subtotal "
+        f"{created['subtotal']}, withholding tax {created['tax_rate']}% {created['tax_amount']}, "
+        f"total {created['total_amount']}"
+    )
+
+
+@invoice.command("pdf")
+@click.argument("number")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="where to write the PDF")
+@USER_OPTION
+def invoice_pdf_command(number, out, user) -> None:
+    """Write the PDF of invoice NUMBER to FILE."""
+    from .. import invoice_pdf
+
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            loaded = invoices.load_invoice(conn, number)
+            company = invoices.load_invoice_settings(conn)
+    except invoices.InvoiceError as exc:
+        _fail(str(exc))
+    target = Path(out)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(invoice_pdf.render_invoice_pdf(loaded, company))
+    except OSError as exc:
+        _fail(f"cannot write {target}: {exc.strerror}")
+    click.echo(str(target))
+
+
+@invoice.command("void")
+@click.argument("number")
+@click.option("--reason", required=True, help="why the invoice is voided")
+@USER_OPTION
+def invoice_void(number, reason, user) -> None:
+    """Void invoice NUMBER (invoices are never deleted)."""
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            invoices.void_invoice(conn, user, number, reason)
+    except invoices.InvoiceError as exc:
+        _fail(str(exc))
+    click.echo(f"invoice {number} is void")
+
+
+@invoice.command("list")
+@click.option("--month", default=None, help="YYYY-MM (default: all)")
+@USER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def invoice_list(month, user, fmt) -> None:
+    """Invoices in numeric order, with the month's totals and withholding tax to remit."""
+    from .. import bangkok
+
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            frame = invoices.load_invoices(conn, month)
+    except bangkok.BadMonth as exc:
+        _fail(str(exc))
+    totals = invoices.compute_month_totals(frame)
+    if fmt == "json":
+        payload = {"invoices": frame.to_dict("records"), "totals": totals}
+        click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
+        return
+    for row in frame.to_dict("records"):
+        click.echo(f"{row['invoice_number']}  {row['invoice_date']}  {row['status']:<6}  "
+                   f"{row['total_amount']:>12}  {row['supplier_name']}")
+    click.echo(f"{totals['invoices']} invoice(s): subtotal {totals['subtotal']}, withholding tax "
+               f"to remit {totals['withholding_tax_to_remit']}, net paid {totals['net_paid']}")
+
+
+@invoice.command("suppliers")
+@USER_OPTION
+def invoice_suppliers(user) -> None:
+    """Suppliers with their ids."""
+    access.require(user, "invoices")
+    with database.transaction() as conn:
+        rows = invoices.load_suppliers(conn)
+    for row in rows:
+        click.echo(f"{row['id']}  {row['tax_id'] or '-':<15}  {row['name']}")
+
+
+@invoice.command("supplier-add")
+@click.option("--name", required=True)
+@click.option("--tax-id", default=None)
+@click.option("--address-line1", default=None)
+@click.option("--address-line2", default=None)
+@click.option("--bank-name", default=None)
+@click.option("--bank-account", default=None)
+@USER_OPTION
+def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, bank_account, user):
+    """Add a supplier (tax id unique); prints its id."""
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            row = invoices.create_supplier(
+                conn, user, name=name, tax_id=tax_id, address_line1=address_line1,
+                address_line2=address_line2, bank_name=bank_name, bank_account=bank_account)
+    except invoices.InvoiceError as exc:
+        _fail(str(exc))
+    click.echo(str(row["id"]))
+
+
+@click.command("reconcile")
+@click.option("--type", "rec_type", required=True, help="restaurant or coaching_<coach>")
+@click.option("--file", "file_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV or .xlsx, at most 10 MB")
+@click.option("--from", "date_from", default=None, help="period start YYYY-MM-DD (default: file)")
+@click.option("--to", "date_to", default=None, help="period end YYYY-MM-DD (default: file)")
+@click.option("--date-window", default=0, type=click.IntRange(0, 31), show_default=True,
+              help="match POS rows up to N days apart")
+@USER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def reconcile(rec_type, file_path, date_from, date_to, date_window, user, fmt) -> None:
+    """Reconcile a partner's or coach's file against the point of sale.
+
+    Exit 0 when the session completed, 2 when the file was refused (session failed).
+    """
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    access.require(user, "reconciliation")
+    if not Path(file_path).is_file():
+        _fail(f"no such file: {file_path}")
+    try:
+        result = service.reconcile_file(user, rec_type, file_path, date_from=start, date_to=end,
+                                        date_window=date_window)
+    except (service.ReconciliationError, reading.FileRefused) as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps({k: result[k] for k in service.RESULT_KEYS},
+                              default=_json_default, ensure_ascii=False))
+    else:
+        click.echo(f"session {result['session_id']}: {result['status']}")
+        if result["error"]:
+            click.echo(f"error: {result['error']}")
+        else:
+            click.echo(
+                f"{result['matched_items']} of {result['total_invoice_items']} file rows matched "
+                f"({result['match_rate']}%) against {result['total_pos_records']} POS records; "
+                f"variance {result['variance_amount']} THB"
+            )
+        for line in result["row_errors"]:
+            click.echo(line)
+    if result["status"] != "completed":
+        sys.exit(EXIT_BAD_INPUT)
+
+

@@ -1,0 +1,435 @@
+"""Reconciliation service (business-rules §7): load the POS side, read the file, match, save, audit.
+
+``run_reconciliation`` does it all on the caller's connection, in one transaction: the session row
+goes ``processing`` → ``completed`` (with its items) or ``failed`` (with its error, no items). The
+entry points (CLI, notebooks, dashboard) call ``reconcile_file``, which opens that transaction.
+
+The POS side:
+- ``restaurant``: the period's non-voided ``pos.sales`` lines with a SKU, summed per date and SKU
+  (quantity = Σ item_cnt, amount = Σ item_price_incl_vat).
+- ``coaching_<coach>``: that coach's ``coach_earnings`` rows in the period (quantity = hours,
+  amount = coach_earnings; a row without a rate keeps its error and no amount).
+The period is the file's first to last date unless given; file rows outside a given period are
+reported as row errors and left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import access, audit, bangkok, database, money
+from ..models.core import AllowedUser, AuditLog, ReconciliationItem, ReconciliationSession
+from ..models.external import PosSale
+from . import matching, reading
+
+SESSIONS = ReconciliationSession.__table__
+ITEMS = ReconciliationItem.__table__
+SALES = PosSale.__table__
+USERS = AllowedUser.__table__
+AUDIT_LOGS = AuditLog.__table__
+AREA = "reconciliation"
+REVIEW_ACTIONS = {"approve": "approved", "dispute": "disputed", "adjust": "adjusted"}
+RESULT_KEYS = ("session_id", "status", "total_invoice_items", "total_pos_records", "matched_items",
+               "match_rate", "variance_amount", "row_errors", "error")
+
+
+class ReconciliationError(ValueError):
+    """Bad input that is not the file (unknown type or coach, bad period); for a person."""
+
+
+@dataclass(frozen=True)
+class ReconciliationType:
+    name: str  # restaurant | coaching_<CODE>
+    kind: str  # restaurant | coaching
+    coach_code: str | None = None
+
+
+# --------------------------------------------------------------------------- type and POS side
+
+
+def parse_type(conn: Connection, value: str) -> ReconciliationType:
+    """``restaurant`` or ``coaching_<coach>`` with a coach code the workbench knows."""
+    text = (value or "").strip()
+    if text.lower() == "restaurant":
+        return ReconciliationType("restaurant", "restaurant")
+    if text.lower().startswith("coaching_") and len(text) > len("coaching_"):
+        code = text[len("coaching_"):].strip().upper()
+        known = conn.execute(
+            sa.select(USERS.c.coach_code).where(sa.func.upper(USERS.c.coach_code) == code)
+        ).scalar()
+        if known is None:
+            known = conn.execute(
+                sa.text("SELECT coach_code FROM backoffice.coach_earnings WHERE coach_code = :c"
+                        " LIMIT 1"), {"c": code}
+            ).scalar()
+        if known is None:
+            raise ReconciliationError(f"unknown coach {code!r} in type {text!r}")
+        return ReconciliationType(f"coaching_{code}", "coaching", code)
+    raise ReconciliationError(f"type must be restaurant or coaching_<coach>, not {text!r}")
+
+
+def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Non-voided POS lines with a SKU, summed per date and SKU, in [start, end]."""
+    query = (
+        sa.select(
+            SALES.c.sale_date.label("date"),
+            SALES.c.sku_number.label("sku"),
+            sa.func.min(SALES.c.product_name).label("product_name"),
+            sa.func.coalesce(sa.func.sum(SALES.c.item_cnt), 0).label("quantity"),
+            sa.func.coalesce(sa.func.sum(SALES.c.item_price_incl_vat), 0).label("amount"),
+            sa.func.count().label("lines"),
+        )
+        .where(
+            SALES.c.sale_date.between(start, end),
+            sa.func.coalesce(SALES.c.is_voided, False).is_(False),
+            SALES.c.sku_number.is_not(None),
+            sa.func.btrim(SALES.c.sku_number) != "",
+        )
+        .group_by(SALES.c.sale_date, SALES.c.sku_number)
+        .order_by(SALES.c.sale_date, SALES.c.sku_number)
+    )
+    rows = conn.execute(query).all()
+    columns = ["date", "sku", "product_name", "quantity", "amount", "lines"]
+    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+
+
+def load_pos_coaching(conn: Connection, coach_code: str, start: dt.date, end: dt.date):
+    """The coach's coach_earnings rows in [start, end] (quantity = hours, amount = earnings)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT booking_date AS date, customer_name AS customer, hours AS quantity,"
+            " coach_earnings AS amount, booking_id, rate_type, error"
+            " FROM backoffice.coach_earnings"
+            " WHERE coach_code = :code AND booking_date BETWEEN :start AND :end"
+            " ORDER BY booking_date, start_time, booking_id"
+        ),
+        {"code": coach_code, "start": start, "end": end},
+    ).all()
+    columns = ["date", "customer", "quantity", "amount", "booking_id", "rate_type", "error"]
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    if len(frame):
+        frame["quantity"] = [money.round_hours(q or 0) for q in frame["quantity"]]
+    return frame
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def compute_period(rows: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None):
+    """(start, end, rows inside, row errors for rows outside) of a file and an optional period."""
+    start = date_from or min(rows["date"])
+    end = date_to or max(rows["date"])
+    if start > end:
+        raise reading.FileRefused(f"the period {start} to {end} is empty (start after end)")
+    inside = rows["date"].map(lambda d: start <= d <= end).astype(bool)
+    errors = [
+        f"row {n}: date {d} is outside the period {start} to {end}"
+        for n, d in zip(rows.loc[~inside, "row_number"], rows.loc[~inside, "date"])
+    ]
+    return start, end, rows.loc[inside], errors
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def _row_dict(frame: pd.DataFrame, index) -> dict | None:
+    if index is None or (isinstance(index, float) and math.isnan(index)):
+        return None
+    return {k: _plain(v) for k, v in frame.loc[index].items()}
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _save_items(conn, session_id, items: pd.DataFrame, invoices: pd.DataFrame, pos: pd.DataFrame):
+    records = [
+        {
+            "session_id": session_id,
+            "item_type": item["item_type"],
+            "match_type": item["match_type"],
+            "confidence": item["confidence"],
+            "invoice_data": _row_dict(invoices, item["invoice_row"]),
+            "pos_data": _row_dict(pos, item["pos_row"]),
+            "amount_variance": item["amount_variance"],
+            "quantity_variance": item["quantity_variance"],
+        }
+        for item in items.to_dict("records")
+    ]
+    for start in range(0, len(records), 5000):
+        conn.execute(sa.insert(ITEMS), records[start:start + 5000])
+
+
+def _result(session_id, status, summary=None, row_errors=(), error=None) -> dict:
+    summary = summary or {}
+    return {
+        "session_id": str(session_id),
+        "status": status,
+        "total_invoice_items": summary.get("total_invoice_items", 0),
+        "total_pos_records": summary.get("total_pos_records", 0),
+        "matched_items": summary.get("matched_items", 0),
+        "match_rate": summary.get("match_rate"),
+        "variance_amount": summary.get("variance_amount"),
+        "row_errors": list(row_errors),
+        "error": error,
+    }
+
+
+def run_reconciliation(
+    conn: Connection,
+    email: str,
+    reconciliation_type: str,
+    file_path,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    date_window: int = 0,
+    file_name: str | None = None,
+) -> dict:
+    """Reconcile one file; returns RESULT_KEYS. A refused file gives a ``failed`` session."""
+    user = access.check(conn, email, AREA)
+    rec_type = parse_type(conn, reconciliation_type)
+    if date_window is None or int(date_window) < 0 or int(date_window) > 31:
+        raise ReconciliationError("the date window is a number of days from 0 to 31")
+    date_window = int(date_window)
+    if date_from and date_to and date_from > date_to:
+        raise ReconciliationError(f"--from {date_from} is after --to {date_to}")
+    name = file_name or Path(file_path).name
+    placeholder = date_from or date_to or bangkok.today()
+    session_id = conn.execute(
+        sa.insert(SESSIONS)
+        .values(admin_user_id=user.id, reconciliation_type=rec_type.name, file_name=name,
+                date_range_start=placeholder, date_range_end=date_to or placeholder,
+                status="processing")
+        .returning(SESSIONS.c.id)
+    ).scalar_one()
+    row_errors: list[str] = []
+    savepoint = conn.begin_nested()
+    try:
+        read = reading.read_invoice_file(file_path, rec_type.kind, name)
+        row_errors = list(read.row_errors)
+        start, end, invoices, outside = compute_period(read.rows, date_from, date_to)
+        row_errors += outside
+        if invoices.empty:
+            raise reading.FileRefused(f"no row of the file falls in the period {start} to {end}")
+        if rec_type.kind == "restaurant":
+            pos = load_pos_restaurant(conn, start, end)
+        else:
+            pos = load_pos_coaching(conn, rec_type.coach_code, start, end)
+        matches = matching.match_rows(rec_type.kind, invoices, pos, date_window)
+        items = matching.compute_items(rec_type.kind, invoices, pos, matches)
+        summary = matching.compute_summary(invoices, pos, items)
+        _save_items(conn, session_id, items, invoices, pos)
+        conn.execute(
+            sa.update(SESSIONS).where(SESSIONS.c.id == session_id).values(
+                date_range_start=start, date_range_end=end, status="completed",
+                completed_at=sa.func.now(), **summary,
+            )
+        )
+        savepoint.commit()
+    except Exception as exc:  # noqa: BLE001 (a refused file or a bug: never stay processing)
+        savepoint.rollback()
+        error = str(exc) if isinstance(exc, reading.FileRefused) else (
+            f"unexpected error while reconciling: {type(exc).__name__}: {exc}")
+        conn.execute(
+            sa.update(SESSIONS).where(SESSIONS.c.id == session_id).values(
+                status="failed", error_message=error, completed_at=sa.func.now())
+        )
+        audit.record(conn, email, "RECONCILE", "reconciliation_session", session_id,
+                     after={"status": "failed", "error": error},
+                     details={"file_name": name, "type": rec_type.name,
+                              "row_errors": row_errors[:200]})
+        return _result(session_id, "failed", row_errors=row_errors, error=error)
+    audit.record(
+        conn, email, "RECONCILE", "reconciliation_session", session_id,
+        after={"status": "completed", **summary},
+        details={"file_name": name, "type": rec_type.name, "date_range": [start, end],
+                 "date_window": date_window, "date_order": read.date_order,
+                 "header_row": read.header_row, "row_errors": row_errors[:200],
+                 "row_error_count": len(row_errors)},
+    )
+    return _result(session_id, "completed", summary, row_errors)
+
+
+def reconcile_file(email: str, reconciliation_type: str, file_path, *, period: str | None = None,
+                   date_from=None, date_to=None, date_window: int = 0, file_name: str | None = None,
+                   engine: Engine | None = None) -> dict:
+    """Entry point: ``run_reconciliation`` in a transaction of its own. ``period`` 'YYYY-MM'."""
+    if period:
+        date_from, date_to = bangkok.month_days(period)
+    with database.transaction(engine) as conn:
+        return run_reconciliation(conn, email, reconciliation_type, file_path,
+                                  date_from=_as_date(date_from), date_to=_as_date(date_to),
+                                  date_window=date_window, file_name=file_name)
+
+
+def _as_date(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ReconciliationError(f"dates are YYYY-MM-DD, not {value!r}") from None
+
+
+# --------------------------------------------------------------------------- reading sessions
+
+
+def load_sessions(conn: Connection, limit: int = 100) -> pd.DataFrame:
+    query = (
+        sa.select(SESSIONS, USERS.c.email.label("admin_email"))
+        .join(USERS, USERS.c.id == SESSIONS.c.admin_user_id, isouter=True)
+        .order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.id)
+        .limit(limit)
+    )
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    columns = [c.name for c in SESSIONS.columns] + ["admin_email"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def load_session(conn: Connection, session_id) -> dict:
+    row = conn.execute(
+        sa.select(SESSIONS).where(SESSIONS.c.id == _uuid(session_id))
+    ).mappings().first()
+    if row is None:
+        raise ReconciliationError(f"no reconciliation session {session_id}")
+    session = dict(row)
+    details = conn.execute(
+        sa.select(AUDIT_LOGS.c.details)
+        .where(AUDIT_LOGS.c.resource_type == "reconciliation_session",
+               AUDIT_LOGS.c.resource_id == str(session["id"]), AUDIT_LOGS.c.action == "RECONCILE")
+        .order_by(AUDIT_LOGS.c.timestamp.desc())
+        .limit(1)
+    ).scalar()
+    session["row_errors"] = (details or {}).get("row_errors", [])
+    return session
+
+
+def load_items(conn: Connection, session_id) -> pd.DataFrame:
+    """The session's items, JSON data flattened into invoice_* and pos_* columns."""
+    rows = [dict(r) for r in conn.execute(
+        sa.select(ITEMS).where(ITEMS.c.session_id == _uuid(session_id))
+        .order_by(ITEMS.c.item_type, ITEMS.c.confidence.desc().nulls_last(), ITEMS.c.id)
+    ).mappings()]
+    for row in rows:
+        for prefix in ("invoice", "pos"):
+            for key, value in (row.pop(f"{prefix}_data") or {}).items():
+                row[f"{prefix}_{key}"] = value
+    base = [c.name for c in ITEMS.columns if c.name not in ("invoice_data", "pos_data")]
+    frame = pd.DataFrame(rows)
+    for column in base:
+        if column not in frame:
+            frame[column] = None
+    return frame
+
+
+def _number(value):
+    """JSON money and quantities back to Decimal for Excel (numbers, not text)."""
+    if value is None or isinstance(value, (int, Decimal)):
+        return value
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return value
+
+
+def _uuid(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ReconciliationError(f"not a session or item id: {value!r}") from None
+
+
+# --------------------------------------------------------------------------- reviewing
+
+
+def review_item(conn: Connection, email: str, item_id, action: str, notes: str | None = None):
+    """approve / dispute / adjust one item; dispute and adjust need notes. Audited."""
+    access.check(conn, email, AREA)
+    if action not in REVIEW_ACTIONS:
+        raise ReconciliationError(f"action must be one of {', '.join(REVIEW_ACTIONS)}, not {action!r}")
+    notes = (notes or "").strip() or None
+    if action != "approve" and not notes:
+        raise ReconciliationError(f"to {action} an item, say why in the notes")
+    before = conn.execute(
+        sa.select(ITEMS.c.id, ITEMS.c.status, ITEMS.c.resolution_notes, ITEMS.c.session_id)
+        .where(ITEMS.c.id == _uuid(item_id))
+    ).mappings().first()
+    if before is None:
+        raise ReconciliationError(f"no reconciliation item {item_id}")
+    status = REVIEW_ACTIONS[action]
+    conn.execute(
+        sa.update(ITEMS).where(ITEMS.c.id == before["id"]).values(
+            status=status, resolution_notes=notes, resolved_by=email, resolved_at=sa.func.now())
+    )
+    audit.record(conn, email, "UPDATE", "reconciliation_item", before["id"],
+                 before={"status": before["status"], "resolution_notes": before["resolution_notes"]},
+                 after={"status": status, "resolution_notes": notes},
+                 details={"session_id": before["session_id"], "action": action})
+    return {"id": str(before["id"]), "status": status}
+
+
+def review_items(email: str, item_ids, action: str, notes: str | None = None,
+                 engine: Engine | None = None) -> int:
+    """Entry point for the dashboard: review several items in one transaction."""
+    with database.transaction(engine) as conn:
+        for item_id in item_ids:
+            review_item(conn, email, item_id, action, notes)
+    return len(list(item_ids))
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_session_workbook(conn: Connection, session_id, path) -> Path:
+    """Matched / invoice-only / POS-only tables of a session as sheets of one .xlsx."""
+    items = load_items(conn, session_id)
+    session = load_session(conn, session_id)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheets = {"matched": "matched", "invoice_only": "invoice_only", "pos_only": "pos_only"}
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        summary = pd.DataFrame(
+            [(k, _plain(session.get(k))) for k in (
+                "id", "reconciliation_type", "file_name", "date_range_start", "date_range_end",
+                "status", "total_invoice_items", "total_pos_records", "matched_items",
+                "match_rate", "total_invoice_amount", "total_pos_amount", "variance_amount",
+                "variance_percentage", "error_message")],
+            columns=["field", "value"],
+        )
+        summary.to_excel(writer, sheet_name="summary", index=False)
+        for item_type, sheet in sheets.items():
+            part = items[items["item_type"] == item_type] if len(items) else items
+            keep = [c for c in part.columns if part[c].notna().any()] or list(part.columns)
+            table = part[keep].drop(columns=["session_id"], errors="ignore")
+            table = table.map(lambda v: str(v) if isinstance(v, uuid.UUID) else v)
+            for column in table.columns:
+                if column.endswith(("amount", "quantity", "variance", "confidence", "lines")):
+                    table[column] = table[column].map(_number)
+            for column in table.columns:
+                if str(table[column].dtype).startswith("datetime64") and getattr(
+                        table[column].dt, "tz", None) is not None:
+                    table[column] = table[column].dt.tz_localize(None)
+            table.to_excel(writer, sheet_name=sheet, index=False)
+    return path
