@@ -1,0 +1,148 @@
+"""Data access of the payroll: the SQL behind ``PayrollInputs`` and ``payroll_runs``.
+
+Functions take the caller's connection and never commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import bangkok
+from ..models.core import (
+    MonthlyServiceCharge,
+    PayrollSetting,
+    PublicHoliday,
+    Staff,
+    StaffCompensation,
+    TimeEntry,
+)
+from ..models.payroll import PayrollRun
+from .compute import PayrollInputs, entries_window, setting_value
+
+RUNS = PayrollRun.__table__
+
+STAFF_COLUMNS = ["id", "staff_id", "staff_name", "is_active"]
+COMPENSATION_COLUMNS = [
+    "id", "staff_id", "compensation_type", "base_salary", "hourly_rate", "ot_rate_per_hour",
+    "holiday_rate_per_hour", "is_service_charge_eligible", "min_hours_for_allowance",
+    "effective_from", "effective_to",
+]
+
+
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of Python values (Decimal stays Decimal)."""
+    data = list(zip(*rows)) if rows else [[] for _ in columns]
+    return pd.DataFrame({c: pd.Series(list(v), dtype=object) for c, v in zip(columns, data)})
+
+
+def load_settings(conn: Connection) -> dict[str, str]:
+    table = PayrollSetting.__table__
+    return {
+        row.setting_key: row.setting_value
+        for row in conn.execute(sa.select(table.c.setting_key, table.c.setting_value))
+    }
+
+
+def load_entries(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Entries in [start, end): id, staff_id, action, timestamp_us (epoch microseconds)."""
+    table = TimeEntry.__table__
+    epoch_us = sa.cast(sa.func.floor(sa.extract("epoch", table.c.timestamp) * 1_000_000),
+                       sa.BigInteger)
+    result = conn.execute(
+        sa.select(table.c.id, table.c.staff_id, table.c.action, epoch_us.label("timestamp_us"))
+        .where(table.c.timestamp >= start, table.c.timestamp < end)
+    )
+    rows = result.all()
+    if not rows:
+        return pd.DataFrame(
+            {"id": pd.Series(dtype="int64"), "staff_id": pd.Series(dtype="int64"),
+             "action": pd.Series(dtype=object), "timestamp_us": pd.Series(dtype="int64")}
+        )
+    ids, staff, actions, stamps = zip(*rows)
+    return pd.DataFrame(
+        {"id": pd.array(ids, dtype="int64"), "staff_id": pd.array(staff, dtype="int64"),
+         "action": pd.Series(actions, dtype=object), "timestamp_us": pd.array(stamps, dtype="int64")}
+    )
+
+
+def load_payroll_inputs(conn: Connection, month: str) -> PayrollInputs:
+    """Everything ``compute_payroll`` reads for ``month``."""
+    first, last = bangkok.month_days(month)
+    settings = load_settings(conn)
+    start, end = entries_window(month, setting_value(settings, "max_session_hours"))
+    staff_table = StaffCompensation.__table__
+    staff = Staff.__table__
+    staff_frame = _frame(
+        conn.execute(sa.select(*(staff.c[c] for c in STAFF_COLUMNS)).order_by(staff.c.id)).all(),
+        STAFF_COLUMNS,
+    )
+    compensation = _frame(
+        conn.execute(
+            sa.select(*(staff_table.c[c] for c in COMPENSATION_COLUMNS))
+            .where(staff_table.c.effective_from <= last)
+            .where(sa.or_(staff_table.c.effective_to.is_(None), staff_table.c.effective_to >= first))
+            .order_by(staff_table.c.staff_id, staff_table.c.effective_from)
+        ).all(),
+        COMPENSATION_COLUMNS,
+    )
+    holidays_table = PublicHoliday.__table__
+    holidays = {
+        row.holiday_date
+        for row in conn.execute(
+            sa.select(holidays_table.c.holiday_date).where(
+                holidays_table.c.is_active.is_(True),
+                holidays_table.c.holiday_date >= start.date() - dt.timedelta(days=1),
+                holidays_table.c.holiday_date <= last,
+            )
+        )
+    }
+    pool_table = MonthlyServiceCharge.__table__
+    pool = conn.scalar(
+        sa.select(pool_table.c.total_amount).where(pool_table.c.month_year == month)
+    )
+    return PayrollInputs(
+        month=month,
+        staff=staff_frame,
+        compensation=compensation,
+        entries=load_entries(conn, start, end),
+        holidays=holidays,
+        settings=settings,
+        service_charge_pool=Decimal(pool) if pool is not None else None,
+    )
+
+
+# --------------------------------------------------------------------------- payroll_runs
+
+
+def save_run(conn: Connection, values: dict) -> int:
+    return conn.execute(sa.insert(RUNS).values(**values).returning(RUNS.c.id)).scalar_one()
+
+
+def load_runs(conn: Connection, month: str) -> list[dict]:
+    """Runs of a month, newest first."""
+    rows = conn.execute(
+        sa.select(RUNS).where(RUNS.c.month == month).order_by(RUNS.c.created_at.desc(),
+                                                              RUNS.c.id.desc())
+    ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def load_finalised_run(conn: Connection, month: str) -> dict | None:
+    row = conn.execute(
+        sa.select(RUNS).where(RUNS.c.month == month, RUNS.c.status == "finalised")
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def save_finalised(conn: Connection, run_id: int, user: str) -> None:
+    conn.execute(
+        sa.update(RUNS).where(RUNS.c.id == run_id).values(
+            status="finalised", finalised_by=user, finalised_at=sa.func.now()
+        )
+    )
+

@@ -1,0 +1,153 @@
+"""Payroll services: load, validate, compute, save and audit in the caller's transaction.
+
+Each ``run_*``/``finalise_*`` takes the connection of ONE transaction and never commits; the entry
+point (CLI, notebook, dashboard) wraps it in ``with database.transaction() as conn:``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from .. import access, audit, bangkok
+from . import load
+from .compute import PayrollResult, compute_payroll
+from .diff import snapshot_lines
+
+
+class PayrollBlocked(ValueError):
+    """The month has blocking errors (sessions without compensation): it cannot be finalised."""
+
+
+class AlreadyFinalised(ValueError):
+    """The month already has a finalised run."""
+
+
+@dataclass
+class PayrollRunReport:
+    """A draft run of a month, with what it is compared against."""
+
+    month: str
+    user: str
+    result: PayrollResult
+    run_id: int
+    status: str  # 'finalised' when the month's finalised run has the same data checksum
+    lines: list[dict]
+    previous_run: dict | None = None  # the month's run before this one
+    last_month: str = ""
+    last_month_lines: list[dict] = field(default_factory=list)
+    last_month_source: str = ""
+    output_dir: str = ""
+
+
+def compute_month(conn: Connection, month: str) -> PayrollResult:
+    """Load and compute a month (no writes)."""
+    bangkok.parse_month(month)
+    return compute_payroll(load.load_payroll_inputs(conn, month))
+
+
+def _summary(result: PayrollResult) -> dict:
+    return {
+        "month": result.month,
+        "checksum": result.checksum,
+        "people": len(result.lines),
+        "totals": {k: str(v) for k, v in result.totals.items()},
+        "blocking_errors": len(result.errors),
+        "review_flags": len(result.flags),
+    }
+
+
+def run_payroll(
+    conn: Connection, month: str, user: str | None, output_dir: str | None = None
+) -> PayrollRunReport:
+    """Compute ``month``, save it as a draft run, audit it; compare with the previous runs."""
+    bangkok.parse_month(month)
+    who = access.check(conn, user, "payroll")
+    result = compute_month(conn, month)
+    previous_runs = load.load_runs(conn, month)
+    finalised = load.load_finalised_run(conn, month)
+    last_month = bangkok.previous_month(month)
+    last_runs = load.load_runs(conn, last_month)
+    if last_runs:
+        chosen = next((r for r in last_runs if r["status"] == "finalised"), last_runs[0])
+        last_lines = chosen["lines"]
+        source = f"{chosen['status']} run #{chosen['id']} of {last_month}"
+    else:
+        last_lines = snapshot_lines(compute_month(conn, last_month))
+        source = f"{last_month} computed now (no run saved)"
+    lines = snapshot_lines(result)
+    summary = _summary(result)
+    run_id = load.save_run(
+        conn,
+        {
+            "month": month,
+            "status": "draft",
+            "checksum": result.checksum,
+            "people": summary["people"],
+            "total_pay": result.totals["total_pay"],
+            "totals": summary["totals"],
+            "service_charge": {k: str(v) for k, v in result.service_charge.items()},
+            "lines": lines,
+            "blocking_errors": summary["blocking_errors"],
+            "review_flags": summary["review_flags"],
+            "run_folder": output_dir or None,
+            "created_by": who.email,
+        },
+    )
+    audit.record(conn, who.email, "PAYROLL_RUN", "payroll_run", run_id, after=summary)
+    status = "finalised" if finalised and finalised["checksum"] == result.checksum else "draft"
+    return PayrollRunReport(
+        month=month,
+        user=who.email,
+        result=result,
+        run_id=run_id,
+        status=status,
+        lines=lines,
+        previous_run=previous_runs[0] if previous_runs else None,
+        last_month=last_month,
+        last_month_lines=last_lines,
+        last_month_source=source,
+        output_dir=output_dir or "",
+    )
+
+
+def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
+    """Lock ``month`` (admin only): record who, when, totals and checksum; audited.
+
+    Refuses a month with blocking errors or one already finalised.
+    """
+    bangkok.parse_month(month)
+    who = access.check(conn, user, "payroll", admin=True)
+    existing = load.load_finalised_run(conn, month)
+    if existing:
+        raise AlreadyFinalised(
+            f"payroll {month} was already finalised by {existing['finalised_by']} "
+            f"at {existing['finalised_at']:%Y-%m-%d %H:%M}"
+        )
+    result = compute_month(conn, month)
+    if result.has_blocking_errors:
+        raise PayrollBlocked(
+            f"payroll {month} cannot be finalised: " + "; ".join(result.errors["message"])
+        )
+    summary = _summary(result)
+    run_id = load.save_run(
+        conn,
+        {
+            "month": month,
+            "status": "draft",
+            "checksum": result.checksum,
+            "people": summary["people"],
+            "total_pay": result.totals["total_pay"],
+            "totals": summary["totals"],
+            "service_charge": {k: str(v) for k, v in result.service_charge.items()},
+            "lines": snapshot_lines(result),
+            "blocking_errors": 0,
+            "review_flags": summary["review_flags"],
+            "created_by": who.email,
+        },
+    )
+    load.save_finalised(conn, run_id, who.email)
+    audit.record(conn, who.email, "PAYROLL_FINALISE", "payroll_run", run_id,
+                 before={"status": "draft"}, after={**summary, "status": "finalised"})
+    return {"run_id": run_id, **summary, "status": "finalised", "finalised_by": who.email}
