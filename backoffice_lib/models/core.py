@@ -155,13 +155,17 @@ class TimeEntry(Base):
     __table_args__ = (
         CheckConstraint("action IN ('clock_in', 'clock_out')", name="action_known"),
         Index(None, "staff_id", "timestamp"),
-        {"schema": SCHEMA},
+        # Monthly partitions (migration 0007, backoffice_lib/partitions.py): the key includes
+        # the partition column.
+        {"schema": SCHEMA, "postgresql_partition_by": 'RANGE ("timestamp")'},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     staff_id: Mapped[int | None] = mapped_column(Integer, ForeignKey(f"{SCHEMA}.staff.id"))
     action: Mapped[str] = mapped_column(Text, nullable=False)
-    timestamp: Mapped[dt.datetime] = mapped_column(TSTZ, nullable=False, server_default=NOW)
+    timestamp: Mapped[dt.datetime] = mapped_column(
+        TSTZ, primary_key=True, nullable=False, server_default=NOW
+    )
     photo_url: Mapped[str | None] = mapped_column(Text)
     photo_captured: Mapped[bool | None] = mapped_column(Boolean, server_default=text("false"))
     camera_error: Mapped[str | None] = mapped_column(Text)
@@ -408,7 +412,8 @@ class AuditLog(Base):
         Index(None, "timestamp"),
         Index(None, "user_email", "timestamp"),
         Index(None, "resource_type", "resource_id"),
-        {"schema": SCHEMA},
+        # Monthly partitions (migration 0007): the key includes the partition column.
+        {"schema": SCHEMA, "postgresql_partition_by": 'RANGE ("timestamp")'},
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -419,7 +424,9 @@ class AuditLog(Base):
     details: Mapped[dict | None] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     ip_address: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
-    timestamp: Mapped[dt.datetime] = mapped_column(TSTZ, nullable=False, server_default=NOW)
+    timestamp: Mapped[dt.datetime] = mapped_column(
+        TSTZ, primary_key=True, nullable=False, server_default=NOW
+    )
 
 
 class PayrollSetting(Base):
