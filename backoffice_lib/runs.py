@@ -13,9 +13,9 @@ its expected outputs, is ``failed`` with the reason: it never looks like success
 finished run are made read-only; a run folder is never reused.
 
 The notebook runs with kernel ``python3`` in its own folder (as under Voilà), with the
-parameters given plus ``output_dir`` (absolute). The kernel inherits an absolute
-BACKOFFICE_DATA_DIR and a private XDG_RUNTIME_DIR, so that relative paths and platformdirs'
-warning never leak into a report.
+parameters given plus ``output_dir`` (absolute). The kernel inherits the database URL in use
+(``engine``'s when given), an absolute BACKOFFICE_DATA_DIR and a private XDG_RUNTIME_DIR, so
+that relative paths and platformdirs' warning never leak into a report.
 """
 
 from __future__ import annotations
@@ -238,12 +238,21 @@ def ensure_runtime_dir() -> Path:
     return runtime
 
 
+def database_url_for_kernels(engine: Engine | None = None) -> str:
+    """The URL kernels should use: the caller's engine, else the one in use (resolved once here,
+    so that a kernel does not attach to the embedded server again, ~2 s)."""
+    url = engine.url if engine is not None else database.database_url()
+    return url.render_as_string(hide_password=False)
+
+
 @contextlib.contextmanager
-def kernel_environment() -> Iterator[None]:
-    """Environment the kernel inherits: absolute data dir and a private runtime dir."""
-    saved = {k: os.environ.get(k) for k in ("BACKOFFICE_DATA_DIR", "XDG_RUNTIME_DIR")}
+def kernel_environment(engine: Engine | None = None) -> Iterator[None]:
+    """Environment the kernel inherits: database URL, absolute data dir, private runtime dir."""
+    keys = ("BACKOFFICE_DATA_DIR", "XDG_RUNTIME_DIR", "BACKOFFICE_DATABASE_URL")
+    saved = {k: os.environ.get(k) for k in keys}
     try:
         os.environ["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
+        os.environ["BACKOFFICE_DATABASE_URL"] = database_url_for_kernels(engine)
         ensure_runtime_dir()
         yield
     finally:
@@ -258,11 +267,11 @@ def kernel_environment() -> Iterator[None]:
 
 
 def _papermill_run(
-    notebook: Path, executed: Path, parameters: dict, timeout: int | None
+    notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None
 ) -> None:
     import papermill
 
-    with kernel_environment():
+    with kernel_environment(engine):
         papermill.execute_notebook(
             str(notebook),
             str(executed),
@@ -330,7 +339,7 @@ def execute_notebook(
     clock = time.perf_counter()
     error: str | None = None
     try:
-        _papermill_run(notebook, executed, injected, timeout)
+        _papermill_run(notebook, executed, injected, timeout, engine)
     except Exception as exc:  # noqa: BLE001 - recorded as a failed run below, never success
         error = compute_error_reason(exc)
     duration = time.perf_counter() - clock

@@ -1,13 +1,82 @@
 """Who is signed in, for dashboards and notebooks.
 
-The serving work extends this (Voilà/Jupyter token on one machine, a trusted header from an auth
-proxy on a shared deployment); until then the user comes from BACKOFFICE_USER.
+Two ways, chosen by whoever starts ``backoffice serve`` (see README "Serving and scheduled runs"):
+
+- **One machine** (default): the Voilà server is protected by a Jupyter token (the URL printed by
+  ``backoffice serve`` carries ``?token=...``), and the person who started it is the user:
+  ``--user EMAIL`` or ``BACKOFFICE_USER``.
+- **Shared deployment**: ``backoffice serve --auth-header X-Forwarded-Email`` behind an
+  authenticating proxy (oauth2-proxy, Cloudflare Access, ...) that sets that header on every request
+  and strips it from what clients send. Voilà hands the header to the page's kernel as
+  ``HTTP_X_FORWARDED_EMAIL``; a missing header means nobody is signed in (never a fallback).
+
+In a preheated Voilà kernel the notebook runs before anyone opens the page; ``signed_in_user()``
+first waits for the request (``voila.utils.wait_for_request``), so whatever a dashboard reads
+after asking who is signed in is current when the page opens, not when the kernel was heated.
+
+Roles (business-rules §8) are applied by ``dashboard_user(area)``: only ``allowed_users``,
+admin areas need ``is_admin``, and a refusal is audited.
 """
 
 from __future__ import annotations
 
+import os
+
 from . import settings
+
+AUTH_HEADER_ENV = "BACKOFFICE_AUTH_HEADER"
+
+_page_opened = False
+
+
+def header_env_name(header: str) -> str:
+    """The variable Voilà sets in the kernel for a request header (RFC 3875 §4.1.18)."""
+    return "HTTP_" + header.strip().upper().replace("-", "_")
+
+
+def in_preheated_kernel() -> bool:
+    return os.environ.get("VOILA_PREHEAT") == "True"
+
+
+def wait_for_page() -> None:
+    """In a preheated Voilà kernel, block until a person opens the page; elsewhere do nothing.
+
+    Afterwards the request's query string and forwarded headers are in ``os.environ``.
+    """
+    global _page_opened
+    if _page_opened or not in_preheated_kernel():
+        return
+    from voila.utils import wait_for_request
+
+    wait_for_request()
+    _page_opened = True
+
+
+def auth_header() -> str | None:
+    return os.environ.get(AUTH_HEADER_ENV, "").strip() or None
 
 
 def signed_in_user() -> str | None:
+    """The signed-in user's e-mail, or None when nobody is signed in."""
+    wait_for_page()
+    header = auth_header()
+    if header:
+        value = os.environ.get(header_env_name(header), "").strip()
+        return value or None
     return settings.acting_user_from_env()
+
+
+def signed_in_via() -> str:
+    """How the user was identified, for a status line."""
+    header = auth_header()
+    return f"header {header}" if header else "BACKOFFICE_USER"
+
+
+def dashboard_user(area: str, *, admin: bool | None = None):
+    """The signed-in ``access.User`` allowed into ``area``; raises ``access.AccessDenied``.
+
+    The refusal is audited in a transaction of its own (``access.require``).
+    """
+    from . import access
+
+    return access.require(signed_in_user(), area, admin=admin)

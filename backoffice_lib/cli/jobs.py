@@ -1,9 +1,180 @@
-"""`backoffice` commands of the jobs work (registered here as they are built)."""
+"""`backoffice serve` and `backoffice jobs run-due | run NAME | list`.
+
+Exit codes: 0 success (or nothing due), 1 a run failed (its folder and job_runs row say why),
+2 bad input (unknown job, bad -p, broken jobs.yml/catalog, unreachable database).
+"""
 
 from __future__ import annotations
 
+import sys
+
 import click
+
+from .. import bangkok, jobs, serve
+
+EXIT_RUN_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+@click.command("serve")
+@click.option("--port", default=serve.DEFAULT_PORT, show_default=True, type=int)
+@click.option("--ip", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option(
+    "--user",
+    envvar="BACKOFFICE_USER",
+    help="single machine: the signed-in user's e-mail (default BACKOFFICE_USER)",
+)
+@click.option(
+    "--auth-header",
+    envvar="BACKOFFICE_AUTH_HEADER",
+    help="shared deployment: trusted header set by the auth proxy, e.g. X-Forwarded-Email",
+)
+@click.option(
+    "--token",
+    envvar="BACKOFFICE_SERVE_TOKEN",
+    help="Jupyter token required in the URL (default: a new random one; '' with --no-token)",
+)
+@click.option("--no-token", is_flag=True, help="no token (only behind an auth proxy or for tests)")
+@click.option(
+    "--pool-size",
+    default=serve.DEFAULT_POOL_SIZE,
+    show_default=True,
+    type=click.IntRange(0, 4),
+    help="preheated kernels per dashboard (0: start a kernel per page view)",
+)
+def serve_command(port, ip, user, auth_header, token, no_token, pool_size):
+    """Serve the catalog's dashboards with Voilà (landing page at /)."""
+    if auth_header and user:
+        _fail("--user and --auth-header exclude each other: the proxy's header names the user")
+    if no_token or auth_header:
+        token = ""
+    elif not token:
+        token = serve.new_token()
+    options = serve.ServeOptions(
+        port=port,
+        ip=ip,
+        token=token,
+        auth_header=auth_header or None,
+        user=user or None,
+        pool_size=pool_size,
+    )
+    try:
+        serve.run_server(options, announce=lambda line: click.echo(line, err=False))
+    except serve.CatalogError as exc:
+        _fail(str(exc))
+
+
+@click.group("jobs")
+def jobs_group():
+    """Recurring notebook runs listed in jobs.yml (run folders under <data dir>/runs)."""
+
+
+def _load_jobs():
+    try:
+        return jobs.load_jobs()
+    except jobs.JobsFileError as exc:
+        _fail(str(exc))
+
+
+def _echo_result(result) -> None:
+    line = (
+        f"{result.job_name}: {result.status} in {result.duration_seconds:.1f} s -> {result.run_dir}"
+    )
+    if result.ok:
+        click.echo(line)
+    else:
+        click.echo(line, err=True)
+        click.echo(f"  reason: {result.error}", err=True)
+
+
+@jobs_group.command("run-due")
+@click.option(
+    "--today",
+    help="Bangkok date to decide what is due (YYYY-MM-DD; default today)",
+)
+@click.option("--dry-run", is_flag=True, help="only say what is due")
+def run_due(today, dry_run):
+    """Run every job of jobs.yml that is due and not yet done for its period (idempotent)."""
+    day = _parse_day(today)
+    definitions = _load_jobs()
+    try:
+        due = jobs.run_due(definitions, today=day, dry_run=dry_run)
+    except jobs.RunDueBusy as exc:
+        click.echo(f"{exc}; nothing done")
+        return
+    if not due:
+        click.echo(f"nothing due on {day.isoformat()}")
+        return
+    failed = 0
+    for job, result in due:
+        if result is None:
+            click.echo(f"{job.name}: due for {jobs.compute_period_key(job.schedule, day)}")
+            continue
+        _echo_result(result)
+        failed += not result.ok
+    if failed:
+        sys.exit(EXIT_RUN_FAILED)
+
+
+def _parse_day(value):
+    if not value:
+        return bangkok.today()
+    try:
+        import datetime as dt
+
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"--today must look like 2026-11-01, not {value!r}")
+
+
+@jobs_group.command("run")
+@click.argument("name")
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="override a parameter (repeatable)",
+)
+@click.option("--today", help="Bangkok date for the parameter templates (default today)")
+def run_one(name, parameters, today):
+    """Run job NAME of jobs.yml now (with -p overrides)."""
+    definitions = _load_jobs()
+    job = next((j for j in definitions if j.name == name), None)
+    if job is None:
+        known = ", ".join(j.name for j in definitions) or "none"
+        _fail(f"no job named {name!r} in jobs.yml (known: {known})")
+    try:
+        overrides = jobs.parse_parameter_overrides(parameters)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        result = jobs.run_job(job, today=_parse_day(today), overrides=overrides, trigger="manual")
+    except jobs.RunError as exc:
+        _fail(str(exc))
+    _echo_result(result)
+    if not result.ok:
+        sys.exit(EXIT_RUN_FAILED)
+
+
+@jobs_group.command("list")
+@click.option("--job", "job_name", help="only this job")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+def list_runs(job_name, limit):
+    """The last runs, newest first."""
+    rows = jobs.load_recent_runs(job_name=job_name, limit=limit)
+    if not rows:
+        click.echo("no runs yet")
+        return
+    click.echo(jobs.compute_runs_table(rows))
 
 
 def register(cli: click.Group) -> None:
-    pass
+    cli.add_command(serve_command)
+    cli.add_command(jobs_group)
