@@ -25,6 +25,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -51,13 +52,21 @@ AMOUNT_FUZZY_PERCENT = 5
 # --------------------------------------------------------------------------- scalar rules
 
 
+# Punctuation and symbols; the Thai block is kept whole (its vowel and tone marks are not \w).
+PUNCTUATION = re.compile(r"[^\w\s\u0E00-\u0E7F]|_")
+
+
 def normalize_name(value) -> str:
     """Lower case, punctuation removed, spaces collapsed (Thai letters and marks are kept)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = unicodedata.normalize("NFC", str(value)).lower()
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _normalize_text(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize_text(text: str) -> str:
+    text = PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text).lower())
+    return " ".join(text.split())
 
 
 def normalize_sku(value) -> str:

@@ -67,7 +67,6 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "รหัสสินค้า", "รหัส",
     ),
 }
-ALIAS_TO_COLUMN = {alias: column for column, aliases in COLUMN_ALIASES.items() for alias in aliases}
 TOTAL_WORDS = ("total", "grand total", "subtotal", "sum", "รวม", "รวมทั้งสิ้น", "ยอดรวม")
 
 CURRENCY_MARKS = re.compile(r"(฿|thb|บาท|baht)", re.IGNORECASE)
@@ -107,8 +106,26 @@ def normalize_header(value) -> str:
     text = _cell_text(value).lower()
     text = re.sub(r"\(.*?\)|\[.*?\]", " ", text)  # "Amount (THB)", "จำนวนเงิน (บาท)"
     text = CURRENCY_MARKS.sub(" ", text)
-    text = re.sub(r"[^\w\s\-]", " ", text)  # keeps Thai letters and combining marks (\w)
-    text = re.sub(r"[\s_]+", " ", text).strip(" -")
+    text = re.sub(r"[^\w\s\u0E00-\u0E7F]|_", " ", text)  # Thai marks are not \w: keep the block
+    return " ".join(text.split())
+
+
+ALIAS_TO_COLUMN = {
+    normalize_header(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in aliases
+}
+
+
+THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?-?$")
+
+
+def _strip_thousands(text: str, cell, what: str) -> str:
+    """Remove spaces and thousands commas; a comma that is not a thousands separator is refused
+    (``1 234,00`` is never read as 123400)."""
+    text = re.sub(r"\s", "", text)
+    if "," in text:
+        if not THOUSANDS.match(text):
+            raise ValueError(f"{what} {_cell_text(cell)!r} is not a number")
+        text = text.replace(",", "")
     return text
 
 
@@ -126,8 +143,7 @@ def parse_amount(value) -> Decimal:
     if not text:
         raise ValueError("no amount")
     negative = text.startswith("(") and text.endswith(")")
-    text = CURRENCY_MARKS.sub("", text.strip("()"))
-    text = re.sub(r"[\s,]", "", text)
+    text = _strip_thousands(CURRENCY_MARKS.sub("", text.strip("()")), value, "amount")
     if text.endswith("-") and not text.startswith("-"):  # accounting "1200-"
         text = "-" + text[:-1]
     try:
@@ -145,7 +161,7 @@ def parse_quantity(value) -> Decimal | None:
         return None
     if isinstance(value, float):
         value = repr(value)
-    text = re.sub(r"[\s,]", "", _cell_text(value))
+    text = _strip_thousands(_cell_text(value), value, "quantity")
     try:
         number = Decimal(text)
     except InvalidOperation:
