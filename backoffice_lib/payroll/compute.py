@@ -323,7 +323,8 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     month_days = days[days["in_month"]]
 
     # Who is in the run.
-    staff = inputs.staff.set_index("id", drop=False)
+    staff = inputs.staff.reindex(columns=["id", "staff_id", "staff_name", "is_active"])
+    staff = staff.set_index("id", drop=False)
     comp_by_staff: dict[int, list[dict]] = {}
     for row in inputs.compensation.to_dict("records"):
         comp_by_staff.setdefault(int(row["staff_id"]), []).append(row)
