@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 
-from . import settings
+from . import access, settings
 
 AUTH_HEADER_ENV = "BACKOFFICE_AUTH_HEADER"
 
@@ -77,6 +77,4 @@ def dashboard_user(area: str, *, admin: bool | None = None):
 
     The refusal is audited in a transaction of its own (``access.require``).
     """
-    from . import access
-
     return access.require(signed_in_user(), area, admin=admin)
