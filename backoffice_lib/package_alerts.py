@@ -38,7 +38,7 @@ PAYROLL_SETTINGS = PayrollSetting.__table__
 WARNING_DAYS_KEY = "package_expiry_warning_days"
 DEFAULT_WARNING_DAYS = 7
 NOT_ACTIVATED_DAYS = 30
-LOW_BALANCE_HOURS = Decimal("1")
+LOW_BALANCE_HOURS = Decimal(1)
 LOW_BALANCE_SHARE = Decimal("0.10")
 SYSTEM_ACTOR = "system:package-alerts"
 

@@ -140,7 +140,7 @@ def test_expiry_judged_on_the_bangkok_date(conn):
     """At 20:00 UTC it is already the next day in Bangkok; the database agrees with Python."""
     sql(conn, "SET LOCAL timezone = 'UTC'")
     assert sql(conn, "SELECT backoffice.bangkok_today()").scalar_one() == bangkok.today()
-    moment = dt.datetime(2025, 1, 31, 20, 0, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2025, 1, 31, 20, 0, tzinfo=dt.UTC)
     assert bangkok.bangkok_date(moment) == dt.date(2025, 2, 1)
 
 
@@ -197,11 +197,10 @@ def test_trigger_refuses_every_writer(conn, users, case, hours, day, message):
     type_id = add_type(conn, "Ten", hours="10")
     package_id = sell(conn, type_id)
     use(conn, package_id, "8", dt.date(2025, 1, 15))
-    with pytest.raises(sa.exc.DBAPIError, match=message):
-        with conn.begin_nested():
-            sql(conn, "INSERT INTO backoffice.package_usage (package_id, employee_name, used_hours,"
-                " used_date) VALUES (:p, 'psql', CAST(:h AS numeric), CAST(:d AS date))",
-                p=package_id, h=hours, d=day)
+    with pytest.raises(sa.exc.DBAPIError, match=message), conn.begin_nested():
+        sql(conn, "INSERT INTO backoffice.package_usage (package_id, employee_name, used_hours,"
+            " used_date) VALUES (:p, 'psql', CAST(:h AS numeric), CAST(:d AS date))",
+            p=package_id, h=hours, d=day)
 
 
 def test_trigger_activates_on_first_usage_from_any_writer(conn, users):
@@ -218,9 +217,8 @@ def test_trigger_refuses_update_that_overdraws(conn, users):
     package_id = sell(conn, type_id)
     first = use(conn, package_id, "4", dt.date(2025, 1, 15))
     use(conn, package_id, "6", dt.date(2025, 1, 16))
-    with pytest.raises(sa.exc.DBAPIError, match="only 4.00 h remain"):
-        with conn.begin_nested():
-            sql(conn, "UPDATE backoffice.package_usage SET used_hours = 5 WHERE id = :i", i=first["id"])
+    with pytest.raises(sa.exc.DBAPIError, match="only 4.00 h remain"), conn.begin_nested():
+        sql(conn, "UPDATE backoffice.package_usage SET used_hours = 5 WHERE id = :i", i=first["id"])
 
 
 def test_first_usage_activates_and_exact_balance_depletes(conn, users):

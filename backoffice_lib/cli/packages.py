@@ -1,9 +1,253 @@
-"""`backoffice` commands of the packages work (registered here as they are built)."""
+"""``backoffice packages ...`` and ``backoffice coaching ...`` (business-rules §4, §5).
+
+Exit codes: 0 done; 2 bad input, a refused operation or user (one line on stderr).
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
 import click
+
+from .. import access, bangkok, database, settings
+
+EXIT_REFUSED = 2
 
 
 def register(cli: click.Group) -> None:
-    pass
+    cli.add_command(packages_group)
+    cli.add_command(coaching_group)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_REFUSED)
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _hours(value: str) -> Decimal:
+    try:
+        hours = Decimal(value.strip())
+    except (InvalidOperation, AttributeError):
+        _fail(f"--hours must be a number of hours such as 1.5, not {value!r}")
+    if not hours.is_finite():
+        _fail(f"--hours must be a number of hours such as 1.5, not {value!r}")
+    return hours
+
+
+def _cell(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _json_value(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal):
+        return str(value)  # exact, e.g. 10.00
+    if isinstance(value, (int, float, bool)):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def write_rows(rows, columns: list[str], fmt: str, out=None) -> int:
+    """Stream rows as CSV (empty cells for nulls) or as one JSON array; return the count."""
+    out = out or sys.stdout
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[c]) for c in columns])
+            count += 1
+        return count
+    out.write("[")
+    for row in rows:
+        body = ", ".join(f"{json.dumps(c)}: {_json_value(row[c])}" for c in columns)
+        out.write(("\n  {" if count == 0 else ",\n  {") + body + "}")
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+USER = click.option(
+    "--user", envvar="BACKOFFICE_USER", help="Acting user's e-mail (default $BACKOFFICE_USER)."
+)
+
+
+@click.group("packages")
+def packages_group() -> None:
+    """Customer hour packages: status, usage, sales, transfers, extensions, alerts."""
+
+
+@packages_group.command("status")
+@click.option("--as-of", type=DATE, help="Bangkok date the status is judged on (default today).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@USER
+def status_command(as_of, fmt, user) -> None:
+    """One row per package with balances and status, sorted by purchase date and package id."""
+    from .. import packages
+
+    access.require(user, packages.AREA)
+    day = _day(as_of) or bangkok.today()
+    with database.get_engine().connect() as conn, conn.begin():
+        write_rows(packages.iter_package_status(conn, day), packages.STATUS_COLUMNS, fmt)
+
+
+@packages_group.command("use")
+@click.option("--package", "package_id", required=True, help="Package id (uuid).")
+@click.option("--hours", required=True, help="Hours used, more than 0 (e.g. 1.5).")
+@click.option("--date", "used_date", type=DATE, required=True, help="Bangkok date of the usage.")
+@click.option("--employee", required=True, help="Staff member who records the usage.")
+@click.option("--booking", "booking_id", help="Booking id the usage belongs to.")
+@USER
+def use_command(package_id, hours, used_date, employee, booking_id, user) -> None:
+    """Record package usage, or refuse with the reason (exit code 2)."""
+    from .. import packages
+
+    access.require(user, packages.AREA)
+    try:
+        with database.transaction() as conn:
+            result = packages.record_usage(
+                conn, user, package_id, hours=_hours(hours), used_date=_day(used_date),
+                employee_name=employee, booking_id=booking_id,
+            )
+    except packages.PackageRefused as refused:
+        _fail(f"usage refused: {refused}")
+    package = result["package"]
+    remaining = "unlimited" if package["remaining_hours"] is None else (
+        f"{package['remaining_hours']} h remain"
+    )
+    click.echo(
+        f"recorded {result['used_hours']} h on {result['used_date']} for {package['customer_name']}"
+        f" (package {package['id']}); {remaining}; expires {package['expiration_date'] or 'never'}"
+    )
+
+
+@packages_group.command("sell")
+@click.option("--customer", required=True, help="Customer name.")
+@click.option("--type", "package_type", required=True, help="Package type name or id.")
+@click.option("--date", "purchase_date", type=DATE, help="Purchase date (default today).")
+@click.option("--employee", help="Selling employee.")
+@click.option("--discount", help="Discount in THB.")
+@USER
+def sell_command(customer, package_type, purchase_date, employee, discount, user) -> None:
+    """Sell a package (it starts unactivated); prints the new package id."""
+    from .. import packages
+
+    access.require(user, packages.AREA)
+    kind = int(package_type) if package_type.isdigit() else package_type
+    try:
+        with database.transaction() as conn:
+            package = packages.sell_package(
+                conn, user, customer_name=customer, package_type=kind,
+                purchase_date=_day(purchase_date), employee_name=employee,
+                discount_amount=_hours(discount) if discount else None,
+            )
+    except packages.PackageRefused as refused:
+        _fail(f"sale refused: {refused}")
+    click.echo(str(package["id"]))
+
+
+@packages_group.command("transfer")
+@click.option("--package", "package_id", required=True)
+@click.option("--to", "to_customer", required=True, help="New customer's name.")
+@click.option("--reason", required=True)
+@USER
+def transfer_command(package_id, to_customer, reason, user) -> None:
+    """Move a package to another customer (admins; audited with the reason)."""
+    from .. import packages
+
+    access.require(user, packages.AREA, admin=True)
+    try:
+        with database.transaction() as conn:
+            packages.transfer_package(conn, user, package_id, to_customer_name=to_customer,
+                                      reason=reason)
+    except packages.PackageRefused as refused:
+        _fail(f"transfer refused: {refused}")
+    click.echo(f"package {package_id} now belongs to {to_customer}")
+
+
+@packages_group.command("extend")
+@click.option("--package", "package_id", required=True)
+@click.option("--until", "until", type=DATE, required=True, help="New expiration date.")
+@click.option("--reason", required=True)
+@USER
+def extend_command(package_id, until, reason, user) -> None:
+    """Extend an activated package's expiry (admins; audited with the reason)."""
+    from .. import packages
+
+    access.require(user, packages.AREA, admin=True)
+    try:
+        with database.transaction() as conn:
+            packages.extend_package_expiry(conn, user, package_id,
+                                           new_expiration_date=_day(until), reason=reason)
+    except packages.PackageRefused as refused:
+        _fail(f"extension refused: {refused}")
+    click.echo(f"package {package_id} now expires on {_day(until)}")
+
+
+@packages_group.command("alerts")
+@click.option("--as-of", type=DATE, help="Bangkok date (default today).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the day's list as CSV + Excel into this folder.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+def alerts_command(as_of, output_dir, fmt) -> None:
+    """Raise the day's new alerts (once per package and level) and print the day's list."""
+    from .. import package_alerts
+
+    day = _day(as_of) or bangkok.today()
+    actor = settings.acting_user_from_env() or package_alerts.SYSTEM_ACTOR
+    with database.transaction() as conn:
+        result = package_alerts.run_package_alerts(conn, day, actor=actor)
+    frame = package_alerts.alert_list_frame(result["alerts"])
+    if output_dir:
+        package_alerts.write_alert_files(result["alerts"], output_dir, day)
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    write_rows(rows, package_alerts.ALERT_LIST_COLUMNS, fmt)
+
+
+@click.group("coaching")
+def coaching_group() -> None:
+    """Coach earnings (business-rules §5)."""
+
+
+@coaching_group.command("earnings")
+@click.option("--from", "date_from", type=DATE, required=True, help="First booking date.")
+@click.option("--to", "date_to", type=DATE, required=True, help="Last booking date (included).")
+@click.option("--coach", help="Coach code (a coach sees only their own).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table",
+              show_default=True)
+@USER
+def earnings_command(date_from, date_to, coach, fmt, user) -> None:
+    """One row per confirmed coaching booking; a missing rate is an error row."""
+    from .. import coaching
+
+    first, last = _day(date_from), _day(date_to)
+    if last < first:
+        _fail(f"--to {last} is before --from {first}")
+    coach_code = coaching.require_visible_coach(user, coach)
+    with database.transaction() as conn:
+        result = coaching.run_coach_earnings(conn, user, first, last, coach_code)
+    if fmt == "csv":
+        write_rows(result["rows"], coaching.EARNINGS_COLUMNS, "csv")
+    else:
+        click.echo(coaching.earnings_frame(result["rows"]).to_string(index=False)
+                   if result["rows"] else "no coaching bookings in that period")
+        click.echo("")
+        click.echo(coaching.totals_frame(result["totals"]).to_string(index=False))
+    if result["errors"]:
+        click.echo(
+            f"warning: {len(result['errors'])} booking(s) have no coach rate and earn nothing"
+            " until one is set (see the error column)", err=True,
+        )
