@@ -49,6 +49,13 @@ AMOUNT_FUZZY_CENTS = 10000  # 100 THB
 AMOUNT_FUZZY_PERCENT = 5
 
 
+def object_frame(records: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """A frame whose columns keep Python values (None stays None, Decimal stays Decimal)."""
+    return pd.DataFrame(
+        {name: pd.Series([r[i] for r in records], dtype=object) for i, name in enumerate(columns)}
+    )
+
+
 # --------------------------------------------------------------------------- scalar rules
 
 
@@ -72,7 +79,7 @@ def _normalize_text(text: str) -> str:
 def normalize_sku(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return re.sub(r"\s+", "", str(value)).upper()
+    return re.sub(r"[\W_]", "", str(value)).upper()  # "rst 002", "RST-002" and "RST002" agree
 
 
 def name_distance(a: str, b: str) -> tuple[int, int]:
@@ -341,7 +348,7 @@ def compute_items(kind: str, invoices: pd.DataFrame, pos: pd.DataFrame, matches:
         if index not in matched_pos:
             records.append(("pos_only", None, None, None, index,
                             -(amount if amount is not None else money.ZERO), -quantity))
-    return pd.DataFrame.from_records(records, columns=ITEM_COLUMNS)
+    return object_frame(records, ITEM_COLUMNS)
 
 
 def compute_summary(invoices: pd.DataFrame, pos: pd.DataFrame, items: pd.DataFrame) -> dict:

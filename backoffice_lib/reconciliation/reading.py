@@ -387,7 +387,9 @@ def read_invoice_file(path, kind: str, file_name: str | None = None) -> ReadResu
             errors.append(f"row {line}: {exc}")
             continue
         records.append((line, day, customer, product, sku, quantity, amount))
-    frame = pd.DataFrame.from_records(records, columns=ROW_COLUMNS)
+    frame = pd.DataFrame(
+        {name: pd.Series([r[i] for r in records], dtype=object) for i, name in enumerate(ROW_COLUMNS)}
+    )
     if frame.empty:
         detail = f" ({len(errors)} unreadable: {errors[0]}…)" if errors else ""
         raise FileRefused(f"the file has no readable rows below its header{detail}")

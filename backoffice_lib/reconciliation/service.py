@@ -99,7 +99,7 @@ def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date) -> pd.Da
     )
     rows = conn.execute(query).all()
     columns = ["date", "sku", "product_name", "quantity", "amount", "lines"]
-    return pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    return matching.object_frame([tuple(r) for r in rows], columns)
 
 
 def load_pos_coaching(conn: Connection, coach_code: str, start: dt.date, end: dt.date):
@@ -115,7 +115,7 @@ def load_pos_coaching(conn: Connection, coach_code: str, start: dt.date, end: dt
         {"code": coach_code, "start": start, "end": end},
     ).all()
     columns = ["date", "customer", "quantity", "amount", "booking_id", "rate_type", "error"]
-    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    frame = matching.object_frame([tuple(r) for r in rows], columns)
     if len(frame):
         frame["quantity"] = [money.round_hours(q or 0) for q in frame["quantity"]]
     return frame
