@@ -156,10 +156,13 @@ def demo_marker(conn: Connection) -> str | None:
 
 
 def workbench_tables(conn: Connection) -> list[str]:
+    """The tables a reload empties (partitions are emptied with their parent)."""
     rows = conn.execute(sa.text(
-        "SELECT schemaname || '.' || tablename FROM pg_tables"
-        " WHERE schemaname = ANY(:schemas) AND NOT tablename = ANY(:kept)"
-        " ORDER BY schemaname, tablename"
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+        " AND n.nspname = ANY(:schemas) AND NOT c.relname = ANY(:kept)"
+        " ORDER BY n.nspname, c.relname"
     ), {"schemas": list(WORKBENCH_SCHEMAS), "kept": sorted(KEPT_TABLES)}).scalars().all()
     return list(rows) + EXTERNAL_TABLES
 
