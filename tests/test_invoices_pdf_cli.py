@@ -41,7 +41,7 @@ def _company():
 def _pdf_unicode_text(data: bytes) -> set[str]:
     """Characters the PDF's embedded fonts map to (their ToUnicode CMaps)."""
     chars = set()
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
         try:
             text = zlib.decompress(stream)
         except zlib.error:
@@ -101,7 +101,7 @@ def test_cli_invoice_create_and_pdf(committed, tmp_path):
     created = json.loads(result.output)
     assert created["invoice_number"].startswith("203107")
     assert (Decimal(str(created["subtotal"])), Decimal(str(created["tax_amount"])),
-            Decimal(str(created["total_amount"]))) == (Decimal("15205"), Decimal("456.15"),
+            Decimal(str(created["total_amount"]))) == (Decimal(15205), Decimal("456.15"),
                                                       Decimal("14748.85"))
     out = tmp_path / "inv.pdf"
     result = _run("invoice", "pdf", created["invoice_number"], "--out", str(out), "--user",
