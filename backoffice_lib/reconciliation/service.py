@@ -336,12 +336,10 @@ def load_items(conn: Connection, session_id) -> pd.DataFrame:
         for prefix in ("invoice", "pos"):
             for key, value in (row.pop(f"{prefix}_data") or {}).items():
                 row[f"{prefix}_{key}"] = value
-    base = [c.name for c in ITEMS.columns if c.name not in ("invoice_data", "pos_data")]
-    frame = pd.DataFrame(rows)
-    for column in base:
-        if column not in frame:
-            frame[column] = None
-    return frame
+    columns = [c.name for c in ITEMS.columns if c.name not in ("invoice_data", "pos_data")]
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    return matching.object_frame([tuple(row.get(c) for c in columns) for row in rows], columns)
 
 
 def _number(value):
