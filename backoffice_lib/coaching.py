@@ -8,8 +8,10 @@ This module reads it for a period, keeps a coach to their own rows, and totals p
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -177,22 +179,38 @@ def require_visible_coach(user_email: str | None, coach: str | None, engine=None
     raise refusal
 
 
-def coach_earnings_report(coach: str | None, month: str, user_email: str | None = None) -> dict:
-    """The coach earnings notebook's call: one month, in one transaction, as DataFrames."""
+def coach_earnings_report(
+    coach: str | None, month: str | None, user_email: str | None = None,
+    output_dir: str | None = None,
+) -> dict:
+    """The coach earnings notebook's call: one month (empty: last month) as DataFrames, for the
+    signed-in user; with ``output_dir``, the rows are also written there as CSV."""
     from . import database, session_user
 
+    month = month or bangkok.previous_month(bangkok.month_key(bangkok.today()))
     first, last = bangkok.month_days(month)
     email = user_email or session_user.signed_in_user()
-    require_visible_coach(email, coach)
+    coach_code = require_visible_coach(email, coach)
     with database.transaction() as conn:
-        result = run_coach_earnings(conn, email, first, last, coach or None)
-    return {
+        result = run_coach_earnings(conn, email, first, last, coach_code)
+    report = {
         "month": month,
         "coach_code": result["coach_code"],
         "earnings": earnings_frame(result["rows"]),
         "totals": totals_frame(result["totals"]),
         "errors": earnings_frame(result["errors"]),
     }
+    if output_dir:
+        folder = Path(output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"coach_earnings_{result['coach_code'] or 'all'}_{month}.csv"
+        with (folder / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(EARNINGS_COLUMNS)
+            for row in result["rows"]:
+                writer.writerow(["" if row[c] is None else row[c] for c in EARNINGS_COLUMNS])
+        report["file"] = str(folder / name)
+    return report
 
 
 def coach_earnings_total(totals: list[dict[str, Any]]) -> Decimal:

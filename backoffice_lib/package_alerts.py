@@ -310,11 +310,12 @@ def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_o
 def package_alerts_report(as_of: str | dt.date | None, output_dir: str | Path) -> pd.DataFrame:
     """The scheduled notebook's one call: raise the day's alerts in one transaction, write the
     files, and return the list to show."""
-    from . import database
+    from . import database, settings
 
     day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else (
         as_of if isinstance(as_of, dt.date) else bangkok.today()
     )
+    output_dir = output_dir or settings.data_dir() / "reports" / "package_alerts"
     with database.transaction() as conn:
         result = run_package_alerts(conn, day)
     files = write_alert_files(result["alerts"], output_dir, day)
