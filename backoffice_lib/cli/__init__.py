@@ -12,7 +12,7 @@ import click
 
 from .. import database
 from ..access import AccessDenied
-from . import db, demo, invoices, jobs, packages, payroll, staff
+from . import archive, db, demo, invoices, jobs, packages, payroll, staff
 
 EXIT_BAD_INPUT = 2
 
@@ -36,7 +36,7 @@ def cli() -> None:
     """Back-office workbench of the golf studio: staff, payroll, packages, reconciliation."""
 
 
-for module in (db, demo, staff, payroll, packages, invoices, jobs):
+for module in (db, demo, staff, payroll, packages, invoices, jobs, archive):
     module.register(cli)
 
 
