@@ -18,8 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok, demo_data, money, pins
+from backoffice_lib.demo_data import customers, people, timeclock
 from backoffice_lib.demo_data.customers import CATALOGUE, COACH_RATES
-from backoffice_lib.demo_data.period import Period, add_months
+from backoffice_lib.demo_data.period import Period, add_months, dice
 
 AS_OF = bangkok.today() - dt.timedelta(days=20)
 VOLATILE = "- 'created_at' - 'updated_at'"  # set by now(): not part of "the same rows"
@@ -44,23 +45,44 @@ def table_checksums(conn) -> dict[str, str]:
     return sums
 
 
-def test_same_seed_and_as_of_give_identical_rows_another_seed_different_rows(conn):
+def test_refuses_non_demo_data_and_same_seed_and_as_of_give_identical_rows(conn):
+    conn.execute(sa.text(
+        "INSERT INTO backoffice.staff (staff_name, staff_id, pin_hash)"
+        " VALUES ('Real Person', 'REAL01', 'x')"))
+    with pytest.raises(demo_data.DemoRefused, match="--force"):
+        demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn)
+    assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.staff")) == 1
+
     first = demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn, force=True)
+    assert conn.scalar(sa.text(
+        "SELECT count(*) FROM backoffice.staff WHERE staff_id = 'REAL01'")) == 0
     before = table_checksums(conn)
-    second = demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn)
+    second = demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn)  # demo over demo: no force
     assert table_checksums(conn) == before
     assert first == second
-    demo_data.run_demo_load(seed=7, as_of=AS_OF, conn=conn)
-    other = table_checksums(conn)
-    for table in ("backoffice.staff", "backoffice.time_entries", "public.customers",
-                  "backoffice.packages", "backoffice.package_usage", "pos.sales"):
-        assert other[table] != before[table], table
+
+
+def test_another_seed_gives_other_rows():
+    # Loading is writing what the generators return: compare those (a load costs seconds).
+    period = Period.ending(AS_OF)
+
+    def rows(seed):
+        staff = people.build_people(dice(seed, "staff"), period, 1)
+        return {
+            "staff": [(p.staff_name, p.pin) for p in staff],
+            "time_entries": timeclock.build_time_entries(dice(seed, "time entries"), staff, period),
+            "customers": customers.build_customers(dice(seed, "customers"), period, 1),
+        }
+
+    assert rows(42) == rows(42)
+    same, other = rows(42), rows(7)
+    for name in same:
+        assert same[name] != other[name], name
 
 
 def test_summary_lists_logins_counts_and_pins_that_verify(demo, demo_engine):
     with demo_engine.connect() as conn:
-        staff = demo_data.people.build_people(
-            demo_data.dice(42, "staff"), Period.ending(bangkok.today()), 1)
+        staff = people.build_people(dice(42, "staff"), Period.ending(bangkok.today()), 1)
         summary = demo_data.summarize(conn, staff, Period.ending(bangkok.today()))
     for email in ("admin@studio.example", "manager@studio.example", "boss@studio.example",
                   "ratchavin@studio.example", "min@studio.example", "noon@studio.example"):
@@ -74,20 +96,6 @@ def test_summary_lists_logins_counts_and_pins_that_verify(demo, demo_engine):
                         s=staff_id)
         assert pins.verify_pin(pin, pin_hash)
         assert pin not in pin_hash
-
-
-def test_refuses_non_demo_data_without_force(conn):
-    conn.execute(sa.text(
-        "INSERT INTO backoffice.staff (staff_name, staff_id, pin_hash)"
-        " VALUES ('Real Person', 'REAL01', 'x')"))
-    with pytest.raises(demo_data.DemoRefused, match="--force"):
-        demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn)
-    assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.staff")) == 1
-    demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn, force=True)
-    assert conn.scalar(sa.text(
-        "SELECT count(*) FROM backoffice.staff WHERE staff_id = 'REAL01'")) == 0
-    # demo data over demo data needs no force
-    demo_data.run_demo_load(seed=42, as_of=AS_OF, conn=conn)
 
 
 def test_refuses_a_future_as_of_and_a_bad_scale(conn):
@@ -107,6 +115,8 @@ def test_cli_refusal_is_one_line_and_exit_code_2():
     url = conftest._create_database(name)
     engine = conftest._engine_for(url)
     try:
+        with pytest.raises(demo_data.DemoRefused, match="db upgrade"):
+            demo_data.run_demo_load(engine=engine, as_of=AS_OF)
         with engine.begin() as c:
             migrate.upgrade(c)
             c.execute(sa.text(
@@ -191,7 +201,11 @@ def test_noise_late_forgotten_clock_out_double_tap_overnight(demo):
                              " WHERE ended - started < interval '5 minutes'")
     overnight = _one(demo, f"""SELECT count(*) FROM ({SESSIONS}) s WHERE
         (ended AT TIME ZONE 'Asia/Bangkok')::date > (started AT TIME ZONE 'Asia/Bangkok')::date""")
-    assert late > 20 and orphan_clock_outs >= 1 and double_taps >= 1 and overnight >= 1
+    across_month_end = _one(demo, f"""SELECT count(*) FROM ({SESSIONS}) s WHERE
+        date_trunc('month', ended AT TIME ZONE 'Asia/Bangkok')
+        > date_trunc('month', started AT TIME ZONE 'Asia/Bangkok')""")
+    assert late > 20 and orphan_clock_outs >= 1 and double_taps >= 1
+    assert overnight >= 2 and across_month_end >= 1
 
 
 def test_some_weeks_pass_48_hours_and_some_work_falls_on_public_holidays(demo):
@@ -371,3 +385,13 @@ def test_schedules_come_from_the_weekly_patterns(demo):
 def test_month_keys_use_add_months():
     assert add_months(dt.date(2026, 1, 31), 1) == dt.date(2026, 2, 28)
     assert add_months(dt.date(2026, 11, 1), -6) == dt.date(2026, 5, 1)
+
+
+def test_an_audit_trail_of_the_period(demo):
+    actions = dict(demo.execute(sa.text(
+        "SELECT action || ' ' || resource_type, count(*) FROM backoffice.audit_logs GROUP BY 1"
+    )).all())
+    assert actions["CREATE invoice"] == _one(demo, "SELECT count(*) FROM backoffice.invoices")
+    assert actions["VIEW coach_earnings"] >= 1 and actions["UPDATE staff_compensation"] >= 1
+    assert _one(demo, "SELECT count(*) FROM backoffice.audit_logs"
+                      " WHERE details::text LIKE '%pin%'") == 0

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import audit, bangkok, database
-from . import customers, finance, people, pos, timeclock
+from . import audit_trail, customers, finance, people, pos, timeclock
 from .period import Period, dice
 
 ACTOR = people.ADMINS[0]
@@ -109,6 +109,8 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     )
     _copy(conn, "backoffice.invoices", invoices)
     _copy(conn, "backoffice.invoice_items", items)
+    _copy(conn, "backoffice.audit_logs",
+          audit_trail.build_audit_logs(dice(seed, "audit"), period, staff, invoices))
     return summarize(conn, staff, period)
 
 
@@ -135,6 +137,11 @@ def _load_staff(conn: Connection, seed: int, scale: int, period: Period) -> list
 
 def check_replaceable(conn: Connection, force: bool) -> None:
     """Refuse (DemoRefused) a database with non-demo data, unless ``force``."""
+    if conn.scalar(sa.text("SELECT to_regclass('backoffice.payroll_settings')")) is None:
+        raise DemoRefused(
+            f"the database {database.masked_url(conn.engine.url)} has no workbench schema yet;"
+            " run `backoffice db upgrade` first"
+        )
     if force or demo_marker(conn) is not None:
         return
     counts = {

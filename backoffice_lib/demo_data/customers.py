@@ -89,7 +89,7 @@ def build_customers(rng: Dice, period: Period, scale: int) -> list[dict]:
         else:
             first, last = rng.choice(FOREIGN_FIRST_NAMES), rng.choice(FOREIGN_LAST_NAMES)
             email_name = f"{first}.{last}".lower()
-        joined = period.start - dt.timedelta(days=rng.randrange(-150, 400))
+        joined = period.start - dt.timedelta(days=rng.randrange(1, 700))
         rows.append({
             "id": rng.uuid4(), "customer_code": f"CUS{number:05d}",
             "customer_name": f"{first} {last}",
@@ -98,7 +98,7 @@ def build_customers(rng: Dice, period: Period, scale: int) -> list[dict]:
             "email": f"{email_name}{rng.randrange(1, 100)}@example.com"
             if email_name and rng.chance(0.8) else None,
             "is_active": rng.chance(0.97),
-            "created_at": _moment(min(joined, period.as_of), rng),
+            "created_at": _moment(joined, rng),
         })
     return rows
 

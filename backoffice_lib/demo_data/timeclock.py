@@ -8,7 +8,7 @@ around its end, and now and then:
 - a double tap the person confirmed: a second punch 2-3 minutes after the clock-in (a clock-out,
   i.e. a session of a few minutes), then a third to clock in again;
 - leaving early; an extra unscheduled day in a few weeks (weekly overtime beyond 48 h);
-- the event night: the closing crew of one Saturday clocks out after midnight.
+- late nights: the closing crew clocks out after midnight (an event; a month-end stocktake).
 Entries alternate per person and lie at least 70 seconds apart; none is after the period's clock.
 """
 
@@ -39,11 +39,12 @@ CAMERA_ERRORS = [
 ]
 
 
-def event_night(period: Period) -> dt.date:
-    """The Saturday of the corporate event that ran past midnight: the 2nd Saturday of month 3."""
+def late_nights(period: Period) -> set[dt.date]:
+    """Nights the closing crew clocked out after midnight: a corporate event (the 2nd Saturday of
+    month 3) and the stocktake on the last day of month 4 (a session across a month end)."""
     first = add_months(period.start, 2)
-    saturday = first + dt.timedelta(days=(5 - first.weekday()) % 7)
-    return saturday + dt.timedelta(days=7)
+    saturday = first + dt.timedelta(days=(5 - first.weekday()) % 7 + 7)
+    return {saturday, add_months(period.start, 4) - dt.timedelta(days=1)}
 
 
 def _worked_days(rng: Dice, person: Person, period: Period):
@@ -72,7 +73,7 @@ def _minutes(rng: Dice, low: int, high: int) -> dt.timedelta:
 
 
 def punches_of(rng: Dice, person: Person, period: Period) -> list[tuple[str, dt.datetime]]:
-    event = event_night(period)
+    nights = late_nights(period)
     worked = _worked_days(rng, person, period)
     punches: list[tuple[str, dt.datetime]] = []
     forgot = False
@@ -83,7 +84,7 @@ def punches_of(rng: Dice, person: Person, period: Period) -> list[tuple[str, dt.
             clock_in = bangkok.at(day, start) + _minutes(rng, 6, 45)
         else:
             clock_in = bangkok.at(day, start) + _minutes(rng, -12, 4)
-        if day == event and end >= dt.time(22):
+        if day in nights and end >= dt.time(22):
             clock_out = bangkok.at(day + dt.timedelta(days=1), dt.time(1)) + _minutes(rng, 0, 75)
         elif rng.chance(LEFT_EARLY_SHARE):
             clock_out = bangkok.at(day, end) - _minutes(rng, 20, 90)
