@@ -525,8 +525,8 @@ def _bangkok_time(us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(us) / _US, tz=bangkok.BANGKOK)
 
 
-def _stamps(values: pd.Series) -> list:
-    return [None if v < 0 else _bangkok_time(v) for v in values]
+def _stamps(values: pd.Series) -> pd.Series:
+    return pd.Series([None if v < 0 else _bangkok_time(v) for v in values], dtype=object)
 
 
 def _readable_sessions(sessions: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:

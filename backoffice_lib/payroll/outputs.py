@@ -16,6 +16,8 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+
 from .. import bangkok, money
 from .compute import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
 
@@ -88,6 +90,12 @@ def _normalise_zip(data: bytes, stamp: dt.datetime) -> bytes:
     return out.getvalue()
 
 
+def _clock(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).tz_convert(bangkok.BANGKOK).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> Path:
     """Summary sheet (one row per person, totals, service charge) and a Detail sheet (sessions)."""
     from openpyxl import Workbook
@@ -145,8 +153,8 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
         code, name = names[s["staff"]]
         detail.append([
             code, name, s["work_date"],
-            s["clock_in"].strftime("%Y-%m-%d %H:%M:%S") if s["clock_in"] else "",
-            s["clock_out"].strftime("%Y-%m-%d %H:%M:%S") if s["clock_out"] else "",
+            _clock(s["clock_in"]),
+            _clock(s["clock_out"]),
             s["hours"], s["flag"] or "", "yes" if s["holiday"] else "", s["week_end"],
             "hours" if s["in_month"] else "overtime week only",
         ])
