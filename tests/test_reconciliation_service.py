@@ -38,7 +38,7 @@ def add_sales(conn, rows):
     conn.execute(sa.text(
         "INSERT INTO pos.sales (sale_date, sku_number, product_name, item_cnt, item_price_incl_vat,"
         " is_voided) VALUES (:d, :s, :p, :q, :a, :v)"),
-        [dict(d=d, s=s, p=p, q=q, a=a, v=v) for d, s, p, q, a, v in rows])
+        [{"d": d, "s": s, "p": p, "q": q, "a": a, "v": v} for d, s, p, q, a, v in rows])
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def coach(conn, admin_id):
         "INSERT INTO public.bookings (id, customer_name, date, start_time, duration,"
         " number_of_people, booking_type, status) VALUES (:i, :n, :d, '10:00', :h, :p,"
         " 'Coaching (Tcoach)', :s)"),
-        [dict(i=i, n=n, d=d, h=h, p=p, s=s) for i, n, d, h, p, s in bookings])
+        [{"i": i, "n": n, "d": d, "h": h, "p": p, "s": s} for i, n, d, h, p, s in bookings])
     return "TCOACH"
 
 

@@ -141,14 +141,33 @@ def restaurant_confidence(invoice_qty: Decimal, pos_qty: Decimal) -> tuple[str, 
 # --------------------------------------------------------------------------- vectorised helpers
 
 
-def _cents(values) -> tuple[np.ndarray, np.ndarray]:
-    """Decimal amounts -> int64 hundredths and a mask of present values."""
-    present = np.array([v is not None and not pd.isna(v) for v in values], dtype=bool)
-    cents = np.array(
-        [int((Decimal(v) * 100).to_integral_value()) if ok else 0 for v, ok in zip(values, present)],
-        dtype=np.int64,
-    )
+def _cents(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A Decimal column as int64 hundredths (exact: values carry 2 decimals) and a mask of the
+    present values. A ``<column>_cents`` column, when the loader provides one, is used as is."""
+    values = list(frame[column])
+    present = np.array([v is not None and v == v for v in values], dtype=bool)  # noqa: PLR0124
+    if f"{column}_cents" in frame:
+        return frame[f"{column}_cents"].to_numpy(dtype=np.int64), present
+    cents = np.array([int(Decimal(v).scaleb(2)) if ok else 0 for v, ok in zip(values, present)],
+                     dtype=np.int64)
     return cents, present
+
+
+def with_cents(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add quantity_cents / amount_cents to a large POS frame once, so matching need not."""
+    for column in ("quantity", "amount"):
+        if column in frame and f"{column}_cents" not in frame:
+            values = list(frame[column])
+            frame[f"{column}_cents"] = np.array(
+                [int(v.scaleb(2)) if v is not None else 0 for v in values], dtype=np.int64)
+    return frame
+
+
+def _normalized(values, function) -> list[str]:
+    """``function`` over a column, computed once per distinct value."""
+    values = list(values)
+    table = {v: function(v) for v in set(values) if isinstance(v, str)}
+    return [table[v] if isinstance(v, str) else function(v) for v in values]
 
 
 def _day_numbers(dates) -> np.ndarray:
@@ -163,13 +182,13 @@ def coaching_candidates(invoices: pd.DataFrame, pos: pd.DataFrame, date_window: 
     """Every (invoice row, POS row) pair that reaches a coaching tier, with its confidence."""
     if invoices.empty or pos.empty:
         return _empty_candidates()
-    inv_names = [normalize_name(v) for v in invoices["customer"]]
-    pos_names = [normalize_name(v) for v in pos["customer"]]
+    inv_names = _normalized(invoices["customer"], normalize_name)
+    pos_names = _normalized(pos["customer"], normalize_name)
     inv_days, pos_days = _day_numbers(invoices["date"]), _day_numbers(pos["date"])
-    inv_qty, _ = _cents(invoices["quantity"])
-    pos_qty, _ = _cents(pos["quantity"])
-    inv_amt, _ = _cents(invoices["amount"])
-    pos_amt, pos_priced = _cents(pos["amount"])
+    inv_qty, _ = _cents(invoices, "quantity")
+    pos_qty, _ = _cents(pos, "quantity")
+    inv_amt, _ = _cents(invoices, "amount")
+    pos_amt, pos_priced = _cents(pos, "amount")
 
     pos_order = np.argsort(pos_days, kind="stable")
     sorted_days = pos_days[pos_order]
@@ -231,14 +250,16 @@ def coaching_candidates(invoices: pd.DataFrame, pos: pd.DataFrame, date_window: 
 
 def restaurant_keys(invoices: pd.DataFrame, pos: pd.DataFrame) -> pd.Series:
     """The SKU an invoice row stands for: its SKU, else its item text as a SKU or a POS name."""
-    pos_skus = {normalize_sku(s) for s in pos["sku"]} if not pos.empty else set()
+    pos_skus: set[str] = set()
     by_name: dict[str, str] = {}
     if not pos.empty:
-        for sku, name in zip(pos["sku"], pos["product_name"]):
+        pairs = set(zip(pos["sku"], pos["product_name"]))
+        for sku, name in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))):
+            pos_skus.add(normalize_sku(sku))
             by_name.setdefault(normalize_name(name), normalize_sku(sku))
     keys = []
     for sku, product in zip(invoices["sku"], invoices["product"]):
-        if sku is not None and normalize_sku(sku):
+        if isinstance(sku, str) and normalize_sku(sku):
             keys.append(normalize_sku(sku))
         elif normalize_sku(product) in pos_skus:
             keys.append(normalize_sku(product))
@@ -251,16 +272,16 @@ def restaurant_candidates(invoices: pd.DataFrame, pos: pd.DataFrame, date_window
     """Every (invoice row, POS row) pair with the same SKU and date (± window), with confidence."""
     if invoices.empty or pos.empty:
         return _empty_candidates()
-    inv_qty, _ = _cents(invoices["quantity"])
-    pos_qty, _ = _cents(pos["quantity"])
-    inv_amt, _ = _cents(invoices["amount"])
-    pos_amt, _ = _cents(pos["amount"])
+    inv_qty, _ = _cents(invoices, "quantity")
+    pos_qty, _ = _cents(pos, "quantity")
+    inv_amt, _ = _cents(invoices, "amount")
+    pos_amt, _ = _cents(pos, "amount")
     left = pd.DataFrame({
         "i": np.arange(len(invoices)), "key": restaurant_keys(invoices, pos).to_numpy(),
         "day": _day_numbers(invoices["date"]),
     })
     right = pd.DataFrame({
-        "j": np.arange(len(pos)), "key": [normalize_sku(s) for s in pos["sku"]],
+        "j": np.arange(len(pos)), "key": _normalized(pos["sku"], normalize_sku),
         "day": _day_numbers(pos["date"]),
     })
     shifted = [left.assign(day=left["day"] + offset, gap=abs(offset))
@@ -329,25 +350,32 @@ def _exact_tier(kind: str, match, invoice, pos_row) -> tuple[str, Decimal]:
 
 def compute_items(kind: str, invoices: pd.DataFrame, pos: pd.DataFrame, matches: pd.DataFrame):
     """One item per match, per unmatched invoice row and per unmatched POS row (ITEM_COLUMNS)."""
+    inv_amount = dict(zip(invoices.index, invoices["amount"]))
+    inv_qty = dict(zip(invoices.index, invoices["quantity"]))
+    pos_amount = dict(zip(pos.index, pos["amount"]))
+    pos_qty = dict(zip(pos.index, pos["quantity"]))
     records = []
     for match in matches.to_dict("records"):
-        invoice = invoices.loc[match["invoice_row"]]
-        pos_row = pos.loc[match["pos_row"]]
+        i, j = match["invoice_row"], match["pos_row"]
+        invoice = {"quantity": inv_qty[i], "amount": inv_amount[i]}
+        pos_row = {"quantity": pos_qty[j], "amount": pos_amount[j]}
         tier, confidence = _exact_tier(kind, match, invoice, pos_row)
         records.append((
-            "matched", tier, confidence, match["invoice_row"], match["pos_row"],
-            invoice["amount"] - (pos_row["amount"] or money.ZERO),
-            invoice["quantity"] - pos_row["quantity"],
+            "matched", tier, confidence, i, j,
+            inv_amount[i] - (pos_amount[j] if pos_amount[j] is not None else money.ZERO),
+            inv_qty[i] - pos_qty[j],
         ))
     matched_inv = set(matches["invoice_row"]) if len(matches) else set()
     matched_pos = set(matches["pos_row"]) if len(matches) else set()
-    for index, amount, quantity in zip(invoices.index, invoices["amount"], invoices["quantity"]):
+    for index in invoices.index:
         if index not in matched_inv:
-            records.append(("invoice_only", None, None, index, None, amount, quantity))
-    for index, amount, quantity in zip(pos.index, pos["amount"], pos["quantity"]):
+            records.append(("invoice_only", None, None, index, None, inv_amount[index],
+                            inv_qty[index]))
+    for index in pos.index:
         if index not in matched_pos:
+            amount = pos_amount[index]
             records.append(("pos_only", None, None, None, index,
-                            -(amount if amount is not None else money.ZERO), -quantity))
+                            -(amount if amount is not None else money.ZERO), -pos_qty[index]))
     return object_frame(records, ITEM_COLUMNS)
 
 

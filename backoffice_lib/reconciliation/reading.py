@@ -226,7 +226,7 @@ def _read_csv_rows(data: bytes) -> list[tuple[int, list]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp874", errors="replace")
-    sample = text[:65536]
+    sample = "\n".join(text[:65536].splitlines()[:HEADER_SCAN_ROWS])  # the sniffer is slow on more
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:

@@ -155,7 +155,7 @@ def _plain(value):
 def _row_dict(frame: pd.DataFrame, index) -> dict | None:
     if index is None or (isinstance(index, float) and math.isnan(index)):
         return None
-    return {k: _plain(v) for k, v in frame.loc[index].items()}
+    return {k: _plain(v) for k, v in frame.loc[index].items() if not k.endswith("_cents")}
 
 
 # --------------------------------------------------------------------------- the run
@@ -235,6 +235,7 @@ def run_reconciliation(
             pos = load_pos_restaurant(conn, start, end)
         else:
             pos = load_pos_coaching(conn, rec_type.coach_code, start, end)
+        pos = matching.with_cents(pos)
         matches = matching.match_rows(rec_type.kind, invoices, pos, date_window)
         items = matching.compute_items(rec_type.kind, invoices, pos, matches)
         summary = matching.compute_summary(invoices, pos, items)
