@@ -87,9 +87,12 @@ def load_live_entry_months(conn: Connection, before: str) -> list[str]:
     """Months before ``before`` with live time entries (their partition or the DEFAULT one)."""
     months = set()
     for partition in partitions.load_partitions(conn, "time_entries"):
-        if partition.month is not None and partition.month < before:
-            if conn.scalar(sa.text(f"SELECT EXISTS (SELECT 1 FROM {partition.qualified})")):
-                months.add(partition.month)
+        if (
+            partition.month is not None
+            and partition.month < before
+            and conn.scalar(sa.text(f"SELECT EXISTS (SELECT 1 FROM {partition.qualified})"))
+        ):
+            months.add(partition.month)
     months.update(m for m in partitions.load_default_months(conn, "time_entries") if m < before)
     return sorted(months)
 

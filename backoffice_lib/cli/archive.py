@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from .. import archive as archival
 from .. import access, backup, bangkok, database, partitions
+from .. import archive as archival
 from ..access import AccessDenied
 from .db import db
 
@@ -104,7 +104,7 @@ def _each_month(months: list[str], step, what: str) -> int:
     for month in months:
         try:
             with database.transaction() as conn:
-                count = step(conn, month, *args)
+                count = step(conn, month)
         except (archival.ArchiveRefused, AccessDenied) as exc:
             _fail(str(exc))
         total += count

@@ -276,7 +276,7 @@ ARCHIVE_SQL = [
     ALTER TABLE archive.time_entries ADD CONSTRAINT fk_time_entries_staff_id_staff
       FOREIGN KEY (staff_id) REFERENCES backoffice.staff (id)
     """,
-    f"""
+    """
     CREATE TABLE archive.packages (
       LIKE backoffice.packages INCLUDING CONSTRAINTS,
       alerts jsonb NOT NULL DEFAULT '[]'::jsonb,
