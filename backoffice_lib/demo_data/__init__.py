@@ -68,6 +68,9 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     audit.act_as(conn, ACTOR, "demo data")
     period = Period.ending(as_of)
 
+    staff = people.build_people(dice(seed, "staff"), period, scale)
+    hashes = people.start_hashing(dice(seed, "pins"), staff)  # runs while the rest loads
+
     users = people.build_users(dice(seed, "users"))
     _copy(conn, "backoffice.allowed_users", users)
     _copy(conn, "backoffice.payroll_settings", finance.payroll_setting_rows(seed, scale, period))
@@ -75,8 +78,6 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     _copy(conn, "backoffice.monthly_service_charge",
           finance.service_charge_rows(dice(seed, "service charge"), period))
     _copy(conn, "backoffice.invoice_settings", finance.invoice_setting_rows())
-
-    staff = _load_staff(conn, seed, scale, period)
 
     _copy(conn, "backoffice.package_types", customers.package_type_rows())
     _set_sequence(conn, "backoffice.package_types")
@@ -109,15 +110,15 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     )
     _copy(conn, "backoffice.invoices", invoices)
     _copy(conn, "backoffice.invoice_items", items)
+    _load_staff(conn, seed, period, staff, hashes())
     _copy(conn, "backoffice.audit_logs",
           audit_trail.build_audit_logs(dice(seed, "audit"), period, staff, invoices))
     return summarize(conn, staff, period)
 
 
-def _load_staff(conn: Connection, seed: int, scale: int, period: Period) -> list[people.Person]:
-    rng = dice(seed, "staff")
-    staff = people.build_people(rng, period, scale)
-    hashes = people.hash_pins(dice(seed, "pins"), staff)
+def _load_staff(conn: Connection, seed: int, period: Period, staff: list[people.Person],
+                hashes: dict[int, str]) -> None:
+    rng = dice(seed, "schedules")
     _copy(conn, "backoffice.staff", people.staff_rows(staff, hashes))
     _set_sequence(conn, "backoffice.staff")
     _copy(conn, "backoffice.staff_compensation", people.compensation_rows(staff))
@@ -132,7 +133,6 @@ def _load_staff(conn: Connection, seed: int, scale: int, period: Period) -> list
             conn.execute(sa.text("UPDATE backoffice.staff SET is_active = false WHERE id = :id"),
                          {"id": person.id})
     audit.act_as(conn, ACTOR, "demo data")
-    return staff
 
 
 def check_replaceable(conn: Connection, force: bool) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +26,8 @@ COACHES = [
 # hashes verify like any other (bcrypt reads the cost from the hash).
 FULL_COST_STAFF = 20
 DEMO_COST = 4
+PARALLEL_FROM = 4  # fewer full-cost hashes than this are not worth starting processes for
+_HASHES: dict[tuple[str, bytes], str] = {}
 
 T = dt.time
 # role, compensation, service-charge eligible, days worked (0=Sunday) -> (start, end), location
@@ -142,20 +147,39 @@ def _compensation(rng: Dice, period: Period, person: Person, raise_: bool) -> li
     return [dict(row, effective_to=raised_on - dt.timedelta(days=1)), second]
 
 
-def hash_pins(rng: Dice, people: list[Person]) -> dict[int, str]:
-    """bcrypt hashes with salts drawn from ``rng``: the same seed gives the same hashes."""
-    hashes = {}
+def start_hashing(rng: Dice, people: list[Person]) -> Callable[[], dict[int, str]]:
+    """Start the bcrypt hashes of the PINs, salts drawn from ``rng`` (same seed, same hashes);
+    return the function that waits for them.
+
+    bcrypt holds the GIL, so the full-cost hashes run in worker processes while the caller
+    generates and loads the rest. Hashes are remembered per (pin, salt) in this process, so a
+    second load with the same seed (tests, benchmarks) skips bcrypt's deliberate slowness.
+    """
+    jobs = []
     for position, person in enumerate(people):
         cost = pins.BCRYPT_COST if position < FULL_COST_STAFF else DEMO_COST
-        hashes[person.id] = _hash(person.pin, rng.bcrypt_salt(cost))
-    return hashes
+        jobs.append((person.id, person.pin, rng.bcrypt_salt(cost)))
+    pending = [(pin, salt) for _, pin, salt in jobs
+               if (pin, salt) not in _HASHES and not salt.startswith(b"$2b$04$")]
+    futures = {}
+    if len(pending) >= PARALLEL_FROM:
+        pool = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
+                                   mp_context=multiprocessing.get_context("spawn"))
+        futures = {job: pool.submit(pins.hash_pin, job[0], salt=job[1]) for job in pending}
+        pool.shutdown(wait=False)
 
+    def collect() -> dict[int, str]:
+        hashes = {}
+        for staff_key, pin, salt in jobs:
+            if (pin, salt) not in _HASHES:
+                future = futures.get((pin, salt))
+                _HASHES[(pin, salt)] = (
+                    future.result() if future else pins.hash_pin(pin, salt=salt)
+                )
+            hashes[staff_key] = _HASHES[(pin, salt)]
+        return hashes
 
-@functools.lru_cache(maxsize=4096)
-def _hash(pin: str, salt: bytes) -> str:
-    # A pure function of (pin, salt): a second load with the same seed in this process (tests,
-    # benchmarks) skips bcrypt's deliberate slowness.
-    return pins.hash_pin(pin, salt=salt)
+    return collect
 
 
 def staff_rows(people: list[Person], hashes: dict[int, str]) -> list[dict]:
