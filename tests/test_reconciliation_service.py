@@ -190,7 +190,8 @@ def test_unreadable_rows_are_reported_and_rows_outside_the_period_left_out(conn,
 def test_bad_type_is_refused_before_any_session(conn, admin_id, rec_type, message):
     with pytest.raises(service.ReconciliationError, match=message):
         service.run_reconciliation(conn, ADMIN, rec_type, FILES / "restaurant_bom.csv")
-    assert conn.execute(sa.text("SELECT count(*) FROM backoffice.reconciliation_sessions")).scalar() == 0
+    assert conn.execute(sa.text("SELECT count(*) FROM backoffice.reconciliation_sessions"
+                                " WHERE admin_user_id = :a"), {"a": admin_id}).scalar() == 0
 
 
 def test_non_admin_cannot_reconcile(conn, admin_id):
