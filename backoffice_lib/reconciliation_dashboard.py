@@ -117,8 +117,8 @@ def compute_item_options(items: pd.DataFrame) -> list[tuple[str, str]]:
     """(label, item id) for the review selector, in the table's order."""
     table = compute_item_table(items)
     return [
-        (f"{r['date']} · {r['kind']} · {r['name']} · {r['file_amount'] or '-'} / "
-         f"{r['pos_amount'] or '-'} · {r['status']}", str(item_id))
+        ((f"{r['date']} · {r['kind']} · {r['name']} · {r['file_amount'] or '-'} / "
+         f"{r['pos_amount'] or '-'} · {r['status']}"), str(item_id))
         for r, item_id in zip(table.to_dict("records"), items["id"])
     ]
 
@@ -131,9 +131,9 @@ def compute_summary_html(session: dict) -> str:
     status = session["status"]
     colour = {"completed": "#15803d", "failed": "#b91c1c"}.get(status, "#92400e")
     parts = [
-        f"<p><b style='color:{colour}'>{html.escape(status)}</b> · "
+        (f"<p><b style='color:{colour}'>{html.escape(status)}</b> · "
         f"{html.escape(session['reconciliation_type'])} · {html.escape(session['file_name'])} · "
-        f"{session['date_range_start']} to {session['date_range_end']}</p>",
+        f"{session['date_range_start']} to {session['date_range_end']}</p>"),
         fig("match rate %", session.get("match_rate")),
         fig("variance (file − POS) THB", session.get("variance_amount")),
         fig("matched", session.get("matched_items")),
