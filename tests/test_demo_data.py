@@ -338,7 +338,7 @@ def test_pos_sales_carry_restaurant_skus_and_a_few_voided_lines(demo):
     assert _one(demo, "SELECT count(*) FROM pos.sales WHERE is_voided") >= 1
     low, high = demo.execute(sa.text("""SELECT min(n), max(n) FROM (SELECT count(*) n FROM pos.sales
         WHERE sale_date < backoffice.bangkok_today() GROUP BY sale_date) d""")).one()
-    assert 20 <= low and high <= 90
+    assert 20 <= low and high <= 70  # 20-60 lines, the last receipt may add a few
 
 
 def test_invoices_follow_the_invoice_rules(demo):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
+import json
+import subprocess
+import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,7 +27,13 @@ COACHES = [
 FULL_COST_STAFF = 20
 DEMO_COST = 4
 PARALLEL_FROM = 4  # fewer full-cost hashes than this are not worth starting processes for
-_HASHES: dict[tuple[str, bytes], str] = {}
+_HASHES: dict[tuple[str, str], str] = {}
+_HASHER = (
+    "import json, sys\n"
+    "from backoffice_lib import pins\n"
+    "jobs = json.load(sys.stdin)\n"
+    "print(json.dumps([pins.hash_pin(pin, salt=salt.encode()) for pin, salt in jobs]))\n"
+)
 
 T = dt.time
 # role, compensation, service-charge eligible, days worked (0=Sunday) -> (start, end), location
@@ -151,31 +157,40 @@ def start_hashing(rng: Dice, people: list[Person]) -> Callable[[], dict[int, str
     """Start the bcrypt hashes of the PINs, salts drawn from ``rng`` (same seed, same hashes);
     return the function that waits for them.
 
-    bcrypt holds the GIL, so the full-cost hashes run in worker processes while the caller
-    generates and loads the rest. Hashes are remembered per (pin, salt) in this process, so a
-    second load with the same seed (tests, benchmarks) skips bcrypt's deliberate slowness.
+    bcrypt holds the GIL, so the full-cost hashes run in two child interpreters (plain
+    subprocesses: nothing of the caller's program is re-run in them) while the caller generates
+    and loads the rest. Hashes are remembered per (pin, salt) in this process, so a second load
+    with the same seed (tests, benchmarks) skips bcrypt's deliberate slowness.
     """
     jobs = []
     for position, person in enumerate(people):
         cost = pins.BCRYPT_COST if position < FULL_COST_STAFF else DEMO_COST
-        jobs.append((person.id, person.pin, rng.bcrypt_salt(cost)))
+        jobs.append((person.id, person.pin, rng.bcrypt_salt(cost).decode()))
     pending = [(pin, salt) for _, pin, salt in jobs
-               if (pin, salt) not in _HASHES and not salt.startswith(b"$2b$04$")]
-    futures = {}
+               if (pin, salt) not in _HASHES and not salt.startswith(f"$2b${DEMO_COST:02d}$")]
+    children = []
     if len(pending) >= PARALLEL_FROM:
-        pool = ProcessPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)),
-                                   mp_context=multiprocessing.get_context("spawn"))
-        futures = {job: pool.submit(pins.hash_pin, job[0], salt=job[1]) for job in pending}
-        pool.shutdown(wait=False)
+        for share in (pending[0::2], pending[1::2]):
+            child = subprocess.Popen([sys.executable, "-c", _HASHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+            try:
+                child.stdin.write(json.dumps(share))
+                child.stdin.close()
+            except OSError:  # the child died at once: collect() hashes its share itself
+                pass
+            children.append((share, child))
 
     def collect() -> dict[int, str]:
+        for share, child in children:
+            output = child.stdout.read()
+            child.stdout.close()
+            if child.wait() == 0:
+                _HASHES.update(zip(share, json.loads(output)))
         hashes = {}
         for staff_key, pin, salt in jobs:
-            if (pin, salt) not in _HASHES:
-                future = futures.get((pin, salt))
-                _HASHES[(pin, salt)] = (
-                    future.result() if future else pins.hash_pin(pin, salt=salt)
-                )
+            if (pin, salt) not in _HASHES:  # few, low cost, or a child that failed
+                _HASHES[(pin, salt)] = pins.hash_pin(pin, salt=salt.encode())
             hashes[staff_key] = _HASHES[(pin, salt)]
         return hashes
 

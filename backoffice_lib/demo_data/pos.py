@@ -37,8 +37,8 @@ def build_sales(rng: Dice, period: Period, scale: int, customers: list[dict],
         sold_on.setdefault(package["purchase_date"], []).append(package)
     rows = []
     for day in period.days():
-        weekend = day.weekday() >= 4
-        target = rng.randrange(20, 61) * scale + (10 * scale if weekend else 0)
+        busy = day.weekday() >= 4  # Friday to Sunday
+        target = (rng.randrange(35, 61) if busy else rng.randrange(20, 51)) * scale
         receipts = []
         lines = 0
         while lines < target:
