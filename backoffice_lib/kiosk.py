@@ -102,6 +102,19 @@ class TimeClockKiosk:
             layout=widgets.Layout(padding="12px", max_width="520px"),
         )
         self.reload_people()
+        self.person.observe(self._on_person, names="value")
+
+    def _on_person(self, change: dict) -> None:
+        """A name was picked: forget any PIN typed so far and greet the person."""
+        self._pin = ""
+        self.pin_display.value = pin_dots(0)
+        self._show_confirm(False)
+        if change["new"] is None:
+            return
+        label = next((name for name, value in self.person.options if value == change["new"]), "")
+        self.message.value = message_html(
+            f"Hello {label.split(' (')[0]}: type your PIN, then Punch."
+        )
 
     # --- state ---------------------------------------------------------------------------------
 

@@ -341,6 +341,7 @@ class StaffDashboard:
         apply = widgets.Button(description="Apply correction", button_style="warning")
         apply.on_click(lambda _: self.apply_correction())
         self.correction_message = widgets.HTML()
+        self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
         self.widget = widgets.Tab(
             children=[
                 widgets.VBox([refresh, widgets.HTML("<h3>Clocked in now</h3>"), self.now_html]),
@@ -434,6 +435,34 @@ class StaffDashboard:
             label = f"{row.staff_name}: {row.flag.replace('_', ' ')} – {_fmt(moment)} (#{entry_id})"
             options.append((label, int(entry_id)))
         self.entry.options = options
+
+    def _on_entry(self, entry_id) -> None:
+        """An entry was picked: suggest the action and the time to correct from."""
+        if entry_id is None:
+            self.correction_message.value = ""
+            return
+        row = next(
+            (
+                r
+                for r in self.flagged.itertuples(index=False)
+                if entry_id in (r.clock_in_id, r.clock_out_id)
+            ),
+            None,
+        )
+        if row is None:
+            return
+        missing = row.flag == sessions.MISSING_CLOCK_OUT
+        moment = row.clock_in if missing else row.clock_out
+        self.action.value = "add" if missing else "delete"
+        self.when.value = _fmt(moment)
+        hint = (
+            "add the clock-out this person forgot (set the time)"
+            if missing
+            else "delete this clock-out without a clock-in, or edit its time"
+        )
+        self._say(
+            f"{row.staff_name}, {row.flag.replace('_', ' ')} at {_fmt(moment)}: {hint}.", ok=True
+        )
 
     def apply_correction(self) -> str:
         """Run the chosen correction on the chosen entry; the outcome is shown and returned."""

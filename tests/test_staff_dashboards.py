@@ -107,6 +107,8 @@ def test_correction_without_reason_says_so_and_changes_nothing(demo_engine):
         MANAGER, today - dt.timedelta(days=60), today, engine=demo_engine
     )
     board.entry.value = board.entry.options[0][1]
+    assert "correction-message" in board.correction_message.value  # the pick is explained
+    assert board.when.value != ""
     board.action.value = "delete"
     board.reason.value = ""
     assert board.apply_correction() == "a correction needs a reason"
@@ -147,7 +149,9 @@ def test_kiosk_pick_name_pin_pad_and_clear_messages(engine, kiosk_person):
     board = kiosk.TimeClockKiosk(email, engine=engine)
     assert pk in [value for _, value in board.person.options]
     assert board.submit() is None and "Pick your name first" in board.message.value
-    board.person.value = pk
+    type_pin(board, "12")
+    board.person.value = pk  # picking a name greets the person and forgets a half-typed PIN
+    assert "Hello Kiosk" in board.message.value and board.pin_display.value.count("●") == 0
     type_pin(board, "12")
     assert board.pin_display.value.count("●") == 2 and "12" not in board.pin_display.value
     assert board.submit() is None and "6-digit PIN" in board.message.value
