@@ -115,6 +115,8 @@ def compute_item_table(items: pd.DataFrame) -> pd.DataFrame:
 
 def compute_item_options(items: pd.DataFrame) -> list[tuple[str, str]]:
     """(label, item id) for the review selector, in the table's order."""
+    if items.empty:
+        return []
     table = compute_item_table(items)
     return [
         ((f"{r['date']} · {r['kind']} · {r['name']} · {r['file_amount'] or '-'} / "
@@ -160,6 +162,23 @@ def compute_table_html(frame: pd.DataFrame, empty: str) -> str:
     return shown.to_html(index=False, escape=True, border=0, classes="backoffice-table")
 
 
+def compute_type_hint(rec_type: str | None) -> str:
+    """What a file of this type needs, for the person about to upload one."""
+    if not rec_type:
+        return ""
+    if rec_type == "restaurant":
+        what = ("the partner restaurant's item sales: columns Date, SKU or Item, Qty, Amount "
+                "(or วันที่, รหัสสินค้า / ชื่อสินค้า, จำนวน, จำนวนเงิน); matched per date and SKU "
+                "against the POS; ambiguous dates read D/M")
+    else:
+        coach = rec_type.removeprefix("coaching_")
+        what = (f"coach {coach}'s monthly invoice: columns Date, Student or Name, Amount or Fee, "
+                "optional Lessons/Qty (default 1); matched against that coach's earnings by name, "
+                "hours and amount; ambiguous dates read M/D")
+    return (f"<p style='margin:2px 0;color:#475569'>{html.escape(rec_type)}: {html.escape(what)}. "
+            "CSV or .xlsx, at most 10 MB.</p>")
+
+
 def save_upload(name: str, content: bytes) -> str:
     """Keep an uploaded file under the data dir (uploads/<stamp>-<name>) and return its path."""
     safe = re.sub(r"[^\w.\-]+", "_", name)[-120:] or "upload"
@@ -198,6 +217,7 @@ def reconciliation_dashboard(session_id: str = ""):
         review_status = widgets.HTML()
         upload = widgets.FileUpload(accept=".csv,.xlsx", multiple=False, description="File")
         rec_type = widgets.Dropdown(description="Type")
+        type_hint = widgets.HTML()
         window = widgets.BoundedIntText(value=0, min=0, max=31, description="± days")
         run_button = widgets.Button(description="Reconcile", icon="upload", button_style="primary")
         upload_status = widgets.HTML()
@@ -227,7 +247,11 @@ def reconciliation_dashboard(session_id: str = ""):
         def load_sessions(select: str | None = None) -> None:
             with database.transaction() as conn:
                 sessions = service.load_sessions(conn)
-                rec_type.options = load_reconciliation_types(conn)
+                types = load_reconciliation_types(conn)
+            if list(rec_type.options) != types:
+                chosen = rec_type.value
+                rec_type.options = types
+                rec_type.value = chosen if chosen in types else types[0]
             options = [(compute_session_label(s), str(s["id"]))
                        for s in sessions.to_dict("records")]
             picker.options = options
@@ -281,6 +305,10 @@ def reconciliation_dashboard(session_id: str = ""):
             upload.value = ()
             load_sessions(select=result["session_id"])
 
+        def show_hint(_=None) -> None:
+            type_hint.value = compute_type_hint(rec_type.value)
+
+        rec_type.observe(show_hint, names="value")
         picker.observe(open_session, names="value")
         for control in (kinds, statuses, confidence):
             control.observe(show_items, names="value")
@@ -290,18 +318,21 @@ def reconciliation_dashboard(session_id: str = ""):
         refresh = widgets.Button(description="Refresh", icon="refresh")
         refresh.on_click(lambda _b: load_sessions(select=picker.value))
         load_sessions(select=session_id or None)
+        show_hint()
 
         header = widgets.HTML(
             TABLE_CSS + "<h2 style='margin:0'>Reconciliation review</h2><p style='margin:2px 0 8px;"
             f"color:#475569'>For {html.escape(user.email)}: partner and coach files against the "
             "point of sale.</p>")
         return widgets.VBox([
-            header, widgets.HBox([refresh, status]), picker, summary,
+            header,
+            widgets.HTML("<h3>Reconcile a new file</h3>"),
+            widgets.HBox([rec_type, upload, window, run_button]), type_hint, upload_status,
+            widgets.HTML("<h3>Sessions</h3>"),
+            widgets.HBox([refresh, status]), picker, summary,
             widgets.HTML("<h3>Items</h3>"), widgets.HBox([kinds, statuses]), confidence, table,
             widgets.HTML("<h3>Review</h3>"), selection, notes,
             widgets.HBox(list(buttons.values())), review_status,
-            widgets.HTML("<h3>Reconcile a new file</h3>"),
-            widgets.HBox([upload, rec_type, window, run_button]), upload_status,
         ])
 
     return serve.guarded_dashboard(AREA, build)

@@ -222,3 +222,14 @@ def test_review_dashboard_filters_and_reviews_items(engine, monkeypatch):
             "SELECT status, resolution_notes, resolved_by FROM backoffice.reconciliation_items"
             " WHERE id = :i"), {"i": item_id}).one()
     assert (status, notes, by) == ("disputed", "restaurant billed a day we have no sale", email)
+
+
+def test_review_dashboard_helpers_cope_with_no_session_yet():
+    import pandas as pd
+
+    from backoffice_lib import reconciliation_dashboard as board
+
+    empty = pd.DataFrame()
+    filtered = board.compute_filtered_items(empty, board.KINDS, (0, 1), board.STATUSES)
+    assert board.compute_item_options(filtered) == []
+    assert list(board.compute_item_table(filtered).columns) == board.TABLE_COLUMNS
