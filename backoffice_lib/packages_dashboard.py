@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -198,18 +199,30 @@ TABLE_CSS = (
 )
 
 
-def _bar(title: str, x_title: str, category_axis: bool = False):
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+
+
+def compute_bar_figure(title: str, x_title: str, x: list, y: list[float]) -> dict:
+    """A bar chart as plotly's JSON (data, layout), ready for the plotly mime renderer."""
     import plotly.graph_objects as go
 
-    fig = go.FigureWidget(data=[go.Bar(x=[], y=[], marker_color="#2563eb")])
+    fig = go.Figure(data=[go.Bar(x=x, y=y, marker_color="#2563eb")])
     fig.update_layout(
         title={"text": title}, height=300, margin={"l": 50, "r": 20, "t": 40, "b": 40},
         xaxis={"title": {"text": x_title}}, yaxis={"title": {"text": "hours"}},
         template="plotly_white",
     )
-    if category_axis:
-        fig.update_xaxes(type="category")
-    return fig
+    return json.loads(fig.to_json())
+
+
+def _plot(output, figure: dict) -> None:
+    """Show a figure in an Output widget through plotly's mime renderer (offline; no
+    FigureWidget, whose import pulls plotly.io's renderers and costs seconds on first render)."""
+    from IPython.display import display
+
+    output.clear_output(wait=True)
+    with output:
+        display({PLOTLY_MIMETYPE: {**figure, "config": {"displaylogo": False}}}, raw=True)
 
 
 def _section(title: str, *children):
@@ -232,8 +245,8 @@ def package_monitor_dashboard(as_of: str | None = None):
         expiring = widgets.HTML()
         low = widgets.HTML()
         never = widgets.HTML()
-        week_fig = _bar("Package hours used per week", "week starting")
-        hour_fig = _bar("Package hours by hour of day (Bangkok)", "hour")
+        week_fig = widgets.Output()
+        hour_fig = widgets.Output()
         refresh_button = widgets.Button(description="Refresh", icon="refresh")
         state: dict[str, Any] = {}
 
@@ -259,12 +272,14 @@ def package_monitor_dashboard(as_of: str | None = None):
             low.value = compute_table_html(state["lists"]["low_balance"], "No low balances.")
             never.value = compute_table_html(
                 state["lists"]["never_activated"], "Every package bought 30+ days ago was used.")
-            with week_fig.batch_update():  # floats only at the plotting edge
-                week_fig.data[0].x = [w.isoformat() for w in series["weeks"]["week"]]
-                week_fig.data[0].y = [float(h) for h in series["weeks"]["hours"]]
-            with hour_fig.batch_update():
-                hour_fig.data[0].x = list(series["hours"]["hour"])
-                hour_fig.data[0].y = [float(h) for h in series["hours"]["hours"]]
+            _plot(week_fig, compute_bar_figure(  # floats only at the plotting edge
+                "Package hours used per week", "week starting (Monday)",
+                [w.isoformat() for w in series["weeks"]["week"]],
+                [float(h) for h in series["weeks"]["hours"]]))
+            _plot(hour_fig, compute_bar_figure(
+                "Package hours by hour of day (Bangkok)", "hour of day",
+                [int(h) for h in series["hours"]["hour"]],
+                [float(h) for h in series["hours"]["hours"]]))
             lists = state["lists"]
             status.value = (
                 f"<span class='backoffice-status'>As of {day}: "
