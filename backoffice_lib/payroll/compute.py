@@ -215,7 +215,7 @@ def pair_sessions(entries: pd.DataFrame, max_session_hours) -> pd.DataFrame:
             "seconds": np.concatenate(
                 [(stamp[j] - stamp[i]) // _US, np.zeros(len(m) + len(o), dtype="int64")]
             ),
-            "flag": np.array(
+            "flag": pd.Series(
                 [None] * len(i) + [MISSING_CLOCK_OUT] * len(m) + [ORPHAN_CLOCK_OUT] * len(o),
                 dtype=object,
             ),
@@ -225,9 +225,6 @@ def pair_sessions(entries: pd.DataFrame, max_session_hours) -> pd.DataFrame:
     )
     sort_time = np.where(frame["clock_in_us"] >= 0, frame["clock_in_us"], frame["clock_out_us"])
     frame = frame.iloc[np.lexsort((sort_time, frame["staff"].to_numpy()))].reset_index(drop=True)
-    frame["flag"] = pd.Series(
-        [f if isinstance(f, str) else None for f in frame["flag"]], dtype=object
-    )
     return frame
 
 
@@ -344,9 +341,20 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     holiday_seconds = (
         month_sessions[month_sessions["holiday"]].groupby("staff")["seconds"].sum().to_dict()
     )
-    day_seconds_by_staff = {
-        int(sid): group["seconds"].to_numpy() for sid, group in month_days.groupby("staff")
-    }
+    min_hours_by_staff = {}
+    for sid, (row, _) in applied.items():
+        value = row.get("min_hours_for_allowance") if row is not None else None
+        min_hours_by_staff[sid] = (
+            DEFAULT_MIN_HOURS_FOR_ALLOWANCE if value is None or pd.isna(value) else int(value)
+        )
+    minimum = (
+        month_days["staff"].map(min_hours_by_staff).fillna(DEFAULT_MIN_HOURS_FOR_ALLOWANCE)
+        .to_numpy(dtype="int64") * 3600
+    )
+    working_days_by_staff = (
+        month_days.assign(working=month_days["seconds"].to_numpy() >= minimum)
+        .groupby("staff")["working"].sum().to_dict()
+    )
 
     pool = money.round_money(inputs.service_charge_pool or 0)
     eligible = sorted(
@@ -357,23 +365,20 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     share = money.round_money_down(pool / len(eligible)) if eligible else money.ZERO
     undistributed = pool - share * len(eligible)
 
+    people = {int(r["id"]): r for r in staff.to_dict("records")}
     lines = []
     errors = []
     for sid in sorted(in_run):
-        person = staff.loc[sid]
+        person = people[sid]
         row, prorate_days = applied.get(sid, (None, None))
         seconds = int(total_seconds.get(sid, 0))
         hol_seconds = int(holiday_seconds.get(sid, 0))
         ot_seconds = ot_by_staff.get(sid, Decimal(0))
-        min_hours = DEFAULT_MIN_HOURS_FOR_ALLOWANCE
-        if row is not None and row.get("min_hours_for_allowance") is not None:
-            min_hours = row["min_hours_for_allowance"]
-        min_seconds = money.to_decimal(min_hours) * 3600
-        day_secs = day_seconds_by_staff.get(sid, np.zeros(0, dtype="int64"))
-        working_days = int(sum(1 for s in day_secs if Decimal(int(s)) >= min_seconds))
+        min_hours = min_hours_by_staff.get(sid, DEFAULT_MIN_HOURS_FOR_ALLOWANCE)
+        working_days = int(working_days_by_staff.get(sid, 0))
         line = {
             "staff": sid,
-            "staff_id": person["staff_id"] if person["staff_id"] is not None else str(sid),
+            "staff_id": person["staff_id"] if isinstance(person["staff_id"], str) else str(sid),
             "staff_name": person["staff_name"],
             "is_active": bool(person["is_active"]),
             "compensation_id": None,
@@ -479,42 +484,29 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     )
 
 
-def _staff_code(staff: pd.DataFrame, sid: int) -> tuple[str, str]:
-    person = staff.loc[sid]
-    code = person["staff_id"] if person["staff_id"] is not None else str(sid)
-    return code, person["staff_name"]
+def _hours_of(seconds) -> list[Decimal]:
+    """Hours (2 decimals) of many durations; each distinct value is converted once."""
+    values = np.asarray(seconds, dtype="int64")
+    unique, inverse = np.unique(values, return_inverse=True)
+    converted = [money.round_hours(money.hours_from_seconds(int(v))) for v in unique]
+    return [converted[i] for i in inverse.ravel()]
 
 
-def _review_flags(sessions: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
-    """§3.1 review flags per person and day (dates of the month only)."""
-    rows = []
-    for s in sessions.itertuples(index=False):
-        if s.staff not in staff.index:
-            continue
-        flag = s.flag if isinstance(s.flag, str) else None
-        if flag is not None:
-            stamp = s.clock_in_us if flag == MISSING_CLOCK_OUT else s.clock_out_us
-            rows.append((s.staff, s.day, flag, f"{flag.replace('_', ' ')} at "
-                         f"{_bangkok_time(stamp):%H:%M}", 0))
-        elif s.seconds < 3600:
-            rows.append((s.staff, s.day, SESSION_UNDER_1H, f"session of {_hours(s.seconds)} h",
-                         s.seconds))
-        elif s.seconds > 8 * 3600:
-            rows.append((s.staff, s.day, SESSION_OVER_8H, f"session of {_hours(s.seconds)} h",
-                         s.seconds))
-    for d in days.itertuples(index=False):
-        if d.staff not in staff.index:
-            continue
-        if 0 < d.seconds < 3 * 3600:
-            rows.append((d.staff, d.day, DAY_UNDER_3H, f"day of {_hours(d.seconds)} h", d.seconds))
-        elif d.seconds > 9 * 3600:
-            rows.append((d.staff, d.day, DAY_OVER_9H, f"day of {_hours(d.seconds)} h", d.seconds))
+def _ot_hours(values) -> list[Decimal]:
+    cache: dict[Decimal, Decimal] = {}
     out = []
-    for sid, day, flag, detail, _ in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
-        code, name = _staff_code(staff, int(sid))
-        out.append((int(sid), code, name, _date_of(day), flag, detail))
-    return pd.DataFrame(out, columns=["staff", "staff_id", "staff_name", "work_date", "flag",
-                                      "detail"])
+    for v in values:
+        if v not in cache:
+            cache[v] = money.round_hours(v / 3600)
+        out.append(cache[v])
+    return out
+
+
+def _dates_of(numbers) -> list[dt.date]:
+    values = np.asarray(numbers, dtype="int64")
+    unique, inverse = np.unique(values, return_inverse=True)
+    converted = [_date_of(v) for v in unique]
+    return [converted[i] for i in inverse.ravel()]
 
 
 def _hours(seconds: int) -> Decimal:
@@ -525,40 +517,104 @@ def _bangkok_time(us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(us) / _US, tz=bangkok.BANGKOK)
 
 
+def _review_flags(sessions: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+    """§3.1 review flags per person and day (dates of the month only)."""
+    codes = {
+        int(i): (c if isinstance(c, str) else str(i), n)
+        for i, c, n in zip(staff.index, staff["staff_id"], staff["staff_name"])
+    }
+    parts = []
+    flag = sessions["flag"].to_numpy(dtype=object)
+    seconds = sessions["seconds"].to_numpy()
+    has_flag = np.array([isinstance(f, str) for f in flag], dtype=bool)
+    for mask, name in (
+        (has_flag, None),
+        (~has_flag & (seconds < 3600), SESSION_UNDER_1H),
+        (~has_flag & (seconds > 8 * 3600), SESSION_OVER_8H),
+    ):
+        chosen = sessions[mask]
+        if chosen.empty:
+            continue
+        if name is None:
+            names = list(chosen["flag"])
+            stamps = np.where(chosen["flag"] == MISSING_CLOCK_OUT, chosen["clock_in_us"],
+                              chosen["clock_out_us"])
+            details = [f"{n.replace('_', ' ')} at {_bangkok_time(t):%H:%M}"
+                       for n, t in zip(names, stamps)]
+        else:
+            names = [name] * len(chosen)
+            details = [f"session of {h} h" for h in _hours_of(chosen["seconds"])]
+        parts.append(pd.DataFrame({"staff": chosen["staff"].to_numpy(),
+                                   "day": chosen["day"].to_numpy(), "flag": names,
+                                   "detail": details}))
+    day_seconds = days["seconds"].to_numpy()
+    for mask, name in (
+        ((day_seconds > 0) & (day_seconds < 3 * 3600), DAY_UNDER_3H),
+        (day_seconds > 9 * 3600, DAY_OVER_9H),
+    ):
+        chosen = days[mask]
+        if chosen.empty:
+            continue
+        parts.append(pd.DataFrame({"staff": chosen["staff"].to_numpy(),
+                                   "day": chosen["day"].to_numpy(), "flag": name,
+                                   "detail": [f"day of {h} h"
+                                              for h in _hours_of(chosen["seconds"])]}))
+    columns = ["staff", "staff_id", "staff_name", "work_date", "flag", "detail"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["staff"].isin(list(codes))]
+    rows = rows.sort_values(["staff", "day", "flag"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "staff": rows["staff"].astype("int64"),
+            "staff_id": [codes[int(x)][0] for x in rows["staff"]],
+            "staff_name": [codes[int(x)][1] for x in rows["staff"]],
+            "work_date": pd.Series(_dates_of(rows["day"]), dtype=object),
+            "flag": rows["flag"].astype(object),
+            "detail": rows["detail"].astype(object),
+        }
+    )
+
+
 def _stamps(values: pd.Series) -> pd.Series:
-    return pd.Series([None if v < 0 else _bangkok_time(v) for v in values], dtype=object)
+    """Epoch microseconds (-1: none) as aware Bangkok timestamps (NaT when absent)."""
+    us = values.to_numpy(dtype="int64")
+    stamps = pd.Series(pd.to_datetime(np.where(us < 0, 0, us), unit="us", utc=True))
+    return stamps.dt.tz_convert(bangkok.BANGKOK).where(us >= 0)
 
 
 def _readable_sessions(sessions: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     """Sessions for people: Bangkok datetimes, dates, hours; the grain of every explanation."""
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "staff": sessions["staff"].astype("int64"),
-            "work_date": [_date_of(d) for d in sessions["day"]],
+            "work_date": pd.Series(_dates_of(sessions["day"]), dtype=object),
             "clock_in": _stamps(sessions["clock_in_us"]),
             "clock_out": _stamps(sessions["clock_out_us"]),
             "seconds": sessions["seconds"].astype("int64"),
-            "hours": [_hours(s) for s in sessions["seconds"]],
+            "hours": pd.Series(_hours_of(sessions["seconds"]), dtype=object),
             "flag": pd.Series([f if isinstance(f, str) else None for f in sessions["flag"]],
                               dtype=object),
             "holiday": sessions["holiday"].astype(bool),
             "in_month": sessions["in_month"].astype(bool),
-            "week_end": [_date_of(d) for d in sessions["week_end"]],
-            "clock_in_id": [None if v < 0 else int(v) for v in sessions["clock_in_id"]],
-            "clock_out_id": [None if v < 0 else int(v) for v in sessions["clock_out_id"]],
+            "week_end": pd.Series(_dates_of(sessions["week_end"]), dtype=object),
+            "clock_in_id": pd.Series(
+                [None if v < 0 else int(v) for v in sessions["clock_in_id"]], dtype=object),
+            "clock_out_id": pd.Series(
+                [None if v < 0 else int(v) for v in sessions["clock_out_id"]], dtype=object),
         }
     )
-    return frame
 
 
 def _readable_days(days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "staff": days["staff"].astype("int64"),
-            "work_date": [_date_of(d) for d in days["day"]],
+            "work_date": pd.Series(_dates_of(days["day"]), dtype=object),
             "sessions": days["sessions"].astype("int64"),
             "seconds": days["seconds"].astype("int64"),
-            "hours": [_hours(s) for s in days["seconds"]],
+            "hours": pd.Series(_hours_of(days["seconds"]), dtype=object),
             "holiday": days["holiday"].astype(bool),
             "in_month": days["in_month"].astype(bool),
         }
@@ -569,11 +625,11 @@ def _readable_weeks(weeks: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "staff": weeks["staff"].astype("int64"),
-            "week_start": [_date_of(d - 6) for d in weeks["week_end"]],
-            "week_end": [_date_of(d) for d in weeks["week_end"]],
-            "hours": [_hours(s) for s in weeks["seconds"]],
-            "regular_hours": [_hours(s) for s in weeks["regular_seconds"]],
-            "overtime_hours": [money.round_hours(s / 3600) for s in weeks["ot_seconds"]],
+            "week_start": pd.Series(_dates_of(weeks["week_end"] - 6), dtype=object),
+            "week_end": pd.Series(_dates_of(weeks["week_end"]), dtype=object),
+            "hours": pd.Series(_hours_of(weeks["seconds"]), dtype=object),
+            "regular_hours": pd.Series(_hours_of(weeks["regular_seconds"]), dtype=object),
+            "overtime_hours": pd.Series(_ot_hours(weeks["ot_seconds"]), dtype=object),
         }
     )
 
@@ -601,9 +657,10 @@ def _frame_records(frame: pd.DataFrame, columns: list[str], key: list[str]) -> l
     if frame is None or len(frame) == 0:
         return []
     present = [c for c in columns if c in frame.columns]
-    rows = [[_canonical(v) for v in row] for row in frame[present].itertuples(index=False)]
+    rows = [list(r) for r in zip(*([str(_canonical(v)) for v in frame[c].tolist()]
+                                   for c in present))]
     index = [present.index(k) for k in key if k in present]
-    return sorted(rows, key=lambda r: tuple(str(r[i]) for i in index))
+    return sorted(rows, key=lambda r: tuple(r[i] for i in index))
 
 
 def _entries_digest(entries: pd.DataFrame | None) -> str:

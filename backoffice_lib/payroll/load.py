@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -49,24 +50,33 @@ def load_settings(conn: Connection) -> dict[str, str]:
 
 
 def load_entries(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    """Entries in [start, end): id, staff_id, action, timestamp_us (epoch microseconds)."""
+    """Entries in [start, end): id, staff_id, action, timestamp_us (epoch microseconds).
+
+    The server packs each column into one array (one row to transfer and parse), which reads a
+    month of 10,000 people several times faster than row by row.
+    """
     table = TimeEntry.__table__
     epoch_us = sa.cast(sa.func.floor(sa.extract("epoch", table.c.timestamp) * 1_000_000),
                        sa.BigInteger)
-    result = conn.execute(
-        sa.select(table.c.id, table.c.staff_id, table.c.action, epoch_us.label("timestamp_us"))
-        .where(table.c.timestamp >= start, table.c.timestamp < end)
-    )
-    rows = result.all()
-    if not rows:
-        return pd.DataFrame(
-            {"id": pd.Series(dtype="int64"), "staff_id": pd.Series(dtype="int64"),
-             "action": pd.Series(dtype=object), "timestamp_us": pd.Series(dtype="int64")}
-        )
-    ids, staff, actions, stamps = zip(*rows)
+    row = conn.execute(
+        sa.select(
+            sa.func.array_agg(table.c.id),
+            sa.func.array_agg(table.c.staff_id),
+            sa.func.array_agg(table.c.action == "clock_in"),
+            sa.func.array_agg(epoch_us),
+        ).where(table.c.timestamp >= start, table.c.timestamp < end)
+    ).one()
+    ids, staff, clock_in, stamps = (value or [] for value in row)
     return pd.DataFrame(
-        {"id": pd.array(ids, dtype="int64"), "staff_id": pd.array(staff, dtype="int64"),
-         "action": pd.Series(actions, dtype=object), "timestamp_us": pd.array(stamps, dtype="int64")}
+        {
+            "id": np.asarray(ids, dtype="int64"),
+            "staff_id": np.asarray(staff, dtype="int64"),
+            "action": pd.Series(
+                np.where(np.asarray(clock_in, dtype=bool), "clock_in", "clock_out"),
+                dtype=object,
+            ),
+            "timestamp_us": np.asarray(stamps, dtype="int64"),
+        }
     )
 
 
