@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import io
 import os
-import statistics
 import tempfile
 import time
 import uuid
@@ -28,7 +27,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok, database, migrate
 from backoffice_lib.payroll import load
-from backoffice_lib.payroll.compute import compute_payroll, entries_window, setting_value
+from backoffice_lib.payroll.compute import compute_payroll
 
 MONTH = "2025-01"
 TARGET_1K_S = 2.0
@@ -129,8 +128,6 @@ def _best(fn, repeat: int = 3) -> tuple[float, object]:
 
 def bench_month(engine: sa.engine.Engine) -> tuple[float, float, int]:
     with engine.connect() as conn:
-        settings = load.load_settings(conn)
-        start, end = entries_window(MONTH, setting_value(settings, "max_session_hours"))
         month_start, month_end = bangkok.month_bounds(MONTH)
 
         def read_month():
@@ -144,7 +141,7 @@ def bench_month(engine: sa.engine.Engine) -> tuple[float, float, int]:
 
         read_month()
         compute()
-        read_s, rows = _best(read_month)
+        read_s, _ = _best(read_month)
         compute_s, result = _best(compute)
     return read_s, compute_s, len(result.lines)
 

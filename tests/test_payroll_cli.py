@@ -28,7 +28,7 @@ ADMIN = "admin@studio.example"
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([BACKOFFICE, "payroll", *args], capture_output=True, text=True,
+    return subprocess.run([BACKOFFICE, "payroll", *args], capture_output=True, text=True, check=False,
                           env=env or dict(os.environ), timeout=300)
 
 

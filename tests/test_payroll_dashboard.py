@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+from test_payroll_rules import ALICE, BOB, at, hourly, inputs, salary, shifts, week_of_days
+
 from backoffice_lib import bangkok
 from backoffice_lib.payroll import dashboard
 from backoffice_lib.payroll.compute import compute_payroll
-from test_payroll_rules import ALICE, BOB, at, hourly, inputs, salary, shifts, week_of_days
 
 
 def month_result():

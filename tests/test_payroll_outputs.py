@@ -7,10 +7,10 @@ import json
 import time
 
 from openpyxl import load_workbook
+from test_payroll_rules import ALICE, BOB, CARA, at, hourly, inputs, salary, shifts, week_of_days
 
 from backoffice_lib.payroll.compute import compute_payroll
 from backoffice_lib.payroll.outputs import write_run_outputs
-from test_payroll_rules import ALICE, BOB, CARA, at, hourly, inputs, salary, shifts, week_of_days
 
 
 def month_result():

@@ -22,7 +22,7 @@ from backoffice_lib.payroll.compute import (
 COMP_KEYS = ["id", "staff_id", "compensation_type", "base_salary", "hourly_rate",
              "ot_rate_per_hour", "holiday_rate_per_hour", "is_service_charge_eligible",
              "min_hours_for_allowance", "effective_from", "effective_to"]
-money_values = st.decimals(min_value=D("0"), max_value=D("100000"), places=2)
+money_values = st.decimals(min_value=D(0), max_value=D(100000), places=2)
 
 
 def staff_frame(n: int) -> pd.DataFrame:
@@ -33,8 +33,8 @@ def staff_frame(n: int) -> pd.DataFrame:
 def comp_row(staff: int, kind: str, rate: D, eligible: bool) -> dict:
     return {
         "id": staff, "staff_id": staff, "compensation_type": kind,
-        "base_salary": rate * 100 if kind == "salary" else D("0"),
-        "hourly_rate": rate if kind == "hourly" else D("0"),
+        "base_salary": rate * 100 if kind == "salary" else D(0),
+        "hourly_rate": rate if kind == "hourly" else D(0),
         "ot_rate_per_hour": rate, "holiday_rate_per_hour": rate / 2,
         "is_service_charge_eligible": eligible, "min_hours_for_allowance": 6,
         "effective_from": dt.date(2024, 1, 1), "effective_to": None,
@@ -55,9 +55,9 @@ def make_inputs(month: str, n: int, comps: list[dict], entries: list[tuple], poo
 @settings(max_examples=60, deadline=None)
 def test_payroll_service_charge_shares_never_exceed_the_pool(pool, eligible, others):
     n = eligible + others
-    comps = [comp_row(i, "salary", D("100"), i <= eligible) for i in range(1, n + 1)]
+    comps = [comp_row(i, "salary", D(100), i <= eligible) for i in range(1, n + 1)]
     result = compute_payroll(make_inputs("2025-01", n, comps, [], pool=pool))
-    shares = sum(result.lines["service_charge"], D("0"))
+    shares = sum(result.lines["service_charge"], D(0))
     assert shares <= pool
     assert shares + result.service_charge["undistributed"] == pool
     if eligible:
@@ -92,10 +92,10 @@ def test_payroll_total_is_the_sum_of_components(found, kinds, rates, pool):
     result = compute_payroll(make_inputs("2025-01", 4, comps, entries, pool=pool,
                                          holidays={dt.date(2025, 1, 1)}))
     for row in result.lines.to_dict("records"):
-        assert row["total_pay"] == sum((row[c] for c in COMPONENTS), D("0"))
+        assert row["total_pay"] == sum((row[c] for c in COMPONENTS), D(0))
         for c in COMPONENTS + ["total_pay"]:
             assert row[c] == row[c].quantize(D("0.01"))
-    assert result.totals["total_pay"] == sum(result.lines["total_pay"], D("0"))
+    assert result.totals["total_pay"] == sum(result.lines["total_pay"], D(0))
 
 
 @given(
@@ -107,7 +107,7 @@ def test_payroll_moving_a_session_across_midnight_never_loses_hours(start_minute
     # Sessions placed anywhere from 30 January to 2 February: across midnight and the month end.
     start = dt.datetime(2025, 1, 30, tzinfo=bangkok.BANGKOK) + dt.timedelta(minutes=start_minute)
     entries = [(1, "clock_in", start), (1, "clock_out", start + dt.timedelta(seconds=seconds))]
-    comps = [comp_row(1, "hourly", D("100"), False)]
+    comps = [comp_row(1, "hourly", D(100), False)]
     january = compute_payroll(make_inputs("2025-01", 1, comps, entries))
     february = compute_payroll(make_inputs("2025-02", 1, comps, entries))
     got = sum(

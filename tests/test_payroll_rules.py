@@ -34,9 +34,9 @@ def salary(staff=ALICE, base="31000", frm="2024-01-01", to=None, **extra) -> dic
         "staff_id": staff,
         "compensation_type": "salary",
         "base_salary": D(base),
-        "hourly_rate": D("0"),
-        "ot_rate_per_hour": D("100"),
-        "holiday_rate_per_hour": D("50"),
+        "hourly_rate": D(0),
+        "ot_rate_per_hour": D(100),
+        "holiday_rate_per_hour": D(50),
         "is_service_charge_eligible": False,
         "min_hours_for_allowance": 6,
         "effective_from": dt.date.fromisoformat(frm),
@@ -251,7 +251,7 @@ def test_payroll_rule(case):
     got = line(compute_payroll(given))
     for key, value in expected.items():
         assert got[key] == value, f"{case}: {key} = {got[key]!r}, expected {value!r}"
-    assert got["total_pay"] == sum((got[c] for c in COMPONENTS), D("0"))
+    assert got["total_pay"] == sum((got[c] for c in COMPONENTS), D(0))
 
 
 SERVICE_CHARGE_CASES = {
@@ -374,7 +374,7 @@ def test_payroll_totals_are_sums_of_rounded_components():
         pool="100.01",
     ))
     for component in COMPONENTS + ["total_pay"]:
-        assert result.totals[component] == sum(result.lines[component], D("0"))
+        assert result.totals[component] == sum(result.lines[component], D(0))
 
 
 def test_payroll_checksum_is_stable_and_changes_with_data():

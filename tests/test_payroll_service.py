@@ -38,8 +38,8 @@ def add_staff(conn, code: str, name: str) -> int:
 
 
 def add_comp(conn, staff: int, **values) -> int:
-    row = {"staff_id": staff, "compensation_type": "salary", "base_salary": D("31000"),
-           "hourly_rate": D("0"), "ot_rate_per_hour": D("100"), "holiday_rate_per_hour": D("50"),
+    row = {"staff_id": staff, "compensation_type": "salary", "base_salary": D(31000),
+           "hourly_rate": D(0), "ot_rate_per_hour": D(100), "holiday_rate_per_hour": D(50),
            "is_service_charge_eligible": True, "min_hours_for_allowance": 6,
            "effective_from": dt.date(2024, 1, 1), "effective_to": None, **values}
     columns = ", ".join(row)
@@ -64,7 +64,7 @@ def world(conn):
     alice = add_staff(conn, "T001", "Alice Test")
     bob = add_staff(conn, "T002", "Bob Test")
     add_comp(conn, alice)
-    add_comp(conn, bob, compensation_type="hourly", base_salary=D("0"), hourly_rate=D("120"),
+    add_comp(conn, bob, compensation_type="hourly", base_salary=D(0), hourly_rate=D(120),
              is_service_charge_eligible=False)
     punch(conn, alice, "2025-01-06 09:00", "2025-01-06 17:00")
     punch(conn, alice, "2025-01-31 20:00", "2025-02-01 04:00")  # across the month end

@@ -328,9 +328,9 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     applied: dict[int, tuple[dict | None, int | None]] = {
         sid: _applied_compensation(rows, first, last) for sid, rows in comp_by_staff.items()
     }
-    active = set(int(s) for s in staff.index[staff["is_active"].fillna(False).astype(bool)])
+    active = {int(s) for s in staff.index[staff["is_active"].fillna(False).astype(bool)]}
     in_run = {sid for sid, (row, _) in applied.items() if row is not None and sid in active}
-    in_run |= set(int(s) for s in month_sessions["staff"].unique())
+    in_run |= {int(s) for s in month_sessions["staff"].unique()}
     ot_by_staff: dict[int, Decimal] = {}
     for sid, ot in zip(weeks["staff"], weeks["ot_seconds"]):
         ot_by_staff[int(sid)] = ot_by_staff.get(int(sid), Decimal(0)) + ot
