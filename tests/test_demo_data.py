@@ -261,10 +261,10 @@ def test_compensation_amounts_are_realistic_thb(demo):
         "SELECT compensation_type, base_salary, hourly_rate, ot_rate_per_hour,"
         " holiday_rate_per_hour FROM backoffice.staff_compensation")):
         if kind == "salary":
-            assert Decimal(12000) <= salary <= Decimal(27000)
+            assert Decimal(12000) <= salary <= Decimal(25000)
         else:
-            assert Decimal(60) <= rate <= Decimal(130)
-        assert Decimal(70) <= ot <= Decimal(160) and Decimal(80) <= holiday <= Decimal(200)
+            assert Decimal(60) <= rate <= Decimal(120)
+        assert Decimal(70) <= ot <= Decimal(150) and Decimal(80) <= holiday <= Decimal(200)
 
 
 def test_service_charge_for_each_full_month(demo):

@@ -7,7 +7,8 @@ clock is 15:00 Bangkok (staff on shift are clocked in); when as_of is today and 
 come yet, the clock is the present minute, so nothing lies in the future (then, and only then, a
 second load later in the day adds that day's later punches and sales).
 
-Everything is written in one transaction. A database that holds staff, customers or packages but no
+Everything is written in one transaction (the PINs' bcrypt hashes are computed meanwhile in two
+child interpreters). A database that holds staff, customers or packages but no
 demo marker (payroll_settings 'demo_dataset') is refused unless ``force``; a reload empties every
 workbench table first (TRUNCATE ... RESTART IDENTITY CASCADE).
 """
@@ -15,8 +16,6 @@ workbench table first (TRUNCATE ... RESTART IDENTITY CASCADE).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -100,13 +99,9 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     rng = dice(seed, "invoices")
     suppliers = finance.supplier_rows(rng)
     _copy(conn, "backoffice.invoice_suppliers", suppliers)
-    restaurant = defaultdict(Decimal)
-    for line in sales:
-        if line["product_category"] in ("Restaurant", "Drinks") and not line["is_voided"]:
-            restaurant[f"{line['sale_date']:%Y-%m}"] += line["item_price_incl_vat"]
     invoices, items = finance.build_invoices(
         rng, period, suppliers, users[0]["id"],
-        finance.coaching_hours(bookings.rows, usage, packages), restaurant,
+        finance.coaching_hours(bookings.rows, usage, packages), finance.restaurant_sales(sales),
     )
     _copy(conn, "backoffice.invoices", invoices)
     _copy(conn, "backoffice.invoice_items", items)

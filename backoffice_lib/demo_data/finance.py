@@ -112,6 +112,15 @@ def coaching_hours(bookings: list[dict], usage: list[dict], packages: list[dict]
     return hours
 
 
+def restaurant_sales(sales: list[dict]) -> dict[str, Decimal]:
+    """Month 'YYYY-MM' -> non-voided restaurant and drinks sales (the partner's share is 70%)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in sales:
+        if line["product_category"] in ("Restaurant", "Drinks") and not line["is_voided"]:
+            totals[f"{line['sale_date']:%Y-%m}"] += line["item_price_incl_vat"]
+    return totals
+
+
 def build_invoices(rng: Dice, period: Period, suppliers: list[dict], created_by,
                    hours: dict, restaurant_sales: dict[str, Decimal]):
     """Invoices of the full months with their items; totals computed as business-rules §6 says."""

@@ -132,7 +132,7 @@ def _compensation(rng: Dice, period: Period, person: Person, raise_: bool) -> li
         base_salary = _thb(rng.randrange(low, high + 1) * 1000 + rng.choice((0, 500)))
         hourly = None
     else:
-        base_salary, hourly = _thb(0), _thb(rng.randrange(12, 25) * 5)
+        base_salary, hourly = _thb(0), _thb(rng.randrange(12, 23) * 5)  # 60-110: room for a raise
     row = {
         "staff_id": person.id, "compensation_type": person.compensation_type,
         "base_salary": base_salary, "hourly_rate": hourly or _thb(0),
@@ -145,11 +145,12 @@ def _compensation(rng: Dice, period: Period, person: Person, raise_: bool) -> li
         return [row]
     raised_on = add_months(period.start, rng.randrange(2, 5))
     second = dict(row, effective_from=raised_on)
+    # Raises stay inside the studio's ranges: salary 12,000-25,000, hourly 60-120, OT 70-150.
     if person.compensation_type == "salary":
-        second["base_salary"] = base_salary + _thb(rng.choice((1000, 1500, 2000)))
+        second["base_salary"] = min(base_salary + _thb(rng.choice((1000, 1500, 2000))), _thb(25000))
     else:
-        second["hourly_rate"] = row["hourly_rate"] + _thb(rng.choice((5, 10)))
-    second["ot_rate_per_hour"] = row["ot_rate_per_hour"] + _thb(10)
+        second["hourly_rate"] = min(row["hourly_rate"] + _thb(rng.choice((5, 10))), _thb(120))
+    second["ot_rate_per_hour"] = min(row["ot_rate_per_hour"] + _thb(10), _thb(150))
     return [dict(row, effective_to=raised_on - dt.timedelta(days=1)), second]
 
 
