@@ -60,8 +60,10 @@ def execute(name, tmp_path, user, **parameters):
 
 
 def outputs_text(path: Path) -> str:
+    """Cell outputs and the stored widget state (where a dashboard's HTML lives)."""
     notebook = nbformat.read(path, as_version=4)
-    return json.dumps([c.get("outputs", []) for c in notebook.cells])
+    return json.dumps([[c.get("outputs", []) for c in notebook.cells],
+                       notebook.metadata.get("widgets", {})], ensure_ascii=False)
 
 
 @pytest.fixture
@@ -91,6 +93,8 @@ def test_package_monitor_runs_on_demo_data(manager, tmp_path):
     text = outputs_text(executed)
     assert "Package monitor" in text and "manager@studio.example" in text
     assert "Access refused" not in text and "cannot be shown" not in text
+    assert "Usable packages by category" in text and "Customer lookup" in text
+    assert text.count("application/vnd.plotly.v1+json") == 2  # usage by week, by hour of day
 
 
 def test_package_alerts_report_writes_csv_and_excel_with_contacts(demo_copy_url, monkeypatch,
