@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from . import database, serve, staff, timeclock
 
 PIN_LENGTH = 6
+NOBODY = 0  # the placeholder's value (no staff id is 0; None would mean "no selection")
 STYLES = {
     timeclock.PUNCHED: ("#065f46", "#ecfdf5"),
     timeclock.WRONG_PIN: ("#92400e", "#fffbeb"),
@@ -109,7 +110,7 @@ class TimeClockKiosk:
         self._pin = ""
         self.pin_display.value = pin_dots(0)
         self._show_confirm(False)
-        if change["new"] is None:
+        if not change["new"]:
             return
         label = next((name for name, value in self.person.options if value == change["new"]), "")
         self.message.value = message_html(
@@ -121,13 +122,13 @@ class TimeClockKiosk:
     def reload_people(self) -> None:
         with database.transaction(self.engine) as conn:
             people = staff.load_staff(conn)
-        options = [("— pick your name —", None)]
+        options = [("— pick your name —", NOBODY)]
         options += [
             (f"{row.staff_name} ({row.staff_id})" if row.staff_id else row.staff_name, int(row.id))
             for row in people.itertuples(index=False)
         ]
         self.person.options = options
-        self.person.value = None
+        self.person.value = NOBODY
 
     def press(self, key: str) -> None:
         if key == "Clear":
@@ -165,7 +166,7 @@ class TimeClockKiosk:
     # --- the punch -----------------------------------------------------------------------------
 
     def submit(self, *, confirm: bool = False) -> timeclock.PunchResult | None:
-        if self.person.value is None:
+        if not self.person.value:
             self.message.value = message_html("Pick your name first.", timeclock.REFUSED)
             return None
         if len(self._pin) != PIN_LENGTH:
@@ -202,7 +203,7 @@ class TimeClockKiosk:
         self._pin = ""
         self.pin_display.value = pin_dots(0)
         if result.ok:
-            self.person.value = None
+            self.person.value = NOBODY
             self.photo.value = ()
 
 

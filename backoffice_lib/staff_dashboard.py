@@ -1,6 +1,6 @@
 """The managers' staff dashboard and the analysts' attendance explorer (widgets and charts).
 
-Dashboard tabs: who is clocked in now; today's schedule against the punches; lateness and
+Dashboard sections: who is clocked in now; today's schedule against the punches; lateness and
 no-shows over a period (plotly FigureWidgets, offline); review of flagged entries with the
 correction actions (add a missing clock-out, edit a time, delete with a reason).
 All data comes from the library (schedules.load_attendance, sessions.compute_sessions, ...);
@@ -342,36 +342,35 @@ class StaffDashboard:
         apply.on_click(lambda _: self.apply_correction())
         self.correction_message = widgets.HTML()
         self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
-        self.widget = widgets.Tab(
-            children=[
-                widgets.VBox([refresh, widgets.HTML("<h3>Clocked in now</h3>"), self.now_html]),
-                widgets.VBox(
-                    [widgets.HTML("<h3>Today's schedule against the punches</h3>"), self.today_html]
+
+        def section(title: str, *children) -> widgets.VBox:
+            heading = widgets.HTML(f"<h3 style='margin:16px 0 4px'>{html.escape(title)}</h3>")
+            return widgets.VBox([heading, *children])
+
+        self.widget = widgets.VBox(
+            [
+                section("Clocked in now", refresh, self.now_html),
+                section("Today's schedule against the punches", self.today_html),
+                section(
+                    "Lateness and no-shows",
+                    widgets.HBox([self.date_from, self.date_to, update]),
+                    self.lateness_out,
+                    self.daily_out,
+                    self.summary_html,
                 ),
-                widgets.VBox(
-                    [
-                        widgets.HBox([self.date_from, self.date_to, update]),
-                        self.lateness_out,
-                        self.daily_out,
-                        self.summary_html,
-                    ]
+                section(
+                    "Flagged entries to review",
+                    self.review_html,
+                    self.entry,
+                    self.action,
+                    self.when,
+                    self.reason,
+                    apply,
+                    self.correction_message,
                 ),
-                widgets.VBox(
-                    [
-                        widgets.HTML("<h3>Flagged entries in the period</h3>"),
-                        self.review_html,
-                        self.entry,
-                        self.action,
-                        self.when,
-                        self.reason,
-                        apply,
-                        self.correction_message,
-                    ]
-                ),
-            ]
+            ],
+            layout=widgets.Layout(padding="8px"),
         )
-        for index, title in enumerate(["Now", "Today", "Lateness & no-shows", "Review"]):
-            self.widget.set_title(index, title)
         self.refresh_today()
         self.refresh_period()
 
