@@ -105,15 +105,24 @@ def test_refuses_a_future_as_of_and_a_bad_scale(conn):
         demo_data.run_demo_load(scale=0, conn=conn)
 
 
-def test_cli_refusal_is_one_line_and_exit_code_2():
-    # The CLI runs in its own process, so it needs committed non-demo data: a database of its own.
+def test_cli_refuses_in_one_line_then_forced_loads_the_rows_another_process_loads():
+    # The CLI runs in its own process, so it needs committed data: a database of its own. Its
+    # rows must equal those of a load in this process (determinism across processes).
     import conftest
 
     from backoffice_lib import migrate
 
-    name = f"demo_refusal_{os.getpid()}"
+    name = f"demo_cli_{os.getpid()}"
     url = conftest._create_database(name)
     engine = conftest._engine_for(url)
+    env = dict(os.environ, BACKOFFICE_DATABASE_URL=url.render_as_string(hide_password=False))
+    command = [str(Path(sys.executable).parent / "backoffice"), "demo", "load",
+               "--as-of", AS_OF.isoformat()]
+
+    def cli(*extra):
+        return subprocess.run([*command, *extra], check=False, capture_output=True, text=True,
+                              env=env, timeout=300)
+
     try:
         with pytest.raises(demo_data.DemoRefused, match="db upgrade"):
             demo_data.run_demo_load(engine=engine, as_of=AS_OF)
@@ -122,18 +131,22 @@ def test_cli_refusal_is_one_line_and_exit_code_2():
             c.execute(sa.text(
                 "INSERT INTO backoffice.staff (staff_name, staff_id, pin_hash)"
                 " VALUES ('Real Person', 'REAL02', 'x')"))
-        env = dict(os.environ, BACKOFFICE_DATABASE_URL=url.render_as_string(hide_password=False))
-        result = subprocess.run(
-            [str(Path(sys.executable).parent / "backoffice"), "demo", "load", "--as-of",
-             AS_OF.isoformat()],
-            check=False, capture_output=True, text=True, env=env, timeout=120,
-        )
+        refused = cli()
+        forced = cli("--force")
+        with engine.connect() as c:
+            by_cli = table_checksums(c)
+        demo_data.run_demo_load(engine=engine, as_of=AS_OF)
+        with engine.connect() as c:
+            by_us = table_checksums(c)
     finally:
         engine.dispose()
         conftest._drop_database(name)
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("error: ") and "--force" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.startswith("error: ") and "--force" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert forced.returncode == 0, forced.stderr
+    assert f"seed=42 scale=1 as_of={AS_OF.isoformat()}" in forced.stdout
+    assert by_cli == by_us
 
 
 def test_add_months_is_postgres_interval_arithmetic(conn):
