@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import bangkok, database, serve, settings
-from .models.core import AllowedUser
 from .reconciliation import reading, service
 
 AREA = "reconciliation"
@@ -41,13 +40,14 @@ TABLE_COLUMNS = ["kind", "confidence", "status", "date", "name", "file_qty", "po
 
 
 def load_reconciliation_types(conn: Connection) -> list[str]:
-    """restaurant, then coaching_<code> for each coach with a code."""
-    users = AllowedUser.__table__
-    codes = conn.execute(
-        sa.select(sa.func.upper(users.c.coach_code)).where(users.c.coach_code.is_not(None))
-        .order_by(sa.func.upper(users.c.coach_code))
-    ).scalars().all()
-    return ["restaurant", *[f"coaching_{code}" for code in codes]]
+    """restaurant, then coaching_<code> for each coach: codes of allowed_users and of the
+    coaching bookings (the same ``Coaching (<Coach>)`` rule as the coach_earnings view)."""
+    codes = conn.execute(sa.text(
+        "SELECT upper(coach_code) FROM backoffice.allowed_users WHERE coach_code IS NOT NULL"
+        " UNION SELECT DISTINCT upper(substring(booking_type FROM '^Coaching \\((.+)\\)$'))"
+        " FROM public.bookings WHERE booking_type LIKE 'Coaching (%)' ORDER BY 1"
+    )).scalars().all()
+    return ["restaurant", *[f"coaching_{code}" for code in codes if code]]
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def reconciliation_dashboard(session_id: str = ""):
 
         def open_session(_=None) -> None:
             if not picker.value:
-                summary.value = "<p>No reconciliation yet: upload a file below.</p>"
+                summary.value = "<p>No reconciliation yet: reconcile a file above.</p>"
                 state["items"] = pd.DataFrame()
                 show_items()
                 return
