@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import audit, bangkok
+from . import audit, bangkok, database, settings
 
 SCHEMA = "backoffice"
 ARCHIVE_SCHEMA = "archive"
@@ -245,3 +247,37 @@ def run_maintain(
             details={"created": created, "months_ahead": months_ahead},
         )
     return created
+
+
+def load_partition_overview(conn: Connection) -> list[dict]:
+    """Every partition of both tables (live and archived) with PostgreSQL's row estimate."""
+    rows = []
+    for table in PARTITIONED_TABLES:
+        for schema in (SCHEMA, ARCHIVE_SCHEMA):
+            if not _regclass(conn, f"{schema}.{table}"):
+                continue
+            for p in load_partitions(conn, table, schema):
+                estimate = conn.scalar(
+                    sa.text("SELECT greatest(reltuples, 0)::bigint FROM pg_class"
+                            " WHERE oid = to_regclass(:q)"),
+                    {"q": p.qualified},
+                )
+                rows.append({"table": table, "schema": schema, "partition": p.name,
+                             "month": p.month or "DEFAULT", "estimated_rows": estimate})
+    return rows
+
+
+def partitions_maintain_report(months_ahead: int = DEFAULT_MONTHS_AHEAD, output_dir: str = ""):
+    """The scheduled job's notebook call: run ``maintain`` in one transaction and return (and
+    write to ``output_dir``, when given, as partitions_<date>.csv) the partitions afterwards."""
+    user = settings.acting_user_from_env() or "system:maintain"
+    with database.transaction() as conn:
+        created = run_maintain(conn, int(months_ahead), user_email=user)
+        overview = pd.DataFrame(load_partition_overview(conn))
+    made = {name for names in created.values() for name in names}
+    overview["created_now"] = overview["partition"].isin(made)
+    if output_dir:
+        target = Path(output_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        overview.to_csv(target / f"partitions_{bangkok.today().isoformat()}.csv", index=False)
+    return overview
