@@ -311,6 +311,15 @@ def punch(
             .where(STAFF.c.id == staff_pk)
             .values(failed_attempts=0, locked_until=None)
         )
+        audit.record(
+            conn,
+            user_email,
+            "PIN_ACCEPTED",
+            "staff",
+            staff_pk,
+            before={"failed_attempts": person["failed_attempts"], "locked_until": locked_until},
+            after={"failed_attempts": 0, "locked_until": None},
+        )
 
     last = load_last_entry(conn, staff_pk)
     action = next_action(last["action"] if last else None)

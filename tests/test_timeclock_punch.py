@@ -148,6 +148,10 @@ def test_right_pin_resets_failed_attempts(conn, person):
         punch(conn, WRONG)
     assert punch(conn, PIN).ok
     assert staff_row(conn, person)["failed_attempts"] == 0
+    details = sql(
+        conn, "SELECT details FROM backoffice.audit_logs WHERE action = 'PIN_ACCEPTED'"
+    ).scalar()
+    assert (details["before"]["failed_attempts"], details["after"]["failed_attempts"]) == (3, 0)
 
 
 @pytest.mark.parametrize(
@@ -301,6 +305,7 @@ def test_punch_and_wrong_pin_are_audited_in_the_same_transaction(conn, person):
     ).all()
     assert sorted(tuple(r) for r in rows) == [
         (MANAGER, "CLOCK_IN", "time_entries", str(result.entry_id)),
+        (MANAGER, "PIN_ACCEPTED", "staff", str(person)),
         (MANAGER, "PIN_FAILED", "staff", str(person)),
     ]
 
