@@ -21,6 +21,7 @@ from typing import Any
 import ipywidgets as widgets
 import plotly.graph_objects as go
 import sqlalchemy as sa
+from plotly.graph_objects import FigureWidget  # noqa: F401 - ~3 s import, done while preheating
 from sqlalchemy.engine import Connection
 
 from . import bangkok, database, serve
@@ -397,10 +398,12 @@ def audit_explorer_dashboard(days: int = 30, page_size: int = 50):
             )
             previous_page.disabled = page <= 1
             next_page.disabled = page >= pages
-            picker.unobserve(on_pick, names="value")
-            picker.options = [(compute_event_label(e), i) for i, e in enumerate(events)]
-            picker.value = 0 if events else None
-            picker.observe(on_pick, names="value")
+            state["muted"] = True
+            try:
+                picker.options = [(compute_event_label(e), i) for i, e in enumerate(events)]
+                picker.value = 0 if events else None
+            finally:
+                state["muted"] = False
             on_pick({"new": picker.value})
 
         def refresh(*, timeline: bool) -> None:
@@ -433,6 +436,8 @@ def audit_explorer_dashboard(days: int = 30, page_size: int = 50):
             refresh(timeline=False)
 
         def on_pick(change) -> None:
+            if state.get("muted"):
+                return
             index = change["new"]
             if index is None or index >= len(state["events"]):
                 diff.value = compute_diff_html(None, [])
@@ -470,7 +475,9 @@ def audit_explorer_dashboard(days: int = 30, page_size: int = 50):
             ]
         )
         pager = widgets.HBox([previous_page, next_page, page_label])
-        return widgets.VBox([header, filters, fig, pager, table, picker, diff, status])
+        return widgets.VBox(
+            [header, filters, serve.sync_figure(fig), pager, table, picker, diff, status]
+        )
 
     return serve.guarded_dashboard(AREA, build)
 

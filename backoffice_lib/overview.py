@@ -18,6 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 import plotly.graph_objects as go
 import sqlalchemy as sa
+from plotly.graph_objects import FigureWidget  # noqa: F401 - ~3 s import, done while preheating
 from sqlalchemy.engine import Connection
 
 from . import bangkok, database, money, serve
@@ -68,7 +69,9 @@ def compute_payroll_kpi(month: str, run: Mapping[str, Any] | None, available: bo
 def compute_package_kpis(sales: Sequence[Mapping[str, Any]], usage_hours: Decimal) -> list[Kpi]:
     sold = sum(int(row["packages"]) for row in sales)
     hours = sum((row["hours"] or Decimal(0) for row in sales), Decimal(0))
-    by_type = ", ".join(f"{row['packages']} {row['type_name']}" for row in sales) or "none"
+    by_type = ", ".join(f"{row['packages']} {row['type_name']}" for row in sales[:3]) or "none"
+    if len(sales) > 3:
+        by_type += f", {len(sales) - 3} more types"
     return [
         Kpi("Packages sold", str(sold), f"{format_hours(hours)} sold: {by_type}"),
         Kpi("Package hours used", format_hours(usage_hours), "hours recorded against packages"),
@@ -96,7 +99,7 @@ def compute_kpi_html(kpis: Sequence[Kpi]) -> str:
 
     cards = "".join(
         '<div class="overview-kpi" style="flex:1 1 200px;background:#fff;border:1px solid #e2e8f0;'
-        'border-radius:8px;padding:12px 14px">'
+        'border-radius:8px;padding:12px 14px;line-height:1.35">'
         f'<div style="font-size:13px;color:#475569">{html.escape(k.label)}</div>'
         f'<div style="font-size:24px;font-weight:600;color:#14532d">{html.escape(k.value)}</div>'
         f'<div style="font-size:12px;color:#64748b">{html.escape(k.note)}</div></div>'
@@ -305,6 +308,6 @@ def overview_dashboard(month: str | None = None):
             f"color:#475569'>For {user.email}: payroll cost, packages, sales and "
             "reconciliation of one month.</p>"
         )
-        return widgets.VBox([header, picker, kpi_box, fig, status])
+        return widgets.VBox([header, picker, kpi_box, serve.sync_figure(fig), status])
 
     return serve.guarded_dashboard(AREA, build, admin=True)

@@ -18,6 +18,7 @@ Importing this module opens no connection and does not import Voilà.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
 import logging
@@ -227,6 +228,18 @@ def error_panel(message: str, *, title: str = "This dashboard cannot be shown"):
     return widgets.HTML(compute_error_html(title, message))
 
 
+def sync_figure(fig):
+    """Copy a ``go.FigureWidget``'s current figure into its synced widget state; returns it.
+
+    Plotly re-syncs that state only when the figure itself is displayed. A figure shown inside
+    a container (VBox, Tab...) and changed before display would otherwise reach the browser
+    empty, as it was built. Call it on each figure before returning the dashboard's widget.
+    """
+    fig._widget_layout = copy.deepcopy(fig._layout_obj._props)
+    fig._widget_data = copy.deepcopy(fig._data)
+    return fig
+
+
 def _log_dashboard_failure(area: str, exc: BaseException) -> None:
     """Keep the traceback in the data dir's log (never on the page, where stderr would show)."""
     target = settings.data_dir() / "logs"
@@ -361,6 +374,7 @@ def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
     class LandingHandler(JupyterHandler):
         @tornado.web.authenticated
         def get(self):
+            _ = self.xsrf_token  # sets the _xsrf cookie that Voilà's shutdown beacon sends
             header = options.auth_header
             if header:
                 user = (self.request.headers.get(header) or "").strip() or None
@@ -385,6 +399,7 @@ def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
         async def get(self, path=None):
             if path not in allowed:
                 raise tornado.web.HTTPError(404, f"{path} is not a dashboard of the catalog")
+            _ = self.xsrf_token  # the page's shutdown beacon posts it back when it is closed
             await super().get(path)
 
     class WorkbenchVoila(Voila):
