@@ -199,6 +199,18 @@ def test_payroll_finalised_month_locks_time_entries(conn, world):
     assert not _savepoint_fails(conn, move, params)
 
 
+def test_payroll_finalised_month_locks_days_whose_week_ends_in_it(conn, world):
+    # Monday 30 December 2024 belongs to the week ending Saturday 4 January 2025, whose
+    # overtime January paid.
+    finalise_payroll(conn, "2025-01", ADMIN)
+    assert _savepoint_fails(
+        conn, "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
+        " VALUES (:s, 'clock_in', :t)", {"s": world["bob"], "t": at("2024-12-30 09:00")})
+    assert not _savepoint_fails(
+        conn, "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
+        " VALUES (:s, 'clock_in', :t)", {"s": world["bob"], "t": at("2024-12-27 09:00")})
+
+
 def test_payroll_finalised_month_leaves_other_months_open(conn, world):
     finalise_payroll(conn, "2025-01", ADMIN)
     # February is open: entries of a week ending in February are free.
