@@ -20,7 +20,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import audit, bangkok, database
+from .. import audit, bangkok, database, partitions
 from . import audit_trail, customers, finance, people, pos, timeclock
 from .period import Period, dice
 
@@ -66,6 +66,7 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     empty_workbench(conn)
     audit.act_as(conn, ACTOR, "demo data")
     period = Period.ending(as_of)
+    ensure_month_partitions(conn, period)
 
     staff = people.build_people(dice(seed, "staff"), period, scale)
     hashes = people.start_hashing(dice(seed, "pins"), staff)  # runs while the rest loads
@@ -172,6 +173,17 @@ def workbench_tables(conn: Connection) -> list[str]:
 def empty_workbench(conn: Connection) -> None:
     tables = ", ".join(workbench_tables(conn))
     conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def ensure_month_partitions(conn: Connection, period: Period) -> None:
+    """Monthly partitions for the period where time_entries / audit_logs are partitioned
+    (migration 0007), so the demo rows sit where `backoffice db maintain` would have put them."""
+    for table in partitions.PARTITIONED_TABLES:
+        kind = conn.scalar(sa.text(
+            "SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": f"backoffice.{table}"})
+        if kind == "p":
+            partitions.ensure_partitions(conn, table, bangkok.month_key(period.start),
+                                         bangkok.month_key(period.as_of))
 
 
 def _copy(conn: Connection, table: str, rows: list[dict]) -> None:
