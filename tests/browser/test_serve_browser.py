@@ -83,7 +83,7 @@ def _open(chromium, served):
 
     def route(route):
         url = route.request.url
-        if url.startswith(served.base) or url.startswith(("data:", "blob:")):
+        if url.startswith((served.base, "data:", "blob:")):
             route.continue_()
         else:
             escaped.append(url)
