@@ -57,7 +57,8 @@ def main() -> None:
     try:
         with engine.begin() as conn:
             migrate.upgrade(conn)
-        print(f"demo load, seed 42, as of {AS_OF}, {os.cpu_count()} cores")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"demo load, seed 42, as of {AS_OF}, {os.cpu_count()} cores, load average {load}")
         print(f"{'case':<22}{'seconds':>9}{'target':>9}{'ratio':>8}  rows")
         for scale in scales:
             cases = [f"scale {scale}", f"scale {scale} reload"] if scale == 1 else [f"scale {scale}"]
