@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .. import bangkok
 from .names import FOREIGN_FIRST_NAMES, FOREIGN_LAST_NAMES, THAI_FIRST_NAMES, THAI_LAST_NAMES
 from .people import COACHES
 from .period import Dice, Period, add_months
@@ -104,8 +105,6 @@ def build_customers(rng: Dice, period: Period, scale: int) -> list[dict]:
 
 
 def _moment(day: dt.date, rng: Dice, first_hour: int = 10, last_hour: int = 21) -> dt.datetime:
-    from .. import bangkok
-
     return bangkok.at(day, dt.time(rng.randrange(first_hour, last_hour + 1),
                                    rng.randrange(0, 60), rng.randrange(0, 60)))
 
@@ -235,9 +234,9 @@ def _usage(rng: Dice, period: Period, kind: PackageKind, package: dict, customer
             "used_hours": hours.quantize(Decimal("0.01")), "used_date": day,
             "customer_signature_path": f"signatures/{package['id']}/{day:%Y%m%d}.png"
             if rng.chance(0.9) else None,
-            "created_at": _moment(day, rng), "updated_at": _moment(day, rng, 22, 22),
             "booking_id": booking_id,
         })
+        rows[-1]["created_at"] = rows[-1]["updated_at"] = _moment(day, rng)
         used += hours
         if plan in ("low", "depleted"):
             day += dt.timedelta(days=rng.randrange(1, 3))
