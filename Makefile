@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 BACKOFFICE := $(BIN)/backoffice
 export XDG_RUNTIME_DIR := $(CURDIR)/.backoffice/runtime
 
-.PHONY: install browser demo test lint bench serve stop clean
+.PHONY: install browser demo demo-bg test lint bench serve serve-stop stop clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,36 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# `make demo` ends by running the month's jobs (jobs.yml) and serving the dashboards in the
+# foreground (Ctrl-C stops). Non-interactive: `make demo DEMO_SERVE=0` (no server) or
+# `make demo-bg` (server in the background, URL printed; `make serve-stop` stops it).
+PORT ?= 8866
+DEMO_USER ?= admin@studio.example
+DEMO_SERVE ?= 1
+
 demo: install
 	$(BACKOFFICE) db upgrade
 	$(BACKOFFICE) demo load --seed 42
+	@echo "running the jobs that are due (jobs.yml) as $(DEMO_USER)"
+	@BACKOFFICE_USER=$(DEMO_USER) $(BACKOFFICE) jobs run-due \
+	  || echo "a job failed: its run folder and 'backoffice jobs list' say why"
+	@$(BACKOFFICE) jobs list --limit 8
+	@if [ "$(DEMO_SERVE)" = "1" ]; then $(MAKE) --no-print-directory serve; fi
+
+serve: install
+	$(BACKOFFICE) serve --port $(PORT) --user $(DEMO_USER)
+
+demo-bg: install
+	@$(MAKE) --no-print-directory demo DEMO_SERVE=0
+	@nohup $(BACKOFFICE) serve --port $(PORT) --user $(DEMO_USER) > .backoffice/serve.log 2>&1 & \
+	  echo $$! > .backoffice/serve.pid
+	@for i in $$(seq 1 120); do grep -q "^open http" .backoffice/serve.log && break; sleep 0.5; done
+	@grep "^open http" .backoffice/serve.log || { cat .backoffice/serve.log; exit 1; }
+	@echo "serving in the background (log .backoffice/serve.log); make serve-stop stops it"
+
+serve-stop:
+	@if [ -f .backoffice/serve.pid ]; then kill $$(cat .backoffice/serve.pid) 2>/dev/null || true; \
+	  rm -f .backoffice/serve.pid; echo "stopped"; else echo "no background server"; fi
 
 test: install browser
 	$(BIN)/python -m pytest -q
