@@ -116,9 +116,17 @@ def test_staff_commands_refuse_a_non_admin_with_exit_2(world):
     assert "is not an admin" in result.output and "Traceback" not in result.output
 
 
-def test_staff_commands_without_a_user_say_how_to_give_one(world):
+def test_staff_commands_without_a_user_say_how_to_give_one(world, engine):
     result = run("staff", "list")
     assert result.exit_code == 2 and "--user EMAIL or set BACKOFFICE_USER" in result.output
+    with engine.begin() as c:  # the committed refusal of nobody: found, then cleaned up
+        deleted = sql(
+            c,
+            "DELETE FROM backoffice.audit_logs WHERE user_email = '(anonymous)'"
+            " AND action = 'ACCESS_DENIED' AND resource_type = 'staff'"
+            " AND timestamp > now() - interval '5 minutes'",
+        ).rowcount
+    assert deleted >= 1
 
 
 def test_clock_wrong_pin_then_right_pin_then_double_tap(world):

@@ -75,11 +75,12 @@ def test_attendance_explorer_runs_on_the_demo_data(tmp_path, demo_env, monkeypat
     assert "Traceback" not in text and "renderer" not in text
 
 
-def test_staff_dashboard_notebook_runs_on_the_demo_data(tmp_path, demo_env, monkeypatch):
-    book = run_notebook("staff/staff_dashboard.ipynb", tmp_path, demo_env, monkeypatch)
+@pytest.mark.parametrize("path", ["staff/staff_dashboard.ipynb", "staff/time_clock_kiosk.ipynb"])
+def test_dashboard_notebook_runs_on_the_demo_data(tmp_path, demo_env, monkeypatch, path):
+    book = run_notebook(path, tmp_path, demo_env, monkeypatch)
     text = outputs_text(book)
     assert "application/vnd.jupyter.widget-view+json" in text
-    assert "backoffice-error" not in text
+    assert "backoffice-error" not in text and "Traceback" not in text
 
 
 def test_staff_dashboard_shows_who_is_in_today_and_flags(demo_engine):

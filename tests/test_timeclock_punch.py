@@ -301,7 +301,9 @@ def test_punch_and_wrong_pin_are_audited_in_the_same_transaction(conn, person):
     rows = sql(
         conn,
         "SELECT user_email, action, resource_type, resource_id FROM backoffice.audit_logs"
-        " WHERE resource_type IN ('staff', 'time_entries') ORDER BY timestamp, action",
+        " WHERE (resource_type, resource_id) IN (('staff', :p), ('time_entries', :e))",
+        p=str(person),
+        e=str(result.entry_id),
     ).all()
     assert sorted(tuple(r) for r in rows) == [
         (MANAGER, "CLOCK_IN", "time_entries", str(result.entry_id)),
