@@ -62,7 +62,7 @@ def render_invoice_pdf(invoice: dict, company: dict) -> bytes:
     title = "VOID INVOICE" if invoice.get("status") == "void" else "INVOICE"
     pdf.cell(width * 0.4, 9, f"{title} / ใบแจ้งหนี้", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 10)
-    issuer_lines = [supplier.get("address_line1"), supplier.get("address_line2")]
+    issuer_lines = [x for x in (supplier.get("address_line1"), supplier.get("address_line2")) if x]
     if supplier.get("tax_id"):
         issuer_lines.append(f"Tax ID / เลขประจำตัวผู้เสียภาษี: {supplier['tax_id']}")
     meta = [
@@ -99,11 +99,19 @@ def render_invoice_pdf(invoice: dict, company: dict) -> bytes:
     pdf.ln(8)
     pdf.set_font(FONT_FAMILY, "", 10)
     for item in invoice["items"]:
-        cells = [item["description"], _qty(item["quantity"]), _thb(item["unit_price"]),
-                 _thb(item["line_total"])]
-        for w, text, align in zip(widths, cells, "LRRR"):
-            pdf.cell(w, 7, text, border=1, align=align, new_x="RIGHT", new_y="TOP")
-        pdf.ln(7)
+        # a long description wraps inside its column; the row grows with it
+        lines = pdf.multi_cell(widths[0], 7, item["description"], dry_run=True, output="LINES")
+        height = 7 * max(1, len(lines))
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        top = pdf.get_y()
+        pdf.multi_cell(widths[0], 7, item["description"], border=1, new_x="RIGHT", new_y="TOP",
+                       max_line_height=7)
+        pdf.set_xy(pdf.l_margin + widths[0], top)
+        cells = [_qty(item["quantity"]), _thb(item["unit_price"]), _thb(item["line_total"])]
+        for w, text in zip(widths[1:], cells):
+            pdf.cell(w, height, text, border=1, align="R", new_x="RIGHT", new_y="TOP")
+        pdf.set_xy(pdf.l_margin, top + height)
     pdf.ln(2)
 
     # Totals: subtotal, withholding tax as a negative line, net total.

@@ -67,6 +67,8 @@ def test_invoice_pdf_text_shows_issuer_bill_to_items_and_negative_withholding(tm
     path.write_bytes(invoice_pdf.render_invoice_pdf(_sample_invoice(), _company()))
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
+    # shaped SARA AM is drawn as NIKHAHIT + SARA AA; pdftotext puts a space after it
+    text = re.sub(r"ำ +", "ำ", text)
     assert SUPPLIER_NAME in text
     assert "Bill to" in text and STUDIO_NAME in text and "0105555555555" in text
     assert "ค่าสอนกอล์ฟ เดือนมกราคม" in text and "15,005.00" in text
