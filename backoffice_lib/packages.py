@@ -125,20 +125,60 @@ SELECT package_id, sum(used_hours) AS used_hours
  GROUP BY package_id
 """
 
-STATUS_SQL = f"""
-SELECT p.id AS package_id, p.customer_name, pt.name AS package_type_name,
-       pt.type::text AS package_category, p.purchase_date, p.first_use_date, p.expiration_date,
-       pt.hours AS total_hours,
-       coalesce(u.used_hours, 0) AS used_hours,
-       CASE WHEN pt.hours IS NOT NULL
-            THEN greatest(0, pt.hours - coalesce(u.used_hours, 0)) END AS remaining_hours,
-       backoffice.package_status(p.first_use_date, p.expiration_date, pt.hours, u.used_hours,
-                                 CAST(:as_of AS date)) AS package_status
+STATUS_FROM = f"""
   FROM backoffice.packages p
   JOIN backoffice.package_types pt ON pt.id = p.package_type_id
   LEFT JOIN ({USAGE_TOTALS_SQL}) u ON u.package_id = p.id
- ORDER BY p.purchase_date, p.id
 """
+STATUS_ORDER = " ORDER BY p.purchase_date, p.id"
+# Hours are numeric(8,2) and their sums keep 2 decimals; the report casts to numeric(12,2) so the
+# listing always shows exactly 2 (business-rules §0: hours are reported with 2 decimals).
+STATUS_EXPRESSIONS = {
+    "package_id": "p.id",
+    "customer_name": "p.customer_name",
+    "package_type_name": "pt.name",
+    "package_category": "pt.type::text",
+    "purchase_date": "p.purchase_date",
+    "first_use_date": "p.first_use_date",
+    "expiration_date": "p.expiration_date",
+    "total_hours": "CAST(pt.hours AS numeric(12,2))",
+    "used_hours": "CAST(coalesce(u.used_hours, 0) AS numeric(12,2))",
+    "remaining_hours": "CAST(CASE WHEN pt.hours IS NOT NULL"
+                       " THEN greatest(0, pt.hours - coalesce(u.used_hours, 0)) END"
+                       " AS numeric(12,2))",
+    "package_status": "backoffice.package_status(p.first_use_date, p.expiration_date, pt.hours,"
+                      " u.used_hours, {as_of})",
+}
+STATUS_SQL = (
+    "SELECT "
+    + ", ".join(f"{e.format(as_of='CAST(:as_of AS date)')} AS {c}"
+                for c, e in STATUS_EXPRESSIONS.items())
+    + STATUS_FROM + STATUS_ORDER
+)
+
+
+def compute_status_copy_sql(as_of: dt.date) -> str:
+    """COPY of the status listing as CSV (header, empty cells for nulls) for one Bangkok date.
+
+    COPY takes no bind parameters; the date is inlined from a ``datetime.date``, never from text.
+    """
+    if not isinstance(as_of, dt.date):
+        raise TypeError("as_of must be a date")
+    literal = f"DATE '{as_of.isoformat()}'"
+    select = (
+        "SELECT " + ", ".join(f"{e.format(as_of=literal)} AS {c}"
+                              for c, e in STATUS_EXPRESSIONS.items())
+        + STATUS_FROM + STATUS_ORDER
+    )
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+
+
+STATUS_JSON_SQL = (
+    "SELECT json_build_object("
+    + ", ".join(f"'{c}', {e.format(as_of='CAST(:as_of AS date)')}"
+                for c, e in STATUS_EXPRESSIONS.items())
+    + ")::text" + STATUS_FROM + STATUS_ORDER
+)
 
 
 def iter_package_status(
@@ -152,6 +192,34 @@ def iter_package_status(
     )
     for row in result.mappings():
         yield format_status_row(row)
+
+
+def copy_package_status_csv(conn: Connection, as_of: dt.date, out) -> int:
+    """Stream the status listing as CSV straight from PostgreSQL (COPY) into ``out`` (a text
+    stream); return the number of characters written."""
+    written = 0
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(compute_status_copy_sql(as_of)) as copy:
+            for chunk in copy:
+                text = bytes(chunk).decode("utf-8")
+                out.write(text)
+                written += len(text)
+    finally:
+        cursor.close()
+    return written
+
+
+def iter_package_status_json(
+    conn: Connection, as_of: dt.date, *, batch_size: int = 5000
+) -> Iterator[str]:
+    """The status listing as one JSON object (text) per package, built by PostgreSQL: numbers stay
+    exact (10.00), nulls are null."""
+    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(
+        sa.text(STATUS_JSON_SQL), {"as_of": as_of}
+    )
+    for (obj,) in result:
+        yield obj
 
 
 def load_package_status(conn: Connection, as_of: dt.date | None = None) -> list[dict[str, Any]]:
