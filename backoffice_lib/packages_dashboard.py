@@ -233,7 +233,8 @@ def _section(title: str, *children):
 
 
 def package_monitor_dashboard(as_of: str | None = None):
-    """The managers' package monitor; ``as_of`` (YYYY-MM-DD) defaults to today in Bangkok."""
+    """The managers' package monitor (admins: it shows customer contacts); ``as_of``
+    (YYYY-MM-DD) defaults to today in Bangkok."""
     import ipywidgets as widgets
 
     def build(user):
@@ -307,7 +308,7 @@ def package_monitor_dashboard(as_of: str | None = None):
             _section("Customer lookup", customer_lookup(day)),
         ])
 
-    return serve.guarded_dashboard(AREA, build)
+    return serve.guarded_dashboard(AREA, build, admin=True)  # customer contacts: managers only
 
 
 def customer_lookup(as_of: dt.date):

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import uuid
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,47 @@ def test_use_refusal_from_the_real_command(cli_db):
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: usage refused: usage on 2025-01-01 is before the"
                                      " purchase on 2025-02-01")
+
+
+def test_two_usages_at_once_cannot_overdraw(cli_db):
+    """validate_package_usage() locks the package row: the second writer waits, then sees the
+    first one's hours and is refused."""
+    import threading
+    import time
+
+    engine = sa.create_engine(cli_db)
+    package = "00000000-0000-0000-0000-000000000009"
+    insert = sa.text("INSERT INTO backoffice.package_usage (package_id, employee_name, used_hours,"
+                     " used_date) VALUES (:p, :who, :h, '2025-05-03')")
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.packages (id, customer_name, package_type_id,"
+                          " purchase_date) VALUES (:p, 'Khun Race', 901, '2025-05-01')"), {"p": package})
+        c.execute(sa.text("INSERT INTO backoffice.package_usage (package_id, employee_name,"
+                          " used_hours, used_date) VALUES (:p, 'Ploy', 8, '2025-05-02')"), {"p": package})
+    outcome: dict[str, str] = {}
+
+    def second_writer():
+        try:
+            with engine.begin() as c:
+                c.execute(insert, {"p": package, "who": "second", "h": D(1)})
+            outcome["second"] = "recorded"
+        except sa.exc.DBAPIError as exc:
+            outcome["second"] = str(exc.orig)
+
+    with engine.connect() as first:
+        tx = first.begin()
+        first.execute(insert, {"p": package, "who": "first", "h": D("1.5")})
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        with engine.connect() as probe:  # wait (bounded) until the second writer waits for the lock
+            for _ in range(300):
+                waiting = probe.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock'")).scalar_one()
+                if waiting or not thread.is_alive():
+                    break
+                time.sleep(0.1)
+        tx.commit()
+    thread.join(60)
+    engine.dispose()
+    assert "only 0.50 h remain" in outcome["second"]
