@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backoffice_lib import access, bangkok, packages
 from backoffice_lib.packages import PackageRefused
@@ -364,3 +366,19 @@ def test_customer_active_packages_lists_usable_packages_only(conn, users):
     assert rows[fresh].package_status == "not_activated"
     assert (rows[active].package_status, rows[active].remaining_hours) == ("active", D("8.00"))
     assert depleted not in rows and expired not in rows
+
+
+# --- invariant -----------------------------------------------------------------------------------
+
+
+@given(st.lists(st.decimals(min_value=D("-1"), max_value=D("12"), places=2, allow_nan=False,
+                            allow_infinity=False), max_size=25))
+def test_accepted_usage_never_exceeds_the_package(requests):
+    package = {"purchase_date": dt.date(2025, 1, 1), "expiration_date": dt.date(2025, 1, 31),
+               "total_hours": D("10.00"), "used_hours": D("0")}
+    for hours in requests:
+        if packages.compute_usage_refusal(package, hours, dt.date(2025, 1, 15)) is None:
+            assert hours > 0
+            package["used_hours"] += hours
+    assert D("0") <= package["used_hours"] <= D("10.00")
+    assert packages.compute_remaining_hours(package["total_hours"], package["used_hours"]) >= 0
