@@ -231,6 +231,7 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
     pdf.set_creator("backoffice workbench")
     pdf.add_font("Sarabun", "", str(regular))
     pdf.add_font("Sarabun", "B", str(boldface))
+    pdf.set_text_shaping(True)  # Thai vowels and tone marks stack correctly (uharfbuzz)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
 
