@@ -214,7 +214,8 @@ def test_reviewer_actions_are_recorded_and_audited(conn, restaurant_sales):
     assert all(rows[i]["resolved_at"] is not None for i in ids)
     audits = conn.execute(sa.text(
         "SELECT details->'after'->>'status' FROM backoffice.audit_logs"
-        " WHERE resource_type = 'reconciliation_item' ORDER BY timestamp, id")).scalars().all()
+        " WHERE resource_type = 'reconciliation_item' AND resource_id = ANY(:ids)"),
+        {"ids": [str(i) for i in ids]}).scalars().all()
     assert sorted(audits) == ["adjusted", "approved", "disputed"]
 
 
