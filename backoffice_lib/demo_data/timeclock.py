@@ -9,7 +9,7 @@ around its end, and now and then:
   i.e. a session of a few minutes), then a third to clock in again;
 - leaving early; an extra unscheduled day in a few weeks (weekly overtime beyond 48 h);
 - late nights: the closing crew clocks out after midnight (an event; a month-end stocktake).
-Entries alternate per person and lie at least 70 seconds apart; none is after the period's clock.
+Entries alternate per person and lie more than a minute apart; none is after the period's clock.
 """
 
 from __future__ import annotations
