@@ -10,7 +10,9 @@ Decisions where §2 is silent (also in the README):
   one, so a break (clock out for lunch, clock in again) is not "left early".
 - Late and early minutes are whole minutes, rounded down; "at most 5 minutes" is inclusive.
 - A session without a clock-out overlaps a shift when its clock-in is before the shift end on the
-  shift's date; whether the person left early is then unknown (``left_early`` None).
+  shift's date; whether the person left early is then unknown (``left_early`` None). A session
+  still open at ``as_of`` (within ``max_session_hours``) is ``in_progress`` and counts as lasting
+  until ``as_of``.
 - A shift that has not started at ``as_of`` and has no session yet is ``upcoming``, not a no-show.
 - Orphan clock-outs (no clock-in) neither attend a shift nor count as unscheduled work; they are
   review flags of the sessions.
@@ -189,6 +191,8 @@ def compute_attendance(
                 session = session_rows[i]
                 if session.clock_out is not None:
                     hit = _overlaps(session.clock_in, session.clock_out, start, end)
+                elif flag_of(session) == "in_progress":  # still open: it has lasted until as_of
+                    hit = _overlaps(session.clock_in, as_of, start, end)
                 else:
                     hit = session.work_date == shift.schedule_date and session.clock_in < end
                 if hit:

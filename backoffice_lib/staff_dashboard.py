@@ -107,6 +107,10 @@ def table_html(frame: pd.DataFrame, empty: str = "Nothing to show.") -> str:
     return frame.to_html(index=False, escape=True, na_rep="", classes="staff-table", border=0)
 
 
+def _blank(value) -> Any:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def attendance_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Attendance rows as a person reads them."""
     return pd.DataFrame(
@@ -120,9 +124,9 @@ def attendance_table(rows: pd.DataFrame) -> pd.DataFrame:
             "Clock in": rows["clock_in"].map(_hhmm),
             "Clock out": rows["clock_out"].map(_hhmm),
             "Status": rows["status"].map(STATUS_LABELS),
-            "Min late": rows["minutes_late"],
+            "Min late": rows["minutes_late"].map(_blank),
             "Left early": rows["left_early"].map({True: "yes", False: "", None: ""}),
-            "Flag": rows["session_flag"],
+            "Flag": rows["session_flag"].map(_blank),
             "Hours": rows["hours"].map(str),
         }
     )

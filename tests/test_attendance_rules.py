@@ -193,6 +193,20 @@ def test_shift_still_to_come_is_upcoming_not_no_show():
     assert list(result["status"]) == ["upcoming"]
 
 
+def test_open_session_before_a_later_shift_is_unscheduled_until_the_shift_starts():
+    result = compute_attendance(
+        shifts(("15:00", "23:00")), compute_sessions(punches((IN, "03:54"))), as_of=moment("05:00")
+    )
+    assert [(r.status, r.session_flag) for r in result.itertuples()] == [
+        ("unscheduled", "in_progress"),
+        ("upcoming", None),
+    ]
+    later = compute_attendance(
+        shifts(("15:00", "23:00")), compute_sessions(punches((IN, "14:50"))), as_of=moment("15:10")
+    )
+    assert [(r.status, r.session_flag) for r in later.itertuples()] == [("on_time", "in_progress")]
+
+
 def test_open_session_today_is_in_progress_not_missing_clock_out():
     result = compute_attendance(
         shifts(("09:00", "17:00")), compute_sessions(punches((IN, "09:00"))), as_of=moment("11:00")
