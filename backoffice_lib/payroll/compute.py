@@ -22,6 +22,7 @@ Decisions (business-rules is silent):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -237,19 +238,33 @@ class PayrollResult:
 
     month: str
     lines: pd.DataFrame
-    sessions: pd.DataFrame
-    days: pd.DataFrame
-    weeks: pd.DataFrame
     flags: pd.DataFrame
     errors: pd.DataFrame
     service_charge: dict
     totals: dict
     settings: dict
     checksum: str
+    raw_sessions: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    raw_days: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    raw_weeks: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     @property
     def has_blocking_errors(self) -> bool:
         return len(self.errors) > 0
+
+    # The explanations are built on first use: the pay table alone does not need them.
+    @functools.cached_property
+    def sessions(self) -> pd.DataFrame:
+        """One row per session (or flagged entry) with Bangkok times, date, hours, week."""
+        return _readable_sessions(self.raw_sessions)
+
+    @functools.cached_property
+    def days(self) -> pd.DataFrame:
+        return _readable_days(self.raw_days)
+
+    @functools.cached_property
+    def weeks(self) -> pd.DataFrame:
+        return _readable_weeks(self.raw_weeks)
 
 
 def _applied_compensation(rows: list[dict], first: dt.date, last: dt.date):
@@ -472,9 +487,9 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     return PayrollResult(
         month=month,
         lines=lines_frame,
-        sessions=_readable_sessions(sessions, staff),
-        days=_readable_days(days, staff),
-        weeks=_readable_weeks(weeks, staff),
+        raw_sessions=sessions,
+        raw_days=days,
+        raw_weeks=weeks,
         flags=flags,
         errors=pd.DataFrame(errors, columns=["staff", "staff_id", "staff_name", "error", "message"]),
         service_charge=service_charge,
@@ -584,7 +599,7 @@ def _stamps(values: pd.Series) -> pd.Series:
     return stamps.dt.tz_convert(bangkok.BANGKOK).where(us >= 0)
 
 
-def _readable_sessions(sessions: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+def _readable_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
     """Sessions for people: Bangkok datetimes, dates, hours; the grain of every explanation."""
     return pd.DataFrame(
         {
@@ -607,7 +622,7 @@ def _readable_sessions(sessions: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFr
     )
 
 
-def _readable_days(days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+def _readable_days(days: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "staff": days["staff"].astype("int64"),
@@ -621,7 +636,7 @@ def _readable_days(days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _readable_weeks(weeks: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+def _readable_weeks(weeks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "staff": weeks["staff"].astype("int64"),
