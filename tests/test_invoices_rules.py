@@ -268,3 +268,39 @@ def test_withholding_by_supplier_excludes_void(conn, supplier):
         {"supplier_name": "นายสมชาย ใจดี", "supplier_tax_id": "1100000000001", "invoices": 1,
          "subtotal": D("500.00"), "tax_amount": D("15.00"), "total_amount": D("485.00")},
     ]
+
+
+def test_concurrent_creations_in_one_month_get_consecutive_numbers(engine):
+    """The advisory lock per month: a second transaction waits for the first, then numbers on."""
+    import threading
+    import uuid as _uuid
+
+    tag = _uuid.uuid4().hex[:8]
+    admin = f"inv-lock-{tag}@studio.example"
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
+                  {"e": admin})
+        supplier = invoices.create_supplier(c, admin, name=f"Lock test {tag}", tax_id=f"L-{tag}")
+    day = dt.date(2033, 3, 3)
+    numbers: list[str] = []
+    first = engine.connect()
+    outer = first.begin()
+    numbers.append(invoices.create_invoice(first, admin, supplier_id=supplier["id"],
+                                           invoice_date=day, items=[_item()])["invoice_number"])
+    started = threading.Event()
+
+    def second() -> None:
+        with engine.begin() as c:
+            started.set()
+            numbers.append(invoices.create_invoice(c, admin, supplier_id=supplier["id"],
+                                                   invoice_date=day, items=[_item()])
+                           ["invoice_number"])
+
+    worker = threading.Thread(target=second)
+    worker.start()
+    started.wait(10)
+    # without the lock the second would read the same maximum and hit the unique number
+    outer.commit()
+    first.close()
+    worker.join(30)
+    assert numbers == ["203303001", "203303002"]
