@@ -316,8 +316,9 @@ def package_alerts_report(as_of: str | dt.date | None, output_dir: str | Path) -
         as_of if isinstance(as_of, dt.date) else bangkok.today()
     )
     output_dir = output_dir or settings.data_dir() / "reports" / "package_alerts"
+    actor = settings.acting_user_from_env() or SYSTEM_ACTOR  # the scheduler's user, if set
     with database.transaction() as conn:
-        result = run_package_alerts(conn, day)
+        result = run_package_alerts(conn, day, actor=actor)
     files = write_alert_files(result["alerts"], output_dir, day)
     frame = alert_list_frame(result["alerts"])
     frame.attrs["files"] = {k: str(v) for k, v in files.items() if k != "count"}

@@ -113,7 +113,7 @@ def test_package_alerts_report_writes_csv_and_excel_with_contacts(demo_copy_url,
 
 
 def test_coach_earnings_report_for_one_coach(demo_env, monkeypatch, tmp_path):
-    monkeypatch.setenv("BACKOFFICE_USER", "boss@studio.example")
+    monkeypatch.setenv("BACKOFFICE_USER", "admin@studio.example")  # finance, for one coach
     month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
     out = tmp_path / "outputs"
     execute("coach_earnings.ipynb", tmp_path, None, coach="BOSS", month=month, output_dir=str(out))
@@ -126,5 +126,5 @@ def test_coach_earnings_report_for_one_coach(demo_env, monkeypatch, tmp_path):
 
 def test_coach_earnings_report_refuses_another_coach(demo_env, monkeypatch, tmp_path):
     monkeypatch.setenv("BACKOFFICE_USER", "boss@studio.example")
-    with pytest.raises(papermill.PapermillExecutionError, match="only their own"):
+    with pytest.raises(papermill.PapermillExecutionError, match="access refused"):
         execute("coach_earnings.ipynb", tmp_path, None, coach="MIN", month="2026-01", output_dir="")
