@@ -22,6 +22,7 @@ from .. import bangkok, money
 from .compute import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
 
 MANIFEST_NAME = "manifest.json"
+THAI = re.compile("[\u0e00-\u0e7f]")
 COMPONENT_LABELS = {
     "base_pay": "Base pay",
     "daily_allowance": "Daily allowance",
@@ -231,7 +232,8 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
     pdf.set_creator("backoffice workbench")
     pdf.add_font("Sarabun", "", str(regular))
     pdf.add_font("Sarabun", "B", str(boldface))
-    pdf.set_text_shaping(True)  # Thai vowels and tone marks stack correctly (uharfbuzz)
+    if THAI.search(str(line["staff_name"])):
+        pdf.set_text_shaping(True)  # Thai vowels and tone marks stack correctly (uharfbuzz)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
 
@@ -239,7 +241,7 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
         pdf.set_font("Sarabun", style, size)
         pdf.cell(0, height, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    text(f"Payslip · สลิปเงินเดือน  {result.month}", 16, "B", 9)
+    text(f"Payslip {result.month}", 16, "B", 9)
     text(f"{line['staff_name']}  ({line['staff_id']})", 12, "B", 7)
     comp = line["compensation_type"] or "none"
     text(f"Compensation: {comp}" + ("" if line["is_active"] else "  · no longer active"))
