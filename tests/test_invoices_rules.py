@@ -273,6 +273,7 @@ def test_withholding_by_supplier_excludes_void(conn, supplier):
 def test_concurrent_creations_in_one_month_get_consecutive_numbers(engine):
     """The advisory lock per month: a second transaction waits for the first, then numbers on."""
     import threading
+    import time
     import uuid as _uuid
 
     tag = _uuid.uuid4().hex[:8]
@@ -299,7 +300,15 @@ def test_concurrent_creations_in_one_month_get_consecutive_numbers(engine):
     worker = threading.Thread(target=second)
     worker.start()
     started.wait(10)
-    # without the lock the second would read the same maximum and hit the unique number
+    # let the second transaction reach its wait (on the lock; without the lock it would read the
+    # same maximum and wait on the unique number instead, then fail when the first commits)
+    for _ in range(300):
+        waiting = first.execute(sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND datname = current_database()")).scalar()
+        if waiting:
+            break
+        time.sleep(0.1)
     outer.commit()
     first.close()
     worker.join(30)
