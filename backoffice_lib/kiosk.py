@@ -177,7 +177,7 @@ class TimeClockKiosk:
                 result = timeclock.punch(
                     conn,
                     self.user_email,
-                    str(self.person.value),
+                    int(self.person.value),
                     self._pin,
                     confirm=confirm,
                     photo=self._photo_bytes(),

@@ -55,16 +55,27 @@ def _require_reason(reason: str | None, what: str) -> str:
 
 
 def resolve_staff(conn: Connection, ref: Any, *, lock: bool = False) -> dict:
-    """The staff row (without pin_hash) for an employee ID (``staff_id``) or a numeric ``id``."""
+    """The staff row (without pin_hash) for a person.
+
+    An ``int`` is the numeric ``id`` (what a picker passes: never ambiguous). Text is the employee
+    ID (``staff_id``) first, then, if all digits and no employee ID matches, the numeric id.
+    """
     if ref is None or str(ref).strip() == "":
         raise StaffError("no staff member given")
-    text = str(ref).strip()
     columns = [STAFF.c[c] for c in PUBLIC_COLUMNS]
-    query = sa.select(*columns).where(STAFF.c.staff_id == text)
-    row = conn.execute(query.with_for_update() if lock else query).first()
-    if row is None and text.isdigit():
-        query = sa.select(*columns).where(STAFF.c.id == int(text))
-        row = conn.execute(query.with_for_update() if lock else query).first()
+
+    def first(condition):
+        query = sa.select(*columns).where(condition)
+        return conn.execute(query.with_for_update() if lock else query).first()
+
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        row = first(STAFF.c.id == ref)
+        text = str(ref)
+    else:
+        text = str(ref).strip()
+        row = first(STAFF.c.staff_id == text)
+        if row is None and text.isdigit():
+            row = first(STAFF.c.id == int(text))
     if row is None:
         raise StaffError(f"no staff member {text!r} (give the employee ID or the numeric id)")
     return _public(row)

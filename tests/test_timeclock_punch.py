@@ -72,6 +72,13 @@ def test_person_is_picked_by_employee_id_or_numeric_id(conn, person):
     assert result.ok and result.staff_pk == person
 
 
+def test_a_picked_numeric_id_is_never_mistaken_for_an_employee_id(conn, person):
+    other = add_staff(conn, "Decoy", str(person))  # an employee ID equal to Somchai's id
+    picked = timeclock.punch(conn, MANAGER, person, PIN, now=T0)  # an int: the id itself
+    typed = timeclock.punch(conn, MANAGER, str(person), PIN, now=T0 + dt.timedelta(minutes=5))
+    assert (picked.staff_pk, typed.staff_pk) == (person, other)
+
+
 def test_wrong_pin_is_counted_fix(conn, person):
     result = punch(conn, WRONG)
     assert result.status == "wrong_pin"
