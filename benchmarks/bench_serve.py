@@ -88,17 +88,24 @@ def _pool_ready(log: Path, path: str, timeout: float = 120) -> None:
         time.sleep(0.3)
 
 
-def _measure(browser, base: str, path: str) -> float:
+def _measure(browser, base: str, path: str, mode: str) -> float:
+    """Seconds to the first full render, or inf when it does not come within 120 s."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
         (base, "data:", "blob:")) else r.abort())
     page = context.new_page()
     page.goto(f"{base}/?token={TOKEN}")
     start = time.perf_counter()
-    page.goto(f"{base}/voila/render/{path}", wait_until="commit", timeout=120_000)
-    page.wait_for_function(DRAWN, timeout=120_000)
-    elapsed = time.perf_counter() - start
+    try:
+        page.goto(f"{base}/voila/render/{path}", wait_until="commit", timeout=120_000)
+        page.wait_for_function(DRAWN, timeout=120_000)
+        elapsed = time.perf_counter() - start
+    except PlaywrightTimeout:
+        elapsed = float("inf")
     context.close()
+    print(f"  {mode:9} {path}: {elapsed:.2f} s", flush=True)
     return elapsed
 
 
@@ -122,7 +129,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     dashboards = [e.path for e in serve.load_dashboards()]
-    print(f"{len(dashboards)} dashboards; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}")
+    print(
+        f"{len(dashboards)} dashboards; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     results: dict[str, dict[str, float]] = {p: {} for p in dashboards}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -134,7 +144,7 @@ def main() -> None:
                 times = []
                 for _ in range(args.repeat):
                     _pool_ready(log, path)
-                    times.append(_measure(browser, base, path))
+                    times.append(_measure(browser, base, path, "preheated"))
                 results[path]["preheated"] = min(times)
         finally:
             _stop(process)
@@ -142,7 +152,7 @@ def main() -> None:
         try:
             for path in dashboards:
                 results[path]["cold"] = min(
-                    _measure(browser, base, path) for _ in range(args.repeat)
+                    _measure(browser, base, path, "cold") for _ in range(args.repeat)
                 )
         finally:
             _stop(process)
