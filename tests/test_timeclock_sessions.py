@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backoffice_lib.bangkok import BANGKOK
 from backoffice_lib.sessions import SESSION_COLUMNS, compute_sessions
@@ -160,3 +163,36 @@ def test_compute_sessions_of_no_entries_is_empty_with_columns():
 def test_compute_sessions_refuses_naive_timestamps():
     with pytest.raises(ValueError, match="timezone-aware"):
         compute_sessions(entries((1, "clock_in", dt.datetime(2025, 1, 6, 9))))
+
+
+# --- invariants (hypothesis) -----------------------------------------------------------------
+
+
+PUNCHES = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=3),
+        st.sampled_from(["clock_in", "clock_out"]),
+        st.integers(min_value=0, max_value=60 * 24 * 4),  # minutes into the period
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PUNCHES)
+def test_every_entry_lands_in_exactly_one_session_row(rows):
+    start = bkk(6, 0)
+    frame = entries(*[(s, a, start + dt.timedelta(minutes=m)) for s, a, m in rows])
+    result = compute_sessions(frame)
+    used = [i for i in list(result["clock_in_id"]) + list(result["clock_out_id"]) if i is not None]
+    assert sorted(used) == list(range(1, len(rows) + 1))
+    for row in result.itertuples():
+        if row.flag is None:
+            assert row.clock_in <= row.clock_out <= row.clock_in + dt.timedelta(hours=16)
+            assert row.seconds == int((row.clock_out - row.clock_in).total_seconds())
+        else:
+            assert (row.seconds, row.hours) == (0, Decimal("0.00"))
+    # a person's paired sessions never overlap each other
+    for _, person in result[result["flag"].isna()].groupby("staff_id"):
+        spans = sorted(zip(person["clock_in"], person["clock_out"], strict=True))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
