@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import access, audit, bangkok
-from .money import ZERO, round_hours, round_money
+from .money import ZERO
+from .package_rules import compute_coach_totals, compute_visible_coach
 
 AREA = "coaching"
 
@@ -51,45 +52,6 @@ TOTAL_COLUMNS = [
 
 
 # --- pure ---------------------------------------------------------------------------------------
-
-
-def compute_visible_coach(user: access.User, requested: str | None) -> tuple[str | None, str | None]:
-    """(coach code to filter on, refusal reason). Admins see any coach (None = all); a coach sees
-    only their own rows; anyone else sees none."""
-    wanted = requested.strip().upper() if requested and requested.strip() else None
-    if user.is_admin:
-        return wanted, None
-    own = (user.coach_code or "").strip().upper()
-    if not own:
-        return None, f"{user.email} is neither an admin nor a coach; coach earnings are not visible"
-    if wanted and wanted != own:
-        return None, f"{user.email} is coach {own} and may see only their own earnings, not {wanted}"
-    return own, None
-
-
-def compute_coach_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per coach: bookings, hours, gross, deductions, earnings (sums of the rounded row amounts),
-    and the number of error rows (a missing rate), which add no money."""
-    totals: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        t = totals.setdefault(row["coach_code"], {
-            "coach_code": row["coach_code"], "bookings": 0, "hours": ZERO, "gross_amount": ZERO,
-            "discount_deduction": ZERO, "coach_earnings": ZERO, "error_rows": 0,
-        })
-        t["bookings"] += 1
-        t["hours"] += row["hours"] or ZERO
-        if row.get("error"):
-            t["error_rows"] += 1
-            continue
-        t["gross_amount"] += round_money(row["gross_amount"])
-        t["discount_deduction"] += round_money(row["discount_deduction"])
-        t["coach_earnings"] += round_money(row["coach_earnings"])
-    out = []
-    for code in sorted(totals):
-        t = totals[code]
-        t["hours"] = round_hours(t["hours"])
-        out.append(t)
-    return out
 
 
 def earnings_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -31,15 +31,19 @@ from . import audit, bangkok
 from .models.core import PayrollSetting
 from .models.packages import PackageAlert
 from .money import round_hours
+from .package_rules import (  # noqa: F401 - the rules, re-exported for callers
+    LOW_BALANCE_HOURS,
+    LOW_BALANCE_SHARE,
+    NOT_ACTIVATED_DAYS,
+    compute_alerts,
+    is_low_balance,
+)
 
 PACKAGE_ALERTS = PackageAlert.__table__
 PAYROLL_SETTINGS = PayrollSetting.__table__
 
 WARNING_DAYS_KEY = "package_expiry_warning_days"
 DEFAULT_WARNING_DAYS = 7
-NOT_ACTIVATED_DAYS = 30
-LOW_BALANCE_HOURS = Decimal(1)
-LOW_BALANCE_SHARE = Decimal("0.10")
 SYSTEM_ACTOR = "system:package-alerts"
 
 ALERT_LIST_COLUMNS = [
@@ -59,65 +63,6 @@ ALERT_LIST_COLUMNS = [
     "used_hours",
     "remaining_hours",
 ]
-
-
-# --- pure rules ---------------------------------------------------------------------------------
-
-
-def is_low_balance(total_hours: Decimal | None, remaining_hours: Decimal | None) -> bool:
-    """remaining ≤ 1 h or ≤ 10 % of the package's hours (never for unlimited packages)."""
-    if total_hours is None or remaining_hours is None:
-        return False
-    return remaining_hours <= LOW_BALANCE_HOURS or remaining_hours <= total_hours * LOW_BALANCE_SHARE
-
-
-def compute_alerts(
-    packages: list[dict[str, Any]], as_of: dt.date, warning_days: int
-) -> list[dict[str, Any]]:
-    """The alerts that apply on ``as_of`` to packages with their status (package_status,
-    purchase_date, expiration_date, total_hours, remaining_hours)."""
-    alerts = []
-    for p in packages:
-        status = p["package_status"]
-        expiration = p.get("expiration_date")
-        if status in ("active", "unlimited") and expiration is not None:
-            days_left = (expiration - as_of).days
-            if 0 <= days_left <= warning_days:
-                left = "" if p.get("remaining_hours") is None else (
-                    f", {round_hours(p['remaining_hours'])} h left"
-                )
-                when = "today" if days_left == 0 else f"in {days_left} day{'s' * (days_left != 1)}"
-                alerts.append(_alert(p, "expiring_soon", f"expires {when} ({expiration}){left}",
-                                     days_until_expiry=days_left))
-        if status == "active" and is_low_balance(p.get("total_hours"), p.get("remaining_hours")):
-            alerts.append(_alert(
-                p, "low_balance",
-                f"low balance: {round_hours(p['remaining_hours'])} h of"
-                f" {round_hours(p['total_hours'])} h left",
-            ))
-        if status == "not_activated":
-            age = (as_of - p["purchase_date"]).days
-            if age >= NOT_ACTIVATED_DAYS:
-                alerts.append(_alert(
-                    p, "not_activated",
-                    f"bought on {p['purchase_date']} ({age} days ago) and never used",
-                    days_since_purchase=age,
-                ))
-    return alerts
-
-
-def _alert(package: dict[str, Any], level: str, message: str, **details: Any) -> dict[str, Any]:
-    return {
-        "package_id": package["package_id"],
-        "alert_level": level,
-        "message": message,
-        "details": {
-            "package_status": package["package_status"],
-            "expiration_date": package.get("expiration_date"),
-            "remaining_hours": package.get("remaining_hours"),
-            **details,
-        },
-    }
 
 
 # --- data access --------------------------------------------------------------------------------

@@ -22,99 +22,25 @@ from sqlalchemy.engine import Connection
 
 from . import access, audit, bangkok
 from .models.core import Package, PackageType, PackageUsage
-from .money import ZERO, round_hours, round_money, to_decimal
+from .money import round_money, to_decimal
+from .package_rules import (  # noqa: F401 - the rules, re-exported for callers
+    HOUR_COLUMNS,
+    STATUS_COLUMNS,
+    STATUSES,
+    USABLE_STATUSES,
+    compute_package_status,
+    compute_remaining_hours,
+    compute_usage_refusal,
+    format_status_row,
+)
 
 PACKAGES = Package.__table__
 PACKAGE_TYPES = PackageType.__table__
 PACKAGE_USAGE = PackageUsage.__table__
 
 AREA = "packages"
-STATUSES = ("not_activated", "expired", "unlimited", "depleted", "active")
-USABLE_STATUSES = ("active", "unlimited", "not_activated")
-
-STATUS_COLUMNS = [
-    "package_id",
-    "customer_name",
-    "package_type_name",
-    "package_category",
-    "purchase_date",
-    "first_use_date",
-    "expiration_date",
-    "total_hours",
-    "used_hours",
-    "remaining_hours",
-    "package_status",
-]
-HOUR_COLUMNS = ("total_hours", "used_hours", "remaining_hours")
-
-
 class PackageRefused(ValueError):
     """A package operation that the rules refuse; the message says why, for a person."""
-
-
-# --- pure rules ---------------------------------------------------------------------------------
-
-
-def compute_remaining_hours(total_hours: Decimal | None, used_hours: Decimal | None) -> Decimal | None:
-    """max(0, hours − Σ used_hours); None for an unlimited package."""
-    if total_hours is None:
-        return None
-    return max(ZERO, to_decimal(total_hours) - to_decimal(used_hours or ZERO))
-
-
-def compute_package_status(
-    first_use_date: dt.date | None,
-    expiration_date: dt.date | None,
-    total_hours: Decimal | None,
-    used_hours: Decimal | None,
-    as_of: dt.date,
-) -> str:
-    """First that applies: not_activated, expired, unlimited, depleted, active.
-
-    The same rule as the SQL function ``backoffice.package_status`` (tests keep them equal). A
-    package is usable through its expiration day; one never used never expires.
-    """
-    if first_use_date is None:
-        return "not_activated"
-    if expiration_date is not None and expiration_date < as_of:
-        return "expired"
-    if total_hours is None:
-        return "unlimited"
-    if to_decimal(total_hours) - to_decimal(used_hours or ZERO) <= 0:
-        return "depleted"
-    return "active"
-
-
-def compute_usage_refusal(package: dict[str, Any], hours: Decimal, used_date: dt.date) -> str | None:
-    """Why recording ``hours`` on ``used_date`` is refused (§4), or None when it may be recorded.
-
-    ``package`` holds purchase_date, expiration_date, total_hours and used_hours (all usage so far).
-    """
-    hours = to_decimal(hours)
-    if hours <= 0:
-        return f"used hours must be more than 0, not {hours}"
-    if used_date < package["purchase_date"]:
-        return f"usage on {used_date} is before the purchase on {package['purchase_date']}"
-    expiration = package.get("expiration_date")
-    if expiration is not None and used_date > expiration:
-        return (
-            f"the package expired on {expiration} (usable through that day),"
-            f" usage on {used_date} is after it"
-        )
-    remaining = compute_remaining_hours(package.get("total_hours"), package.get("used_hours"))
-    if remaining is not None and hours > remaining:
-        return f"{round_hours(hours)} h requested but only {round_hours(remaining)} h remain"
-    return None
-
-
-def format_status_row(row: dict[str, Any]) -> dict[str, Any]:
-    """One status row as reported: hours with 2 decimals, ids as text."""
-    out = dict(row)
-    out["package_id"] = str(row["package_id"])
-    for column in HOUR_COLUMNS:
-        if out.get(column) is not None:
-            out[column] = round_hours(out[column])
-    return out
 
 
 # --- data access --------------------------------------------------------------------------------
