@@ -377,6 +377,16 @@ def test_payroll_totals_are_sums_of_rounded_components():
         assert result.totals[component] == sum(result.lines[component], D(0))
 
 
+def test_payroll_leaver_pro_rating_leaves_other_salaries_whole():
+    result = compute_payroll(inputs(
+        entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")),
+        comp=[salary(ALICE, base="31000", to="2025-01-15"), salary(BOB, base="20000")],
+    ))
+    assert line(result, ALICE)["prorate_days"] == 15
+    assert line(result, BOB)["prorate_days"] is None
+    assert line(result, BOB)["base_pay"] == D("20000.00")
+
+
 def test_payroll_checksum_is_stable_and_changes_with_data():
     a = inputs(entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")), comp=[hourly()])
     b = inputs(entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")), comp=[hourly()])

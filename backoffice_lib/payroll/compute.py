@@ -470,6 +470,11 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
         "blocking",
     ]
     lines_frame = pd.DataFrame(lines, columns=line_columns)
+    for name in ("compensation_id", "prorate_days"):  # whole numbers or None, never NaN
+        lines_frame[name] = pd.Series(
+            [None if v is None or pd.isna(v) else int(v) for v in lines_frame[name]],
+            dtype=object,
+        )
     if len(lines_frame):
         lines_frame = lines_frame.sort_values(["staff_id", "staff"], kind="stable")
     lines_frame = lines_frame.reset_index(drop=True)

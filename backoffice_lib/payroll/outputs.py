@@ -190,9 +190,9 @@ def _basis(line: dict, result: PayrollResult) -> dict[str, str]:
     if line["blocking"]:
         return {c: "no compensation in force: not computed" for c in COMPONENTS}
     if line["compensation_type"] == "salary":
-        if line["prorate_days"]:
+        if line["prorate_days"] is not None and not pd.isna(line["prorate_days"]):
             base = (f"salary {thb(line['base_salary'])} × {line['prorate_days']}/"
-                    f"{line['days_in_month']} days (compensation ended in the month)")
+                    f"{line['days_in_month']} days (left in the month)")
         else:
             base = f"monthly salary {thb(line['base_salary'])}"
         allowance = (f"{line['working_days']} working days (≥ {line['min_hours_for_allowance']} h)"
@@ -213,6 +213,21 @@ def _basis(line: dict, result: PayrollResult) -> dict[str, str]:
                        f"{thb(line['holiday_rate_per_hour'])}",
         "service_charge": service,
     }
+
+
+def _grid(pdf, widths, header, rows, align: str, height: float, size: int) -> None:
+    """A bordered table of single-line cells (fpdf2's table() wraps text and is far slower)."""
+    pdf.set_font("Sarabun", "B", size)
+    for width, title, where in zip(widths, header, align):
+        pdf.cell(width, height, title, border=1, align=where)
+    pdf.ln(height)
+    pdf.set_font("Sarabun", "", size)
+    for row in rows:
+        if pdf.will_page_break(height):
+            pdf.add_page()
+        for width, value, where in zip(widths, row, align):
+            pdf.cell(width, height, value, border=1, align=where)
+        pdf.ln(height)
 
 
 def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "draft") -> Path:
@@ -250,20 +265,10 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
 
     basis = _basis(line, result)
     pdf.set_font("Sarabun", "", 10)
-    with pdf.table(col_widths=(35, 115, 30), text_align=("LEFT", "LEFT", "RIGHT"),
-                   line_height=6.5) as table:
-        head = table.row()
-        for title in ("Component", "Basis", "THB"):
-            head.cell(title)
-        for name in COMPONENTS:
-            row = table.row()
-            row.cell(COMPONENT_LABELS[name])
-            row.cell(basis[name])
-            row.cell(thb(line[name]))
-        row = table.row()
-        row.cell("Total pay")
-        row.cell("sum of the rounded components (no deductions in v1)")
-        row.cell(f"฿ {thb(line['total_pay'])}")
+    rows = [(COMPONENT_LABELS[name], basis[name], thb(line[name])) for name in COMPONENTS]
+    rows.append(("Total pay", "sum of the rounded components (no deductions in v1)",
+                 f"฿ {thb(line['total_pay'])}"))
+    _grid(pdf, (35, 115, 30), ("Component", "Basis", "THB"), rows, "LLR", 6.5, 10)
     pdf.ln(3)
     text(
         f"Hours in the month {line['total_hours']:.2f} · working days {line['working_days']}"
@@ -274,16 +279,11 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
     if len(weeks):
         text("Weeks ending in the month (Sunday–Saturday, judged on all their days)", 10)
         pdf.set_font("Sarabun", "", 9)
-        with pdf.table(col_widths=(50, 30, 40, 30), text_align="RIGHT", line_height=5.5) as t:
-            head = t.row()
-            for title in ("Week", "Hours", "Non-holiday hours", "Overtime h"):
-                head.cell(title)
-            for w in weeks.to_dict("records"):
-                r = t.row()
-                r.cell(f"{w['week_start']:%d %b} – {w['week_end']:%d %b %Y}")
-                r.cell(f"{w['hours']:.2f}")
-                r.cell(f"{w['regular_hours']:.2f}")
-                r.cell(f"{w['overtime_hours']:.2f}")
+        rows = [(f"{w['week_start']:%d %b} – {w['week_end']:%d %b %Y}", f"{w['hours']:.2f}",
+                 f"{w['regular_hours']:.2f}", f"{w['overtime_hours']:.2f}")
+                for w in weeks.to_dict("records")]
+        _grid(pdf, (50, 30, 40, 30), ("Week", "Hours", "Non-holiday hours", "Overtime h"),
+              rows, "RRRR", 5.5, 9)
         pdf.ln(2)
     days = detail["days"]
     days = days[days["in_month"]]
@@ -291,18 +291,12 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
         text("Days of the month", 10)
         pdf.set_font("Sarabun", "", 9)
         minimum = Decimal(str(line["min_hours_for_allowance"])) * 3600
-        with pdf.table(col_widths=(35, 25, 25, 30, 35), text_align="RIGHT",
-                       line_height=5.2) as t:
-            head = t.row()
-            for title in ("Date", "Sessions", "Hours", "Holiday", "Working day"):
-                head.cell(title)
-            for d in days.to_dict("records"):
-                r = t.row()
-                r.cell(f"{d['work_date']:%a %d %b}")
-                r.cell(str(d["sessions"]))
-                r.cell(f"{d['hours']:.2f}")
-                r.cell("holiday" if d["holiday"] else "")
-                r.cell("yes" if Decimal(int(d["seconds"])) >= minimum else "")
+        rows = [(f"{d['work_date']:%a %d %b}", str(d["sessions"]), f"{d['hours']:.2f}",
+                 "holiday" if d["holiday"] else "",
+                 "yes" if Decimal(int(d["seconds"])) >= minimum else "")
+                for d in days.to_dict("records")]
+        _grid(pdf, (35, 25, 25, 30, 35), ("Date", "Sessions", "Hours", "Holiday", "Working day"),
+              rows, "RRRRR", 5.2, 9)
     flags = detail["flags"]
     if len(flags):
         pdf.ln(2)
