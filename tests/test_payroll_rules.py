@@ -120,8 +120,7 @@ CASES = {
         {"working_days": 1, "total_hours": D("8.00"), "base_pay": D("800.00")},
     ),
     "fix_utc_grouping_late_evening_is_not_next_day": (
-        # 31 December 20:00 Bangkok is 13:00 UTC; a session starting 1 Feb 05:00 Bangkok
-        # (31 Jan 22:00 UTC) belongs to February, not January.
+        # 1 February 05:00 Bangkok is 31 January 22:00 UTC: a February session, not January's.
         inputs(entries=shifts(ALICE, ("2025-02-01 05:00", "2025-02-01 13:00")),
                comp=[hourly()]),
         {"total_hours": D("0.00"), "base_pay": D("0.00")},
