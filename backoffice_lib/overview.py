@@ -57,7 +57,8 @@ def compute_payroll_kpi(month: str, run: Mapping[str, Any] | None, available: bo
     if not available:
         return Kpi("Payroll cost", "–", "payroll runs are not recorded in this database yet")
     if run is None:
-        return Kpi("Payroll cost", "–", f"no payroll run for {month} yet (it runs on the 1st)")
+        note = f"no payroll run for {month} yet (jobs run it on the 1st of the next month)"
+        return Kpi("Payroll cost", "–", note)
     status = "finalised" if run["status"] == "finalised" else "draft, not final"
     return Kpi(
         "Payroll cost",
