@@ -6,7 +6,7 @@ import re
 
 import bcrypt
 
-PIN_PATTERN = re.compile(r"^\d{6}$")
+PIN_PATTERN = re.compile(r"[0-9]{6}", re.ASCII)  # ASCII digits only; fullmatch: no newline
 BCRYPT_COST = 12
 
 
@@ -15,7 +15,7 @@ class BadPin(ValueError):
 
 
 def validate_pin(pin: str) -> str:
-    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+    if not isinstance(pin, str) or not PIN_PATTERN.fullmatch(pin):
         raise BadPin("a PIN is exactly 6 digits")
     return pin
 
@@ -27,6 +27,6 @@ def hash_pin(pin: str, *, cost: int = BCRYPT_COST, salt: bytes | None = None) ->
 
 
 def verify_pin(pin: str, pin_hash: str) -> bool:
-    if not isinstance(pin, str) or not PIN_PATTERN.match(pin):
+    if not isinstance(pin, str) or not PIN_PATTERN.fullmatch(pin):
         return False
     return bcrypt.checkpw(pin.encode(), pin_hash.encode())
