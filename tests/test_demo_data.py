@@ -345,6 +345,19 @@ def test_coaching_rates_for_every_coaching_type_and_no_error_rows(demo):
     assert 0 < linked < sum(by_coach.values())
 
 
+def test_coaches_carry_the_coach_code_of_their_bookings(demo):
+    """A coach sees only their own rows through allowed_users.coach_code (business-rules §5)."""
+    coaches = dict(demo.execute(sa.text(
+        "SELECT email, coach_code FROM backoffice.allowed_users WHERE is_coach")).all())
+    assert coaches == {
+        "boss@studio.example": "BOSS", "ratchavin@studio.example": "RATCHAVIN",
+        "min@studio.example": "MIN", "noon@studio.example": "NOON",
+    }
+    admins = _one(demo, "SELECT count(*) FROM backoffice.allowed_users"
+                        " WHERE is_admin AND NOT is_coach AND coach_code IS NULL")
+    assert admins == 2
+
+
 def test_pos_sales_carry_restaurant_skus_and_a_few_voided_lines(demo):
     assert _one(demo, "SELECT count(DISTINCT sku_number) FROM pos.sales"
                       " WHERE product_category IN ('Restaurant', 'Drinks')") >= 18

@@ -187,15 +187,19 @@ def ensure_month_partitions(conn: Connection, period: Period) -> None:
 
 
 def _copy(conn: Connection, table: str, rows: list[dict]) -> None:
-    """COPY rows (dicts with the same keys; keys starting with _ are not columns) into table."""
-    if not rows:
-        return
-    columns = [c for c in rows[0] if not c.startswith("_")]
-    names = ", ".join(f'"{c}"' for c in columns)
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    """COPY rows into table; keys starting with _ are not columns. Rows with different keys (an
+    admin has no coach_code) go in separate COPYs, so a column missing from a row keeps its
+    default instead of the first row deciding which columns exist."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        columns = tuple(c for c in row if not c.startswith("_"))
+        groups.setdefault(columns, []).append(row)
+    for columns, group in groups.items():
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in group:
+                copy.write_row([row[c] for c in columns])
 
 
 def _set_sequence(conn: Connection, table: str) -> None:
