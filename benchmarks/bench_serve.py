@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import socket
 import statistics
@@ -77,15 +76,33 @@ def _stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _pool_ready(log: Path, path: str, timeout: float = 120) -> None:
+def _cpu_seconds(process: subprocess.Popen) -> float:
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(process.pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
+def _wait_idle(process: subprocess.Popen, timeout: float = 240) -> None:
+    """Until the server and its kernels are idle (preheated kernels have run up to the request)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        used = [m.start() for m in re.finditer(re.escape(f"for {path}\n"), text)]
-        filled = text.rfind(f"Kernel pool of {path} is filled")
-        if filled > (used[-1] if used else -1):
-            return
-        time.sleep(0.3)
+    quiet = 0
+    previous = _cpu_seconds(process)
+    while time.monotonic() < deadline and quiet < 2:
+        time.sleep(1)
+        now = _cpu_seconds(process)
+        quiet = quiet + 1 if now - previous < 0.15 else 0
+        previous = now
 
 
 def _measure(browser, base: str, path: str, mode: str) -> float:
@@ -143,7 +160,7 @@ def main() -> None:
             for path in dashboards:
                 times = []
                 for _ in range(args.repeat):
-                    _pool_ready(log, path)
+                    _wait_idle(process)
                     times.append(_measure(browser, base, path, "preheated"))
                 results[path]["preheated"] = min(times)
         finally:
@@ -151,9 +168,11 @@ def main() -> None:
         process, base = _start(0, Path(tmp) / "cold.log")
         try:
             for path in dashboards:
-                results[path]["cold"] = min(
-                    _measure(browser, base, path, "cold") for _ in range(args.repeat)
-                )
+                times = []
+                for _ in range(args.repeat):
+                    _wait_idle(process)
+                    times.append(_measure(browser, base, path, "cold"))
+                results[path]["cold"] = min(times)
         finally:
             _stop(process)
         browser.close()
