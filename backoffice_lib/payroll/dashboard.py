@@ -148,6 +148,23 @@ def _load(month: str, engine: Engine | None) -> list[PayrollResult]:
     return results
 
 
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+
+
+def _draw(output, figure) -> None:
+    """(Re)draw a plotly figure in an Output widget through plotly's mime type: offline, and
+    without FigureWidget or plotly.io's renderers (seconds to import on a busy machine)."""
+    import json
+
+    from IPython.display import display
+
+    payload = json.loads(figure.to_json())
+    output.clear_output(wait=True)
+    with output:
+        display({PLOTLY_MIMETYPE: {**payload, "config": {"displaylogo": False}},
+                 "text/plain": figure.layout.title.text or "chart"}, raw=True)
+
+
 def _floats(values) -> list[float]:
     return [float(v) for v in values]  # plotting edge only
 
@@ -171,16 +188,9 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
         chosen = month
     picker = widgets.Dropdown(options=choices, value=chosen, description="Month")
     status = widgets.HTML()
-    cost = go.FigureWidget(layout={"title": "Payroll cost by component (THB)", "height": 320,
-                                   "margin": {"t": 50, "b": 40}})
-    cost.add_bar(x=[], y=[], name="THB")
-    hours = go.FigureWidget(layout={"title": "Hours and overtime by person", "height": 360,
-                                    "barmode": "group", "margin": {"t": 50, "b": 120}})
-    hours.add_bar(x=[], y=[], name="hours")
-    hours.add_bar(x=[], y=[], name="overtime hours")
-    trend = go.FigureWidget(layout={"title": "Overtime hours by week (weeks end on Saturday)",
-                                    "height": 300, "margin": {"t": 50, "b": 40}})
-    trend.add_scatter(x=[], y=[], mode="lines+markers", name="OT hours")
+    cost = widgets.Output(layout={"width": "50%"})
+    trend = widgets.Output(layout={"width": "50%"})
+    hours = widgets.Output()
     holidays = widgets.HTML()
     flags = widgets.HTML()
     person = widgets.Dropdown(description="Person", options=[])
@@ -223,22 +233,28 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
         by_component = compute_cost_by_component(result)
         by_person = compute_hours_by_person(result)
         weeks = compute_ot_by_week(results)
-        with cost.batch_update():
-            cost.data[0].x = list(by_component["component"])
-            cost.data[0].y = _floats(by_component["thb"])
-            cost.layout.xaxis.type = "-"
-            cost.layout.xaxis.type = "category"
-        with hours.batch_update():
-            for trace, column in zip(hours.data, ("hours", "overtime_hours")):
-                trace.x = list(by_person["person"])
-                trace.y = _floats(by_person[column])
-            hours.layout.xaxis.type = "-"
-            hours.layout.xaxis.type = "category"
-        with trend.batch_update():
-            trend.data[0].x = [str(d) for d in weeks["week_end"]]
-            trend.data[0].y = _floats(weeks["overtime_hours"])
-            trend.layout.xaxis.type = "-"
-            trend.layout.xaxis.type = "category"
+        _draw(cost, go.Figure(
+            go.Bar(x=list(by_component["component"]), y=_floats(by_component["thb"]),
+                   name="THB"),
+            layout={"title": {"text": "Payroll cost by component (THB)"}, "height": 320,
+                    "margin": {"t": 50, "b": 40}, "xaxis": {"type": "category"}},
+        ))
+        _draw(hours, go.Figure(
+            [go.Bar(x=list(by_person["person"]), y=_floats(by_person["hours"]), name="hours"),
+             go.Bar(x=list(by_person["person"]), y=_floats(by_person["overtime_hours"]),
+                    name="overtime hours")],
+            layout={"title": {"text": "Hours and overtime by person"}, "height": 380,
+                    "barmode": "group", "margin": {"t": 50, "b": 130},
+                    "xaxis": {"type": "category"}},
+        ))
+        _draw(trend, go.Figure(
+            go.Scatter(x=[str(d) for d in weeks["week_end"]],
+                       y=_floats(weeks["overtime_hours"]), mode="lines+markers",
+                       name="OT hours"),
+            layout={"title": {"text": "Overtime hours by week (weeks end on Saturday)"},
+                    "height": 320, "margin": {"t": 50, "b": 40},
+                    "xaxis": {"type": "category"}},
+        ))
         holidays.value = "<h4>Holiday work</h4>" + _table(
             compute_holiday_work(result), "No work on public holidays this month.")
         flags.value = "<h4>Flags to fix before finalising</h4>" + _table(
