@@ -4,14 +4,14 @@ Sections: active packages by category; expiring in the next 7 / 30 days; low bal
 never activated (30+ days); usage by week and by hour of day (hour of the linked booking's start,
 else of the usage's entry time, Bangkok); a customer lookup with each package and its usage.
 
-The first render runs three aggregated queries (``load_monitor``); the lookup queries on demand.
+The first render runs three aggregated queries (``load_monitor``); the lookup queries on demand. Charts are
+plotly FigureWidgets (offline; an Output widget with plotly's mime bundle hung nbclient).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -199,30 +199,24 @@ TABLE_CSS = (
 )
 
 
-PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
-
-
-def compute_bar_figure(title: str, x_title: str, x: list, y: list[float]) -> dict:
-    """A bar chart as plotly's JSON (data, layout), ready for the plotly mime renderer."""
+def _bar(title: str, x_title: str):
+    """An empty bar chart widget (plotly FigureWidget, drawn offline through anywidget)."""
     import plotly.graph_objects as go
 
-    fig = go.Figure(data=[go.Bar(x=x, y=y, marker_color="#2563eb")])
+    fig = go.FigureWidget(data=[go.Bar(x=[], y=[], marker_color="#2563eb")])
     fig.update_layout(
         title={"text": title}, height=300, margin={"l": 50, "r": 20, "t": 40, "b": 40},
         xaxis={"title": {"text": x_title}}, yaxis={"title": {"text": "hours"}},
         template="plotly_white",
     )
-    return json.loads(fig.to_json())
+    return fig
 
 
-def _plot(output, figure: dict) -> None:
-    """Show a figure in an Output widget through plotly's mime renderer (offline; no
-    FigureWidget, whose import pulls plotly.io's renderers and costs seconds on first render)."""
-    from IPython.display import display
-
-    output.clear_output(wait=True)
-    with output:
-        display({PLOTLY_MIMETYPE: {**figure, "config": {"displaylogo": False}}}, raw=True)
+def _draw(fig, x: list, y: list[float]) -> None:
+    with fig.batch_update():
+        fig.data[0].x = x
+        fig.data[0].y = y
+    serve.sync_figure(fig)  # reaches the browser even when changed before the page shows it
 
 
 def _section(title: str, *children):
@@ -246,8 +240,8 @@ def package_monitor_dashboard(as_of: str | None = None):
         expiring = widgets.HTML()
         low = widgets.HTML()
         never = widgets.HTML()
-        week_fig = widgets.Output()
-        hour_fig = widgets.Output()
+        week_fig = _bar("Package hours used per week", "week starting (Monday)")
+        hour_fig = _bar("Package hours by hour of day (Bangkok)", "hour of day")
         refresh_button = widgets.Button(description="Refresh", icon="refresh")
         state: dict[str, Any] = {}
 
@@ -273,14 +267,10 @@ def package_monitor_dashboard(as_of: str | None = None):
             low.value = compute_table_html(state["lists"]["low_balance"], "No low balances.")
             never.value = compute_table_html(
                 state["lists"]["never_activated"], "Every package bought 30+ days ago was used.")
-            _plot(week_fig, compute_bar_figure(  # floats only at the plotting edge
-                "Package hours used per week", "week starting (Monday)",
-                [w.isoformat() for w in series["weeks"]["week"]],
-                [float(h) for h in series["weeks"]["hours"]]))
-            _plot(hour_fig, compute_bar_figure(
-                "Package hours by hour of day (Bangkok)", "hour of day",
-                [int(h) for h in series["hours"]["hour"]],
-                [float(h) for h in series["hours"]["hours"]]))
+            _draw(week_fig, [w.isoformat() for w in series["weeks"]["week"]],
+                  [float(h) for h in series["weeks"]["hours"]])  # floats at the plotting edge
+            _draw(hour_fig, [int(h) for h in series["hours"]["hour"]],
+                  [float(h) for h in series["hours"]["hours"]])
             lists = state["lists"]
             status.value = (
                 f"<span class='backoffice-status'>As of {day}: "
