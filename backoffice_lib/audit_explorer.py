@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,8 @@ SOURCES = ("audit_logs", "staff_audit_log")
 ANY = "(any)"
 MAX_PAGE_SIZE = 500
 MAX_OPTIONS = 200
+COUNT_CAP = 10_000  # counting stops here: "of more than 10,000" (a full count scans the period)
+FULL_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 AUDIT = AuditLog.__table__
 STAFF_AUDIT = StaffAuditLog.__table__
@@ -41,7 +44,7 @@ STAFF_AUDIT = StaffAuditLog.__table__
 class AuditFilter:
     start: dt.date
     end: dt.date  # inclusive, Bangkok dates
-    user: str = ""  # substring of the actor's e-mail / identifier, case-insensitive
+    user: str = ""  # a full e-mail (exact, uses the index) or a part of one (case-insensitive)
     action: str = ""
     resource_type: str = ""
     resource_id: str = ""
@@ -167,6 +170,12 @@ def compute_events_html(events: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def compute_page_label(first: int, last: int, total: int, page: int, pages: int) -> str:
+    if total > COUNT_CAP:
+        return f"events {first}–{last} of more than {COUNT_CAP:,} · page {page}"
+    return f"events {first}–{last} of {total:,} · page {page} of {pages}"
+
+
 def compute_event_label(event: Mapping[str, Any]) -> str:
     at = event["at"].astimezone(bangkok.BANGKOK)
     resource = f"{event['resource_type']} {event['resource_id'] or ''}".strip()
@@ -178,6 +187,13 @@ def compute_event_label(event: Mapping[str, Any]) -> str:
 
 def _period_bounds(flt: AuditFilter) -> tuple[dt.datetime, dt.datetime]:
     return bangkok.at(flt.start), bangkok.at(flt.end + dt.timedelta(days=1))
+
+
+def _actor_matches(column, text: str):
+    if FULL_EMAIL.match(text):
+        return column == text.lower()
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 def _audit_branch(flt: AuditFilter) -> sa.Select:
@@ -193,7 +209,7 @@ def _audit_branch(flt: AuditFilter) -> sa.Select:
         t.c.resource_id.label("resource_id"),
     ).where(t.c.timestamp >= start, t.c.timestamp < end)
     if flt.user:
-        query = query.where(t.c.user_email.ilike(f"%{flt.user}%"))
+        query = query.where(_actor_matches(t.c.user_email, flt.user))
     if flt.action:
         query = query.where(t.c.action == flt.action)
     if flt.resource_type:
@@ -216,7 +232,7 @@ def _staff_branch(flt: AuditFilter) -> sa.Select:
         sa.cast(t.c.staff_id, sa.Text).label("resource_id"),
     ).where(t.c.created_at >= start, t.c.created_at < end)
     if flt.user:
-        query = query.where(t.c.changed_by_identifier.ilike(f"%{flt.user}%"))
+        query = query.where(_actor_matches(t.c.changed_by_identifier, flt.user))
     if flt.action:
         query = query.where(t.c.action_type == flt.action)
     if flt.resource_type and flt.resource_type != "staff":
@@ -235,9 +251,11 @@ def _events(flt: AuditFilter) -> sa.Subquery:
     return sa.union_all(*branches).subquery("events")
 
 
-def load_event_count(conn: Connection, flt: AuditFilter) -> int:
+def load_event_count(conn: Connection, flt: AuditFilter, *, cap: int = COUNT_CAP) -> int:
+    """How many events match, counting at most ``cap + 1`` (more than ``cap`` means "many")."""
     events = _events(flt)
-    return int(conn.scalar(sa.select(sa.func.count()).select_from(events)) or 0)
+    limited = sa.select(sa.literal(1).label("one")).select_from(events).limit(cap + 1).subquery()
+    return int(conn.scalar(sa.select(sa.func.count()).select_from(limited)) or 0)
 
 
 def load_events(conn: Connection, flt: AuditFilter, *, offset: int, limit: int) -> list[dict]:
@@ -393,9 +411,7 @@ def audit_explorer_dashboard(days: int = 30, page_size: int = 50):
             state["events"] = events
             table.value = compute_events_html(events)
             first = offset + 1 if events else 0
-            page_label.value = (
-                f"events {first}–{offset + len(events)} of {total} · page {page} of {pages}"
-            )
+            page_label.value = compute_page_label(first, offset + len(events), total, page, pages)
             previous_page.disabled = page <= 1
             next_page.disabled = page >= pages
             state["muted"] = True

@@ -64,9 +64,13 @@ def _flt(**kwargs):
         ({"source": "staff_audit_log"}, 1),
         ({"source": "audit_logs", "action": "deactivated"}, 0),
         ({"action": ax.ANY, "user": "  "}, 4),
+        ({"user": "Admin@Studio.example"}, 3),
+        ({"user": "in@studio.example"}, 0),
+        ({"user": "%"}, 0),
     ],
     ids=["period-only", "user-substring-any-case", "action", "resource", "staff-resource",
-         "resource-id", "staff-source", "source-and-action", "any-and-blank-mean-no-filter"],
+         "resource-id", "staff-source", "source-and-action", "any-and-blank-mean-no-filter",
+         "full-email-is-exact-any-case", "full-email-not-a-substring", "wildcards-are-literal"],
 )
 def test_filters_are_applied_by_postgresql(trail, filters, count):
     flt = _flt(**filters)
@@ -90,6 +94,14 @@ def test_pages_are_newest_first_and_cut_by_sql(trail):
 )
 def test_page_bounds(page, size, total, bounds):
     assert ax.compute_page_bounds(page, size, total) == bounds
+
+
+def test_count_stops_at_the_cap(trail):
+    assert ax.load_event_count(trail, _flt(), cap=2) == 3  # "more than 2"
+    assert ax.compute_page_label(1, 50, ax.COUNT_CAP + 1, 1, 201) == (
+        "events 1–50 of more than 10,000 · page 1"
+    )
+    assert ax.compute_page_label(1, 4, 4, 1, 1) == "events 1–4 of 4 · page 1 of 1"
 
 
 def test_timeline_counts_per_bangkok_day_and_source(trail):
