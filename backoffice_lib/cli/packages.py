@@ -242,7 +242,8 @@ def earnings_command(date_from, date_to, coach, fmt, user) -> None:
     if fmt == "csv":
         write_rows(result["rows"], coaching.EARNINGS_COLUMNS, "csv")
     else:
-        click.echo(coaching.earnings_frame(result["rows"]).to_string(index=False)
+        rows = coaching.earnings_frame(result["rows"]).astype(object)
+        click.echo(rows.where(rows.notna(), "").to_string(index=False)
                    if result["rows"] else "no coaching bookings in that period")
         click.echo("")
         click.echo(coaching.totals_frame(result["totals"]).to_string(index=False))
