@@ -677,7 +677,7 @@ def _frame_records(frame: pd.DataFrame, columns: list[str], key: list[str]) -> l
     if frame is None or len(frame) == 0:
         return []
     present = [c for c in columns if c in frame.columns]
-    rows = [list(r) for r in zip(*([str(_canonical(v)) for v in frame[c].tolist()]
+    rows = [list(r) for r in zip(*(frame[c].astype(object).astype(str).tolist()
                                    for c in present))]
     index = [present.index(k) for k in key if k in present]
     return sorted(rows, key=lambda r: tuple(r[i] for i in index))
