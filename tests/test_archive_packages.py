@@ -1,5 +1,5 @@
 """Archival of expired packages with their usage and alerts: balances and statuses computed from
-the archive views are unchanged, live tables keep only what is not expired before the cut-off,
+the archive views and coach earnings are unchanged, live tables keep only what is not expired before the cut-off,
 restore brings back the same rows. On the demo data, inside a rolled-back transaction."""
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def test_expired_packages_move_with_usage_and_figures_stay(demo_conn):
     assert len(expired) > 10
     _add_alert(demo_conn, expired[0])
     figures = _figures(demo_conn, today)
+    earnings = _rows(demo_conn, "backoffice.coach_earnings")
     live_packages = _rows(demo_conn, "backoffice.packages")
     live_usage = _rows(demo_conn, "backoffice.package_usage")
     alerts = _rows(demo_conn, "backoffice.package_alerts")
@@ -90,6 +91,11 @@ def test_expired_packages_move_with_usage_and_figures_stay(demo_conn):
         "SELECT count(*) FROM archive.package_usage u"
         " LEFT JOIN archive.packages p ON p.id = u.package_id WHERE p.id IS NULL")) == 0
     assert _figures(demo_conn, today) == figures
+    # A coaching booking keeps its package's rate and discount after the package is archived.
+    assert _rows(demo_conn, "backoffice.coach_earnings") == earnings
+    assert demo_conn.scalar(sa.text(
+        "SELECT count(*) FROM backoffice.coach_earnings e JOIN archive.packages p"
+        " ON p.id = e.package_id")) > 0
     assert len(months) == demo_conn.scalar(sa.text(
         "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'ARCHIVE'"
         " AND resource_type = 'packages'"))
@@ -101,6 +107,7 @@ def test_expired_packages_move_with_usage_and_figures_stay(demo_conn):
     assert _rows(demo_conn, "backoffice.package_usage") == live_usage
     assert _rows(demo_conn, "backoffice.package_alerts") == alerts
     assert _rows(demo_conn, "archive.packages") == []
+    assert _rows(demo_conn, "backoffice.coach_earnings") == earnings
 
 
 def test_a_package_not_yet_expired_stays_live(demo_conn):

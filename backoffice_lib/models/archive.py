@@ -6,7 +6,8 @@
 - ``archive.packages`` / ``archive.package_usage``: expired packages with their usage, moved row
   by row; ``alerts`` keeps the package's ``package_alerts`` rows as JSON for a restore.
 - Views (not declared here): ``archive.time_entries_all``, ``archive.packages_all``,
-  ``archive.package_usage_all`` = live ∪ archived.
+  ``archive.package_usage_all`` = live ∪ archived; ``backoffice.coach_earnings`` reads the last
+  two, so a coaching booking keeps its package rate after the package is archived.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class ArchivedPackageUsage(Base):
     __table_args__ = (
         CheckConstraint("used_hours > 0", name="used_hours_positive"),
         Index(None, "package_id", "used_date"),
+        Index(None, "booking_id"),
         {"schema": ARCHIVE_SCHEMA},
     )
 

@@ -16,6 +16,7 @@ Revises: 0006
 """
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -48,7 +49,8 @@ def _scalar(sql: str, **params):
 
 
 def _exec(sql: str) -> None:
-    op.get_bind().exec_driver_sql(sql)
+    # psycopg reads % as a placeholder even without parameters (views may hold LIKE patterns)
+    op.get_bind().exec_driver_sql(sql.replace("%", "%%"))
 
 
 # --- what hangs on a table, read from the catalogue -------------------------------------------
@@ -295,6 +297,7 @@ ARCHIVE_SQL = [
     )
     """,
     "CREATE INDEX ix_package_usage_package_id_used_date ON archive.package_usage (package_id, used_date)",
+    "CREATE INDEX ix_package_usage_booking_id ON archive.package_usage (booking_id)",
     # live ∪ archived: payroll and package figures of an archived period, unchanged.
     """
     CREATE VIEW archive.time_entries_all AS
@@ -313,11 +316,33 @@ ARCHIVE_SQL = [
 ]
 
 
+# coach_earnings finds a booking's package through its usage: it reads live ∪ archived, so the
+# earnings of a booking whose (expired) package was archived stay the same.
+LIVE_TO_ALL = (
+    (r"\bbackoffice\.package_usage\b", "archive.package_usage_all"),
+    (r"\bbackoffice\.packages\b", "archive.packages_all"),
+)
+ALL_TO_LIVE = (
+    (r"\barchive\.package_usage_all\b", "backoffice.package_usage"),
+    (r"\barchive\.packages_all\b", "backoffice.packages"),
+)
+
+
+def _repoint_view(view: str, replacements) -> None:
+    if _scalar("SELECT to_regclass(:v)", v=view) is None:
+        return
+    definition = _scalar("SELECT pg_get_viewdef(CAST(:v AS regclass))", v=view)
+    for pattern, replacement in replacements:
+        definition = re.sub(pattern, replacement, definition)
+    _exec(f"CREATE OR REPLACE VIEW {view} AS {definition}")
+
+
 def upgrade() -> None:
     for table in PARTITIONED:
         _convert(table, partitioned=True)
     for statement in ARCHIVE_SQL:
         _exec(statement)
+    _repoint_view("backoffice.coach_earnings", LIVE_TO_ALL)
 
 
 def _restore_archived_packages() -> None:
@@ -338,6 +363,7 @@ def _restore_archived_packages() -> None:
 
 def downgrade() -> None:
     _restore_archived_packages()
+    _repoint_view("backoffice.coach_earnings", ALL_TO_LIVE)
     for view in ("time_entries_all", "packages_all", "package_usage_all"):
         _exec(f"DROP VIEW IF EXISTS archive.{view}")
     _convert("time_entries", partitioned=False, extra_rows_from="archive.time_entries")
