@@ -47,6 +47,7 @@ AUDIENCE_TITLES = {
 DEFAULT_PORT = 8866
 DEFAULT_POOL_SIZE = 1
 CULL_IDLE_SECONDS = 900
+REFILL_DELAY_SECONDS = 15
 CULL_INTERVAL_SECONDS = 60
 ERROR_CLASS = "backoffice-error"
 
@@ -330,7 +331,9 @@ def compute_voila_config(dashboards: Iterable[str], options: ServeOptions) -> di
             "http_header_envs": [options.auth_header] if options.auth_header else [],
             "file_allowlist": [r".*\.(png|jpg|gif|svg)"],
         },
-        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": 0.5},
+        # refill a pool only after the page that took its kernel has rendered: a kernel starting
+        # at once competes for the CPU (2 cores) with that page's own first render
+        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": REFILL_DELAY_SECONDS},
         "MappingKernelManager": {
             "cull_idle_timeout": options.cull_idle_seconds,
             "cull_interval": CULL_INTERVAL_SECONDS,

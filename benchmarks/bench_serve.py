@@ -142,10 +142,11 @@ def _landing(browser, base: str, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2, help="renders per dashboard and mode")
+    parser.add_argument("--only", default="", help="only dashboards whose path contains this")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    dashboards = [e.path for e in serve.load_dashboards()]
+    dashboards = [e.path for e in serve.load_dashboards() if args.only in e.path]
     print(
         f"{len(dashboards)} dashboards; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}",
         flush=True,
