@@ -11,7 +11,7 @@
 Each month is one transaction (the CLI opens one per month) and is audited with
 ``audit.record``. The views ``archive.time_entries_all``, ``archive.packages_all`` and
 ``archive.package_usage_all`` show live ∪ archived rows, so the figures of an archived period can
-still be computed (``load_entries_all``).
+still be computed: payroll reads ``archive.time_entries_all``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -175,25 +174,6 @@ def run_restore_time_entries_month(conn: Connection, month: str, user_email: str
         details={"month": month, "rows": rows, "joined_from_default": late},
     )
     return rows
-
-
-def load_entries_all(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    """Live and archived entries in [start, end), shaped like ``payroll.load.load_entries``."""
-    rows = conn.execute(
-        sa.text(
-            "SELECT id, staff_id, action,"
-            " floor(extract(epoch FROM timestamp) * 1000000)::bigint AS timestamp_us"
-            f" FROM {ARCHIVE_SCHEMA}.time_entries_all"
-            " WHERE timestamp >= :start AND timestamp < :end"
-        ),
-        {"start": start, "end": end},
-    ).all()
-    ids, staff, actions, stamps = zip(*rows) if rows else ((), (), (), ())
-    return pd.DataFrame(
-        {"id": pd.array(ids, dtype="int64"), "staff_id": pd.array(staff, dtype="int64"),
-         "action": pd.Series(actions, dtype=object),
-         "timestamp_us": pd.array(stamps, dtype="int64")}
-    )
 
 
 # --- packages ----------------------------------------------------------------------------------

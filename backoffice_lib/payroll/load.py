@@ -20,7 +20,6 @@ from ..models.core import (
     PublicHoliday,
     Staff,
     StaffCompensation,
-    TimeEntry,
 )
 from ..models.payroll import PayrollRun
 from .compute import PayrollInputs, entries_window, setting_value
@@ -49,13 +48,21 @@ def load_settings(conn: Connection) -> dict[str, str]:
     }
 
 
+ENTRIES_LIVE_AND_ARCHIVED = sa.table(
+    "time_entries_all",
+    *(sa.column(name) for name in ("id", "staff_id", "action", "timestamp")),
+    schema="archive",
+)
+
+
 def load_entries(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
     """Entries in [start, end): id, staff_id, action, timestamp_us (epoch microseconds).
 
     The server packs each column into one array (one row to transfer and parse), which reads a
     month of 10,000 people several times faster than row by row.
     """
-    table = TimeEntry.__table__
+    # Live and archived entries alike: a month's first week may reach into an archived month.
+    table = ENTRIES_LIVE_AND_ARCHIVED
     epoch_us = sa.cast(sa.func.floor(sa.extract("epoch", table.c.timestamp) * 1_000_000),
                        sa.BigInteger)
     row = conn.execute(
