@@ -33,6 +33,7 @@ SOURCES = ("audit_logs", "staff_audit_log")
 ANY = "(any)"
 MAX_PAGE_SIZE = 500
 MAX_OPTIONS = 200
+DAY_BAR_MS = 0.8 * 86_400_000  # a day's bar on the date axis, however sparse the days
 COUNT_CAP = 10_000  # counting stops here: "of more than 10,000" (a full count scans the period)
 FULL_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -348,7 +349,7 @@ def load_filter_options(conn: Connection) -> dict[str, list[str]]:
 def _timeline_figure():
     fig = go.FigureWidget(
         data=[
-            go.Bar(name=source, x=[], y=[], marker_color=colour)
+            go.Bar(name=source, x=[], y=[], marker_color=colour, width=DAY_BAR_MS)
             for source, colour in zip(SOURCES, ("#2563eb", "#f59e0b"))
         ]
     )
