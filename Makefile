@@ -59,8 +59,9 @@ test: install browser
 lint: install
 	$(BIN)/ruff check backoffice_lib tests benchmarks
 
+# make bench [BENCH="payroll timeclock"]: figures and ratios against the issue targets.
 bench: install
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 stop:
 	-$(BACKOFFICE) db stop
