@@ -22,7 +22,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("BACKOFFICE_DATA_DIR", str(ROOT / ".backoffice"))
 
-from backoffice_lib import database, migrate  # noqa: E402
+from backoffice_lib import database, migrate
 
 
 def _server_url() -> sa.engine.URL:

@@ -217,9 +217,8 @@ def test_staff_change_records_the_acting_admin_and_reason(conn):
 def test_staff_with_entries_cannot_be_deleted(conn):
     staff = add_staff(conn)
     punch(conn, staff, "clock_in", T0)
-    with pytest.raises(IntegrityError):
-        with conn.begin_nested():
-            sql(conn, "DELETE FROM backoffice.staff WHERE id = :s", s=staff)
+    with pytest.raises(IntegrityError), conn.begin_nested():
+        sql(conn, "DELETE FROM backoffice.staff WHERE id = :s", s=staff)
 
 
 # --- constraints of schema-additions ---------------------------------------------------------
@@ -249,14 +248,13 @@ def test_compensation_rows_of_one_person_cannot_overlap(conn):
 )
 def test_compensation_type_needs_its_rate(conn, case, kind, base, hourly):
     staff = add_staff(conn)
-    with pytest.raises(IntegrityError):
-        with conn.begin_nested():
-            sql(
-                conn,
-                "INSERT INTO backoffice.staff_compensation (staff_id, compensation_type,"
-                " base_salary, hourly_rate, effective_from) VALUES (:s, :k, :b, :h, '2025-01-01')",
-                s=staff, k=kind, b=base, h=hourly,
-            )
+    with pytest.raises(IntegrityError), conn.begin_nested():
+        sql(
+            conn,
+            "INSERT INTO backoffice.staff_compensation (staff_id, compensation_type,"
+            " base_salary, hourly_rate, effective_from) VALUES (:s, :k, :b, :h, '2025-01-01')",
+            s=staff, k=kind, b=base, h=hourly,
+        )
 
 
 def add_shift(conn, staff, start, end, day=dt.date(2025, 3, 3)):
@@ -285,9 +283,8 @@ def test_service_charge_month_format(conn, month, ok):
     if ok:
         sql(conn, statement, m=month)
     else:
-        with pytest.raises(IntegrityError):
-            with conn.begin_nested():
-                sql(conn, statement, m=month)
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            sql(conn, statement, m=month)
 
 
 # --- views -----------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 from . import archive, core, external, jobs, packages, payroll, reconciliation, timeclock  # noqa: F401
 from .base import SCHEMA, Base
-from .core import *  # noqa: F401,F403
-from .external import Booking, Customer, PosSale  # noqa: F401
+from .core import *
+from .external import Booking, Customer, PosSale
 
 metadata = Base.metadata
 
-__all__ = ["SCHEMA", "Base", "metadata", "Booking", "Customer", "PosSale"]
+__all__ = ["SCHEMA", "Base", "Booking", "Customer", "PosSale", "metadata"]
