@@ -324,23 +324,41 @@ def load_event_detail(conn: Connection, source: str, event_id: str) -> dict | No
     return {**data, "note": note}
 
 
-def load_filter_options(conn: Connection) -> dict[str, list[str]]:
-    """Distinct actions and resource types (bounded lists, computed by PostgreSQL)."""
+# Always offered, whatever the recent history holds (business-rules §8 and staff_audit_log).
+STANDARD_ACTIONS = ("ACCESS_DENIED", "CREATE", "DELETE", "UPDATE", "VIEW")
+OPTIONS_LOOKBACK_DAYS = 92
+
+
+def load_filter_options(conn: Connection, since: dt.date | None = None) -> dict[str, list[str]]:
+    """Actions and resource types seen since ``since`` (default: the last three months), plus the
+    standard ones. Bounded by time so that years of audit rows are never scanned (partitions by
+    month keep this to a few partitions)."""
+    since = since or bangkok.today() - dt.timedelta(days=OPTIONS_LOOKBACK_DAYS)
+    start = bangkok.at(since)
     actions = conn.scalars(
         sa.select(AUDIT.c.action)
+        .where(AUDIT.c.timestamp >= start)
         .group_by(AUDIT.c.action)
-        .union(sa.select(STAFF_AUDIT.c.action_type).group_by(STAFF_AUDIT.c.action_type))
+        .union(
+            sa.select(STAFF_AUDIT.c.action_type)
+            .where(STAFF_AUDIT.c.created_at >= start)
+            .group_by(STAFF_AUDIT.c.action_type)
+        )
         .order_by(sa.text("1"))
         .limit(MAX_OPTIONS)
     ).all()
     resources = conn.scalars(
         sa.select(AUDIT.c.resource_type)
+        .where(AUDIT.c.timestamp >= start)
         .group_by(AUDIT.c.resource_type)
         .union(sa.select(sa.literal("staff")))
         .order_by(sa.text("1"))
         .limit(MAX_OPTIONS)
     ).all()
-    return {"actions": list(actions), "resource_types": list(resources)}
+    return {
+        "actions": sorted(set(actions) | set(STANDARD_ACTIONS)),
+        "resource_types": list(resources),
+    }
 
 
 # --- the dashboard ------------------------------------------------------------------------------

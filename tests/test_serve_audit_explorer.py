@@ -192,3 +192,22 @@ def test_overview_month_options_count_back_over_the_year_end():
     assert overview.compute_month_options(dt.date(2026, 2, 10), 4) == [
         "2026-02", "2026-01", "2025-12", "2025-11"
     ]
+
+
+def test_filter_options_come_from_recent_history_plus_the_standard_actions(conn):
+    """Opening the explorer never scans years of audit rows: options look back a bounded time."""
+    now = dt.datetime.now(UTC)
+    for at, action, rtype in [
+        (now - dt.timedelta(days=2), "RECENT_ACTION", "recent_resource"),
+        (now - dt.timedelta(days=400), "ANCIENT_ACTION", "ancient_resource"),
+    ]:
+        conn.execute(sa.insert(ax.AUDIT).values(
+            timestamp=at, user_email="admin@studio.example", action=action, resource_type=rtype,
+        ))
+    options = ax.load_filter_options(conn)
+    assert "RECENT_ACTION" in options["actions"] and "ANCIENT_ACTION" not in options["actions"]
+    assert "recent_resource" in options["resource_types"]
+    assert "ancient_resource" not in options["resource_types"]
+    assert set(ax.STANDARD_ACTIONS) <= set(options["actions"])
+    older = ax.load_filter_options(conn, since=bangkok.today() - dt.timedelta(days=500))
+    assert "ANCIENT_ACTION" in older["actions"]
