@@ -162,11 +162,15 @@ def compute_status_line(seconds: float, rows: int, start: dt.date, end: dt.date)
 
 
 def load_staff_options(conn: Connection) -> list[tuple[str, int]]:
-    """(name, id) of every staff member, by name."""
+    """(name, id) of every staff member: active people by name, then those who left, marked."""
     rows = conn.execute(
-        sa.select(STAFF.c.staff_name, STAFF.c.id).order_by(STAFF.c.staff_name, STAFF.c.id)
+        sa.select(STAFF.c.staff_name, STAFF.c.id, STAFF.c.is_active).order_by(
+            STAFF.c.is_active.is_(False), STAFF.c.staff_name, STAFF.c.id
+        )
     ).all()
-    return [(name, pk) for name, pk in rows]
+    return [
+        (name if active is not False else f"{name} (inactive)", pk) for name, pk, active in rows
+    ]
 
 
 def load_period_shifts(
@@ -243,7 +247,7 @@ def _daily_figure():
         height=300,
         margin={"l": 50, "r": 20, "t": 40, "b": 40},
         title={"text": "Late and no-show shifts per day"},
-        yaxis={"title": {"text": "shifts"}},
+        yaxis={"title": {"text": "shifts"}, "rangemode": "nonnegative"},
         legend={"orientation": "h", "y": -0.2},
         template="plotly_white",
     )

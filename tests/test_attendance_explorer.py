@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from timeclock_fixtures import ADMIN, add_entry, add_staff, add_users, at
+from timeclock_fixtures import ADMIN, add_entry, add_staff, add_users, at, sql
 
 from backoffice_lib import attendance, schedules
 from backoffice_lib import attendance_explorer as ae
@@ -160,4 +160,6 @@ def test_loader_reads_only_the_period_and_the_person(conn):
     assert set(only_a["staff_name"]) == {"Somchai"} and len(only_a) == 2
     with pytest.raises(ValueError, match="at most 366 days"):
         ae.load_period_attendance(conn, MONDAY, MONDAY + dt.timedelta(days=400), as_of=as_of)
-    assert ("Malee", b) in ae.load_staff_options(conn)
+    sql(conn, "UPDATE backoffice.staff SET is_active = false WHERE id = :i", i=a)
+    options = ae.load_staff_options(conn)
+    assert options.index(("Malee", b)) < options.index(("Somchai (inactive)", a))
