@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 
 import sqlalchemy as sa
+from cli_runner import run_backoffice
 
 from backoffice_lib import bangkok, database, migrate
 
 ADMIN = "cli-admin@studio.example"
 
 
-def _cli(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "backoffice_lib.cli", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )
 
 
 def _seed(conn) -> None:
@@ -49,36 +43,36 @@ def test_archive_commands_refuse_clearly_and_round_trip(empty_database_url):
     env = dict(os.environ, BACKOFFICE_DATABASE_URL=empty_database_url.render_as_string(False),
                BACKOFFICE_USER=ADMIN)
 
-    maintained = _cli("db", "maintain", env=env)
+    maintained = run_backoffice("db", "maintain", env=env)
     assert maintained.returncode == 0, maintained.stderr
     assert "time_entries: " in maintained.stdout and "time_entries_2024_01" in maintained.stdout
 
-    refused = _cli("archive", "time-entries", "--before", "2024-03", env=env)
+    refused = run_backoffice("archive", "time-entries", "--before", "2024-03", env=env)
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         "error: payroll not finalised for 2024-02: finalise those months or choose an earlier"
         " --before (nothing archived)"
     )
 
-    bad = _cli("archive", "time-entries", "--before", "2024-13", env=env)
+    bad = run_backoffice("archive", "time-entries", "--before", "2024-13", env=env)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
-    nobody = _cli("archive", "time-entries", "--before", "2024-02",
+    nobody = run_backoffice("archive", "time-entries", "--before", "2024-02",
                   env=dict(env, BACKOFFICE_USER="nobody@studio.example"))
     assert nobody.returncode == 2 and "not an allowed user" in nobody.stderr
 
-    archived = _cli("archive", "time-entries", "--before", "2024-02", env=env)
+    archived = run_backoffice("archive", "time-entries", "--before", "2024-02", env=env)
     assert archived.returncode == 0, archived.stderr
     assert "2024-01: 4 time entries archived" in archived.stdout
 
-    status = _cli("archive", "status", env=env)
+    status = run_backoffice("archive", "status", env=env)
     assert "time entries 2024-01: 4 archived" in status.stdout
 
-    restored = _cli("archive", "restore", "time-entries", "--all", env=env)
+    restored = run_backoffice("archive", "restore", "time-entries", "--all", env=env)
     assert restored.returncode == 0, restored.stderr
     assert "2024-01: 4 time entries restored" in restored.stdout
 
-    packages = _cli("archive", "packages", "--expired-before", "2024-01-01", env=env)
+    packages = run_backoffice("archive", "packages", "--expired-before", "2024-01-01", env=env)
     assert packages.returncode == 0 and "no packages expired before 2024-01-01" in packages.stdout
 
     with engine.begin() as conn:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 
 import sqlalchemy as sa
+from cli_runner import run_backoffice
 
 from backoffice_lib import archive as archival
 from backoffice_lib import backup, bangkok, database, migrate
@@ -17,11 +17,6 @@ BKK = bangkok.BANGKOK
 ADMIN = "backup-admin@studio.example"
 
 
-def _cli(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "backoffice_lib.cli", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )
 
 
 def _seed(conn) -> None:
@@ -73,7 +68,7 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
 
     env = dict(os.environ, BACKOFFICE_DATABASE_URL=empty_database_url.render_as_string(False))
     file = tmp_path / "backups" / "studio.dump"
-    made = _cli("db", "backup", str(file), env=env)
+    made = run_backoffice("db", "backup", str(file), env=env)
     assert made.returncode == 0, made.stderr
     assert file.stat().st_size > 0
 
@@ -84,7 +79,7 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
         archival.run_restore_time_entries_month(conn, "2024-01", ADMIN)
     engine.dispose()
 
-    restored = _cli("db", "restore", str(file), env=env)
+    restored = run_backoffice("db", "restore", str(file), env=env)
     assert restored.returncode == 0, restored.stderr
 
     with engine.begin() as conn:
@@ -101,7 +96,7 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
 
 def test_restore_of_a_missing_file_is_one_line_and_exit_2(database_url, tmp_path):
     env = dict(os.environ, BACKOFFICE_DATABASE_URL=database_url.render_as_string(False))
-    result = _cli("db", "restore", str(tmp_path / "none.dump"), env=env)
+    result = run_backoffice("db", "restore", str(tmp_path / "none.dump"), env=env)
     assert result.returncode == 2
     assert result.stderr.startswith("error: no backup file")
     assert len(result.stderr.strip().splitlines()) == 1
@@ -119,7 +114,7 @@ def test_restore_of_a_file_that_is_no_backup_changes_nothing(database_url, tmp_p
     env = dict(os.environ, BACKOFFICE_DATABASE_URL=database_url.render_as_string(False))
     junk = tmp_path / "junk.dump"
     junk.write_text("not a dump")
-    result = _cli("db", "restore", str(junk), env=env)
+    result = run_backoffice("db", "restore", str(junk), env=env)
     assert result.returncode == 2
     assert "is not a backup of pg_dump" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

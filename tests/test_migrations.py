@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import sqlalchemy as sa
+from cli_runner import run_backoffice
 
 from backoffice_lib import migrate
 
@@ -59,25 +58,20 @@ def test_tables_of_other_systems_are_kept_on_downgrade(empty_database_url):
         engine.dispose()
 
 
-def _cli(*args, env):
-    return subprocess.run(
-        [sys.executable, "-m", "backoffice_lib.cli", *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )
 
 
 def test_cli_db_upgrade_and_url(empty_database_url):
     env = dict(os.environ, BACKOFFICE_DATABASE_URL=empty_database_url.render_as_string(False))
-    upgraded = _cli("db", "upgrade", env=env)
+    upgraded = run_backoffice("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    shown = _cli("db", "url", env=env)
+    shown = run_backoffice("db", "url", env=env)
     assert shown.returncode == 0
     assert empty_database_url.database in shown.stdout
 
 
 def test_cli_unreachable_database_is_one_line_and_exit_2():
     env = dict(os.environ, BACKOFFICE_DATABASE_URL="postgresql://nobody:secret@127.0.0.1:1/none")
-    result = _cli("db", "upgrade", env=env)
+    result = run_backoffice("db", "upgrade", env=env)
     assert result.returncode == 2
     assert result.stderr.startswith("error: cannot reach the database")
     assert "secret" not in result.stderr
@@ -89,6 +83,6 @@ def test_cli_unwritable_data_dir_is_one_line_and_exit_2(tmp_path):
     blocked.write_text("not a folder")
     env = {k: v for k, v in os.environ.items() if k != "BACKOFFICE_DATABASE_URL"}
     env["BACKOFFICE_DATA_DIR"] = str(blocked / "data")
-    result = _cli("db", "url", env=env)
+    result = run_backoffice("db", "url", env=env)
     assert result.returncode == 2
     assert "data dir" in result.stderr and "Traceback" not in result.stderr
