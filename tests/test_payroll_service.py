@@ -152,7 +152,8 @@ def test_payroll_finalise_records_who_when_totals_checksum(conn, world):
     assert run["checksum"] == summary["checksum"]
     assert run["total_pay"] == D(summary["totals"]["total_pay"])
     assert conn.scalar(sa.text(
-        "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'PAYROLL_FINALISE'")) == 1
+        "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'PAYROLL_FINALISE'"
+        " AND resource_id = :i"), {"i": str(summary["run_id"])}) == 1
     with pytest.raises(AlreadyFinalised):
         finalise_payroll(conn, "2025-01", ADMIN)
 

@@ -91,9 +91,12 @@ def test_update_staff_is_audited_with_before_and_after(conn, users):
     pk = add_staff(conn, "Somchai", "E1")
     after = staff.update_staff(conn, ADMIN, "E1", staff_name="Somchai K.", reason="spelling")
     assert after["staff_name"] == "Somchai K."
+    # Other tests commit audit rows to this database: pick this change's row only.
     details = sql(
-        conn, "SELECT details FROM backoffice.audit_logs WHERE action = 'UPDATE'"
-    ).scalar()
+        conn,
+        "SELECT details FROM backoffice.audit_logs WHERE action = 'UPDATE'"
+        " AND resource_type = 'staff' AND details -> 'after' ->> 'staff_name' = 'Somchai K.'",
+    ).scalar_one()
     assert (
         details["before"]["staff_name"] == "Somchai"
         and details["after"]["staff_name"] == "Somchai K."
