@@ -26,7 +26,6 @@ from . import (
     database,
     schedules,
     serve,
-    session_user,
     sessions,
     staff,
     timeclock,
@@ -238,73 +237,6 @@ def daily_figure(rows: pd.DataFrame) -> go.Figure:
             xaxis={"type": "category"},
             yaxis={"title": "shifts"},
         ),
-    )
-
-
-def minutes_late_figure(summary: pd.DataFrame) -> go.Figure:
-    names = list(summary["staff_name"]) if len(summary) else []
-    return go.Figure(
-        data=[
-            go.Bar(
-                x=names, y=[int(v) for v in summary.get("minutes_late", [])], marker_color="#f59e0b"
-            )
-        ],
-        layout=go.Layout(
-            title="Minutes late in the period",
-            height=320,
-            xaxis={"type": "category"},
-            yaxis={"title": "minutes"},
-        ),
-    )
-
-
-# --- the analysts' explorer (report notebook) --------------------------------------------------
-
-
-def lateness_chart(summary: pd.DataFrame) -> Chart:
-    return Chart(lateness_figure(summary))
-
-
-def minutes_late_chart(summary: pd.DataFrame) -> Chart:
-    return Chart(minutes_late_figure(summary))
-
-
-def daily_chart(rows: pd.DataFrame) -> Chart:
-    return Chart(daily_figure(rows))
-
-
-def explore_attendance(date_from: str = "", date_to: str = "", user: str = "") -> pd.DataFrame:
-    """Attendance rows of the period for the explorer; the user must be allowed."""
-    first, last = period(date_from, date_to)
-    access.require(user or session_user.signed_in_user(), "attendance", admin=False)
-    with database.transaction() as conn:
-        return schedules.load_attendance(conn, first, last)
-
-
-def explore_flags(date_from: str = "", date_to: str = "", user: str = "") -> pd.DataFrame:
-    first, last = period(date_from, date_to)
-    access.require(user or session_user.signed_in_user(), "attendance", admin=False)
-    with database.transaction() as conn:
-        flagged = load_flagged_sessions(conn, first, last)
-    return pd.DataFrame(
-        {
-            "Date": flagged["work_date"].map(str),
-            "Name": flagged["staff_name"],
-            "Clock in": flagged["clock_in"].map(_fmt),
-            "Clock out": flagged["clock_out"].map(_fmt),
-            "Flag": flagged["flag"],
-        }
-    )
-
-
-def status_counts(rows: pd.DataFrame) -> pd.DataFrame:
-    """How many shifts / sessions of each status in the period."""
-    counts = rows["status"].value_counts()
-    return pd.DataFrame(
-        {
-            "status": [STATUS_LABELS[s] for s in counts.index],
-            "count": [int(v) for v in counts.to_numpy()],
-        }
     )
 
 
