@@ -14,8 +14,6 @@ from backoffice_lib import bangkok, database, migrate
 ADMIN = "cli-admin@studio.example"
 
 
-
-
 def _seed(conn) -> None:
     conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
                  {"e": ADMIN})

@@ -17,8 +17,6 @@ BKK = bangkok.BANGKOK
 ADMIN = "backup-admin@studio.example"
 
 
-
-
 def _seed(conn) -> None:
     conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
                  {"e": ADMIN})

@@ -78,23 +78,7 @@ def run_payroll(
         source = f"{last_month} computed now (no run saved)"
     lines = snapshot_lines(result)
     summary = _summary(result)
-    run_id = load.save_run(
-        conn,
-        {
-            "month": month,
-            "status": "draft",
-            "checksum": result.checksum,
-            "people": summary["people"],
-            "total_pay": result.totals["total_pay"],
-            "totals": summary["totals"],
-            "service_charge": {k: str(v) for k, v in result.service_charge.items()},
-            "lines": lines,
-            "blocking_errors": summary["blocking_errors"],
-            "review_flags": summary["review_flags"],
-            "run_folder": output_dir or None,
-            "created_by": who.email,
-        },
-    )
+    run_id = load.save_run(conn, _draft_run(month, result, summary, who.email, output_dir or None))
     audit.record(conn, who.email, "PAYROLL_RUN", "payroll_run", run_id, after=summary)
     status = "finalised" if finalised and finalised["checksum"] == result.checksum else "draft"
     return PayrollRunReport(
@@ -110,6 +94,24 @@ def run_payroll(
         last_month_source=source,
         output_dir=output_dir or "",
     )
+
+
+def _draft_run(month, result, summary: dict, user: str, run_folder: str | None = None) -> dict:
+    """The payroll_runs row of a computed month, as a draft (finalising marks it afterwards)."""
+    return {
+        "month": month,
+        "status": "draft",
+        "checksum": result.checksum,
+        "people": summary["people"],
+        "total_pay": result.totals["total_pay"],
+        "totals": summary["totals"],
+        "service_charge": {k: str(v) for k, v in result.service_charge.items()},
+        "lines": snapshot_lines(result),
+        "blocking_errors": summary["blocking_errors"],
+        "review_flags": summary["review_flags"],
+        "run_folder": run_folder,
+        "created_by": user,
+    }
 
 
 def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
@@ -131,22 +133,7 @@ def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
             f"payroll {month} cannot be finalised: " + "; ".join(result.errors["message"])
         )
     summary = _summary(result)
-    run_id = load.save_run(
-        conn,
-        {
-            "month": month,
-            "status": "draft",
-            "checksum": result.checksum,
-            "people": summary["people"],
-            "total_pay": result.totals["total_pay"],
-            "totals": summary["totals"],
-            "service_charge": {k: str(v) for k, v in result.service_charge.items()},
-            "lines": snapshot_lines(result),
-            "blocking_errors": 0,
-            "review_flags": summary["review_flags"],
-            "created_by": who.email,
-        },
-    )
+    run_id = load.save_run(conn, _draft_run(month, result, summary, who.email))
     load.save_finalised(conn, run_id, who.email)
     audit.record(conn, who.email, "PAYROLL_FINALISE", "payroll_run", run_id,
                  before={"status": "draft"}, after={**summary, "status": "finalised"})
