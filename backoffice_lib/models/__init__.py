@@ -1,6 +1,20 @@
 """The schema, declared once. Importing a module here registers its tables on ``Base.metadata``."""
 
-from . import archive, core, external, jobs, packages, payroll, reconciliation, timeclock  # noqa: F401
+from . import (  # noqa: F401
+    archive,
+    core,
+    external,
+    finance,
+    importer,
+    jobs,
+    management,
+    packages,
+    payroll,
+    reconciliation,
+    security,
+    statutory,
+    timeclock,
+)
 from .base import SCHEMA, Base
 from .core import *
 from .external import Booking, Customer, PosSale

@@ -1,0 +1,21 @@
+"""net pay: statutory rates, staff identity columns, declared allowances (none yet)
+
+Revision ID: 0009
+Revises: 0008
+"""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Tables added by managers' forms (filled in by its migration)."""

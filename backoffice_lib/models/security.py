@@ -1,0 +1,1 @@
+"""Tables added by access and sign-in (filled in by its migration)."""

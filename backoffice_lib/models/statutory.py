@@ -1,0 +1,1 @@
+"""Tables added by net pay (statutory rates, allowances) (filled in by its migration)."""
