@@ -24,8 +24,10 @@ import time
 
 import sqlalchemy as sa
 
-from backoffice_lib import archive as archival
-from backoffice_lib import bangkok, database, demo_data, history, migrate, partitions
+from backoffice_lib import bangkok, database, demo_data, migrate
+from backoffice_lib.history import archive as archival
+from backoffice_lib.history import pages as history_pages
+from backoffice_lib.history import partitions
 
 DATABASE = "bench_history"
 ADMIN = "admin@studio.example"
@@ -211,7 +213,7 @@ def audit_explorer_ms(engine, cases, table: str | None = None, page_size: int = 
     the cases of the best of 3, in ms; ``table`` swaps backoffice.audit_logs for another table
     in the SQL it sends (the unpartitioned copy)."""
     try:
-        from backoffice_lib import audit_explorer
+        from backoffice_lib.history import audit_explorer
     except ImportError:
         return None
 
@@ -247,7 +249,7 @@ def history_page_ms(engine, cases) -> float:
             first, last = bangkok.month_days(month)
             best = float("inf")
             for _ in range(3):
-                elapsed, _ = _timed(history.load_audit_page, conn, user=user, start=first, end=last)
+                elapsed, _ = _timed(history_pages.load_audit_page, conn, user=user, start=first, end=last)
                 best = min(best, elapsed)
             timings.append(best)
     return statistics.median(timings) * 1000
@@ -377,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
          f"{'met' if ratio <= 0.05 else 'NOT met'}")
     _say(f"  unpartitioned copy without its (user_email, timestamp) index {naive_ms:8.2f} ms,"
          f" ratio {partitioned_ms / naive_ms:.3f}")
-    _say(f"  history.load_audit_page (first page only) {page_ms:.2f} ms")
+    _say(f"  history_pages.load_audit_page (first page only) {page_ms:.2f} ms")
     if explorer_ms is not None:
         _say("audit explorer's own calls (backoffice_lib.audit_explorer: count + first page +"
              " timeline; user is a case-insensitive substring there):")

@@ -95,14 +95,14 @@ def load_data(engine: sa.engine.Engine, packages: int, usage: int) -> float:
 
 
 def time_in_process(engine: sa.engine.Engine, runs: int = 3) -> tuple[float, int]:
-    from backoffice_lib import packages
+    from backoffice_lib.packages import service as package_service
 
     timings, count = [], 0
     for _ in range(runs):
         sink = io.StringIO()
         started = time.perf_counter()
         with engine.connect() as conn, conn.begin():
-            packages.copy_package_status_csv(conn, bangkok.today(), sink)
+            package_service.copy_package_status_csv(conn, bangkok.today(), sink)
         timings.append(time.perf_counter() - started)
         count = sink.getvalue().count("\n") - 1  # minus the header
     return statistics.median(timings), count
@@ -121,7 +121,7 @@ def time_command(url: sa.engine.URL, args: list[str], runs: int = 3) -> float:
 
 
 def time_dashboard_queries(engine: sa.engine.Engine, runs: int = 3) -> float:
-    from backoffice_lib import packages_dashboard
+    from backoffice_lib.packages import dashboard as packages_dashboard
 
     timings = []
     for _ in range(runs):

@@ -151,8 +151,9 @@ def bench_month(engine: sa.engine.Engine) -> tuple[float, float, float, int]:
 
 def bench_notebook() -> float | None:
     """The finance notebook through papermill (runs.execute_notebook) on fresh demo data."""
-    from backoffice_lib import demo_data, runs
+    from backoffice_lib import demo_data
     from backoffice_lib.cli.payroll import RUN_NOTEBOOK
+    from backoffice_lib.workbench import runs
 
     engine, name = _scratch("bench_payroll_demo")
     saved = {k: os.environ.get(k) for k in ("BACKOFFICE_DATABASE_URL", "BACKOFFICE_USER")}

@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from backoffice_lib import serve
+from backoffice_lib.workbench import catalog, serve
 
 TOKEN = "bench-token"
 CHROMIUM = "/usr/bin/chromium"
@@ -146,7 +146,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    dashboards = [e.path for e in serve.load_dashboards() if args.only in e.path]
+    dashboards = [e.path for e in catalog.load_dashboards() if args.only in e.path]
     print(
         f"{len(dashboards)} dashboards; {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}",
         flush=True,

@@ -17,16 +17,8 @@ import uuid
 import pandas as pd
 import sqlalchemy as sa
 
-from backoffice_lib import (
-    attendance,
-    bangkok,
-    database,
-    migrate,
-    pins,
-    schedules,
-    sessions,
-    timeclock,
-)
+from backoffice_lib import bangkok, database, migrate
+from backoffice_lib.staff import attendance, pins, schedules, sessions, timeclock
 
 PUNCH_TARGET_MS = 400.0
 ATTENDANCE_TARGET_S = 1.0

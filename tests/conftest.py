@@ -1,13 +1,17 @@
-"""Test fixtures: a real PostgreSQL (the embedded one), one fresh database per test session.
+"""Test fixtures: a real PostgreSQL (the embedded one), one fresh database per test module.
 
-- ``engine``: a database of this pytest process, migrated to head, dropped at the end.
+No test depends on what a test of another module committed: each module gets its own copies,
+made from two template databases built once per pytest session (PostgreSQL copies a database
+from a template in well under a second).
+
+- ``engine``: this module's database, migrated to head, dropped after the module.
 - ``conn``: a connection inside a transaction that is rolled back after each test. Library
   functions take this connection and never commit, so tests see their writes and leave nothing.
 - ``database_url``: the URL of that database, also exported as BACKOFFICE_DATABASE_URL so that
   CLI subprocesses and papermill kernels use it.
-- ``demo_engine`` / ``demo_database_url``: a second database with the demo data committed
-  (seed 42), shared by the tests that read demo data through the CLI, notebooks or dashboards.
-  Tests must not change it.
+- ``demo_engine`` / ``demo_database_url``: this module's copy of a database with the demo data
+  committed (seed 42), for tests that read demo data through the CLI, notebooks or dashboards.
+- ``empty_database_url``: a fresh, empty database (no schema) for one test.
 """
 
 from __future__ import annotations
@@ -50,23 +54,55 @@ def _engine_for(url: sa.engine.URL) -> sa.engine.Engine:
     return database.get_engine(url.render_as_string(hide_password=False))
 
 
+def _copy_database(template: str, prefix: str) -> tuple[str, sa.engine.URL]:
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(_server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return name, _server_url().set(database=name)
+
+
 @pytest.fixture(scope="session")
-def database_url():
-    name = f"test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = _create_database(name)
-    engine = _engine_for(url)
+def _migrated_template():
+    """A database migrated to head, never used directly: each module gets a copy."""
+    name = f"tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = _engine_for(_create_database(name))
     with engine.begin() as c:
         migrate.upgrade(c)
+    engine.dispose()
+    yield name
+    _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(_migrated_template):
+    """A copy of the migrated template with the demo data (seed 42) committed."""
+    from backoffice_lib import demo_data
+
+    name, url = _copy_database(_migrated_template, "tmpldemo")
+    engine = _engine_for(url)
+    demo_data.run_demo_load(seed=42, scale=1, engine=engine)
+    engine.dispose()
+    yield name
+    _drop_database(name)
+
+
+@pytest.fixture(scope="module")
+def database_url(_migrated_template):
+    name, url = _copy_database(_migrated_template, "test")
     previous = os.environ.get("BACKOFFICE_DATABASE_URL")
     os.environ["BACKOFFICE_DATABASE_URL"] = url.render_as_string(hide_password=False)
     database.database_url.cache_clear()
+    database.get_engine.cache_clear()  # get_engine() without a URL must mean this module's
     yield url
     if previous is None:
         os.environ.pop("BACKOFFICE_DATABASE_URL", None)
     else:
         os.environ["BACKOFFICE_DATABASE_URL"] = previous
     database.database_url.cache_clear()
-    engine.dispose()
+    _engine_for(url).dispose()
+    database.get_engine.cache_clear()
     _drop_database(name)
 
 
@@ -80,7 +116,7 @@ def empty_database_url():
     _drop_database(name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def engine(database_url):
     return _engine_for(database_url)
 
@@ -95,22 +131,15 @@ def conn(engine):
             outer.rollback()
 
 
-@pytest.fixture(scope="session")
-def demo_database_url(database_url):
-    from backoffice_lib import demo_data
-
-    name = f"demo_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = _create_database(name)
-    engine = _engine_for(url)
-    with engine.begin() as c:
-        migrate.upgrade(c)
-    demo_data.run_demo_load(seed=42, scale=1, engine=engine)
+@pytest.fixture(scope="module")
+def demo_database_url(_demo_template):
+    name, url = _copy_database(_demo_template, "demo")
     yield url
-    engine.dispose()
+    _engine_for(url).dispose()
     _drop_database(name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def demo_engine(demo_database_url):
     return _engine_for(demo_database_url)
 

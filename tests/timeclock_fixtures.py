@@ -10,7 +10,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from backoffice_lib import bangkok, pins
+from backoffice_lib import bangkok
+from backoffice_lib.staff import pins
 
 BKK = bangkok.BANGKOK
 PIN = "246810"

@@ -1,3 +1,3 @@
-from backoffice_lib.cli import main
+from . import main
 
 main()

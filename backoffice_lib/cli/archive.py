@@ -1,7 +1,7 @@
-"""``backoffice archive ...`` and ``backoffice db maintain | backup | restore``.
+"""``backoffice archive ...``: archive finalised time entries and expired packages, and restore them.
 
-Exit codes: 0 success; 2 bad input, a refused archive or restore, or a failed backup (one line
-on stderr, nothing changed by the refused step).
+Exit codes: 0 success; 2 bad input or a refused archive or restore (one line on stderr, nothing
+changed by the refused step).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import sys
 
 import click
 
-from .. import access, backup, bangkok, database, partitions
-from .. import archive as archival
+from .. import access, bangkok, database
 from ..access import AccessDenied
-from .db import db
+from ..history import archive as archival
+from ..history import partitions
 
 EXIT_BAD_INPUT = 2
 
@@ -42,52 +42,6 @@ def _date(value: str, option: str) -> dt.date:
     except ValueError:
         _fail(f"{option} must be a date like 2025-01-31, not {value!r}")
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(archive_group)
-    db.add_command(maintain)
-    db.add_command(backup_command)
-    db.add_command(restore_command)
-
-
-# --- db maintain / backup / restore ------------------------------------------------------------
-
-
-@click.command("maintain")
-@click.option("--months-ahead", type=int, default=partitions.DEFAULT_MONTHS_AHEAD, show_default=True,
-              help="create partitions for this month and this many months after it")
-def maintain(months_ahead: int) -> None:
-    """Create the monthly partitions of time_entries and audit_logs ahead (scheduled job)."""
-    database.check_connection()
-    try:
-        with database.transaction() as conn:
-            created = partitions.run_maintain(conn, months_ahead)
-    except partitions.PartitionError as exc:
-        _fail(str(exc))
-    for table, names in created.items():
-        click.echo(f"{table}: " + (", ".join(names) if names else "partitions already in place"))
-
-
-@click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False))
-def backup_command(file: str) -> None:
-    """Write the whole database to FILE (pg_dump custom format)."""
-    try:
-        target = backup.run_backup(file)
-    except backup.BackupError as exc:
-        _fail(str(exc))
-    click.echo(f"backup of {database.masked_url()} written to {target}")
-
-
-@click.command("restore")
-@click.argument("file", type=click.Path(dir_okay=False))
-def restore_command(file: str) -> None:
-    """Replace the database's contents by the backup in FILE (one transaction)."""
-    try:
-        source = backup.run_restore(file)
-    except backup.BackupError as exc:
-        _fail(str(exc))
-    click.echo(f"{database.masked_url()} restored from {source}")
 
 
 # --- archive -----------------------------------------------------------------------------------

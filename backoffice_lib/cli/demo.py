@@ -9,9 +9,6 @@ import click
 EXIT_REFUSED = 2
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(demo)
-
 
 @click.group()
 def demo() -> None:

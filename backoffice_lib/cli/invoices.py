@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from .. import access, database, invoices
+from .. import access, database
+from ..invoices import service as invoice_service
 from ..reconciliation import reading, service
 
 EXIT_BAD_INPUT = 2
@@ -47,10 +48,6 @@ USER_OPTION = click.option(
 )
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(invoice)
-    cli.add_command(reconcile)
-
 
 @click.group()
 def invoice() -> None:
@@ -71,11 +68,11 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
     day = _date(invoice_date, "--date")
     access.require(user, "invoices")
     try:
-        parsed = [invoices.parse_item(text) for text in items]
+        parsed = [invoice_service.parse_item(text) for text in items]
         with database.transaction() as conn:
-            created = invoices.create_invoice(conn, user, supplier_id=supplier_id, invoice_date=day,
+            created = invoice_service.create_invoice(conn, user, supplier_id=supplier_id, invoice_date=day,
                                               items=parsed, tax_rate=tax_rate)
-    except invoices.InvoiceError as exc:
+    except invoice_service.InvoiceError as exc:
         _fail(str(exc))
     if fmt == "json":
         keys = ("invoice_number", "invoice_date", "subtotal", "tax_rate", "tax_amount",
@@ -100,14 +97,14 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
 @USER_OPTION
 def invoice_pdf_command(number, out, user) -> None:
     """Write the PDF of invoice NUMBER to FILE."""
-    from .. import invoice_pdf
+    from ..invoices import pdf as invoice_pdf
 
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            loaded = invoices.load_invoice(conn, number)
-            company = invoices.load_invoice_settings(conn)
-    except invoices.InvoiceError as exc:
+            loaded = invoice_service.load_invoice(conn, number)
+            company = invoice_service.load_invoice_settings(conn)
+    except invoice_service.InvoiceError as exc:
         _fail(str(exc))
     target = Path(out)
     try:
@@ -127,8 +124,8 @@ def invoice_void(number, reason, user) -> None:
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            invoices.void_invoice(conn, user, number, reason)
-    except invoices.InvoiceError as exc:
+            invoice_service.void_invoice(conn, user, number, reason)
+    except invoice_service.InvoiceError as exc:
         _fail(str(exc))
     click.echo(f"invoice {number} is void")
 
@@ -144,10 +141,10 @@ def invoice_list(month, user, fmt) -> None:
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            frame = invoices.load_invoices(conn, month)
+            frame = invoice_service.load_invoices(conn, month)
     except bangkok.BadMonth as exc:
         _fail(str(exc))
-    totals = invoices.compute_month_totals(frame)
+    totals = invoice_service.compute_month_totals(frame)
     if fmt == "json":
         payload = {"invoices": frame.to_dict("records"), "totals": totals}
         click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
@@ -165,7 +162,7 @@ def invoice_suppliers(user) -> None:
     """Suppliers with their ids."""
     access.require(user, "invoices")
     with database.transaction() as conn:
-        rows = invoices.load_suppliers(conn)
+        rows = invoice_service.load_suppliers(conn)
     for row in rows:
         click.echo(f"{row['id']}  {row['tax_id'] or '-':<15}  {row['name']}")
 
@@ -183,10 +180,10 @@ def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, 
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            row = invoices.create_supplier(
+            row = invoice_service.create_supplier(
                 conn, user, name=name, tax_id=tax_id, address_line1=address_line1,
                 address_line2=address_line2, bank_name=bank_name, bank_account=bank_account)
-    except invoices.InvoiceError as exc:
+    except invoice_service.InvoiceError as exc:
         _fail(str(exc))
     click.echo(str(row["id"]))
 

@@ -10,7 +10,8 @@ import sys
 
 import click
 
-from .. import bangkok, jobs, serve
+from .. import bangkok
+from ..workbench import catalog, jobs, serve
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -65,7 +66,7 @@ def serve_command(port, ip, user, auth_header, token, no_token, pool_size):
     )
     try:
         serve.run_server(options, announce=lambda line: click.echo(line, err=False))
-    except serve.CatalogError as exc:
+    except catalog.CatalogError as exc:
         _fail(str(exc))
 
 
@@ -174,7 +175,3 @@ def list_runs(job_name, limit):
         return
     click.echo(jobs.compute_runs_table(rows))
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(serve_command)
-    cli.add_command(jobs_group)

@@ -19,10 +19,6 @@ from .. import access, bangkok, database, settings
 EXIT_REFUSED = 2
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(packages_group)
-    cli.add_command(coaching_group)
-
 
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
@@ -95,12 +91,12 @@ def packages_group() -> None:
 @USER
 def status_command(as_of, fmt, user) -> None:
     """One row per package with balances and status, sorted by purchase date and package id."""
-    from .. import packages
+    from ..packages import service as package_service
 
-    access.require(user, packages.AREA)
+    access.require(user, package_service.AREA)
     day = _day(as_of) or bangkok.today()
     with database.get_engine().connect() as conn, conn.begin():
-        write_rows(packages.iter_package_status(conn, day), packages.STATUS_COLUMNS, fmt)
+        write_rows(package_service.iter_package_status(conn, day), package_service.STATUS_COLUMNS, fmt)
 
 
 @packages_group.command("use")
@@ -112,16 +108,16 @@ def status_command(as_of, fmt, user) -> None:
 @USER
 def use_command(package_id, hours, used_date, employee, booking_id, user) -> None:
     """Record package usage, or refuse with the reason (exit code 2)."""
-    from .. import packages
+    from ..packages import service as package_service
 
-    access.require(user, packages.AREA)
+    access.require(user, package_service.AREA)
     try:
         with database.transaction() as conn:
-            result = packages.record_usage(
+            result = package_service.record_usage(
                 conn, user, package_id, hours=_hours(hours), used_date=_day(used_date),
                 employee_name=employee, booking_id=booking_id,
             )
-    except packages.PackageRefused as refused:
+    except package_service.PackageRefused as refused:
         _fail(f"usage refused: {refused}")
     package = result["package"]
     remaining = "unlimited" if package["remaining_hours"] is None else (
@@ -142,18 +138,18 @@ def use_command(package_id, hours, used_date, employee, booking_id, user) -> Non
 @USER
 def sell_command(customer, package_type, purchase_date, employee, discount, user) -> None:
     """Sell a package (it starts unactivated); prints the new package id."""
-    from .. import packages
+    from ..packages import service as package_service
 
-    access.require(user, packages.AREA)
+    access.require(user, package_service.AREA)
     kind = int(package_type) if package_type.isdigit() else package_type
     try:
         with database.transaction() as conn:
-            package = packages.sell_package(
+            package = package_service.sell_package(
                 conn, user, customer_name=customer, package_type=kind,
                 purchase_date=_day(purchase_date), employee_name=employee,
                 discount_amount=_hours(discount) if discount else None,
             )
-    except packages.PackageRefused as refused:
+    except package_service.PackageRefused as refused:
         _fail(f"sale refused: {refused}")
     click.echo(str(package["id"]))
 
@@ -165,14 +161,14 @@ def sell_command(customer, package_type, purchase_date, employee, discount, user
 @USER
 def transfer_command(package_id, to_customer, reason, user) -> None:
     """Move a package to another customer (admins; audited with the reason)."""
-    from .. import packages
+    from ..packages import service as package_service
 
-    access.require(user, packages.AREA, admin=True)
+    access.require(user, package_service.AREA, admin=True)
     try:
         with database.transaction() as conn:
-            packages.transfer_package(conn, user, package_id, to_customer_name=to_customer,
+            package_service.transfer_package(conn, user, package_id, to_customer_name=to_customer,
                                       reason=reason)
-    except packages.PackageRefused as refused:
+    except package_service.PackageRefused as refused:
         _fail(f"transfer refused: {refused}")
     click.echo(f"package {package_id} now belongs to {to_customer}")
 
@@ -184,14 +180,14 @@ def transfer_command(package_id, to_customer, reason, user) -> None:
 @USER
 def extend_command(package_id, until, reason, user) -> None:
     """Extend an activated package's expiry (admins; audited with the reason)."""
-    from .. import packages
+    from ..packages import service as package_service
 
-    access.require(user, packages.AREA, admin=True)
+    access.require(user, package_service.AREA, admin=True)
     try:
         with database.transaction() as conn:
-            packages.extend_package_expiry(conn, user, package_id,
+            package_service.extend_package_expiry(conn, user, package_id,
                                            new_expiration_date=_day(until), reason=reason)
-    except packages.PackageRefused as refused:
+    except package_service.PackageRefused as refused:
         _fail(f"extension refused: {refused}")
     click.echo(f"package {package_id} now expires on {_day(until)}")
 
@@ -204,7 +200,7 @@ def extend_command(package_id, until, reason, user) -> None:
               show_default=True)
 def alerts_command(as_of, output_dir, fmt) -> None:
     """Raise the day's new alerts (once per package and level) and print the day's list."""
-    from .. import package_alerts
+    from ..packages import alerts as package_alerts
 
     day = _day(as_of) or bangkok.today()
     actor = settings.acting_user_from_env() or package_alerts.SYSTEM_ACTOR
@@ -231,7 +227,7 @@ def coaching_group() -> None:
 @USER
 def earnings_command(date_from, date_to, coach, fmt, user) -> None:
     """One row per confirmed coaching booking; a missing rate is an error row."""
-    from .. import coaching
+    from ..packages import coaching
 
     first, last = _day(date_from), _day(date_to)
     if last < first:

@@ -20,9 +20,6 @@ EXIT_BLOCKING = 3
 RUN_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_run.ipynb"
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(payroll)
-
 
 def _month(value: str) -> str:
     from ..bangkok import BadMonth, parse_month
@@ -93,7 +90,8 @@ def _columns() -> list[str]:
 def run(month: str, user: str | None) -> None:
     """Execute the finance notebook for MONTH into a new run folder (papermill)."""
     _month(month)
-    from .. import access, database, runs
+    from .. import access, database
+    from ..workbench import runs
 
     database.check_connection()
     who = access.require(user, "payroll")

@@ -18,21 +18,16 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import access, database, pins, schedules, staff, timeclock
+from .. import access, database
+from ..staff import people, pins, schedules, timeclock
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
 USER_OPTION = click.option(
     "--user", "user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
 )
-FIXABLE = (staff.StaffError, timeclock.TimeclockError, schedules.ScheduleError, pins.BadPin)
+FIXABLE = (people.StaffError, timeclock.TimeclockError, schedules.ScheduleError, pins.BadPin)
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(staff_group)
-    cli.add_command(clock)
-    cli.add_command(schedule_group)
-    cli.add_command(attendance)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
@@ -82,13 +77,13 @@ def staff_group() -> None:
 @USER_OPTION
 def staff_add(name: str, staff_id: str | None, service_charge: bool, user: str | None) -> None:
     """Add a staff member; the 6-digit PIN is asked for (or read from stdin)."""
-    access.require(user, staff.AREA)
+    access.require(user, people.AREA)
     pin = _read_pin("PIN (6 digits)", confirm=True)
     created = _run(
-        staff.AREA,
+        people.AREA,
         user,
         True,
-        lambda c: staff.create_staff(
+        lambda c: people.create_staff(
             c, user, name, pin, staff_id=staff_id, is_service_charge_eligible=service_charge
         ),
     )
@@ -106,7 +101,7 @@ def staff_list(include_inactive: bool, fmt: str, user: str | None) -> None:
     """Staff with their clock state: id, staff_name, staff_id, is_active, failed_attempts,
     locked_until, currently_clocked_in, last_action, last_action_time."""
     frame = _run(
-        staff.AREA, user, True, lambda c: staff.load_staff(c, include_inactive=include_inactive)
+        people.AREA, user, True, lambda c: people.load_staff(c, include_inactive=include_inactive)
     )
     columns = [
         "id",
@@ -127,7 +122,7 @@ def _staff_change(function, verb: str):
     @click.option("--reason", required=True, help="why (recorded in the audit trail)")
     @USER_OPTION
     def command(staff_ref: str, reason: str, user: str | None) -> None:
-        after = _run(staff.AREA, user, True, lambda c: function(c, user, staff_ref, reason=reason))
+        after = _run(people.AREA, user, True, lambda c: function(c, user, staff_ref, reason=reason))
         click.echo(f"{verb} {after['staff_name']} (id {after['id']})")
 
     return command
@@ -139,19 +134,19 @@ def _staff_change(function, verb: str):
 @USER_OPTION
 def staff_reset_pin(staff_ref: str, reason: str, user: str | None) -> None:
     """Give STAFF (employee ID or id) a new PIN, asked for (or read from stdin)."""
-    access.require(user, staff.AREA)
+    access.require(user, people.AREA)
     pin = _read_pin("new PIN (6 digits)", confirm=True)
     after = _run(
-        staff.AREA, user, True, lambda c: staff.reset_pin(c, user, staff_ref, pin, reason=reason)
+        people.AREA, user, True, lambda c: people.reset_pin(c, user, staff_ref, pin, reason=reason)
     )
     click.echo(f"new PIN set for {after['staff_name']} (id {after['id']}); lock cleared")
 
 
 staff_group.command("deactivate", help="Deactivate STAFF (soft delete; history kept).")(
-    _staff_change(staff.deactivate_staff, "deactivated")
+    _staff_change(people.deactivate_staff, "deactivated")
 )
 staff_group.command("unlock", help="Lift the PIN lock of STAFF and clear failed attempts.")(
-    _staff_change(staff.unlock_staff, "unlocked")
+    _staff_change(people.unlock_staff, "unlocked")
 )
 
 
@@ -238,7 +233,7 @@ def schedule_generate(date_from: str, date_to: str, user: str | None) -> None:
     if len(report.skipped):
         with database.transaction() as conn:
             names = dict(
-                staff.load_staff(conn, include_inactive=True)[["id", "staff_name"]].itertuples(
+                people.load_staff(conn, include_inactive=True)[["id", "staff_name"]].itertuples(
                     index=False, name=None
                 )
             )

@@ -20,7 +20,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .. import audit, bangkok, database, partitions
+from .. import audit, bangkok, database
+from ..history import partitions
 from . import audit_trail, customers, finance, people, pos, timeclock
 from .period import Period, dice
 

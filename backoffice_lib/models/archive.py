@@ -2,7 +2,7 @@
 
 - ``archive.time_entries`` has the columns of ``backoffice.time_entries`` and is partitioned the
   same way: archiving a finalised payroll month detaches that month's partition from the live
-  table and attaches it here; restoring does the reverse (``backoffice_lib/archive.py``).
+  table and attaches it here; restoring does the reverse (``backoffice_lib/history/archive.py``).
 - ``archive.packages`` / ``archive.package_usage``: expired packages with their usage, moved row
   by row; ``alerts`` keeps the package's ``package_alerts`` rows as JSON for a restore.
 - Views (not declared here): ``archive.time_entries_all``, ``archive.packages_all``,

@@ -155,7 +155,7 @@ class TimeEntry(Base):
     __table_args__ = (
         CheckConstraint("action IN ('clock_in', 'clock_out')", name="action_known"),
         Index(None, "staff_id", "timestamp"),
-        # Monthly partitions (migration 0007, backoffice_lib/partitions.py): the key includes
+        # Monthly partitions (migration 0007, backoffice_lib/history/partitions.py): the key includes
         # the partition column.
         {"schema": SCHEMA, "postgresql_partition_by": 'RANGE ("timestamp")'},
     )

@@ -96,7 +96,7 @@ def server_env(database_url) -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served(demo_database_url, tmp_path_factory):
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     server = start_server(server_env(demo_database_url), port=free_port(), log=log)

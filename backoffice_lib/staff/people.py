@@ -1,0 +1,249 @@
+"""Staff lifecycle: create, update, reset PIN, deactivate, unlock (business-rules §1, §8).
+
+Every function here takes the caller's connection, never commits, checks access on it
+(staff management is an admin area), tells the ``log_staff_changes()`` trigger who acts and why
+(``audit.act_as``) and writes one ``audit_logs`` row. The PIN itself is only ever hashed
+(``pins.hash_pin``); neither the PIN nor its hash reaches a log, an audit row or a snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import access, audit
+from ..models.core import Staff
+from . import pins
+
+STAFF = Staff.__table__
+AREA = "staff"
+# Columns that describe a person, without the PIN hash: what audit rows and listings show.
+PUBLIC_COLUMNS = (
+    "id",
+    "staff_name",
+    "staff_id",
+    "is_active",
+    "is_service_charge_eligible",
+    "failed_attempts",
+    "locked_until",
+)
+
+
+class StaffError(ValueError):
+    """A staff change a person can fix (unknown person, missing reason, duplicate ID)."""
+
+
+def _public(row: Any) -> dict:
+    mapping = row._mapping if hasattr(row, "_mapping") else row
+    return {column: mapping[column] for column in PUBLIC_COLUMNS}
+
+
+def checked_pin(pin: str) -> str:
+    """Exactly six ASCII digits (``pins.validate_pin`` also lets other scripts' digits and a
+    trailing newline through), then the shared check."""
+    if not isinstance(pin, str) or len(pin) != 6 or not set(pin) <= set("0123456789"):
+        raise pins.BadPin("a PIN is exactly 6 digits")
+    return pins.validate_pin(pin)
+
+
+def _require_reason(reason: str | None, what: str) -> str:
+    if not reason or not reason.strip():
+        raise StaffError(f"{what} needs a reason")
+    return reason.strip()
+
+
+def resolve_staff(conn: Connection, ref: Any, *, lock: bool = False) -> dict:
+    """The staff row (without pin_hash) for a person.
+
+    An ``int`` is the numeric ``id`` (what a picker passes: never ambiguous). Text is the employee
+    ID (``staff_id``) first, then, if all digits and no employee ID matches, the numeric id.
+    """
+    if ref is None or str(ref).strip() == "":
+        raise StaffError("no staff member given")
+    columns = [STAFF.c[c] for c in PUBLIC_COLUMNS]
+
+    def first(condition):
+        query = sa.select(*columns).where(condition)
+        return conn.execute(query.with_for_update() if lock else query).first()
+
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        row = first(STAFF.c.id == ref)
+        text = str(ref)
+    else:
+        text = str(ref).strip()
+        row = first(STAFF.c.staff_id == text)
+        if row is None and text.isdigit():
+            row = first(STAFF.c.id == int(text))
+    if row is None:
+        raise StaffError(f"no staff member {text!r} (give the employee ID or the numeric id)")
+    return _public(row)
+
+
+def load_staff(conn: Connection, *, include_inactive: bool = False) -> pd.DataFrame:
+    """Staff with their clock state (staff_status view); inactive ones too when asked."""
+    query = sa.text(
+        """
+        SELECT s.id, s.staff_name, s.staff_id, s.is_active, s.is_service_charge_eligible,
+               s.failed_attempts, s.locked_until,
+               coalesce(s.locked_until > now(), false) AS is_currently_locked,
+               st.last_action, st.last_action_time,
+               coalesce(st.currently_clocked_in, false) AS currently_clocked_in
+          FROM backoffice.staff s
+          LEFT JOIN backoffice.staff_status st ON st.id = s.id
+         WHERE s.is_active OR :include_inactive
+         ORDER BY s.staff_name, s.id
+        """
+    )
+    rows = conn.execute(query, {"include_inactive": include_inactive}).mappings().all()
+    columns = [
+        *PUBLIC_COLUMNS,
+        "is_currently_locked",
+        "last_action",
+        "last_action_time",
+        "currently_clocked_in",
+    ]
+    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+
+
+def create_staff(
+    conn: Connection,
+    user_email: str,
+    staff_name: str,
+    pin: str,
+    *,
+    staff_id: str | None = None,
+    is_service_charge_eligible: bool = False,
+    reason: str | None = None,
+) -> dict:
+    """Create an active staff member with a 6-digit PIN (stored as a bcrypt hash only)."""
+    access.check(conn, user_email, AREA)
+    if not staff_name or not staff_name.strip():
+        raise StaffError("a staff member needs a name")
+    pin_hash = pins.hash_pin(checked_pin(pin))
+    staff_id = (staff_id or "").strip() or None
+    if staff_id is not None and conn.scalar(
+        sa.select(sa.func.count()).select_from(STAFF).where(STAFF.c.staff_id == staff_id)
+    ):
+        raise StaffError(f"employee ID {staff_id!r} is already used")
+    audit.act_as(conn, user_email, reason or "new staff member")
+    row = conn.execute(
+        sa.insert(STAFF)
+        .values(
+            staff_name=staff_name.strip(),
+            staff_id=staff_id,
+            pin_hash=pin_hash,
+            is_active=True,
+            is_service_charge_eligible=is_service_charge_eligible,
+            failed_attempts=0,
+        )
+        .returning(*[STAFF.c[c] for c in PUBLIC_COLUMNS])
+    ).first()
+    after = _public(row)
+    audit.record(
+        conn,
+        user_email,
+        "CREATE",
+        "staff",
+        after["id"],
+        after=after,
+        details={"reason": reason} if reason else None,
+    )
+    return after
+
+
+def _update(
+    conn: Connection,
+    user_email: str,
+    ref: Any,
+    values: dict,
+    action: str,
+    reason: str | None,
+    audit_note: dict | None = None,
+) -> dict:
+    access.check(conn, user_email, AREA)
+    before = resolve_staff(conn, ref, lock=True)
+    audit.act_as(conn, user_email, reason)
+    row = conn.execute(
+        sa.update(STAFF)
+        .where(STAFF.c.id == before["id"])
+        .values(**values)
+        .returning(*[STAFF.c[c] for c in PUBLIC_COLUMNS])
+    ).first()
+    after = _public(row)
+    details = {"reason": reason} if reason else {}
+    details.update(audit_note or {})
+    audit.record(
+        conn, user_email, action, "staff", before["id"], before=before, after=after, details=details
+    )
+    return after
+
+
+def update_staff(
+    conn: Connection,
+    user_email: str,
+    ref: Any,
+    *,
+    staff_name: str | None = None,
+    staff_id: str | None = None,
+    is_service_charge_eligible: bool | None = None,
+    reason: str | None = None,
+) -> dict:
+    """Change a person's name, employee ID or service-charge flag."""
+    values: dict = {}
+    if staff_name is not None:
+        if not staff_name.strip():
+            raise StaffError("a staff member needs a name")
+        values["staff_name"] = staff_name.strip()
+    if staff_id is not None:
+        values["staff_id"] = staff_id.strip() or None
+    if is_service_charge_eligible is not None:
+        values["is_service_charge_eligible"] = is_service_charge_eligible
+    if not values:
+        raise StaffError("nothing to change")
+    if values.get("staff_id"):
+        current = resolve_staff(conn, ref)
+        taken = conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(STAFF)
+            .where(STAFF.c.staff_id == values["staff_id"], STAFF.c.id != current["id"])
+        )
+        if taken:
+            raise StaffError(f"employee ID {values['staff_id']!r} is already used")
+    return _update(conn, user_email, ref, values, "UPDATE", reason)
+
+
+def reset_pin(conn: Connection, user_email: str, ref: Any, new_pin: str, reason: str) -> dict:
+    """Set a new PIN; this also clears failed attempts and any lock."""
+    reason = _require_reason(reason, "resetting a PIN")
+    pin_hash = pins.hash_pin(checked_pin(new_pin))
+    return _update(
+        conn,
+        user_email,
+        ref,
+        {"pin_hash": pin_hash, "failed_attempts": 0, "locked_until": None},
+        "RESET_PIN",
+        reason,
+        {"pin_changed": True},
+    )
+
+
+def deactivate_staff(conn: Connection, user_email: str, ref: Any, reason: str) -> dict:
+    """Soft delete: the person can no longer punch; their entries and history stay."""
+    reason = _require_reason(reason, "deactivating a staff member")
+    return _update(conn, user_email, ref, {"is_active": False}, "DEACTIVATE", reason)
+
+
+def activate_staff(conn: Connection, user_email: str, ref: Any, reason: str) -> dict:
+    reason = _require_reason(reason, "reactivating a staff member")
+    return _update(conn, user_email, ref, {"is_active": True}, "ACTIVATE", reason)
+
+
+def unlock_staff(conn: Connection, user_email: str, ref: Any, reason: str) -> dict:
+    """Lift a PIN lock before it ends, and clear the failed attempts."""
+    reason = _require_reason(reason, "unlocking a staff member")
+    return _update(
+        conn, user_email, ref, {"failed_attempts": 0, "locked_until": None}, "UNLOCK", reason
+    )

@@ -1,0 +1,370 @@
+"""Shifts and weekly patterns: creation, generation from patterns, and the attendance report.
+
+The overlap rule (no two shifts of one person overlapping on a date; touching is fine) is enforced
+by the database's exclusion constraint ``ex_staff_schedules_no_overlap`` for every writer; the
+library checks first to say which shift clashes, and inserts each shift in a savepoint so that a
+clash found only by the database (a concurrent writer) is skipped and reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import access, audit, bangkok
+from ..models.core import Staff, StaffSchedule, StaffWeeklySchedule
+from . import attendance, sessions, timeclock
+from .people import resolve_staff
+
+STAFF = Staff.__table__
+SHIFTS = StaffSchedule.__table__
+PATTERNS = StaffWeeklySchedule.__table__
+AREA = "schedules"
+TEMPLATE = "weekly_template"
+SHIFT_COLUMNS = [
+    "id",
+    "staff_id",
+    "staff_name",
+    "schedule_date",
+    "start_time",
+    "end_time",
+    "location",
+    "notes",
+    "created_by",
+]
+
+
+class ScheduleError(ValueError):
+    """A schedule change a person can fix (overlap, times in the wrong order, unknown person)."""
+
+
+@dataclasses.dataclass
+class GenerationReport:
+    created: pd.DataFrame
+    skipped: pd.DataFrame
+
+    def summary(self) -> str:
+        return f"created {len(self.created)} shifts, skipped {len(self.skipped)} overlapping"
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_shifts(conn: Connection, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
+    rows = conn.execute(
+        sa.select(
+            SHIFTS.c.id,
+            SHIFTS.c.staff_id,
+            STAFF.c.staff_name,
+            SHIFTS.c.schedule_date,
+            SHIFTS.c.start_time,
+            SHIFTS.c.end_time,
+            SHIFTS.c.location,
+            SHIFTS.c.notes,
+            SHIFTS.c.created_by,
+        )
+        .join(STAFF, STAFF.c.id == SHIFTS.c.staff_id)
+        .where(SHIFTS.c.schedule_date.between(date_from, date_to))
+        .order_by(SHIFTS.c.schedule_date, SHIFTS.c.start_time, STAFF.c.staff_name)
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=SHIFT_COLUMNS)
+
+
+def load_patterns(conn: Connection, *, active_staff_only: bool = True) -> pd.DataFrame:
+    query = (
+        sa.select(
+            PATTERNS.c.id,
+            PATTERNS.c.staff_id,
+            STAFF.c.staff_name,
+            PATTERNS.c.day_of_week,
+            PATTERNS.c.start_time,
+            PATTERNS.c.end_time,
+            PATTERNS.c.location,
+            PATTERNS.c.is_active,
+        )
+        .join(STAFF, STAFF.c.id == PATTERNS.c.staff_id)
+        .order_by(STAFF.c.staff_name, PATTERNS.c.day_of_week, PATTERNS.c.start_time)
+    )
+    if active_staff_only:
+        query = query.where(STAFF.c.is_active.is_(True))
+    rows = conn.execute(query).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=[
+            "id",
+            "staff_id",
+            "staff_name",
+            "day_of_week",
+            "start_time",
+            "end_time",
+            "location",
+            "is_active",
+        ],
+    )
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _check_times(start: dt.time, end: dt.time) -> None:
+    if end <= start:
+        raise ScheduleError(
+            f"a shift ends after it starts ({start:%H:%M}-{end:%H:%M}); no overnight shifts"
+        )
+
+
+def _clash(conn: Connection, staff_pk: int, day: dt.date, start: dt.time, end: dt.time):
+    return conn.execute(
+        sa.select(SHIFTS.c.start_time, SHIFTS.c.end_time)
+        .where(
+            SHIFTS.c.staff_id == staff_pk,
+            SHIFTS.c.schedule_date == day,
+            SHIFTS.c.start_time < end,
+            SHIFTS.c.end_time > start,
+        )
+        .limit(1)
+    ).first()
+
+
+def _insert_shift(conn: Connection, values: dict) -> Any:
+    """Insert in a savepoint; an overlap found by the database becomes a ScheduleError."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(
+                sa.insert(SHIFTS).values(**values).returning(SHIFTS.c.id)
+            ).scalar_one()
+    except sa.exc.IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if constraint == "ex_staff_schedules_no_overlap":
+            raise ScheduleError(
+                "overlaps another shift of the same person (found by the database)"
+            ) from exc
+        raise ScheduleError(str(exc.orig).splitlines()[0]) from exc
+
+
+def create_shift(
+    conn: Connection,
+    user_email: str,
+    staff_ref: Any,
+    schedule_date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    *,
+    location: str | None = None,
+    notes: str | None = None,
+) -> Any:
+    """One shift; refused with the clashing shift named if it overlaps another of that person."""
+    access.check(conn, user_email, AREA, admin=True)
+    person = resolve_staff(conn, staff_ref)
+    _check_times(start_time, end_time)
+    clash = _clash(conn, person["id"], schedule_date, start_time, end_time)
+    if clash is not None:
+        raise ScheduleError(
+            f"{person['staff_name']} already has the shift {clash.start_time:%H:%M}-"
+            f"{clash.end_time:%H:%M} on {schedule_date}"
+        )
+    values = {
+        "staff_id": person["id"],
+        "schedule_date": schedule_date,
+        "start_time": start_time,
+        "end_time": end_time,
+        "location": location,
+        "notes": notes,
+        "created_by": user_email,
+    }
+    shift_id = _insert_shift(conn, values)
+    audit.record(conn, user_email, "CREATE", "staff_schedules", shift_id, after=values)
+    return shift_id
+
+
+def create_shifts(conn: Connection, user_email: str, shifts: pd.DataFrame) -> GenerationReport:
+    """Bulk creation (staff_id, schedule_date, start_time, end_time[, location, notes]): each
+    overlapping shift is skipped and reported, the others are created (**fix**: bulk creation
+    ignored the overlap rule)."""
+    access.check(conn, user_email, AREA, admin=True)
+    rows = [dict(r._asdict()) for r in shifts.itertuples(index=False)]
+    for row in rows:
+        _check_times(row["start_time"], row["end_time"])
+        row.setdefault("location", None)
+        row.setdefault("notes", None)
+        row["created_by"] = user_email
+    report = _save_planned(conn, rows)
+    audit.record(
+        conn,
+        user_email,
+        "BULK_CREATE",
+        "staff_schedules",
+        details={
+            "created_ids": list(report.created["id"]),
+            "skipped": report.skipped.to_dict("records"),
+        },
+    )
+    return report
+
+
+def _save_planned(conn: Connection, rows: list[dict]) -> GenerationReport:
+    created, skipped = [], []
+    for row in rows:
+        values = {
+            k: row.get(k)
+            for k in (
+                "staff_id",
+                "schedule_date",
+                "start_time",
+                "end_time",
+                "location",
+                "notes",
+                "created_by",
+            )
+        }
+        clash = _clash(
+            conn,
+            values["staff_id"],
+            values["schedule_date"],
+            values["start_time"],
+            values["end_time"],
+        )
+        if clash is not None:
+            skipped.append(
+                {
+                    **values,
+                    "reason": f"overlaps the shift {clash.start_time:%H:%M}-{clash.end_time:%H:%M}",
+                }
+            )
+            continue
+        try:
+            created.append({**values, "id": _insert_shift(conn, values)})
+        except ScheduleError as exc:
+            skipped.append({**values, "reason": str(exc)})
+    columns = [
+        "staff_id",
+        "schedule_date",
+        "start_time",
+        "end_time",
+        "location",
+        "notes",
+        "created_by",
+    ]
+    return GenerationReport(
+        pd.DataFrame(created, columns=["id", *columns]),
+        pd.DataFrame(skipped, columns=[*columns, "reason"]),
+    )
+
+
+def create_weekly_pattern(
+    conn: Connection,
+    user_email: str,
+    staff_ref: Any,
+    day_of_week: int,
+    start_time: dt.time,
+    end_time: dt.time,
+    *,
+    location: str | None = None,
+) -> Any:
+    access.check(conn, user_email, AREA, admin=True)
+    person = resolve_staff(conn, staff_ref)
+    if day_of_week not in range(7):
+        raise ScheduleError("day_of_week is 0 (Sunday) to 6 (Saturday)")
+    _check_times(start_time, end_time)
+    values = {
+        "staff_id": person["id"],
+        "day_of_week": day_of_week,
+        "start_time": start_time,
+        "end_time": end_time,
+        "location": location,
+        "is_active": True,
+    }
+    pattern_id = conn.execute(
+        sa.insert(PATTERNS).values(**values).returning(PATTERNS.c.id)
+    ).scalar_one()
+    audit.record(conn, user_email, "CREATE", "staff_weekly_schedules", pattern_id, after=values)
+    return pattern_id
+
+
+def set_pattern_active(conn: Connection, user_email: str, pattern_id: Any, active: bool) -> None:
+    access.check(conn, user_email, AREA, admin=True)
+    before = conn.execute(
+        sa.select(PATTERNS.c.is_active).where(PATTERNS.c.id == pattern_id)
+    ).first()
+    if before is None:
+        raise ScheduleError(f"no weekly pattern {pattern_id}")
+    conn.execute(sa.update(PATTERNS).where(PATTERNS.c.id == pattern_id).values(is_active=active))
+    audit.record(
+        conn,
+        user_email,
+        "UPDATE",
+        "staff_weekly_schedules",
+        pattern_id,
+        before={"is_active": before.is_active},
+        after={"is_active": active},
+    )
+
+
+def run_generate_schedules(
+    conn: Connection, user_email: str, date_from: dt.date, date_to: dt.date
+) -> GenerationReport:
+    """Create each date's shifts from the active weekly patterns of that weekday
+    (``created_by = 'weekly_template'``), skipping and reporting the ones that would overlap."""
+    access.check(conn, user_email, AREA, admin=True)
+    if date_to < date_from:
+        raise ScheduleError("--to is before --from")
+    if (date_to - date_from).days > 366:
+        raise ScheduleError("generate at most one year at a time")
+    patterns = load_patterns(conn)
+    existing = load_shifts(conn, date_from, date_to)
+    planned, skipped = attendance.compute_generated_shifts(patterns, existing, date_from, date_to)
+    rows = [dict(r, created_by=TEMPLATE, notes=None) for r in planned.to_dict("records")]
+    report = _save_planned(conn, rows)
+    if len(skipped):
+        earlier = skipped.drop(columns=["pattern_id"]).assign(created_by=TEMPLATE, notes=None)
+        report.skipped = pd.concat(
+            [earlier[report.skipped.columns], report.skipped], ignore_index=True
+        )
+    audit.record(
+        conn,
+        user_email,
+        "GENERATE",
+        "staff_schedules",
+        details={
+            "from": date_from,
+            "to": date_to,
+            "created": len(report.created),
+            "created_ids": list(report.created["id"]),
+            "skipped": report.skipped.to_dict("records"),
+        },
+    )
+    return report
+
+
+# --- the attendance report -------------------------------------------------------------------
+
+
+def load_attendance(
+    conn: Connection, date_from: dt.date, date_to: dt.date, *, as_of: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Attendance rows (attendance.ATTENDANCE_COLUMNS + staff_name) for shifts and sessions dated
+    ``date_from``..``date_to``; ``as_of`` defaults to now (shifts to come are ``upcoming``)."""
+    as_of = as_of or bangkok.now()
+    limits = timeclock.load_timeclock_settings(conn)
+    window = dt.timedelta(hours=limits["max_session_hours"])
+    entries = timeclock.load_entries(
+        conn, bangkok.at(date_from) - window, bangkok.at(date_to + dt.timedelta(days=1)) + window
+    )
+    worked = sessions.compute_sessions(entries, limits["max_session_hours"])
+    in_range = worked["work_date"].map(lambda d: date_from - dt.timedelta(days=1) <= d <= date_to)
+    shifts = load_shifts(conn, date_from, date_to)
+    result = attendance.compute_attendance(
+        shifts,
+        worked[in_range.astype(bool)] if len(worked) else worked,
+        as_of=as_of,
+        max_session_hours=limits["max_session_hours"],
+    )
+    result = result[result["work_date"].map(lambda d: date_from <= d <= date_to).astype(bool)]
+    names = dict(conn.execute(sa.select(STAFF.c.id, STAFF.c.staff_name)).all())
+    result.insert(1, "staff_name", result["staff_id"].map(names).astype(object))
+    return result.reset_index(drop=True)

@@ -1,0 +1,411 @@
+"""Notebook runs: papermill into an immutable run folder, with a manifest and a run-history row.
+
+``execute_notebook`` is what ``backoffice jobs`` calls, and what any other entry point that runs a
+notebook as a report should call. Each run gets its own folder::
+
+    <data_dir>/runs/<job_name>/<UTC timestamp>-<short id>/
+        <notebook name>.ipynb   the executed notebook (outputs included)
+        outputs/                what the notebook wrote to its ``output_dir`` parameter
+        manifest.json           parameters, timings, status, error, sha256 of every output
+
+and a row in ``backoffice.job_runs``. A run whose notebook raises, or which finishes without one of
+its expected outputs, is ``failed`` with the reason: it never looks like success. Files of a
+finished run are made read-only; a run folder is never reused.
+
+The notebook runs with kernel ``python3`` in its own folder (as under Voilà), with the
+parameters given plus ``output_dir`` (absolute). The kernel inherits the database URL in use
+(``engine``'s when given), an absolute BACKOFFICE_DATA_DIR and a private XDG_RUNTIME_DIR, so
+that relative paths and platformdirs' warning never leak into a report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fnmatch
+import hashlib
+import json
+import os
+import socket
+import stat
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .. import database, settings
+from ..models.jobs import JobRun
+
+JOB_RUNS = JobRun.__table__
+KERNEL_NAME = "python3"
+OUTPUTS_FOLDER = "outputs"
+MANIFEST_NAME = "manifest.json"
+DEFAULT_CELL_TIMEOUT = 900
+
+
+class RunError(ValueError):
+    """A run cannot even start (no such notebook, bad job name); the message is for a person."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: uuid.UUID
+    job_name: str
+    notebook: Path
+    status: str  # succeeded | failed
+    run_dir: Path
+    executed_notebook: Path
+    output_dir: Path
+    parameters: dict[str, Any]
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    duration_seconds: float
+    outputs: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.run_dir / MANIFEST_NAME
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+
+def compute_run_folder_name(started_at: dt.datetime, run_id: uuid.UUID) -> str:
+    """``20261125T220405Z-1a2b3c4d``: sortable by time, unique by id."""
+    stamp = started_at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{run_id.hex[:8]}"
+
+
+def compute_missing_outputs(expected: Sequence[str], present: Mapping[str, int]) -> list[str]:
+    """Which expected outputs (relative paths or glob patterns) have no non-empty file.
+
+    ``present`` maps each relative path found in the output folder to its size in bytes.
+    """
+    problems = []
+    for pattern in expected:
+        matches = [p for p in present if fnmatch.fnmatchcase(p, pattern)]
+        if not matches:
+            problems.append(f"{pattern} (not written)")
+        elif all(present[p] == 0 for p in matches):
+            problems.append(f"{pattern} (empty)")
+    return problems
+
+
+def compute_error_reason(exc: BaseException) -> str:
+    """One readable line for a failed run: papermill's cell error, or the exception itself."""
+    ename = getattr(exc, "ename", None)
+    if ename:
+        evalue = str(getattr(exc, "evalue", "") or "").strip()
+        cell = getattr(exc, "exec_count", None)
+        where = f" in cell [{cell}]" if cell is not None else ""
+        return f"{ename}{where}: {evalue}" if evalue else f"{ename}{where}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+# --- data access (take conn, never commit) ------------------------------------------------------
+
+
+def save_run_started(
+    conn: Connection,
+    *,
+    run_id: uuid.UUID,
+    job_name: str,
+    notebook: str,
+    parameters: dict,
+    run_dir: str,
+    started_at: dt.datetime,
+    trigger: str = "manual",
+    period_key: str | None = None,
+    requested_by: str | None = None,
+) -> None:
+    conn.execute(
+        sa.insert(JOB_RUNS).values(
+            id=run_id,
+            job_name=job_name,
+            notebook=notebook,
+            parameters=_jsonable(parameters),
+            trigger=trigger,
+            period_key=period_key,
+            requested_by=requested_by,
+            status="running",
+            run_dir=run_dir,
+            started_at=started_at,
+        )
+    )
+
+
+def save_run_finished(
+    conn: Connection,
+    *,
+    run_id: uuid.UUID,
+    status: str,
+    error: str | None,
+    outputs: dict,
+    finished_at: dt.datetime,
+    duration_seconds: float,
+) -> None:
+    conn.execute(
+        sa.update(JOB_RUNS)
+        .where(JOB_RUNS.c.id == run_id)
+        .values(
+            status=status,
+            error=error,
+            outputs=_jsonable(outputs),
+            finished_at=finished_at,
+            duration_seconds=Decimal(f"{duration_seconds:.3f}"),
+        )
+    )
+
+
+def load_runs(conn: Connection, *, job_name: str | None = None, limit: int = 20) -> list[dict]:
+    """The latest runs, newest first."""
+    query = sa.select(JOB_RUNS).order_by(JOB_RUNS.c.started_at.desc()).limit(limit)
+    if job_name:
+        query = query.where(JOB_RUNS.c.job_name == job_name)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def load_run(conn: Connection, run_id: uuid.UUID) -> dict | None:
+    row = conn.execute(sa.select(JOB_RUNS).where(JOB_RUNS.c.id == run_id)).first()
+    return dict(row._mapping) if row else None
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def runs_root() -> Path:
+    return settings.data_dir() / "runs"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _list_outputs(output_dir: Path) -> dict[str, Path]:
+    return {
+        p.relative_to(output_dir).as_posix(): p
+        for p in sorted(output_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _make_read_only(run_dir: Path) -> None:
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            mode = path.stat().st_mode
+            path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def ensure_runtime_dir() -> Path:
+    """A private XDG_RUNTIME_DIR (platformdirs warns into notebook outputs when it is unset)."""
+    current = os.environ.get("XDG_RUNTIME_DIR")
+    if current and Path(current).is_dir():
+        return Path(current)
+    runtime = settings.data_dir() / "runtime"
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime.chmod(0o700)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    return runtime
+
+
+def database_url_for_kernels(engine: Engine | None = None) -> str:
+    """The URL kernels should use: the caller's engine, else the one in use (resolved once here,
+    so that a kernel does not attach to the embedded server again, ~2 s)."""
+    url = engine.url if engine is not None else database.database_url()
+    return url.render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def kernel_environment(engine: Engine | None = None) -> Iterator[None]:
+    """Environment the kernel inherits: database URL, absolute data dir, private runtime dir."""
+    keys = ("BACKOFFICE_DATA_DIR", "XDG_RUNTIME_DIR", "BACKOFFICE_DATABASE_URL")
+    saved = {k: os.environ.get(k) for k in keys}
+    try:
+        os.environ["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
+        os.environ["BACKOFFICE_DATABASE_URL"] = database_url_for_kernels(engine)
+        ensure_runtime_dir()
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def _papermill_run(
+    notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None
+) -> None:
+    import papermill
+
+    with kernel_environment(engine):
+        papermill.execute_notebook(
+            str(notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=KERNEL_NAME,
+            cwd=str(notebook.parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
+
+
+def execute_notebook(
+    notebook: Path,
+    parameters: dict,
+    *,
+    job_name: str,
+    expected_outputs: Sequence[str] = (),
+    output_root: Path | None = None,
+    trigger: str = "manual",
+    period_key: str | None = None,
+    requested_by: str | None = None,
+    timeout: int | None = DEFAULT_CELL_TIMEOUT,
+    engine: Engine | None = None,
+) -> RunResult:
+    """Run ``notebook`` with ``parameters`` (+ ``output_dir``) into a new run folder.
+
+    Never raises for a failing notebook: the result (and manifest, and job_runs row) says
+    ``failed`` with the reason. Raises ``RunError`` when the run cannot start at all.
+    ``expected_outputs`` are paths (or glob patterns) relative to the run's ``output_dir``.
+    """
+    notebook = Path(notebook).resolve()
+    if not notebook.is_file():
+        raise RunError(f"no notebook at {notebook}")
+    if not job_name or "/" in job_name or job_name.startswith("."):
+        raise RunError(f"bad job name {job_name!r}")
+    if "output_dir" in parameters:
+        raise RunError("output_dir is set by the run itself; do not pass it as a parameter")
+
+    run_id = uuid.uuid4()
+    started_at = dt.datetime.now(dt.UTC)
+    root = Path(output_root).resolve() if output_root else runs_root()
+    run_dir = root / job_name / compute_run_folder_name(started_at, run_id)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    output_dir = run_dir / OUTPUTS_FOLDER
+    output_dir.mkdir()
+    executed = run_dir / notebook.name
+    given = dict(parameters)
+    injected = {**given, "output_dir": str(output_dir)}
+
+    with database.transaction(engine) as conn:
+        save_run_started(
+            conn,
+            run_id=run_id,
+            job_name=job_name,
+            notebook=str(notebook),
+            parameters=given,
+            run_dir=str(run_dir),
+            started_at=started_at,
+            trigger=trigger,
+            period_key=period_key,
+            requested_by=requested_by,
+        )
+
+    clock = time.perf_counter()
+    error: str | None = None
+    try:
+        _papermill_run(notebook, executed, injected, timeout, engine)
+    except Exception as exc:  # noqa: BLE001 - recorded as a failed run below, never success
+        error = compute_error_reason(exc)
+    duration = time.perf_counter() - clock
+    finished_at = dt.datetime.now(dt.UTC)
+
+    files = _list_outputs(output_dir)
+    if error is None:
+        missing = compute_missing_outputs(
+            list(expected_outputs), {name: path.stat().st_size for name, path in files.items()}
+        )
+        if missing:
+            error = "missing expected outputs: " + ", ".join(missing)
+    status = "failed" if error else "succeeded"
+    checksums = {name: _sha256(path) for name, path in files.items()}
+
+    manifest = {
+        "run_id": str(run_id),
+        "job_name": job_name,
+        "status": status,
+        "error": error,
+        "notebook": str(notebook),
+        "executed_notebook": executed.name,
+        "executed_notebook_sha256": _sha256(executed) if executed.exists() else None,
+        "kernel": KERNEL_NAME,
+        "cwd": str(notebook.parent),
+        "parameters": _jsonable(given),
+        "output_dir": str(output_dir),
+        "expected_outputs": list(expected_outputs),
+        "outputs": {
+            name: {"sha256": checksums[name], "bytes": path.stat().st_size}
+            for name, path in files.items()
+        },
+        "trigger": trigger,
+        "period_key": period_key,
+        "requested_by": requested_by,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "duration_seconds": round(duration, 3),
+        "host": socket.gethostname(),
+    }
+    (run_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    _make_read_only(run_dir)
+
+    with database.transaction(engine) as conn:
+        save_run_finished(
+            conn,
+            run_id=run_id,
+            status=status,
+            error=error,
+            outputs=checksums,
+            finished_at=finished_at,
+            duration_seconds=duration,
+        )
+
+    return RunResult(
+        run_id=run_id,
+        job_name=job_name,
+        notebook=notebook,
+        status=status,
+        run_dir=run_dir,
+        executed_notebook=executed,
+        output_dir=output_dir,
+        parameters=given,
+        started_at=started_at,
+        finished_at=finished_at,
+        duration_seconds=duration,
+        outputs=checksums,
+        error=error,
+    )

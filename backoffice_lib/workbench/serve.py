@@ -1,0 +1,210 @@
+"""Serving the dashboards: Voilà over the catalog's notebooks, behind the landing page.
+
+``backoffice serve`` runs Voilà over ``notebooks/`` with:
+
+- a landing page at ``/`` listing the catalog's dashboards by audience with their purpose
+  (Voilà's file tree is not exposed, and only catalogued dashboards render: a report notebook
+  is never executed by opening a URL);
+- a small pool of preheated kernels per dashboard (imports done before the request; the data is
+  read after ``session_user.signed_in_user()`` has waited for the request, so it is current);
+- the ``backoffice`` Voilà template (the lab template without its Font Awesome CDN links), sources
+  stripped, tracebacks hidden, the jupytext labextension denylisted, idle kernels culled;
+- the signed-in user from the Jupyter token (one machine) or a trusted proxy header (shared).
+
+The catalog and the landing page are in ``catalog.py``; the frame each dashboard is built in
+(access guard, on-screen errors) is ``backoffice_lib.ui``. Importing this module opens no connection and does not import Voilà.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import session_user, settings
+from ..ui import compute_error_html
+from .catalog import (
+    CatalogError,
+    compute_landing_html,
+    load_catalog,
+    load_dashboards,
+    notebooks_dir,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_ROOT = PACKAGE_DIR / "share"  # holds voila/templates/backoffice
+TEMPLATE_NAME = "backoffice"
+DEFAULT_PORT = 8866
+DEFAULT_POOL_SIZE = 1
+CULL_IDLE_SECONDS = 900
+REFILL_DELAY_SECONDS = 15
+CULL_INTERVAL_SECONDS = 60
+
+log = logging.getLogger(__name__)
+
+
+# --- Voilà --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    port: int = DEFAULT_PORT
+    ip: str = "127.0.0.1"
+    token: str = ""  # "" = no token (behind an auth proxy, or tests that say so)
+    auth_header: str | None = None
+    user: str | None = None
+    pool_size: int = DEFAULT_POOL_SIZE
+    cull_idle_seconds: int = CULL_IDLE_SECONDS
+
+    def url(self, host: str | None = None) -> str:
+        base = f"http://{host or self.ip}:{self.port}/"
+        return f"{base}?token={self.token}" if self.token else base
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def compute_voila_config(dashboards: Iterable[str], options: ServeOptions) -> dict[str, dict]:
+    """The traitlets configuration of the Voilà app, as plain dicts (pure)."""
+    dashboards = list(dashboards)
+    pools: dict[str, dict] = {"default": {"pool_size": 0}}
+    for path in dashboards:
+        pools[path] = {"pool_size": max(options.pool_size, 0)}
+    return {
+        "Voila": {
+            "ip": options.ip,
+            "port": options.port,
+            "port_retries": 0,
+            "open_browser": False,
+            "root_dir": str(notebooks_dir()),
+            "token": options.token,
+        },
+        "VoilaConfiguration": {
+            "template": TEMPLATE_NAME,
+            "strip_sources": True,
+            "show_tracebacks": False,
+            "preheat_kernel": options.pool_size > 0,
+            "default_pool_size": 0,
+            "extension_denylist": ["jupyterlab-jupytext", "jupyterlab_jupytext"],
+            "http_header_envs": [options.auth_header] if options.auth_header else [],
+            "file_allowlist": [r".*\.(png|jpg|gif|svg)"],
+        },
+        # refill a pool only after the page that took its kernel has rendered: a kernel starting
+        # at once competes for the CPU (2 cores) with that page's own first render
+        "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": REFILL_DELAY_SECONDS},
+        "MappingKernelManager": {
+            "cull_idle_timeout": options.cull_idle_seconds,
+            "cull_interval": CULL_INTERVAL_SECONDS,
+            "cull_connected": False,
+        },
+    }
+
+
+def prepare_environment(options: ServeOptions) -> None:
+    """What every kernel inherits: absolute data dir, runtime dir, user or auth header."""
+    from . import runs
+
+    os.environ["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
+    runs.ensure_runtime_dir()
+    # resolved once here: a kernel attaching to the embedded server itself costs ~2 s per page
+    os.environ["BACKOFFICE_DATABASE_URL"] = runs.database_url_for_kernels()
+    existing = os.environ.get("JUPYTER_PATH", "")
+    if str(TEMPLATE_ROOT) not in existing.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), existing) if p)
+    if options.auth_header:
+        os.environ[session_user.AUTH_HEADER_ENV] = options.auth_header
+        os.environ.pop("BACKOFFICE_USER", None)  # a missing header must never fall back
+    else:
+        os.environ.pop(session_user.AUTH_HEADER_ENV, None)
+        if options.user:
+            os.environ["BACKOFFICE_USER"] = options.user
+
+
+def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
+    """A Voilà app whose ``/`` is the landing page and which renders only catalogued dashboards."""
+    import tornado.web
+    from jupyter_server.base.handlers import JupyterHandler
+    from jupyter_server.utils import url_path_join
+    from voila.app import Voila
+    from voila.tornado.contentshandler import VoilaContentsHandler
+    from voila.tornado.handler import TornadoVoilaHandler
+    from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+    allowed = frozenset(dashboards)
+
+    class LandingHandler(JupyterHandler):
+        @tornado.web.authenticated
+        def get(self):
+            _ = self.xsrf_token  # sets the _xsrf cookie that Voilà's shutdown beacon sends
+            header = options.auth_header
+            if header:
+                user = (self.request.headers.get(header) or "").strip() or None
+                via = f"header {header}"
+            else:
+                user, via = os.environ.get("BACKOFFICE_USER") or None, "BACKOFFICE_USER"
+            try:
+                entries = load_catalog()
+                entries = [
+                    e for e in entries if e.kind == "report" or e.path in allowed
+                ]
+            except CatalogError as exc:
+                self.set_status(500)
+                self.finish(compute_error_html("The notebook catalog is broken", str(exc)))
+                return
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(compute_landing_html(entries, user=user, via=via, base_url=self.base_url))
+
+    class DashboardHandler(TornadoVoilaHandler):
+        @tornado.web.authenticated
+        async def get(self, path=None):
+            if path not in allowed:
+                raise tornado.web.HTTPError(404, f"{path} is not a dashboard of the catalog")
+            _ = self.xsrf_token  # the page's shutdown beacon posts it back when it is closed
+            await super().get(path)
+
+    class WorkbenchVoila(Voila):
+        name = "backoffice-serve"
+
+        def init_handlers(self):
+            handlers = []
+            for spec in super().init_handlers():
+                pattern, handler = spec[0], spec[1]
+                if handler in (TornadoVoilaTreeHandler, VoilaContentsHandler):
+                    continue
+                if handler is TornadoVoilaHandler:
+                    handlers.append((pattern, DashboardHandler, *spec[2:]))
+                    continue
+                handlers.append(spec)
+            landing = [
+                (self.server_url, LandingHandler),
+                (url_path_join(self.server_url, r"/voila/tree.*"), tornado.web.RedirectHandler,
+                 {"url": self.server_url}),
+            ]
+            return landing + handlers
+
+    return WorkbenchVoila
+
+
+def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print) -> None:
+    """Serve until SIGINT/SIGTERM (which shut every kernel down)."""
+    from traitlets.config import Config
+
+    prepare_environment(options)
+    dashboards = [entry.path for entry in load_dashboards()]
+    config = Config(compute_voila_config(dashboards, options))
+    app_class = _workbench_voila_class(dashboards, options)
+    app = app_class.instance(config=config)
+    app.initialize([])
+    started = dt.datetime.now().strftime("%H:%M:%S")
+    announce(
+        f"[{started}] serving {len(dashboards)} dashboard(s) from {notebooks_dir()}"
+        f" (preheated kernels per dashboard: {max(options.pool_size, 0)})"
+    )
+    announce(f"open {options.url()}")
+    app.start()

@@ -1,0 +1,223 @@
+"""The layout: one package per domain, imports pointing only down, pure rules apart from I/O.
+
+The graph is read from the source (every ``import``, including those inside functions), so a
+lazy import cannot hide an upward arrow.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LIB = Path(__file__).resolve().parents[1] / "backoffice_lib"
+
+# The shared base: imports no domain.
+BASE = {
+    "access", "audit", "bangkok", "database", "migrate", "money", "session_user", "settings",
+    "ui", "models", "migrations",
+}
+# Which domains each domain may build on (besides the base). A new package must be placed here.
+BUILDS_ON = {
+    "staff": set(),
+    "payroll": {"staff"},
+    "packages": {"staff"},
+    "invoices": set(),
+    "reconciliation": {"invoices"},
+    "history": set(),
+    "importer": {"staff", "payroll", "packages", "invoices", "history"},
+    "workbench": {"staff", "payroll", "packages", "invoices", "reconciliation", "history",
+                  "importer"},
+    "demo_data": {"staff", "payroll", "packages", "invoices", "reconciliation", "history"},
+    "cli": {"staff", "payroll", "packages", "invoices", "reconciliation", "history", "importer",
+            "workbench", "demo_data"},
+}
+# Pure rules and calculations: plain values and DataFrames in and out, no SQLAlchemy.
+PURE = {
+    "backoffice_lib.bangkok",
+    "backoffice_lib.money",
+    "backoffice_lib.staff.attendance",
+    "backoffice_lib.staff.sessions",
+    "backoffice_lib.payroll.compute",
+    "backoffice_lib.payroll.diff",
+    "backoffice_lib.packages.rules",
+    "backoffice_lib.reconciliation.matching",
+    "backoffice_lib.reconciliation.reading",
+}
+DASHBOARD_SUFFIXES = ("dashboard", "explorer", "kiosk")
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(LIB.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every backoffice_lib module (or package) this file imports, anywhere in it."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("backoffice_lib"))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            if not source.startswith("backoffice_lib"):
+                continue
+            for alias in node.names:
+                candidate = f"{source}.{alias.name}"
+                found.add(candidate if module_path(candidate) else source)
+    found.discard(name)
+    return found
+
+
+def module_path(dotted: str) -> Path | None:
+    relative = Path(*dotted.split(".")[1:])
+    for path in (LIB / relative.with_suffix(".py"), LIB / relative / "__init__.py"):
+        if dotted != "backoffice_lib" and path.is_file():
+            return path
+    return None
+
+
+def top(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def graph() -> dict[str, set[str]]:
+    return {
+        module_name(path): imports_of(path)
+        for path in LIB.rglob("*.py")
+        if "migrations/versions" not in path.as_posix()
+    }
+
+
+def is_dashboard(dotted: str) -> bool:
+    return dotted.rsplit(".", 1)[-1].endswith(DASHBOARD_SUFFIXES)
+
+
+def test_every_module_lives_in_the_base_or_a_known_domain():
+    unknown = sorted({top(m) for m in graph() if top(m) and top(m) not in BASE | set(BUILDS_ON)})
+    assert unknown == [], f"place these packages in BUILDS_ON or the base: {unknown}"
+
+
+def test_the_base_imports_no_domain():
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in graph().items()
+        if top(module) in BASE
+        for target in targets
+        if top(target) and top(target) not in BASE
+    ]
+    assert upward == []
+
+
+def test_a_domain_imports_only_the_base_and_the_domains_it_builds_on():
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in graph().items()
+        if top(module) in BUILDS_ON
+        for target in targets
+        if top(target) not in BASE | BUILDS_ON[top(module)] | {top(module)}
+    ]
+    assert upward == []
+
+
+def test_no_module_imports_a_dashboard_or_the_cli():
+    """Dashboards and commands are the top of each domain: only the CLI, the workbench and
+    notebooks may reach them (a dashboard may use another dashboard's widgets)."""
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in graph().items()
+        if top(module) not in ("cli", "workbench") and not is_dashboard(module)
+        for target in targets
+        if is_dashboard(target) or top(target) == "cli"
+    ]
+    assert upward == []
+
+
+def test_no_circular_imports():
+    modules = graph()
+    cycles = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        stack.append(module)
+        for target in sorted(modules.get(module, ())):
+            if target not in modules:
+                continue
+            if state.get(target) == 1:
+                cycles.append(" -> ".join([*stack[stack.index(target):], target]))
+            elif target not in state:
+                visit(target)
+        stack.pop()
+        state[module] = 2
+
+    for module in sorted(modules):
+        if module not in state:
+            visit(module)
+    assert cycles == []
+
+
+def test_no_circular_imports_between_packages():
+    edges = {
+        (top(module), top(target))
+        for module, targets in graph().items()
+        for target in targets
+        if top(module) and top(target) and top(module) != top(target)
+    }
+    mutual = sorted(f"{a} <-> {b}" for a, b in edges if (b, a) in edges and a < b)
+    assert mutual == []
+
+
+@pytest.mark.parametrize("module", sorted(PURE))
+def test_pure_rules_import_no_sqlalchemy(module):
+    tree = ast.parse(module_path(module).read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(name.startswith("sqlalchemy") for name in names)
+    assert not imports_of(module_path(module)) - {f"backoffice_lib.{b}" for b in BASE} - {
+        m for m in PURE
+    }, "a pure module imports only other pure modules and the base's pure helpers"
+
+
+def test_importing_the_library_and_the_command_help_stays_light():
+    """``import backoffice_lib`` and ``backoffice --help`` import no pandas, SQLAlchemy,
+    plotly, Voilà or domain module."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['backoffice', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('backoffice_lib.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('pandas', 'sqlalchemy', 'plotly', 'voila', 'ipywidgets', 'backoffice_lib.models')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy"
+        " or m.startswith('backoffice_lib.models')"
+        " or (m.startswith('backoffice_lib.') and m.split('.')[1] not in ('cli',)))\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "Commands:" in done.stdout
+    assert "LOADED []" in done.stderr, done.stderr
+
+
+def test_command_help_lines_match_the_commands():
+    from backoffice_lib.cli import COMMANDS, load_command
+
+    for name, (_, _, help_line) in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert command.get_short_help_str(limit=300) == help_line, name
