@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import string
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,6 +323,7 @@ def run_job(
     trigger: str = "manual",
     output_root: Path | None = None,
     engine: Engine | None = None,
+    run_id: uuid.UUID | None = None,
 ) -> RunResult:
     """Run one job now. Without overrides the run counts for its period (run-due skips it)."""
     today = today or bangkok.today()
@@ -341,6 +343,7 @@ def run_job(
         period_key=period_key,
         requested_by=_requested_by(),
         engine=engine,
+        run_id=run_id,
     )
 
 

@@ -296,8 +296,11 @@ def execute_notebook(
     requested_by: str | None = None,
     timeout: int | None = DEFAULT_CELL_TIMEOUT,
     engine: Engine | None = None,
+    run_id: uuid.UUID | None = None,
 ) -> RunResult:
     """Run ``notebook`` with ``parameters`` (+ ``output_dir``) into a new run folder.
+
+    ``run_id`` (default: a new one) lets a caller that started the run elsewhere follow it.
 
     Never raises for a failing notebook: the result (and manifest, and job_runs row) says
     ``failed`` with the reason. Raises ``RunError`` when the run cannot start at all.
@@ -311,7 +314,7 @@ def execute_notebook(
     if "output_dir" in parameters:
         raise RunError("output_dir is set by the run itself; do not pass it as a parameter")
 
-    run_id = uuid.uuid4()
+    run_id = run_id or uuid.uuid4()
     started_at = dt.datetime.now(dt.UTC)
     root = Path(output_root).resolve() if output_root else runs_root()
     run_dir = root / job_name / compute_run_folder_name(started_at, run_id)
