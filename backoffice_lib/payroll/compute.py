@@ -15,8 +15,12 @@ Decisions (business-rules is silent):
 - Review flags are listed for the month's own dates; the days before the 1st that complete the
   first week count for its overtime only.
 - The applied compensation row's ``min_hours_for_allowance`` decides a working day (null: 6).
-- A salary row that starts mid-month and is in force on the last day applies to the whole month
-  (§3.2 pro-rates leavers only).
+- A salary row that starts mid-month and is in force on the last day applies to the whole month,
+  unless it is the person's first compensation row ever: a joiner is pro-rated from that day
+  (§3.2, **fix**); ``PayrollInputs.first_compensation`` says which row is first (default: the
+  earliest row given).
+- With ``PayrollInputs.statutory`` the lines also get net pay (``statutory.compute_net_pay``):
+  social security, withholding tax, net pay and employer cost, with the figures behind them.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .. import bangkok, money
+from .statutory import NET_DETAIL_COLUMNS, NET_MONEY_TOTALS, StatutoryInputs, compute_net_pay
 
 DEFAULT_SETTINGS = {
     "max_session_hours": "16",
@@ -96,6 +101,9 @@ class PayrollInputs:
     holidays: active public holiday dates
     settings: payroll_settings key → value (text, as stored)
     service_charge_pool: monthly_service_charge.total_amount, None when there is no row
+    first_compensation: staff.id → the date of the person's first compensation row ever
+        (joiners are pro-rated); None: the earliest row in ``compensation``
+    statutory: rates and people for net pay (``statutory.StatutoryInputs``); None: gross only
     """
 
     month: str
@@ -105,6 +113,8 @@ class PayrollInputs:
     holidays: set[dt.date] = field(default_factory=set)
     settings: dict[str, str] = field(default_factory=dict)
     service_charge_pool: Decimal | None = None
+    first_compensation: dict[int, dt.date] | None = None
+    statutory: StatutoryInputs | None = None
 
 
 def setting_value(settings: dict[str, str], key: str) -> Decimal:
@@ -252,6 +262,11 @@ class PayrollResult:
     def has_blocking_errors(self) -> bool:
         return len(self.errors) > 0
 
+    @property
+    def has_net_pay(self) -> bool:
+        """Whether the lines carry social security, withholding tax and net pay."""
+        return "net_pay" in self.lines.columns
+
     # The explanations are built on first use: the pay table alone does not need them.
     @functools.cached_property
     def sessions(self) -> pd.DataFrame:
@@ -267,10 +282,12 @@ class PayrollResult:
         return _readable_weeks(self.raw_weeks)
 
 
-def _applied_compensation(rows: list[dict], first: dt.date, last: dt.date):
+def _applied_compensation(rows: list[dict], first: dt.date, last: dt.date,
+                          first_ever: dt.date | None = None):
     """The row in force on the last day, else the latest row in force earlier in the month.
 
-    Returns (row, prorate_days or None).
+    Returns (row, prorate_days or None). A row in force on the last day is pro-rated only when it
+    is the person's first row ever and starts after the 1st (a joiner, §3.2 **fix**).
     """
     overlapping = [
         r for r in rows
@@ -278,12 +295,21 @@ def _applied_compensation(rows: list[dict], first: dt.date, last: dt.date):
     ]
     for r in overlapping:
         if r["effective_to"] is None or r["effective_to"] >= last:
+            if r["effective_from"] > first and r["effective_from"] == first_ever:
+                return r, (last - r["effective_from"]).days + 1
             return r, None
     if not overlapping:
         return None, None
     row = max(overlapping, key=lambda r: (r["effective_to"], r["effective_from"]))
     days = (row["effective_to"] - max(row["effective_from"], first)).days + 1
     return row, days
+
+
+def _prorate_reason(row: dict | None, prorate_days: int | None, last: dt.date) -> str | None:
+    """Why a salary is pro-rated: 'joined' (first row starts mid-month) or 'left'."""
+    if row is None or prorate_days is None:
+        return None
+    return "joined" if row["effective_to"] is None or row["effective_to"] >= last else "left"
 
 
 def _dec(value, default: str = "0") -> Decimal:
@@ -340,8 +366,13 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     comp_by_staff: dict[int, list[dict]] = {}
     for row in inputs.compensation.to_dict("records"):
         comp_by_staff.setdefault(int(row["staff_id"]), []).append(row)
+    first_rows = inputs.first_compensation or {}
     applied: dict[int, tuple[dict | None, int | None]] = {
-        sid: _applied_compensation(rows, first, last) for sid, rows in comp_by_staff.items()
+        sid: _applied_compensation(
+            rows, first, last,
+            first_rows.get(sid) or min(r["effective_from"] for r in rows),
+        )
+        for sid, rows in comp_by_staff.items()
     }
     active = {int(s) for s in staff.index[staff["is_active"].fillna(False).astype(bool)]}
     in_run = {sid for sid, (row, _) in applied.items() if row is not None and sid in active}
@@ -405,6 +436,7 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
             "is_service_charge_eligible": False,
             "min_hours_for_allowance": min_hours,
             "prorate_days": prorate_days,
+            "prorate_reason": _prorate_reason(row, prorate_days, last),
             "days_in_month": days_in_month,
             "working_days": working_days,
             "total_seconds": seconds,
@@ -466,7 +498,7 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     line_columns = ["staff"] + PAY_COLUMNS + [
         "is_active", "compensation_id", "base_salary", "hourly_rate", "ot_rate_per_hour",
         "holiday_rate_per_hour", "is_service_charge_eligible", "min_hours_for_allowance",
-        "prorate_days", "days_in_month", "total_seconds", "overtime_seconds", "holiday_seconds",
+        "prorate_days", "prorate_reason", "days_in_month", "total_seconds", "overtime_seconds", "holiday_seconds",
         "blocking",
     ]
     lines_frame = pd.DataFrame(lines, columns=line_columns)
@@ -482,6 +514,9 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
     flags = _review_flags(sessions[sessions["in_month"]], month_days, staff)
     totals = {name: sum(lines_frame[name], money.ZERO) for name in COMPONENTS + ["total_pay"]}
     totals["people"] = len(lines_frame)
+    if inputs.statutory is not None:
+        lines_frame = _with_net_pay(lines_frame, inputs, last)
+        totals.update({name: sum(lines_frame[name], money.ZERO) for name in NET_MONEY_TOTALS})
     service_charge = {
         "pool": pool,
         "eligible": len(eligible),
@@ -502,6 +537,15 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
         settings={key: str(value) for key, value in settings.items()},
         checksum=compute_checksum(inputs),
     )
+
+
+def _with_net_pay(lines: pd.DataFrame, inputs: PayrollInputs, last: dt.date) -> pd.DataFrame:
+    """The lines with the net-pay columns (statutory-payroll.md) appended."""
+    rows = compute_net_pay(lines.to_dict("records"), inputs.statutory, inputs.settings, last,
+                           inputs.first_compensation)
+    extra = pd.DataFrame({name: pd.Series([r[name] for r in rows], dtype=object)
+                          for name in NET_DETAIL_COLUMNS}, index=lines.index)
+    return pd.concat([lines, extra], axis=1)
 
 
 def _hours_of(seconds) -> list[Decimal]:
@@ -719,6 +763,17 @@ def compute_checksum(inputs: PayrollInputs) -> str:
         "settings": {k: str(v) for k, v in sorted(inputs.settings.items())},
         "service_charge_pool": _canonical(inputs.service_charge_pool),
     }
+    if inputs.first_compensation:
+        payload["first_compensation"] = {str(k): v.isoformat() for k, v in
+                                         sorted(inputs.first_compensation.items())}
+    if inputs.statutory is not None:
+        payload["statutory"] = {
+            "rates": sorted([r.rate_key, str(r.value), r.effective_from.isoformat(),
+                             str(r.threshold)] for r in inputs.statutory.rate_rows),
+            "people": {str(k): [p.sso_insured, _canonical(p.joined_on),
+                                _canonical(p.declared_allowances)]
+                       for k, p in sorted(inputs.statutory.people.items())},
+        }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

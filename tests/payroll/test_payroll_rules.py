@@ -218,6 +218,30 @@ CASES = {
                comp=[salary(base="31000", to="2025-01-15")]),
         {"base_pay": D("15000.00"), "prorate_days": 15},
     ),
+    "fix_joiner_salary_pro_rated_from_the_day_they_joined": (
+        # First compensation row ever starts on the 20th: 31000 × 12/31 days.
+        inputs(entries=shifts(ALICE, ("2025-01-20 09:00", "2025-01-20 17:00")),
+               comp=[salary(base="31000", frm="2025-01-20")]),
+        {"base_pay": D("12000.00"), "prorate_days": 12, "prorate_reason": "joined",
+         "total_pay": D("12100.00")},
+    ),
+    "fix_joiner_who_also_leaves_in_the_month_is_paid_the_days_between": (
+        inputs(entries=shifts(ALICE, ("2025-01-20 09:00", "2025-01-20 17:00")),
+               comp=[salary(base="31000", frm="2025-01-10", to="2025-01-19")]),
+        {"base_pay": D("10000.00"), "prorate_days": 10},
+    ),
+    "fix_joiner_on_the_1st_is_paid_the_whole_month": (
+        inputs(entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")),
+               comp=[salary(base="31000", frm="2025-01-01")]),
+        {"base_pay": D("31000.00"), "prorate_days": None},
+    ),
+    "fix_joiner_raise_mid_month_is_not_a_joiner": (
+        # A later row starting mid-month (a raise) applies to the whole month.
+        inputs(entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")),
+               comp=[salary(base="20000", frm="2024-06-01", to="2025-01-15"),
+                     salary(base="31000", frm="2025-01-16", id=55)]),
+        {"base_pay": D("31000.00"), "prorate_days": None, "compensation_id": 55},
+    ),
     "leaver_pro_rating_rounds_half_up": (
         inputs(entries=shifts(ALICE, ("2025-01-06 09:00", "2025-01-06 17:00")),
                comp=[salary(base="10000", to="2025-01-10")]),
@@ -415,3 +439,14 @@ def test_payroll_pairing_matches_the_shared_session_builder():
         None if pd.isna(v) else int(v) for v in theirs["clock_in_id"]
     ]
     assert list(ours["day"]) == [(d - dt.date(1970, 1, 1)).days for d in theirs["work_date"]]
+
+
+def test_payroll_fix_joiner_is_judged_on_the_first_compensation_row_ever():
+    # The month only loads rows overlapping it; the first row ever comes with the inputs. A
+    # person whose earlier row ended before the month (a rehire) is not a joiner.
+    given = inputs(entries=shifts(ALICE, ("2025-01-20 09:00", "2025-01-20 17:00")),
+                   comp=[salary(base="31000", frm="2025-01-20")])
+    given.first_compensation = {ALICE: dt.date(2025, 1, 20)}
+    assert line(compute_payroll(given))["base_pay"] == D("12000.00")
+    given.first_compensation = {ALICE: dt.date(2023, 5, 1)}
+    assert line(compute_payroll(given))["base_pay"] == D("31000.00")
