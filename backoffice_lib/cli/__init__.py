@@ -73,16 +73,81 @@ class WorkbenchGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except Exception as exc:
-            from .. import database
-            from ..access import AccessDenied
+        """Run the command owner-only (files it or its children create are 0600/0700, whatever
+        the caller's umask) and turn every error a person can fix into one line and exit 2."""
+        from .. import settings
 
-            if isinstance(exc, database.DatabaseUnavailable | AccessDenied):
-                click.echo(f"error: {exc}", err=True)
+        with settings.private_umask():
+            try:
+                return super().invoke(ctx)
+            except click.UsageError as exc:  # a bad option value, a missing option, a typo
+                click.echo(f"error: {exc.format_message()}", err=True)
                 sys.exit(EXIT_BAD_INPUT)
-            raise
+            except Exception as exc:
+                line = describe_error(exc)
+                if line is None:
+                    raise
+                click.echo(f"error: {line}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+
+
+# SQLSTATE classes of errors that a value caused: 22 data exception (numeric field overflow,
+# invalid date...), 23 integrity (check, unique, foreign key), P0001 a trigger's RAISE, 42501 a
+# trigger's refusal (a finalised payroll month).
+BAD_VALUE_STATES = ("22", "23", "P0", "42501")
+
+
+def _first_line(exc: BaseException) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    text = primary or str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def describe_error(exc: BaseException) -> str | None:
+    """The one line for an error a person can fix (a refused user, a bad value, an unreachable
+    database), or None for a fault of the program (which keeps its traceback).
+
+    The one handler of the command group: commands need not pre-check the connection, and a
+    value the database refuses ends here as one line, after its transaction rolled back.
+    """
+    from .. import bangkok, database
+    from ..access import AccessDenied
+
+    if isinstance(exc, database.DatabaseUnavailable | AccessDenied | bangkok.BadMonth
+                  | bangkok.BadDate):
+        return str(exc)
+    import sqlalchemy as sa
+
+    if isinstance(exc, sa.exc.ArgumentError) and "URL" in str(exc):
+        return f"BACKOFFICE_DATABASE_URL is not a database URL ({_first_line(exc)})"
+    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+    if not type(orig).__module__.startswith("psycopg"):
+        return None
+    import psycopg
+
+    state = getattr(orig, "sqlstate", None) or ""
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError) and (
+        not state or state.startswith(("08", "57P"))
+    ):
+        return f"cannot reach the database {_where()}: {_first_line(orig)}"
+    if state.startswith(BAD_VALUE_STATES):
+        return f"the database refused a value (nothing was saved): {_first_line(orig)}"
+    return None
+
+
+def _where() -> str:
+    from .. import settings
+
+    configured = settings.database_url_from_env()
+    if not configured:
+        return "(embedded PostgreSQL)"
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(configured).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is named by its error already
+        return "(BACKOFFICE_DATABASE_URL)"
 
 
 @click.group(cls=WorkbenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
