@@ -426,3 +426,36 @@ def extend_package_expiry(
         before=before, after=after, details={"reason": reason},
     )
     return after
+
+
+def preview_usage(
+    conn: Connection, package_id: uuid.UUID | str, *, hours: Decimal | str, used_date: dt.date
+) -> dict[str, Any]:
+    """What recording usage would do, before anything is saved: the balance and expiry now and
+    after, whether it activates the package, or the reason it is refused (the same rule as
+    ``record_usage``). Reads only."""
+    package = load_package(conn, package_id)
+    hours = to_decimal(hours)
+    refusal = compute_usage_refusal(package, hours, used_date)
+    remaining = package["remaining_hours"]
+    activates = package["first_use_date"] is None
+    expiration = package["expiration_date"]
+    if activates and expiration is None and package["validity_period"] is not None:
+        # calculate_package_expiration(): first use + validity − 1 day, with PostgreSQL's own
+        # interval arithmetic on the stored interval (a month is not 30 days)
+        expiration = conn.scalar(
+            sa.text(
+                "SELECT (CAST(:d AS date) + pt.validity_period - interval '1 day')::date"
+                "  FROM backoffice.packages p"
+                "  JOIN backoffice.package_types pt ON pt.id = p.package_type_id WHERE p.id = :id"
+            ),
+            {"d": used_date, "id": package["id"]},
+        )
+    return {
+        "package": package,
+        "remaining_hours": remaining,
+        "remaining_after": None if remaining is None else max(remaining - hours, Decimal(0)),
+        "expiration_date": expiration,
+        "activates": activates,
+        "refusal": refusal,
+    }

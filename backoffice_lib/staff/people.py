@@ -8,6 +8,7 @@ Every function here takes the caller's connection, never commits, checks access 
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pandas as pd
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .. import access, audit
-from ..models.core import Staff
+from ..models.core import Staff, StaffAuditLog
 from . import pins
 
 STAFF = Staff.__table__
@@ -247,3 +248,33 @@ def unlock_staff(conn: Connection, user_email: str, ref: Any, reason: str) -> di
     return _update(
         conn, user_email, ref, {"failed_attempts": 0, "locked_until": None}, "UNLOCK", reason
     )
+
+
+def generate_pin() -> str:
+    """A random 6-digit PIN (not all one digit), for an admin to hand over once."""
+    while True:
+        pin = f"{secrets.randbelow(1_000_000):06d}"
+        if len(set(pin)) > 1:
+            return pin
+
+
+HISTORY_COLUMNS = [
+    "created_at",
+    "action_type",
+    "changed_by_identifier",
+    "changes_summary",
+    "reason",
+]
+
+
+def load_staff_history(conn: Connection, staff_pk: int, *, limit: int = 100) -> pd.DataFrame:
+    """A person's change history from ``staff_audit_log`` (written by log_staff_changes()),
+    newest first; the snapshots never hold the PIN hash."""
+    table = StaffAuditLog.__table__
+    rows = conn.execute(
+        sa.select(*[table.c[c] for c in HISTORY_COLUMNS])
+        .where(table.c.staff_id == staff_pk)
+        .order_by(table.c.created_at.desc(), table.c.id.desc())
+        .limit(limit)
+    ).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=HISTORY_COLUMNS, dtype=object)

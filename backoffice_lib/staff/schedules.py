@@ -305,19 +305,24 @@ def set_pattern_active(conn: Connection, user_email: str, pattern_id: Any, activ
     )
 
 
-def run_generate_schedules(
-    conn: Connection, user_email: str, date_from: dt.date, date_to: dt.date
-) -> GenerationReport:
-    """Create each date's shifts from the active weekly patterns of that weekday
-    (``created_by = 'weekly_template'``), skipping and reporting the ones that would overlap."""
-    access.check(conn, user_email, AREA, admin=True)
+def _plan_generation(conn: Connection, date_from: dt.date, date_to: dt.date):
+    """(planned, skipped) shifts of the active weekly patterns for the dates (nothing saved)."""
     if date_to < date_from:
         raise ScheduleError("--to is before --from")
     if (date_to - date_from).days > 366:
         raise ScheduleError("generate at most one year at a time")
     patterns = load_patterns(conn)
     existing = load_shifts(conn, date_from, date_to)
-    planned, skipped = attendance.compute_generated_shifts(patterns, existing, date_from, date_to)
+    return attendance.compute_generated_shifts(patterns, existing, date_from, date_to)
+
+
+def run_generate_schedules(
+    conn: Connection, user_email: str, date_from: dt.date, date_to: dt.date
+) -> GenerationReport:
+    """Create each date's shifts from the active weekly patterns of that weekday
+    (``created_by = 'weekly_template'``), skipping and reporting the ones that would overlap."""
+    access.check(conn, user_email, AREA, admin=True)
+    planned, skipped = _plan_generation(conn, date_from, date_to)
     rows = [dict(r, created_by=TEMPLATE, notes=None) for r in planned.to_dict("records")]
     report = _save_planned(conn, rows)
     if len(skipped):
@@ -339,6 +344,105 @@ def run_generate_schedules(
         },
     )
     return report
+
+
+def _shift_row(conn: Connection, shift_id: Any, *, lock: bool = False) -> dict:
+    query = (
+        sa.select(*[SHIFTS.c[c] for c in SHIFT_COLUMNS if c != "staff_name"], STAFF.c.staff_name)
+        .join(STAFF, STAFF.c.id == SHIFTS.c.staff_id)
+        .where(SHIFTS.c.id == shift_id)
+    )
+    row = conn.execute(query.with_for_update(of=SHIFTS) if lock else query).mappings().first()
+    if row is None:
+        raise ScheduleError(f"no shift {shift_id}")
+    return dict(row)
+
+
+def update_shift(
+    conn: Connection,
+    user_email: str,
+    shift_id: Any,
+    *,
+    schedule_date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    location: str | None = None,
+    notes: str | None = None,
+) -> dict:
+    """Move or resize a shift; refused with the clashing shift named if it would overlap."""
+    access.check(conn, user_email, AREA, admin=True)
+    before = _shift_row(conn, shift_id, lock=True)
+    _check_times(start_time, end_time)
+    clash = conn.execute(
+        sa.select(SHIFTS.c.start_time, SHIFTS.c.end_time)
+        .where(
+            SHIFTS.c.staff_id == before["staff_id"],
+            SHIFTS.c.schedule_date == schedule_date,
+            SHIFTS.c.start_time < end_time,
+            SHIFTS.c.end_time > start_time,
+            SHIFTS.c.id != before["id"],
+        )
+        .limit(1)
+    ).first()
+    if clash is not None:
+        raise ScheduleError(
+            f"{before['staff_name']} already has the shift {clash.start_time:%H:%M}-"
+            f"{clash.end_time:%H:%M} on {schedule_date}"
+        )
+    values = {
+        "schedule_date": schedule_date,
+        "start_time": start_time,
+        "end_time": end_time,
+        "location": location,
+        "notes": notes,
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.update(SHIFTS).where(SHIFTS.c.id == before["id"]).values(**values))
+    except sa.exc.IntegrityError as exc:
+        raise ScheduleError(
+            "overlaps another shift of the same person (found by the database)"
+        ) from exc
+    keys = ("staff_id", *values)
+    audit.record(
+        conn,
+        user_email,
+        "UPDATE",
+        "staff_schedules",
+        before["id"],
+        before={k: before[k] for k in keys},
+        after={"staff_id": before["staff_id"], **values},
+    )
+    return {**before, **values}
+
+
+def delete_shift(conn: Connection, user_email: str, shift_id: Any) -> dict:
+    access.check(conn, user_email, AREA, admin=True)
+    before = _shift_row(conn, shift_id, lock=True)
+    conn.execute(sa.delete(SHIFTS).where(SHIFTS.c.id == before["id"]))
+    audit.record(
+        conn,
+        user_email,
+        "DELETE",
+        "staff_schedules",
+        before["id"],
+        before={k: v for k, v in before.items() if k != "id"},
+    )
+    return before
+
+
+def preview_generate_schedules(
+    conn: Connection, user_email: str, date_from: dt.date, date_to: dt.date
+) -> GenerationReport:
+    """What ``run_generate_schedules`` would create and skip (with the reason), saving nothing."""
+    access.check(conn, user_email, AREA, admin=True)
+    planned, skipped = _plan_generation(conn, date_from, date_to)
+    names = dict(conn.execute(sa.select(STAFF.c.id, STAFF.c.staff_name)).all())
+    created = planned.drop(columns=["pattern_id"]).assign(created_by=TEMPLATE, notes=None)
+    skipped = skipped.drop(columns=["pattern_id"]).assign(created_by=TEMPLATE, notes=None)
+    for frame in (created, skipped):
+        frame.insert(1, "staff_name", frame["staff_id"].map(names).astype(object))
+    return GenerationReport(created, skipped)
 
 
 # --- the attendance report -------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""The front desk's services: finding and adding customers, the usage preview that shows the
+balance and expiry before saving (the same rule record_usage applies), and a customer's packages
+(business-rules §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+import sqlalchemy as sa
+
+from backoffice_lib import access, bangkok
+from backoffice_lib.packages import customers
+from backoffice_lib.packages import service as package_service
+from backoffice_lib.packages.customers import CustomerError
+
+ADMIN = "admin-fd@studio.example"
+DESK = "desk-fd@studio.example"
+
+
+def sql(conn, statement, **params):
+    return conn.execute(sa.text(statement), params)
+
+
+@pytest.fixture
+def users(conn):
+    sql(conn, "INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:a, true), (:d, false)",
+        a=ADMIN, d=DESK)
+
+
+def add_type(conn, name, hours="10", validity="1 month"):
+    return sql(
+        conn,
+        "INSERT INTO backoffice.package_types (name, type, hours, validity_period)"
+        " VALUES (:n, 'Monthly', CAST(:h AS numeric), CAST(:v AS interval)) RETURNING id",
+        n=name, h=hours, v=validity,
+    ).scalar_one()
+
+
+@pytest.fixture
+def khun_anan(conn, users):
+    return customers.create_customer(conn, DESK, "Khun Anan FD", contact_number="081-234-5678",
+                                     email="anan.fd@example.com")
+
+
+@pytest.mark.parametrize(
+    "case,typed",
+    [
+        ("part of the name, any case", "anan fd"),
+        ("phone as typed", "081-234"),
+        ("phone digits only", "0812345"),
+        ("e-mail", "anan.fd@"),
+    ],
+)
+def test_find_a_customer(conn, khun_anan, case, typed):
+    found = customers.find_customers(conn, typed)
+    assert khun_anan["id"] in [c["id"] for c in found]
+
+
+def test_find_by_code(conn, khun_anan):
+    found = customers.find_customers(conn, khun_anan["customer_code"])
+    assert [c["id"] for c in found] == [khun_anan["id"]]
+
+
+def test_new_customer_code_follows_the_highest_one(conn, users):
+    sql(conn, "INSERT INTO public.customers (customer_code, customer_name, contact_number)"
+              " VALUES ('CUS98765', 'Someone', '0800000000')")
+    added = customers.create_customer(conn, DESK, "Walk In", contact_number="0899999999")
+    assert added["customer_code"] == "CUS98766"
+    audited = sql(conn, "SELECT details->'after'->>'customer_name' FROM backoffice.audit_logs"
+                        " WHERE resource_type = 'customers' AND resource_id = :i",
+                  i=str(added["id"])).scalar()
+    assert audited == "Walk In"
+
+
+@pytest.mark.parametrize(
+    "case,name,phone,email,message",
+    [
+        ("no name", " ", "0811111111", None, "needs a name"),
+        ("no phone and no e-mail", "Nobody", "", "", "a phone number or an e-mail"),
+        ("a bad e-mail", "Nobody", None, "not-an-email", "not an e-mail address"),
+    ],
+)
+def test_new_customer_refused(conn, users, case, name, phone, email, message):
+    with pytest.raises(CustomerError, match=message):
+        customers.create_customer(conn, DESK, name, contact_number=phone, email=email)
+
+
+def test_compute_next_code():
+    assert customers.compute_next_code([]) == "CUS00001"
+    assert customers.compute_next_code(["CUS00009", "X1", None, "CUS00010"]) == "CUS00011"
+
+
+# --- the usage preview ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def package(conn, khun_anan):
+    type_id = add_type(conn, "FD 5 hours", hours="5")
+    return package_service.sell_package(
+        conn, DESK, customer_name=khun_anan["customer_name"], customer_id=khun_anan["id"],
+        package_type=type_id, purchase_date=dt.date(2025, 7, 1),
+    )["id"]
+
+
+def test_preview_of_a_first_use_shows_the_expiry_the_database_then_sets(conn, package):
+    preview = package_service.preview_usage(conn, package, hours="2", used_date=dt.date(2025, 7, 5))
+    assert preview["refusal"] is None and preview["activates"]
+    assert (preview["remaining_hours"], preview["remaining_after"]) == (D("5.00"), D("3.00"))
+    assert preview["expiration_date"] == dt.date(2025, 8, 4)  # 5 July + 1 month - 1 day
+    recorded = package_service.record_usage(conn, DESK, package, hours=D(2),
+                                            used_date=dt.date(2025, 7, 5), employee_name="Ploy")
+    assert recorded["package"]["expiration_date"] == preview["expiration_date"]
+    assert recorded["package"]["remaining_hours"] == preview["remaining_after"]
+
+
+@pytest.mark.parametrize(
+    "case,hours,day,message",
+    [
+        ("over-use", "5.5", dt.date(2025, 7, 6), "5.50 h requested but only 3.00 h remain"),
+        ("after expiry", "1", dt.date(2025, 8, 5), "the package expired on 2025-08-04"),
+        ("before purchase", "1", dt.date(2025, 6, 30), "before the purchase on 2025-07-01"),
+        ("no hours", "0", dt.date(2025, 7, 6), "more than 0"),
+    ],
+)
+def test_preview_refuses_with_the_reason_record_usage_gives(conn, package, case, hours, day,
+                                                            message):
+    package_service.record_usage(conn, DESK, package, hours=D(2), used_date=dt.date(2025, 7, 5),
+                                 employee_name="Ploy")
+    preview = package_service.preview_usage(conn, package, hours=hours, used_date=day)
+    assert message in preview["refusal"]
+    with pytest.raises(package_service.PackageRefused, match=message.replace(".", r"\.")):
+        package_service.record_usage(conn, DESK, package, hours=D(hours), used_date=day,
+                                     employee_name="Ploy")
+
+
+def test_customer_packages_show_balance_and_status(conn, khun_anan, package):
+    package_service.record_usage(conn, DESK, package, hours=D("1.5"),
+                                 used_date=dt.date(2025, 7, 5), employee_name="Ploy")
+    [row] = customers.load_customer_packages(conn, khun_anan["id"], as_of=dt.date(2025, 7, 10))
+    assert (row["used_hours"], row["remaining_hours"], row["package_status"]) == (
+        D("1.50"), D("3.50"), "active"
+    )
+    [expired] = customers.load_customer_packages(conn, khun_anan["id"], as_of=dt.date(2025, 9, 1))
+    assert expired["package_status"] == "expired"
+
+
+def test_open_bookings_leave_out_the_ones_already_recorded(conn, khun_anan, package):
+    today = bangkok.today()
+    for booking in ("FD-B1", "FD-B2"):
+        sql(conn, "INSERT INTO public.bookings (id, customer_id, date, start_time, duration,"
+                  " booking_type, status) VALUES (:b, :c, :d, '10:00', 1, 'Driving Range',"
+                  " 'confirmed')", b=booking, c=khun_anan["id"], d=today)
+    sql(conn, "INSERT INTO backoffice.package_usage (package_id, employee_name, used_hours,"
+              " used_date, booking_id) VALUES (:p, 'Ploy', 1, :d, 'FD-B1')", p=package, d=today)
+    assert [b["id"] for b in customers.load_open_bookings(conn, khun_anan["id"])] == ["FD-B2"]
+
+
+def test_front_desk_is_for_allowed_users_only(conn, users):
+    with pytest.raises(access.AccessDenied):
+        customers.create_customer(conn, "stranger@example.com", "X", contact_number="1")
