@@ -1,7 +1,17 @@
 """Reading a partner's or coach's file (business-rules §7): CSV or .xlsx, at most 10 MB.
 
-- The header row is the first row with two or more cells that name a known column, in English or
-  Thai (``COLUMN_ALIASES``); title rows above it (merged or not) are skipped.
+- Headers are recognised by meaning (``recognise_header``): a header that *contains* a known
+  column name (``COLUMN_ALIASES``) is that column, the longest known name winning. Thai names are
+  compounds without spaces and match anywhere (จำนวนเงิน stays an amount, จำนวนที่ขาย is a
+  quantity, ราคาขายสุทธิ an amount); English names match whole words (``Net Amount (THB)``,
+  ``Qty Sold``; ``Discount`` is not a count). Two cells naming one column: the exact name wins,
+  then the longer name, then the leftmost cell.
+- The header row is the row among the first 50 that names the most columns (at least two; the
+  first of equals); title rows above it (merged or not) are skipped.
+- A mapping (column -> header text, remembered per reconciliation type or given as
+  ``--columns date=...,amount=...``) decides the columns it names before recognition. When a
+  required column still cannot be decided the file is refused with ``ColumnsUndecided``, which
+  carries the header row and a sample so that a person can map the columns once.
 - Merged cells of an .xlsx are filled with their top-left value (a date merged down a day's rows
   applies to each row). A UTF-8 BOM is ignored; CSV that is not UTF-8 is read as Thai Windows
   (cp874). The delimiter (, ; tab |) is sniffed.
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -51,7 +62,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "quantity": (
         "qty", "quantity", "lessons", "hours", "hrs", "units", "count", "pcs", "จำนวน",
-        "จำนวนชั่วโมง", "ชั่วโมง", "จำนวนครั้ง",
+        "จำนวนชั่วโมง", "ชั่วโมง", "จำนวนครั้ง", "total qty", "total quantity", "qty sold",
+        "quantity sold", "no of lessons", "number of lessons",
     ),
     "amount": (
         "amount", "total", "fee", "price", "total amount", "net amount", "sales", "net sales",
@@ -67,6 +79,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "รหัสสินค้า", "รหัส",
     ),
 }
+NO_SKU = "-"  # a SKU cell of "-" means the line has no SKU
 TOTAL_WORDS = ("total", "grand total", "subtotal", "sum", "รวม", "รวมทั้งสิ้น", "ยอดรวม")
 
 CURRENCY_MARKS = re.compile(r"(฿|thb|บาท|baht)", re.IGNORECASE)
@@ -77,6 +90,27 @@ SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
 
 class FileRefused(ValueError):
     """The whole file cannot be used; the message says why, for a person."""
+
+
+@dataclass
+class FilePreview:
+    """What a person needs to map a file's columns: its header row and a few rows below it."""
+
+    header_line: int  # line of the file (1-based); 0 when the file has no row at all
+    header_cells: list[str]
+    sample: list[list[str]]
+    columns: dict[str, str]  # canonical column -> header text, as decided
+    missing: list[str]  # required columns not decided ("product or sku" for a restaurant)
+    decided: bool  # a header row was found (two or more columns named)
+
+
+class ColumnsUndecided(FileRefused):
+    """A required column cannot be decided from the header: map it once (``preview`` shows the
+    header row and a sample)."""
+
+    def __init__(self, message: str, preview: FilePreview):
+        super().__init__(message)
+        self.preview = preview
 
 
 @dataclass
@@ -113,6 +147,42 @@ def normalize_header(value) -> str:
 ALIAS_TO_COLUMN = {
     normalize_header(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in aliases
 }
+# longest first: the longest known name contained in a header decides its column
+ALIASES_LONGEST_FIRST = sorted(ALIAS_TO_COLUMN.items(), key=lambda item: (-len(item[0]), item[0]))
+THAI = re.compile(r"[\u0E00-\u0E7F]")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    column: str  # canonical column
+    alias: str  # the known name found in the header (normalized)
+    exact: bool  # the whole header is that name
+
+    @property
+    def strength(self) -> tuple[bool, int]:
+        return self.exact, len(self.alias)
+
+
+def _contains(header: str, alias: str) -> bool:
+    """Thai names are compounds without spaces: contained anywhere; other names as whole words."""
+    if THAI.search(alias):
+        return alias in header
+    return f" {alias} " in f" {header} "
+
+
+def recognise_header(value) -> HeaderMatch | None:
+    """The column a header cell names: the longest known name it contains, or None."""
+    return _recognise(normalize_header(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _recognise(header: str) -> HeaderMatch | None:
+    if not header:
+        return None
+    for alias, column in ALIASES_LONGEST_FIRST:
+        if _contains(header, alias):
+            return HeaderMatch(column, alias, alias == header)
+    return None
 
 
 THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?-?$")
@@ -296,26 +366,154 @@ def read_cell_rows(path, file_name: str | None = None) -> list[tuple[int, list]]
 # --------------------------------------------------------------------------- cell rows to data
 
 
-def find_header(rows: list[tuple[int, list]]) -> tuple[int, dict[str, int], dict[str, str]]:
-    """Index in ``rows`` of the header, canonical column -> cell index, and -> header text."""
+MAP_HINT = ("map the columns once in the reconciliation review dashboard, or with "
+            "--columns date=<header>,amount=<header>,...")
+SAMPLE_ROWS = 5
+
+
+def match_header_cells(cells: list, mapping: dict[str, str] | None = None):
+    """Canonical column -> cell index and -> header text of one row.
+
+    Mapped headers (``mapping``: column -> header text, compared after ``normalize_header``) come
+    first; every other cell is recognised by meaning, and when two cells name one column the
+    stronger name wins (exact, then longer, then leftmost).
+    """
+    found: dict[str, int] = {}
+    wanted = {normalize_header(text): column for column, text in (mapping or {}).items()}
+    for index, cell in enumerate(cells):
+        column = wanted.get(normalize_header(cell))
+        if column and column not in found:
+            found[column] = index
+    taken = set(found.values())
+    best: dict[str, tuple[tuple[bool, int], int]] = {}
+    for index, cell in enumerate(cells):
+        match = None if index in taken else recognise_header(cell)
+        if match is None or match.column in found:
+            continue
+        if match.column not in best or match.strength > best[match.column][0]:
+            best[match.column] = (match.strength, index)
+    found.update({column: index for column, (_, index) in best.items()})
+    ordered = dict(sorted(found.items(), key=lambda item: item[1]))
+    return ordered, {column: _cell_text(cells[index]) for column, index in ordered.items()}
+
+
+def _choose_header(rows, mapping) -> tuple[int, dict[str, int], dict[str, str], bool]:
+    """(position in rows, columns, texts, decided): the row naming the most columns (at least
+    two, the first of equals); else a guess (the first row with two filled cells), undecided."""
+    best = None
     for position, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found: dict[str, int] = {}
-        texts: dict[str, str] = {}
-        for index, cell in enumerate(cells):
-            column = ALIAS_TO_COLUMN.get(normalize_header(cell))
-            if column and column not in found:
-                found[column] = index
-                texts[column] = _cell_text(cell)
-        if len(found) >= 2:
-            return position, found, texts
-    raise FileRefused(
-        "no header row found: the first rows must name at least two columns such as "
-        "Date, Name, Qty, Amount, Item (or วันที่, ชื่อ, จำนวน, จำนวนเงิน, ชื่อสินค้า)"
-    )
+        found, texts = match_header_cells(cells, mapping)
+        if len(found) >= 2 and (best is None or len(found) > len(best[1])):
+            best = (position, found, texts)
+    if best is not None:
+        return (*best, True)
+    for position, (_, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if sum(1 for c in cells if _cell_text(c)) >= 2:
+            found, texts = match_header_cells(cells, mapping)
+            return position, found, texts, False
+    return 0, {}, {}, False
 
 
 def required_columns(kind: str) -> tuple[str, ...]:
     return ("date", "amount", "customer") if kind == "coaching" else ("date", "amount", "quantity")
+
+
+def missing_columns(kind: str, columns) -> list[str]:
+    missing = [c for c in required_columns(kind) if c not in columns]
+    if kind == "restaurant" and "sku" not in columns and "product" not in columns:
+        missing.append("product or SKU")
+    return missing
+
+
+def _preview(rows, position: int, columns: dict, texts: dict, kind: str, decided: bool):
+    if not rows:
+        return FilePreview(0, [], [], {}, missing_columns(kind, {}), False)
+    line, cells = rows[position]
+    header = [_cell_text(c) for c in cells]
+    sample = []
+    for _, body in rows[position + 1:]:
+        if len(sample) >= SAMPLE_ROWS:
+            break
+        values = [_sample_text(c) for c in body]
+        if any(values):
+            sample.append(values)
+    return FilePreview(line, header, sample, dict(texts), missing_columns(kind, columns), decided)
+
+
+def _sample_text(value) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return _cell_text(value)
+
+
+def preview_file(path, kind: str, file_name: str | None = None,
+                 mapping: dict[str, str] | None = None) -> FilePreview:
+    """The header row a file would be read with, a sample below it, and what is still missing."""
+    rows = read_cell_rows(path, file_name)
+    position, columns, texts, decided = _choose_header(rows, mapping)
+    return _preview(rows, position, columns, texts, kind, decided)
+
+
+def find_header(rows: list[tuple[int, list]], kind: str = "restaurant",
+                mapping: dict[str, str] | None = None):
+    """Index in ``rows`` of the header, canonical column -> cell index, and -> header text.
+
+    Raises ``ColumnsUndecided`` when no header row is found or a required column is missing.
+    """
+    position, columns, texts, decided = _choose_header(rows, mapping)
+    preview = _preview(rows, position, columns, texts, kind, decided)
+    if not decided:
+        raise ColumnsUndecided(
+            "no header row found: the first rows must name at least two columns such as "
+            "Date, Name, Qty, Amount, Item (or วันที่, ชื่อ, จำนวน, จำนวนเงิน, ชื่อสินค้า); "
+            + MAP_HINT, preview)
+    if preview.missing:
+        raise ColumnsUndecided(
+            f"the header (line {rows[position][0]}) has no column for "
+            f"{', '.join(preview.missing)}; found {', '.join(texts.values())}; " + MAP_HINT,
+            preview)
+    return position, columns, texts
+
+
+def parse_column_mapping(text: str | None) -> dict[str, str]:
+    """``date=Tag,amount=Betrag`` (the CLI form) -> {column: header}; raises ValueError."""
+    mapping: dict[str, str] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        column, sep, header = part.partition("=")
+        column, header = column.strip().lower(), header.strip()
+        if not sep or not header:
+            raise ValueError(f"--columns takes column=header pairs, not {part.strip()!r}")
+        check_column_name(column)
+        if column in mapping:
+            raise ValueError(f"--columns names {column} twice")
+        mapping[column] = header
+    if not mapping:
+        raise ValueError("--columns is empty: give column=header pairs such as amount=Net Total")
+    return mapping
+
+
+def check_column_name(column: str) -> None:
+    if column not in COLUMN_ALIASES:
+        raise ValueError(f"unknown column {column!r}; the columns are {', '.join(COLUMN_ALIASES)}")
+
+
+def check_mapping_against_header(mapping: dict[str, str], preview: FilePreview) -> None:
+    """Each mapped header must be a cell of the file's header row; one header, one column."""
+    cells = {normalize_header(c): c for c in preview.header_cells if _cell_text(c)}
+    seen: dict[str, str] = {}
+    for column, header in mapping.items():
+        key = normalize_header(header)
+        if key not in cells:
+            shown = ", ".join(c for c in preview.header_cells if c) or "nothing"
+            raise ValueError(f"the file's header (line {preview.header_line}) has no column "
+                             f"{header!r} for {column}; it has {shown}")
+        if key in seen:
+            raise ValueError(f"{header!r} cannot be both {seen[key]} and {column}")
+        seen[key] = column
 
 
 def _infer_day_first(date_cells: list, default_day_first: bool) -> tuple[bool, str]:
@@ -340,20 +538,16 @@ def _is_total_line(cells: list, date_text: str) -> bool:
     return any(normalize_header(c) in TOTAL_WORDS for c in cells if _cell_text(c))
 
 
-def read_invoice_file(path, kind: str, file_name: str | None = None) -> ReadResult:
-    """Read the rows of a ``restaurant`` or ``coaching`` file into a frame of ROW_COLUMNS."""
+def read_invoice_file(path, kind: str, file_name: str | None = None,
+                      mapping: dict[str, str] | None = None) -> ReadResult:
+    """Read the rows of a ``restaurant`` or ``coaching`` file into a frame of ROW_COLUMNS.
+
+    ``mapping`` (column -> header text) decides the columns it names before recognition.
+    """
     if kind not in ("restaurant", "coaching"):
         raise ValueError(f"unknown file kind {kind!r}")
     rows = read_cell_rows(path, file_name)
-    position, columns, texts = find_header(rows)
-    missing = [c for c in required_columns(kind) if c not in columns]
-    if kind == "restaurant" and "sku" not in columns and "product" not in columns:
-        missing.append("product or SKU")
-    if missing:
-        raise FileRefused(
-            f"the header (line {rows[position][0]}) has no column for {', '.join(missing)}; "
-            f"found {', '.join(texts.values())}"
-        )
+    position, columns, texts = find_header(rows, kind, mapping)
     body = rows[position + 1:]
 
     def cell(cells: list, column: str):
@@ -379,6 +573,8 @@ def read_invoice_file(path, kind: str, file_name: str | None = None) -> ReadResu
             customer = _cell_text(cell(cells, "customer")) or None
             product = _cell_text(cell(cells, "product")) or None
             sku = _cell_text(cell(cells, "sku")) or None
+            if sku == NO_SKU:
+                sku = None
             if kind == "coaching" and not customer:
                 raise ValueError("no name")
             if kind == "restaurant" and not (sku or product):
