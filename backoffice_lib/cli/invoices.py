@@ -196,20 +196,29 @@ def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, 
 @click.option("--to", "date_to", default=None, help="period end YYYY-MM-DD (default: file)")
 @click.option("--date-window", default=0, type=click.IntRange(0, 31), show_default=True,
               help="match POS rows up to N days apart")
+@click.option("--columns", "columns", default=None,
+              help="map the file's headers: date=<header>,amount=<header>,... (remembered for "
+                   "the type)")
 @USER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def reconcile(rec_type, file_path, date_from, date_to, date_window, user, fmt) -> None:
+def reconcile(rec_type, file_path, date_from, date_to, date_window, columns, user, fmt) -> None:
     """Reconcile a partner's or coach's file against the point of sale.
 
     Exit 0 when the session completed, 2 when the file was refused (session failed).
     """
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    mapping = None
+    if columns is not None:
+        try:
+            mapping = reading.parse_column_mapping(columns)
+        except ValueError as exc:
+            _fail(str(exc))
     access.require(user, "reconciliation")
     if not Path(file_path).is_file():
         _fail(f"no such file: {file_path}")
     try:
         result = service.reconcile_file(user, rec_type, file_path, date_from=start, date_to=end,
-                                        date_window=date_window)
+                                        date_window=date_window, columns=mapping)
     except (service.ReconciliationError, reading.FileRefused) as exc:
         _fail(str(exc))
     if fmt == "json":

@@ -5,12 +5,20 @@ goes ``processing`` → ``completed`` (with its items) or ``failed`` (with its e
 entry points (CLI, notebooks, dashboard) call ``reconcile_file``, which opens that transaction.
 
 The POS side:
-- ``restaurant``: the period's non-voided ``pos.sales`` lines with a SKU, summed per date and SKU
-  (quantity = Σ item_cnt, amount = Σ item_price_incl_vat).
+- ``restaurant``: the period's non-voided ``pos.sales`` lines with a SKU (``-`` means none) that
+  are the partner's products (``partner_products``: its product categories or SKUs; bay and
+  pro-shop lines are not), summed per date and SKU (quantity = Σ item_cnt, amount = Σ
+  item_price_incl_vat). A partner with no product list kept counts every line with a SKU, and the
+  session's audit details say so (``pos_scope``).
 - ``coaching_<coach>``: that coach's ``coach_earnings`` rows in the period (quantity = hours,
   amount = coach_earnings; a row without a rate keeps its error and no amount).
 The period is the file's first to last date unless given; file rows outside a given period are
 reported as row errors and left out.
+
+Column mappings: a person maps a file's columns once per reconciliation type (review dashboard,
+or ``backoffice reconcile --columns``); ``run_reconciliation(columns=...)`` checks the mapping
+against the file's header, saves it (audited) and reads the file with it, and later files of the
+type are read with the remembered mapping.
 """
 
 from __future__ import annotations
@@ -25,11 +33,13 @@ from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
 from .. import access, audit, bangkok, database, money
 from ..models.core import AllowedUser, AuditLog, ReconciliationItem, ReconciliationSession
 from ..models.external import PosSale
+from ..models.finance import PartnerProduct, ReconciliationColumnMapping
 from . import matching, reading
 
 SESSIONS = ReconciliationSession.__table__
@@ -37,6 +47,8 @@ ITEMS = ReconciliationItem.__table__
 SALES = PosSale.__table__
 USERS = AllowedUser.__table__
 AUDIT_LOGS = AuditLog.__table__
+MAPPINGS = ReconciliationColumnMapping.__table__
+PRODUCTS = PartnerProduct.__table__
 AREA = "reconciliation"
 REVIEW_ACTIONS = {"approve": "approved", "dispute": "disputed", "adjust": "adjusted"}
 RESULT_KEYS = ("session_id", "status", "total_invoice_items", "total_pos_records", "matched_items",
@@ -78,8 +90,72 @@ def parse_type(conn: Connection, value: str) -> ReconciliationType:
     raise ReconciliationError(f"type must be restaurant or coaching_<coach>, not {text!r}")
 
 
-def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Non-voided POS lines with a SKU, summed per date and SKU, in [start, end]."""
+@dataclass(frozen=True)
+class PartnerProducts:
+    """A partner's products on the POS: product categories and SKUs (normalized)."""
+
+    categories: tuple[str, ...] = ()
+    skus: tuple[str, ...] = ()
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.categories or self.skus)
+
+    def describe(self) -> str:
+        if not self.kept:
+            return "every POS line with a SKU (no product list is kept for this partner)"
+        parts = []
+        if self.categories:
+            parts.append("categories " + ", ".join(self.categories))
+        if self.skus:
+            parts.append("SKUs " + ", ".join(self.skus))
+        return "the partner's products: " + "; ".join(parts)
+
+
+def load_partner_products(conn: Connection, reconciliation_type: str) -> PartnerProducts:
+    rows = conn.execute(
+        sa.select(PRODUCTS.c.match_on, PRODUCTS.c.value)
+        .where(PRODUCTS.c.reconciliation_type == reconciliation_type)
+        .order_by(PRODUCTS.c.match_on, PRODUCTS.c.value)
+    ).all()
+    return PartnerProducts(
+        tuple(v for m, v in rows if m == "category"),
+        tuple(matching.normalize_sku(v) for m, v in rows if m == "sku"),
+    )
+
+
+def save_partner_product(conn: Connection, email: str, reconciliation_type: str, match_on: str,
+                         value: str) -> None:
+    """Keep one product category or SKU as the partner's (audited); already kept: no change."""
+    access.check(conn, email, AREA)
+    if match_on not in ("category", "sku"):
+        raise ReconciliationError(f"a partner product is a category or a sku, not {match_on!r}")
+    value = (value or "").strip()
+    if not value or value == reading.NO_SKU:
+        raise ReconciliationError("a partner product needs a category name or a SKU")
+    stmt = pg_insert(PRODUCTS).values(
+        reconciliation_type=reconciliation_type, match_on=match_on, value=value, created_by=email)
+    inserted = conn.execute(stmt.on_conflict_do_nothing().returning(PRODUCTS.c.id)).scalar()
+    if inserted is not None:
+        audit.record(conn, email, "CREATE", "partner_product", inserted,
+                     after={"reconciliation_type": reconciliation_type, "match_on": match_on,
+                            "value": value})
+
+
+def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date,
+                        products: PartnerProducts | None = None) -> pd.DataFrame:
+    """Non-voided POS lines with a SKU, of the partner's products when a list is kept, summed
+    per date and SKU, in [start, end]."""
+    conditions = [
+        SALES.c.sale_date.between(start, end),
+        sa.func.coalesce(SALES.c.is_voided, False).is_(False),
+        SALES.c.sku_number.is_not(None),
+        sa.func.btrim(SALES.c.sku_number).not_in(["", reading.NO_SKU]),
+    ]
+    if products is not None and products.kept:
+        normalized_sku = sa.func.upper(sa.func.regexp_replace(SALES.c.sku_number, r"[\W_]", "", "g"))
+        conditions.append(sa.or_(SALES.c.product_category.in_(products.categories or [""]),
+                                 normalized_sku.in_(products.skus or [""])))
     query = (
         sa.select(
             SALES.c.sale_date.label("date"),
@@ -89,12 +165,7 @@ def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date) -> pd.Da
             sa.func.coalesce(sa.func.sum(SALES.c.item_price_incl_vat), 0).label("amount"),
             sa.func.count().label("lines"),
         )
-        .where(
-            SALES.c.sale_date.between(start, end),
-            sa.func.coalesce(SALES.c.is_voided, False).is_(False),
-            SALES.c.sku_number.is_not(None),
-            sa.func.btrim(SALES.c.sku_number) != "",
-        )
+        .where(*conditions)
         .group_by(SALES.c.sale_date, SALES.c.sku_number)
         .order_by(SALES.c.sale_date, SALES.c.sku_number)
     )
@@ -120,6 +191,58 @@ def load_pos_coaching(conn: Connection, coach_code: str, start: dt.date, end: dt
     if len(frame):
         frame["quantity"] = [money.round_hours(q or 0) for q in frame["quantity"]]
     return frame
+
+
+# --------------------------------------------------------------------------- column mappings
+
+
+def load_column_mapping(conn: Connection, reconciliation_type: str) -> dict[str, str]:
+    """The remembered mapping of a type: column -> header text (empty when none)."""
+    rows = conn.execute(
+        sa.select(MAPPINGS.c.column_name, MAPPINGS.c.header_text)
+        .where(MAPPINGS.c.reconciliation_type == reconciliation_type)
+        .order_by(MAPPINGS.c.column_name)
+    ).all()
+    return {column: header for column, header in rows}
+
+
+def save_column_mapping(conn: Connection, email: str, reconciliation_type: str,
+                        mapping: dict[str, str]) -> dict[str, str]:
+    """Remember ``mapping`` (column -> header) for a type, merged over what was remembered;
+    audited with before and after. Returns the mapping now remembered."""
+    access.check(conn, email, AREA)
+    clean: dict[str, str] = {}
+    for column, header in mapping.items():
+        try:
+            reading.check_column_name(column)
+        except ValueError as exc:
+            raise ReconciliationError(str(exc)) from None
+        if not (header or "").strip():
+            raise ReconciliationError(f"the header for {column} is empty")
+        clean[column] = header.strip()
+    before = load_column_mapping(conn, reconciliation_type)
+    changed = {c: h for c, h in clean.items() if before.get(c) != h}
+    if not changed:
+        return before
+    stmt = pg_insert(MAPPINGS).values([
+        {"reconciliation_type": reconciliation_type, "column_name": column, "header_text": header,
+         "updated_by": email} for column, header in changed.items()])
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=[MAPPINGS.c.reconciliation_type, MAPPINGS.c.column_name],
+        set_={"header_text": stmt.excluded.header_text, "updated_by": stmt.excluded.updated_by,
+              "updated_at": sa.func.now()}))
+    after = {**before, **changed}
+    audit.record(conn, email, "UPDATE", "reconciliation_column_mapping", reconciliation_type,
+                 before={c: before.get(c) for c in changed}, after=changed)
+    return after
+
+
+def preview_file(conn: Connection, reconciliation_type: str, file_path, file_name=None):
+    """The file's header row, a sample and what is still missing, read with the type's
+    remembered mapping: what the review dashboard shows before asking for a mapping."""
+    rec_type = parse_type(conn, reconciliation_type)
+    mapping = load_column_mapping(conn, rec_type.name)
+    return reading.preview_file(file_path, rec_type.kind, file_name, mapping)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -222,8 +345,13 @@ def run_reconciliation(
     date_to: dt.date | None = None,
     date_window: int = 0,
     file_name: str | None = None,
+    columns: dict[str, str] | None = None,
 ) -> dict:
-    """Reconcile one file; returns RESULT_KEYS. A refused file gives a ``failed`` session."""
+    """Reconcile one file; returns RESULT_KEYS. A refused file gives a ``failed`` session.
+
+    ``columns`` (column -> header text): a mapping a person gave for this file; it must name
+    headers of the file, is remembered for the type (audited), and the file is read with it.
+    """
     user = access.check(conn, email, AREA)
     rec_type = parse_type(conn, reconciliation_type)
     if date_window is None or int(date_window) < 0 or int(date_window) > 31:
@@ -232,6 +360,11 @@ def run_reconciliation(
     if date_from and date_to and date_from > date_to:
         raise ReconciliationError(f"--from {date_from} is after --to {date_to}")
     name = file_name or Path(file_path).name
+    if columns:
+        _remember_columns(conn, email, rec_type, file_path, name, columns)
+    mapping = load_column_mapping(conn, rec_type.name)
+    products = (load_partner_products(conn, rec_type.name) if rec_type.kind == "restaurant"
+                else None)
     placeholder = date_from or date_to or bangkok.today()
     session_id = conn.execute(
         sa.insert(SESSIONS)
@@ -243,14 +376,14 @@ def run_reconciliation(
     row_errors: list[str] = []
     savepoint = conn.begin_nested()
     try:
-        read = reading.read_invoice_file(file_path, rec_type.kind, name)
+        read = reading.read_invoice_file(file_path, rec_type.kind, name, mapping)
         row_errors = list(read.row_errors)
         start, end, invoices, outside = compute_period(read.rows, date_from, date_to)
         row_errors += outside
         if invoices.empty:
             raise reading.FileRefused(f"no row of the file falls in the period {start} to {end}")
         if rec_type.kind == "restaurant":
-            pos = load_pos_restaurant(conn, start, end)
+            pos = load_pos_restaurant(conn, start, end, products)
         else:
             pos = load_pos_coaching(conn, rec_type.coach_code, start, end)
         pos = matching.with_cents(pos)
@@ -283,22 +416,39 @@ def run_reconciliation(
         after={"status": "completed", **summary},
         details={"file_name": name, "type": rec_type.name, "date_range": [start, end],
                  "date_window": date_window, "date_order": read.date_order,
-                 "header_row": read.header_row, "row_errors": row_errors[:200],
+                 "header_row": read.header_row, "columns": read.columns,
+                 "pos_scope": products.describe() if products else "the coach's earnings",
+                 "row_errors": row_errors[:200],
                  "row_error_count": len(row_errors)},
     )
     return _result(session_id, "completed", summary, row_errors)
 
 
+def _remember_columns(conn, email, rec_type: ReconciliationType, file_path, name, columns):
+    """Check a given mapping against the file's header, then remember it for the type."""
+    for column in columns:
+        try:
+            reading.check_column_name(column)
+        except ValueError as exc:
+            raise ReconciliationError(str(exc)) from None
+    try:
+        preview = reading.preview_file(file_path, rec_type.kind, name, columns)
+        reading.check_mapping_against_header(columns, preview)
+    except (ValueError, reading.FileRefused) as exc:
+        raise ReconciliationError(str(exc)) from None
+    save_column_mapping(conn, email, rec_type.name, columns)
+
+
 def reconcile_file(email: str, reconciliation_type: str, file_path, *, period: str | None = None,
                    date_from=None, date_to=None, date_window: int = 0, file_name: str | None = None,
-                   engine: Engine | None = None) -> dict:
+                   columns: dict[str, str] | None = None, engine: Engine | None = None) -> dict:
     """Entry point: ``run_reconciliation`` in a transaction of its own. ``period`` 'YYYY-MM'."""
     if period:
         date_from, date_to = bangkok.month_days(period)
     with database.transaction(engine) as conn:
         return run_reconciliation(conn, email, reconciliation_type, file_path,
                                   date_from=_as_date(date_from), date_to=_as_date(date_to),
-                                  date_window=date_window, file_name=file_name)
+                                  date_window=date_window, file_name=file_name, columns=columns)
 
 
 def _as_date(value) -> dt.date | None:
@@ -342,6 +492,8 @@ def load_session(conn: Connection, session_id) -> dict:
         .limit(1)
     ).scalar()
     session["row_errors"] = (details or {}).get("row_errors", [])
+    session["pos_scope"] = (details or {}).get("pos_scope")
+    session["columns"] = (details or {}).get("columns") or {}
     return session
 
 
