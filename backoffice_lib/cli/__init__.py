@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
            "The database in use (BACKOFFICE_DATABASE_URL, else the embedded PostgreSQL)."),
     "demo": ("demo", "demo", "Demo data that looks like the studio."),
     "invoice": ("invoices", "invoice", "Supplier invoices: create, PDF, void, suppliers."),
+    "import": ("importer", "import_group",
+               "One-way import from the studio's live system, with a dry run and a quarantine."),
     "jobs": ("jobs", "jobs_group",
              "Recurring notebook runs listed in jobs.yml (run folders under <data dir>/runs)."),
     "packages": ("packages", "packages_group",

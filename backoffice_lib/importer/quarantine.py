@@ -1,0 +1,116 @@
+"""The quarantine of the live import: reading it, grouping it for review, marking rows done.
+
+A quarantined row keeps its live table and key, the rule that refused it, the database's (or the
+mapping's) message, the converted row as JSON and the import it came from. Rows refused together
+(a clock-in and its clock-out) share a ``group_key``; rows refused because their parent is
+quarantined name it in ``depends_on``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .mapping import compute_fix
+
+COLUMNS = ("id", "import_id", "table_name", "live_key", "rule", "message", "row", "row_hash",
+           "group_key", "depends_on", "status", "resolution", "resolved_by", "resolved_at",
+           "created_at")
+
+
+SELECT_COLUMNS = ", ".join(f'q."{c}"' for c in COLUMNS)
+
+
+class QuarantineError(ValueError):
+    """A review action that cannot be done; the message says why, for a person."""
+
+
+def load_quarantine(conn: Connection, *, status: str | None = "pending",
+                    limit: int | None = None) -> list[dict[str, Any]]:
+    sql = f"SELECT {SELECT_COLUMNS} FROM backoffice.import_quarantine q"
+    params: dict[str, Any] = {}
+    if status:
+        sql += " WHERE q.status = :status"
+        params["status"] = status
+    sql += " ORDER BY q.rule, q.table_name, q.id"
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
+
+
+def load_quarantine_row(conn: Connection, quarantine_id: int, *, lock: bool = False) -> dict:
+    row = conn.execute(sa.text(
+        "SELECT * FROM backoffice.import_quarantine WHERE id = :id"
+        + (" FOR UPDATE" if lock else "")), {"id": quarantine_id}).mappings().first()
+    if row is None:
+        raise QuarantineError(f"no quarantined row {quarantine_id}")
+    return dict(row)
+
+
+def load_group(conn: Connection, row: dict) -> list[dict]:
+    """The pending rows refused together with ``row`` (itself included), in insertion order."""
+    if not row.get("group_key"):
+        return [row]
+    rows = conn.execute(sa.text(
+        "SELECT * FROM backoffice.import_quarantine WHERE group_key = :g AND status = 'pending'"
+        " ORDER BY id FOR UPDATE"), {"g": row["group_key"]}).mappings().all()
+    return [dict(r) for r in rows] or [row]
+
+
+def load_dependants(conn: Connection, row: dict) -> list[dict]:
+    rows = conn.execute(sa.text(
+        "SELECT * FROM backoffice.import_quarantine WHERE depends_on = :d AND status = 'pending'"
+        " ORDER BY id"), {"d": f"{row['table_name']}:{row['live_key']}"}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def save_decision(conn: Connection, rows: list[dict], status: str, resolution: str,
+                  user_email: str) -> None:
+    conn.execute(sa.text(
+        "UPDATE backoffice.import_quarantine SET status = :status, resolution = :resolution,"
+        " resolved_by = :user, resolved_at = :at WHERE id = ANY(:ids)"),
+        {"status": status, "resolution": resolution, "user": user_email,
+         "at": dt.datetime.now(dt.UTC), "ids": [r["id"] for r in rows]})
+
+
+def save_versions_of(conn: Connection, rows: list[dict], target_keys: dict | None = None) -> None:
+    """Imported by a fix: remember the live fingerprint, so the next import sees it unchanged."""
+    for row in rows:
+        conn.execute(sa.text(
+            "INSERT INTO backoffice.import_row_versions"
+            " (table_name, live_key, target_key, row_hash, import_id)"
+            " VALUES (:t, :k, :target, :h, :i) ON CONFLICT (table_name, live_key) DO UPDATE"
+            " SET target_key = EXCLUDED.target_key, row_hash = EXCLUDED.row_hash,"
+            " import_id = EXCLUDED.import_id"),
+            {"t": row["table_name"], "k": row["live_key"], "h": row["row_hash"],
+             "i": row["import_id"],
+             "target": (target_keys or {}).get(row["id"], row["live_key"])})
+
+
+# --- pure: what the review shows -----------------------------------------------------------------
+
+
+def compute_review_groups(rows: list[dict]) -> list[dict[str, Any]]:
+    """One line per rule: how many rows, of which tables, and the fix the workbench offers."""
+    by_rule: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = by_rule.setdefault(row["rule"], {"rule": row["rule"], "rows": 0, "tables": set()})
+        entry["rows"] += 1
+        entry["tables"].add(row["table_name"])
+    groups = []
+    for rule in sorted(by_rule):
+        entry = by_rule[rule]
+        fix = compute_fix(rule)
+        groups.append({
+            "rule": rule, "rows": entry["rows"], "tables": ", ".join(sorted(entry["tables"])),
+            "fix": fix[1] if fix else "retry after a correction, or dismiss",
+        })
+    return groups
+
+
+def compute_row_label(row: dict) -> str:
+    return f"#{row['id']} {row['table_name']} {row['live_key']} · {row['rule']}"
