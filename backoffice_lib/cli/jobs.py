@@ -48,25 +48,61 @@ def _fail(message: str) -> None:
     type=click.IntRange(0, 4),
     help="preheated kernels per dashboard (0: start a kernel per page view)",
 )
-def serve_command(port, ip, user, auth_header, token, no_token, pool_size):
+@click.option(
+    "--proxy-secret-file",
+    envvar="BACKOFFICE_PROXY_SECRET_FILE",
+    type=click.Path(dir_okay=False),
+    help="with --auth-header: file holding the secret the proxy sends as X-Backoffice-Proxy-Secret"
+    " (else BACKOFFICE_PROXY_SECRET)",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="with --auth-header: the proxy's address or network (repeatable)",
+)
+@click.option(
+    "--public-host",
+    "public_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="the host name people open (the Host header is checked; repeatable)",
+)
+@click.option(
+    "--kiosk",
+    is_flag=True,
+    help="serve only the time-clock kiosk, as --user (an allowed, non-admin kiosk user)",
+)
+def serve_command(
+    port, ip, user, auth_header, token, no_token, pool_size, proxy_secret_file, trusted_proxies,
+    public_hosts, kiosk,
+):
     """Serve the catalog's dashboards with Voilà (landing page at /)."""
-    if auth_header and user:
-        _fail("--user and --auth-header exclude each other: the proxy's header names the user")
+    import os
+
+    from ..workbench import signin
+
     if no_token or auth_header:
         token = ""
     elif not token:
         token = serve.new_token()
-    options = serve.ServeOptions(
-        port=port,
-        ip=ip,
-        token=token,
-        auth_header=auth_header or None,
-        user=user or None,
-        pool_size=pool_size,
-    )
     try:
+        secret = signin.read_proxy_secret(proxy_secret_file, os.environ) if auth_header else ""
+        options = serve.ServeOptions(
+            port=port,
+            ip=ip,
+            token=token,
+            auth_header=auth_header or None,
+            user=user or None,
+            pool_size=pool_size,
+            proxy_secret=secret,
+            trusted_proxies=tuple(trusted_proxies),
+            public_hosts=tuple(public_hosts),
+            kiosk=kiosk,
+        )
         serve.run_server(options, announce=lambda line: click.echo(line, err=False))
-    except catalog.CatalogError as exc:
+    except (catalog.CatalogError, signin.SignInConfigError) as exc:
         _fail(str(exc))
 
 
