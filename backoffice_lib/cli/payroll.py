@@ -1,7 +1,9 @@
-"""``backoffice payroll``: compute a month, run the finance notebook, finalise a month.
+"""``backoffice payroll``: compute a month, run the finance notebook, finalise a month, write the
+statutory filings and the annual withholding certificates, add a dated statutory rate.
 
-Exit codes: 0 success; 2 bad input (malformed month, refused user, month already finalised);
-3 blocking errors (someone has sessions but no compensation); 1 the finance notebook run failed.
+Exit codes: 0 success; 2 bad input (malformed month, refused user, month already finalised,
+bad rate); 3 blocking errors (someone has sessions but no compensation; for the filings: an
+insured person without a valid national ID); 1 the finance notebook run failed.
 """
 
 from __future__ import annotations
@@ -15,21 +17,14 @@ from pathlib import Path
 
 import click
 
+from .params import MONTH
+
 EXIT_BAD_INPUT = 2
 EXIT_BLOCKING = 3
 RUN_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_run.ipynb"
 
-
-
-def _month(value: str) -> str:
-    from ..bangkok import BadMonth, parse_month
-
-    try:
-        parse_month(value)
-    except BadMonth as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    return value
+USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
+                           help="Acting admin (or BACKOFFICE_USER).")
 
 
 @click.group()
@@ -38,26 +33,29 @@ def payroll() -> None:
 
 
 @payroll.command()
-@click.option("--month", required=True, help="YYYY-MM, Bangkok time.")
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to FILE instead of standard output.")
-def compute(month: str, fmt: str, out: str | None) -> None:
-    """One row per person in the month's run (read-only; nothing is saved).
+              help="Write to FILE (owner-only) instead of standard output.")
+@USER_OPTION
+def compute(month: str, fmt: str, out: str | None, user: str | None) -> None:
+    """One row per person in the month's run (admins; the read is audited, nothing else saved).
 
     Columns: staff_id, staff_name, compensation_type, working_days, total_hours,
     overtime_hours, holiday_hours, base_pay, daily_allowance, overtime_pay, holiday_pay,
-    service_charge, total_pay. Blocking errors go to stderr with exit code 3.
+    service_charge, total_pay, sso_employee, sso_employer, withholding_tax, net_pay.
+    Blocking errors go to stderr with exit code 3.
     """
-    _month(month)
-    from .. import database
+    from .. import access, audit, database
     from ..payroll.outputs import compute_pay_table
     from ..payroll.run import compute_month
 
-    database.check_connection()
+    who = access.require(user, "payroll")
     with database.transaction() as conn:
         result = compute_month(conn, month)
+        audit.record(conn, who.email, "VIEW", "payroll", month,
+                     details={"command": "payroll compute", "people": len(result.lines)})
     rows = compute_pay_table(result)
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
@@ -80,20 +78,19 @@ def compute(month: str, fmt: str, out: str | None) -> None:
 
 def _columns() -> list[str]:
     from ..payroll.compute import PAY_COLUMNS
+    from ..payroll.statutory import NET_PAY_COLUMNS
 
-    return PAY_COLUMNS
+    return PAY_COLUMNS + NET_PAY_COLUMNS
 
 
 @payroll.command()
-@click.option("--month", required=True, help="YYYY-MM, Bangkok time.")
-@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
+@USER_OPTION
 def run(month: str, user: str | None) -> None:
     """Execute the finance notebook for MONTH into a new run folder (papermill)."""
-    _month(month)
-    from .. import access, database
+    from .. import access
     from ..workbench import runs
 
-    database.check_connection()
     who = access.require(user, "payroll")
     os.environ["BACKOFFICE_USER"] = who.email  # the kernel inherits the acting user
     result = runs.execute_notebook(
@@ -111,15 +108,13 @@ def run(month: str, user: str | None) -> None:
 
 
 @payroll.command()
-@click.option("--month", required=True, help="YYYY-MM, Bangkok time.")
-@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
+@USER_OPTION
 def finalise(month: str, user: str | None) -> None:
     """Lock MONTH: record who, when, totals and checksum (admin only, audited)."""
-    _month(month)
     from .. import access, database
     from ..payroll.run import AlreadyFinalised, PayrollBlocked, finalise_payroll
 
-    database.check_connection()
     access.require(user, "payroll", admin=True)
     try:
         with database.transaction() as conn:
@@ -134,3 +129,106 @@ def finalise(month: str, user: str | None) -> None:
         f"finalised payroll {month}: {summary['people']} people, total "
         f"{summary['totals']['total_pay']} THB, checksum {summary['checksum'][:12]}"
     )
+
+
+def _checked_month(value: str) -> str:
+    """A YYYY-MM month, or one line on stderr and exit 2."""
+    from ..bangkok import BadMonth, parse_month
+
+    try:
+        parse_month(value)
+    except BadMonth as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    return value
+
+
+@payroll.command()
+@click.option("--month", required=True, help="YYYY-MM, Bangkok time.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the files (created if needed).")
+@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+def filings(month: str, out_dir: str, user: str | None) -> None:
+    """Write MONTH's statutory filings into DIR (admin only, audited).
+
+    sso_MONTH.xlsx (สปส.1-10 part 1 totals, part 2 lines), sso_MONTH.txt (the fixed-width upload
+    file), pnd1_MONTH.xlsx and pnd1_MONTH.csv (ภ.ง.ด.1 attachment). An insured person without a
+    valid national ID blocks the filings: exit 3, the people named on stderr.
+    """
+    _checked_month(month)
+    from .. import access, database
+    from ..payroll.filings import FilingsBlocked, prepare_filings, write_filings
+
+    database.check_connection()
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            prepared = prepare_filings(conn, month, user)
+    except FilingsBlocked as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BLOCKING)
+    for warning in prepared.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    files = write_filings(prepared, Path(out_dir))
+    t = prepared.sso_totals
+    click.echo(f"filings {month}: {t['employees']} insured, wages {t['wages']:.2f}, "
+               f"contributions {t['employee_contributions']:.2f} + "
+               f"{t['employer_contributions']:.2f}; PND 1: {prepared.pnd1_totals['people']} "
+               f"people, tax {prepared.pnd1_totals['tax_withheld']:.2f}")
+    for name in sorted(files):
+        click.echo(str(files[name]))
+
+
+@payroll.command()
+@click.option("--year", required=True, type=click.IntRange(2000, 2200), help="Tax year, YYYY.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the PDFs (created if needed).")
+@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+def certificates(year: int, out_dir: str, user: str | None) -> None:
+    """One 50 ทวิ withholding certificate (PDF, Thai) per person paid in YEAR (admin, audited).
+
+    Adds up the months of YEAR that have ended.
+    """
+    from .. import access, database
+    from ..payroll.certificates import NoMonthEnded, prepare_certificates, write_certificates
+
+    database.check_connection()
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            employer, found = prepare_certificates(conn, year, user)
+    except NoMonthEnded as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    files = write_certificates(employer, found, Path(out_dir))
+    click.echo(f"certificates {year}: {len(files)} people")
+    for name in sorted(files):
+        click.echo(str(files[name]))
+
+
+@payroll.command("set-rate")
+@click.option("--key", "rate_key", required=True, help="e.g. sso_employee_rate, pit_bracket.")
+@click.option("--value", required=True, help="0.05 for 5 %; baht for amounts.")
+@click.option("--from", "effective_from", required=True,
+              type=click.DateTime(formats=["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
+@click.option("--threshold", default="0", show_default=True,
+              help="pit_bracket only: the income above which the rate applies.")
+@click.option("--note", default=None)
+@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+def set_rate(rate_key: str, value: str, effective_from, threshold: str, note: str | None,
+             user: str | None) -> None:
+    """Add a dated statutory rate row (admin only, audited)."""
+    from .. import access, database
+    from ..payroll.statutory import BadStatutoryValue
+    from ..payroll.statutory_service import set_statutory_rate
+
+    database.check_connection()
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            set_statutory_rate(conn, user, rate_key, value, effective_from.date(), threshold,
+                               note)
+    except BadStatutoryValue as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{rate_key} = {value} from {effective_from:%Y-%m-%d}")

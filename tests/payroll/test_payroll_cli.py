@@ -95,7 +95,7 @@ def test_payroll_cli_malformed_month_exits_2(month):
 
 def test_payroll_cli_compute_csv_contract_on_demo_data(demo_env, demo_engine):
     month = demo_month()
-    done = cli("compute", "--month", month, env=demo_env)
+    done = cli("compute", "--month", month, "--user", ADMIN, env=demo_env)
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == PAY_COLUMNS
@@ -117,7 +117,7 @@ def test_payroll_cli_compute_csv_contract_on_demo_data(demo_env, demo_engine):
 def test_payroll_cli_compute_json_to_file(demo_env, tmp_path):
     out = tmp_path / "pay.json"
     done = cli("compute", "--month", demo_month(), "--format", "json", "--out", str(out),
-               env=demo_env)
+               "--user", ADMIN, env=demo_env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     rows = json.loads(out.read_text())
@@ -126,7 +126,7 @@ def test_payroll_cli_compute_json_to_file(demo_env, tmp_path):
 
 
 def test_payroll_cli_blocking_errors_exit_3(private_env):
-    done = cli("compute", "--month", "2025-03", env=private_env)
+    done = cli("compute", "--month", "2025-03", "--user", "boss@test.example", env=private_env)
     assert done.returncode == 3
     assert "Unpaid Person" in done.stderr and "Traceback" not in done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
