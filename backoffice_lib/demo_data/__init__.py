@@ -107,6 +107,7 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     )
     _copy(conn, "backoffice.invoices", invoices)
     _copy(conn, "backoffice.invoice_items", items)
+    _copy(conn, "backoffice.partner_products", finance.partner_product_rows())
     _load_staff(conn, seed, period, staff, hashes())
     _copy(conn, "backoffice.audit_logs",
           audit_trail.build_audit_logs(dice(seed, "audit"), period, staff, invoices))

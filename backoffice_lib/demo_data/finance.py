@@ -112,11 +112,21 @@ def coaching_hours(bookings: list[dict], usage: list[dict], packages: list[dict]
     return hours
 
 
+# The partner restaurant's products on the POS: its food and drinks, not bays or the pro shop.
+RESTAURANT_CATEGORIES = ("Restaurant", "Drinks")
+
+
+def partner_product_rows() -> list[dict]:
+    """partner_products: what the POS side of the restaurant's reconciliation counts."""
+    return [{"reconciliation_type": "restaurant", "match_on": "category", "value": category,
+             "created_by": "admin@studio.example"} for category in RESTAURANT_CATEGORIES]
+
+
 def restaurant_sales(sales: list[dict]) -> dict[str, Decimal]:
     """Month 'YYYY-MM' -> non-voided restaurant and drinks sales (the partner's share is 70%)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for line in sales:
-        if line["product_category"] in ("Restaurant", "Drinks") and not line["is_voided"]:
+        if line["product_category"] in RESTAURANT_CATEGORIES and not line["is_voided"]:
             totals[f"{line['sale_date']:%Y-%m}"] += line["item_price_incl_vat"]
     return totals
 
