@@ -43,6 +43,8 @@ PURE = {
     "backoffice_lib.staff.sessions",
     "backoffice_lib.payroll.compute",
     "backoffice_lib.payroll.diff",
+    "backoffice_lib.payroll.statutory",
+    "backoffice_lib.payroll.sso_file",
     "backoffice_lib.packages.rules",
     "backoffice_lib.reconciliation.matching",
     "backoffice_lib.reconciliation.reading",

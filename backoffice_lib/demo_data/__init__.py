@@ -26,8 +26,9 @@ from . import audit_trail, customers, finance, people, pos, timeclock
 from .period import Period, dice
 
 ACTOR = people.ADMINS[0]
-# Tables whose rows come from migrations, not from use: a reload keeps them.
-KEPT_TABLES = {"alembic_version", "owned_external_tables"}
+# Tables whose rows come from migrations, not from use: a reload keeps them. The statutory
+# rates are seeded by migration 0009 (dated rows an admin may add to; issue 15).
+KEPT_TABLES = {"alembic_version", "owned_external_tables", "statutory_rates"}
 EXTERNAL_TABLES = ["public.customers", "public.bookings", "pos.sales"]
 WORKBENCH_SCHEMAS = ("backoffice", "archive")
 LOAD_LOCK = 7302
@@ -120,6 +121,7 @@ def _load_staff(conn: Connection, seed: int, period: Period, staff: list[people.
     _copy(conn, "backoffice.staff", people.staff_rows(staff, hashes))
     _set_sequence(conn, "backoffice.staff")
     _copy(conn, "backoffice.staff_compensation", people.compensation_rows(staff))
+    _copy(conn, "backoffice.staff_tax_allowances", people.allowance_rows(staff, period))
     _copy(conn, "backoffice.staff_weekly_schedules", people.weekly_rows(rng, staff))
     _copy(conn, "backoffice.staff_schedules", people.schedule_rows(rng, staff, period))
     entries = timeclock.build_time_entries(dice(seed, "time entries"), staff, period)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..payroll.statutory import make_national_id
 from ..staff import pins
 from .names import THAI_FIRST_NAMES, THAI_LAST_NAMES
 from .period import Dice, Period, add_months
@@ -58,6 +59,12 @@ ROLE_PLAN = [
     ("part-time", "hourly", False, {5: (T(17), T(23)), 6: (T(17), T(23))}, "Restaurant"),
 ]
 LEAVER_INDEX = 6  # in each block of 15: a bay attendant who leaves during the period
+NOT_INSURED_INDEX = 14  # in each block of 15: a part-timer the social security fund does not cover
+FEMALE_FIRST_NAMES = frozenset({
+    "Suda", "Malee", "Pim", "Kanya", "Ploy", "Siriporn", "Pornthip", "Jiraporn", "Supaporn",
+    "Wanida", "Sunee", "Thitima", "Orawan", "Apinya", "Chanida", "Nattaya", "Ratana",
+})
+DECLARED_ALLOWANCES = Decimal("60000.00")  # e.g. a spouse without income (form ล.ย.01)
 RAISE_INDEXES = (1, 4, 8)
 
 
@@ -198,12 +205,42 @@ def start_hashing(rng: Dice, people: list[Person]) -> Callable[[], dict[int, str
     return collect
 
 
+def statutory_columns(person: Person) -> dict:
+    """The staff columns of the statutory filings (issue 15), derived from the person alone so
+    that no other demo value moves: a national ID with its check digit, the Thai title and
+    names, social-security cover, the joining date."""
+    first, last = person.staff_name.split(" ", 1)
+    if first in FEMALE_FIRST_NAMES:
+        title = "นาง" if person.id % 3 == 0 else "นางสาว"
+    else:
+        title = "นาย"
+    return {
+        "national_id": make_national_id(f"1{10 + person.id % 80:02d}{person.id:09d}"),
+        "title": title,
+        "first_name": dict(THAI_FIRST_NAMES)[first],
+        "last_name": dict(THAI_LAST_NAMES)[last],
+        "sso_insured": (person.id - 1) % len(ROLE_PLAN) != NOT_INSURED_INDEX,
+        "joined_on": person.hired,
+    }
+
+
 def staff_rows(people: list[Person], hashes: dict[int, str]) -> list[dict]:
     """Staff as inserted: everyone active (a leaver is deactivated after their entries)."""
     return [
         {"id": p.id, "staff_name": p.staff_name, "staff_id": p.staff_id, "pin_hash": hashes[p.id],
-         "is_active": True, "is_service_charge_eligible": p.eligible, "failed_attempts": 0}
+         "is_active": True, "is_service_charge_eligible": p.eligible, "failed_attempts": 0,
+         **statutory_columns(p)}
         for p in people
+    ]
+
+
+def allowance_rows(people: list[Person], period: Period) -> list[dict]:
+    """Declared tax allowances (staff_tax_allowances): every fourth person, each tax year."""
+    return [
+        {"staff_id": p.id, "tax_year": year, "amount": DECLARED_ALLOWANCES,
+         "updated_by": ADMINS[0]}
+        for p in people if p.id % 4 == 1
+        for year in range(period.start.year, period.as_of.year + 1)
     ]
 
 

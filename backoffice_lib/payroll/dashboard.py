@@ -18,6 +18,7 @@ from .. import access, bangkok, database, session_user
 from .compute import COMPONENTS, PayrollResult
 from .outputs import COMPONENT_LABELS, _basis, thb
 from .run import compute_month
+from .statutory import explain_net_pay
 
 TREND_MONTHS = 3
 
@@ -29,6 +30,26 @@ def compute_cost_by_component(result: PayrollResult) -> pd.DataFrame:
     return pd.DataFrame(
         [(COMPONENT_LABELS[c], result.totals[c]) for c in COMPONENTS],
         columns=["component", "thb"],
+    )
+
+
+def compute_remittances(result: PayrollResult) -> pd.DataFrame:
+    """Net pay to transfer, social security and withholding tax to remit, employer cost."""
+    if not result.has_net_pay:
+        return pd.DataFrame(columns=["item", "thb"])
+    t = result.totals
+    return pd.DataFrame(
+        [
+            ("Gross pay", t["total_pay"]),
+            ("Net pay to transfer", t["net_pay"]),
+            ("Social security, employees' share", t["sso_employee"]),
+            ("Social security, employer's share", t["sso_employer"]),
+            ("Social security to remit (สปส.1-10, by the 15th)",
+             t["sso_employee"] + t["sso_employer"]),
+            ("Withholding tax to remit (ภ.ง.ด.1, by the 7th)", t["withholding_tax"]),
+            ("Employer cost (gross + employer's social security)", t["employer_cost"]),
+        ],
+        columns=["item", "thb"],
     )
 
 
@@ -192,6 +213,7 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
     trend = widgets.Output(layout={"width": "50%"})
     hours = widgets.Output()
     holidays = widgets.HTML()
+    remittances = widgets.HTML()
     flags = widgets.HTML()
     person = widgets.Dropdown(description="Person", options=[])
     person_detail = widgets.HTML()
@@ -210,6 +232,13 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
             f"<td style='text-align:right'>{thb(line[c])}</td></tr>"
             for c in COMPONENTS
         )
+        if result.has_net_pay:
+            rows += "".join(
+                f"<tr><td>{html.escape(label)}</td><td>{html.escape(why)}</td>"
+                f"<td style='text-align:right'>{thb(amount)}</td></tr>"
+                for label, why, amount in explain_net_pay(line)
+            ) + (f"<tr class='net-pay'><td><b>Net pay</b></td><td>total pay − deductions</td>"
+                 f"<td style='text-align:right'><b>{thb(line['net_pay'])}</b></td></tr>")
         person_detail.value = (
             f"<h4 class='person-title'>{html.escape(line['staff_name'])} "
             f"({html.escape(str(line['staff_id']))}) · total ฿{thb(line['total_pay'])}</h4>"
@@ -230,6 +259,15 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
             f"{len(result.flags)} review flags · service charge ฿{thb(result.service_charge['pool'])}"
             f" (undistributed ฿{thb(result.service_charge['undistributed'])})</p>"
         )
+        if result.has_net_pay:
+            status.value += (
+                f"<p class='payroll-net'>Net pay ฿{thb(totals['net_pay'])} · employer social "
+                f"security ฿{thb(totals['sso_employer'])} · tax to remit "
+                f"฿{thb(totals['withholding_tax'])}</p>"
+            )
+        remittances.value = "<h4>Net pay and what to remit</h4>" + _table(
+            compute_remittances(result).assign(
+                thb=lambda f: [thb(v) for v in f["thb"]]), "Net pay not computed.")
         by_component = compute_cost_by_component(result)
         by_person = compute_hours_by_person(result)
         weeks = compute_ot_by_week(results)
@@ -280,6 +318,7 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
             widgets.HTML("<h2>Payroll</h2>"),
             picker,
             status,
+            remittances,
             widgets.HBox([cost, trend]),
             hours,
             holidays,

@@ -14,11 +14,12 @@ import pandas as pd
 
 from .. import money
 from .compute import COMPONENTS, HOUR_COLUMNS, PayrollResult
+from .statutory import NET_PAY_COLUMNS
 
 SNAPSHOT_FIELDS = [
     "staff_id", "staff_name", "compensation_type", "compensation_id", "base_salary",
     "hourly_rate", "ot_rate_per_hour", "holiday_rate_per_hour", "is_service_charge_eligible",
-    "prorate_days", "working_days", *HOUR_COLUMNS, *COMPONENTS, "total_pay",
+    "prorate_days", "working_days", *HOUR_COLUMNS, *COMPONENTS, "total_pay", *NET_PAY_COLUMNS,
 ]
 DRIVERS = [
     ("working_days", "working days"),
@@ -80,8 +81,8 @@ def compute_run_diff(before: list[dict] | None, after: list[dict]) -> pd.DataFra
             continue
         moved = [
             f"{name} {a.get(name) or '0'} → {b.get(name) or '0'}"
-            for name in COMPONENTS
-            if _money(a.get(name)) != _money(b.get(name))
+            for name in COMPONENTS + NET_PAY_COLUMNS
+            if name in a and name in b and _money(a.get(name)) != _money(b.get(name))
         ]
         why = [
             f"{label} {a.get(key) or '—'} → {b.get(key) or '—'}"
@@ -92,6 +93,8 @@ def compute_run_diff(before: list[dict] | None, after: list[dict]) -> pd.DataFra
             continue
         if not why and any(n.startswith("service_charge") for n in moved):
             why = ["service-charge pool or the number of eligible staff changed"]
+        if not why and moved:
+            why = ["statutory rates, social-security cover or declared allowances changed"]
         rows.append((staff_id, b["staff_name"], "changed", _money(a["total_pay"]),
                      _money(b["total_pay"]), "; ".join(moved), "; ".join(why)))
     frame = pd.DataFrame(

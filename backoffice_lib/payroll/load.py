@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from .. import bangkok
 from ..models.core import (
+    InvoiceSetting,
     MonthlyServiceCharge,
     PayrollSetting,
     PublicHoliday,
@@ -22,7 +23,9 @@ from ..models.core import (
     StaffCompensation,
 )
 from ..models.payroll import PayrollRun
+from ..models.statutory import StaffTaxAllowance, StatutoryRate
 from .compute import PayrollInputs, entries_window, setting_value
+from .statutory import PersonStatutory, RateRow, StatutoryInputs
 
 RUNS = PayrollRun.__table__
 
@@ -130,6 +133,8 @@ def load_payroll_inputs(conn: Connection, month: str) -> PayrollInputs:
         holidays=holidays,
         settings=settings,
         service_charge_pool=Decimal(pool) if pool is not None else None,
+        first_compensation=load_first_compensation(conn),
+        statutory=load_statutory_inputs(conn, first.year),
     )
 
 
@@ -163,3 +168,66 @@ def save_finalised(conn: Connection, run_id: int, user: str) -> None:
         )
     )
 
+
+
+# --------------------------------------------------------------------------- net pay (issue 15)
+
+
+def load_first_compensation(conn: Connection) -> dict[int, dt.date]:
+    """Each person's first compensation row ever (the joiner rule, §3.2)."""
+    table = StaffCompensation.__table__
+    return dict(conn.execute(
+        sa.select(table.c.staff_id, sa.func.min(table.c.effective_from))
+        .group_by(table.c.staff_id)).all())
+
+
+def load_rate_rows(conn: Connection) -> list[RateRow]:
+    table = StatutoryRate.__table__
+    return [RateRow(r.rate_key, r.value, r.effective_from, r.threshold) for r in conn.execute(
+        sa.select(table.c.rate_key, table.c.value, table.c.effective_from, table.c.threshold)
+        .order_by(table.c.rate_key, table.c.effective_from, table.c.threshold))]
+
+
+def load_statutory_inputs(conn: Connection, year: int) -> StatutoryInputs:
+    """Rates and each person's insured flag, joining date and declared allowances of ``year``
+    (never the national ID)."""
+    staff = Staff.__table__
+    allowances = StaffTaxAllowance.__table__
+    rows = conn.execute(
+        sa.select(staff.c.id, staff.c.sso_insured, staff.c.joined_on, allowances.c.amount)
+        .select_from(staff.outerjoin(allowances, (allowances.c.staff_id == staff.c.id)
+                                     & (allowances.c.tax_year == year)))
+    ).all()
+    people = {
+        row.id: PersonStatutory(sso_insured=bool(row.sso_insured), joined_on=row.joined_on,
+                                declared_allowances=row.amount or Decimal(0))
+        for row in rows
+    }
+    return StatutoryInputs(rate_rows=load_rate_rows(conn), people=people)
+
+
+def load_staff_identities(conn: Connection) -> dict[int, dict]:
+    """National ID, title and names per staff.id: for admin-only filings and certificates."""
+    staff = Staff.__table__
+    return {
+        row.id: {"national_id": row.national_id, "title": row.title,
+                 "first_name": row.first_name, "last_name": row.last_name}
+        for row in conn.execute(sa.select(staff.c.id, staff.c.national_id, staff.c.title,
+                                          staff.c.first_name, staff.c.last_name))
+    }
+
+
+def load_employer(conn: Connection) -> dict:
+    """The employer of the filings: invoice_settings (name, tax ID, address) and the payroll
+    settings sso_employer_account (10 digits) and sso_branch (6 digits, default 000000)."""
+    invoice = InvoiceSetting.__table__
+    company = dict(conn.execute(sa.select(invoice.c.key, invoice.c.value)).all())
+    settings = load_settings(conn)
+    return {
+        "name": company.get("company_name", ""),
+        "tax_id": company.get("company_tax_id", ""),
+        "address": " ".join(x for x in (company.get("company_address_line1"),
+                                         company.get("company_address_line2")) if x),
+        "sso_account": (settings.get("sso_employer_account") or "").strip() or "0000000000",
+        "sso_branch": (settings.get("sso_branch") or "").strip() or "000000",
+    }

@@ -20,8 +20,12 @@ import pandas as pd
 
 from .. import bangkok, money
 from .compute import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
+from .statutory import NET_PAY_COLUMNS, explain_net_pay
 
 MANIFEST_NAME = "manifest.json"
+#: Deductions and employer cost in the workbook's Summary sheet (after total_pay).
+NET_WORKBOOK_COLUMNS = ["sso_employee", "withholding_tax", "net_pay", "sso_employer",
+                        "employer_cost"]
 THAI = re.compile("[\u0e00-\u0e7f]")
 COMPONENT_LABELS = {
     "base_pay": "Base pay",
@@ -39,15 +43,21 @@ def _two(value) -> str:
     return f"{money.round_money(value if value is not None else 0):.2f}"
 
 
+def table_columns(result: PayrollResult) -> list[str]:
+    """The CLI contract: the 13 PAY_COLUMNS, then (with net pay) the 4 NET_PAY_COLUMNS."""
+    return PAY_COLUMNS + (NET_PAY_COLUMNS if result.has_net_pay else [])
+
+
 def compute_pay_table(result: PayrollResult) -> list[dict]:
-    """The CLI rows: PAY_COLUMNS in order, hours and money as text with exactly 2 decimals,
-    sorted by staff_id."""
+    """The CLI rows: ``table_columns`` in order, hours and money as text with exactly 2
+    decimals, sorted by staff_id."""
     rows = []
+    columns = table_columns(result)
     for line in result.lines.sort_values("staff_id", kind="stable").to_dict("records"):
         row = {}
-        for name in PAY_COLUMNS:
+        for name in columns:
             value = line[name]
-            if name in HOUR_COLUMNS or name in MONEY_COLUMNS:
+            if name in HOUR_COLUMNS or name in MONEY_COLUMNS or name in NET_PAY_COLUMNS:
                 row[name] = _two(value)
             elif name == "working_days":
                 row[name] = int(value)
@@ -115,16 +125,17 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     summary.append(["Blocking errors", len(result.errors)])
     summary.append(["Review flags", len(result.flags)])
     summary.append([])
-    summary.append(PAY_COLUMNS)
+    net = NET_WORKBOOK_COLUMNS if result.has_net_pay else []
+    summary.append(PAY_COLUMNS + net)
     for cell in summary[summary.max_row]:
         cell.font = bold
     for line in result.lines.to_dict("records"):
         summary.append([line[c] if c not in ("working_days",) else int(line[c])
-                        for c in PAY_COLUMNS])
+                        for c in PAY_COLUMNS + net])
         for cell in summary[summary.max_row][4:]:
             cell.number_format = "#,##0.00"
     summary.append(["Total", "", "", "", "", "", ""]
-                   + [result.totals[c] for c in COMPONENTS + ["total_pay"]])
+                   + [result.totals[c] for c in COMPONENTS + ["total_pay"] + net])
     for cell in summary[summary.max_row]:
         cell.font = bold
         if isinstance(cell.value, Decimal):
@@ -137,7 +148,8 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     summary.append(["Undistributed", sc["undistributed"]])
     for name, value in result.errors[["staff_id", "message"]].itertuples(index=False):
         summary.append(["BLOCKING", name, value])
-    for column, width in zip("ABCDEFGHIJKLM", (14, 24, 18, 13, 12, 15, 14, 13, 15, 13, 12, 14, 13)):
+    for column, width in zip("ABCDEFGHIJKLMNOPQ",
+                             (14, 24, 18, 13, 12, 15, 14, 13, 15, 13, 12, 14, 13, 13, 13, 15, 13)):
         summary.column_dimensions[column].width = width
 
     detail = book.create_sheet("Detail")
@@ -191,8 +203,10 @@ def _basis(line: dict, result: PayrollResult) -> dict[str, str]:
         return {c: "no compensation in force: not computed" for c in COMPONENTS}
     if line["compensation_type"] == "salary":
         if line["prorate_days"] is not None and not pd.isna(line["prorate_days"]):
+            why = ("joined in the month" if line.get("prorate_reason") == "joined"
+                   else "left in the month")
             base = (f"salary {thb(line['base_salary'])} × {line['prorate_days']}/"
-                    f"{line['days_in_month']} days (left in the month)")
+                    f"{line['days_in_month']} days ({why})")
         else:
             base = f"monthly salary {thb(line['base_salary'])}"
         allowance = (f"{line['working_days']} working days (≥ {line['min_hours_for_allowance']} h)"
@@ -266,9 +280,17 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
     basis = _basis(line, result)
     pdf.set_font("Sarabun", "", 10)
     rows = [(COMPONENT_LABELS[name], basis[name], thb(line[name])) for name in COMPONENTS]
-    rows.append(("Total pay", "sum of the rounded components (no deductions in v1)",
+    rows.append(("Total pay", "gross: the sum of the rounded components",
                  f"฿ {thb(line['total_pay'])}"))
-    _grid(pdf, (35, 115, 30), ("Component", "Basis", "THB"), rows, "LLR", 6.5, 10)
+    if result.has_net_pay:
+        rows += [(label, basis, thb(amount)) for label, basis, amount in explain_net_pay(line)]
+        rows.append(("Net pay", "total pay − social security − withholding tax",
+                     f"฿ {thb(line['net_pay'])}"))
+    _grid(pdf, (45, 105, 30), ("Component", "Basis", "THB"), rows, "LLR", 6.5, 9)
+    if result.has_net_pay:
+        text(f"Employer's social security contribution {thb(line['sso_employer'])} · employer "
+             f"cost {thb(line['employer_cost'])} · payments in the year "
+             f"{line['payments_in_year']}", 8)
     pdf.ln(3)
     text(
         f"Hours in the month {line['total_hours']:.2f} · working days {line['working_days']}"

@@ -12,10 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import access, database, session_user, settings
-from .compute import COMPONENTS, PAY_COLUMNS
+from .compute import COMPONENTS
 from .diff import compute_run_diff
-from .outputs import compute_pay_table, write_run_outputs
+from .outputs import compute_pay_table, table_columns, write_run_outputs
 from .run import PayrollRunReport, run_payroll
+from .statutory import NET_MONEY_TOTALS
 
 
 def _note(text: str) -> pd.DataFrame:
@@ -63,12 +64,15 @@ def review_flags_table(run: PayrollRunReport) -> pd.DataFrame:
 
 def payroll_table(run: PayrollRunReport) -> pd.DataFrame:
     rows = compute_pay_table(run.result)
-    return pd.DataFrame(rows, columns=PAY_COLUMNS)
+    return pd.DataFrame(rows, columns=table_columns(run.result))
 
 
 def totals_table(run: PayrollRunReport) -> pd.DataFrame:
     result = run.result
-    rows = [(name, f"{result.totals[name]:,.2f}") for name in COMPONENTS + ["total_pay"]]
+    names = COMPONENTS + ["total_pay"]
+    if result.has_net_pay:
+        names += NET_MONEY_TOTALS
+    rows = [(name, f"{result.totals[name]:,.2f}") for name in names]
     sc = result.service_charge
     rows += [
         ("service-charge pool", f"{sc['pool']:,.2f}"),
@@ -105,3 +109,21 @@ def write_outputs(run: PayrollRunReport) -> pd.DataFrame:
         [(name, path.stat().st_size) for name, path in sorted(files.items())],
         columns=["file", "bytes"],
     )
+
+
+def write_filings(run: PayrollRunReport, user: str | None = None) -> pd.DataFrame:
+    """The month's statutory filings (admin only, audited) into the run folder's ``filings/``;
+    lists what was written, or who blocks the filings (insured without a valid national ID)."""
+    from .filings import FilingsBlocked, prepare_filings
+    from .filings import write_filings as write_files
+
+    who = user or run.user
+    try:
+        with database.transaction() as conn:
+            filings = prepare_filings(conn, run.month, who, result=run.result)
+    except FilingsBlocked as blocked:
+        return pd.DataFrame({"blocking: insured without a valid national ID": blocked.people})
+    files = write_files(filings, Path(run.output_dir) / "filings")
+    rows = [(f"filings/{name}", path.stat().st_size) for name, path in sorted(files.items())]
+    rows += [("warning", w) for w in filings.warnings]
+    return pd.DataFrame(rows, columns=["file", "bytes"])

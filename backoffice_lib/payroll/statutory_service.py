@@ -1,0 +1,143 @@
+"""Admin services of net pay's data: dated statutory rates, declared allowances, the staff
+columns of the filings. Each checks admin access and audits in the caller's transaction.
+
+The national ID is personal data: it is returned only by ``load_staff_statutory_for_admin`` (an
+admin), and an audit row or the staff audit trail records that it changed, never its value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import access, audit, money
+from ..models.core import Staff
+from ..models.statutory import TITLES, StaffTaxAllowance, StatutoryRate
+from .statutory import KNOWN_RATE_KEYS, BadStatutoryValue, national_id_is_valid
+
+RATES = StatutoryRate.__table__
+ALLOWANCES = StaffTaxAllowance.__table__
+STAFF = Staff.__table__
+IDENTITY_COLUMNS = ("national_id", "title", "first_name", "last_name", "sso_insured",
+                    "joined_on")
+UNSET = object()
+
+
+def _amount(value, what: str) -> Decimal:
+    try:
+        number = money.to_decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, TypeError, ValueError):
+        raise BadStatutoryValue(f"{what} must be a number, not {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise BadStatutoryValue(f"{what} must be 0 or more, not {value!r}")
+    return number
+
+
+def set_statutory_rate(conn: Connection, user: str | None, rate_key: str, value,
+                       effective_from: dt.date, threshold=0, note: str | None = None) -> int:
+    """Add (or correct) the dated row ``rate_key`` = ``value`` from ``effective_from``; audited."""
+    who = access.check(conn, user, "payroll", admin=True)
+    if rate_key not in KNOWN_RATE_KEYS:
+        raise BadStatutoryValue(f"unknown statutory rate {rate_key!r}; known: "
+                                + ", ".join(KNOWN_RATE_KEYS))
+    number = _amount(value, rate_key)
+    if rate_key.endswith("_rate") and number > 1:
+        raise BadStatutoryValue(f"{rate_key} is a fraction (0.05 for 5 %), not {value}")
+    bound = _amount(threshold, "threshold")
+    key = (RATES.c.rate_key == rate_key) & (RATES.c.threshold == bound) & (
+        RATES.c.effective_from == effective_from)
+    before = conn.execute(sa.select(RATES.c.id, RATES.c.value).where(key)).first()
+    if before is None:
+        row_id = conn.execute(sa.insert(RATES).values(
+            rate_key=rate_key, value=number, threshold=bound, effective_from=effective_from,
+            note=note, created_by=who.email).returning(RATES.c.id)).scalar_one()
+    else:
+        row_id = before.id
+        conn.execute(sa.update(RATES).where(RATES.c.id == row_id).values(
+            value=number, note=note, created_by=who.email))
+    audit.record(conn, who.email, "STATUTORY_RATE_SET", "statutory_rate", row_id,
+                 before=None if before is None else {"value": before.value},
+                 after={"rate_key": rate_key, "value": number, "threshold": bound,
+                        "effective_from": effective_from, "note": note})
+    return row_id
+
+
+def set_declared_allowances(conn: Connection, user: str | None, staff: int, tax_year: int,
+                            amount) -> None:
+    """The allowances ``staff`` declared for ``tax_year`` (form ล.ย.01), one amount; audited."""
+    who = access.check(conn, user, "payroll", admin=True)
+    number = money.round_money(_amount(amount, "declared allowances"))
+    if conn.scalar(sa.select(STAFF.c.id).where(STAFF.c.id == staff)) is None:
+        raise BadStatutoryValue(f"no staff member with id {staff}")
+    before = conn.scalar(sa.select(ALLOWANCES.c.amount).where(
+        ALLOWANCES.c.staff_id == staff, ALLOWANCES.c.tax_year == tax_year))
+    from sqlalchemy.dialects.postgresql import insert
+
+    statement = insert(ALLOWANCES).values(staff_id=staff, tax_year=tax_year, amount=number,
+                                          updated_by=who.email)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["staff_id", "tax_year"],
+        set_={"amount": number, "updated_by": who.email, "updated_at": sa.func.now()}))
+    audit.record(conn, who.email, "TAX_ALLOWANCE_SET", "staff", staff,
+                 before=None if before is None else {"tax_year": tax_year, "amount": before},
+                 after={"tax_year": tax_year, "amount": number})
+
+
+def set_staff_statutory(conn: Connection, user: str | None, staff: int, *,
+                        national_id=UNSET, title=UNSET, first_name=UNSET, last_name=UNSET,
+                        sso_insured=UNSET, joined_on=UNSET, reason: str | None = None) -> dict:
+    """Change the statutory columns of ``staff`` (admin); audited without the ID's value."""
+    who = access.check(conn, user, "payroll", admin=True)
+    values = {"national_id": national_id, "title": title, "first_name": first_name,
+              "last_name": last_name, "sso_insured": sso_insured, "joined_on": joined_on}
+    given = {k: v for k, v in values.items() if v is not UNSET}
+    if "national_id" in given and given["national_id"] is not None:
+        given["national_id"] = str(given["national_id"]).replace("-", "").replace(" ", "")
+        if not national_id_is_valid(given["national_id"]):
+            raise BadStatutoryValue("the national ID must be 13 digits with a valid check digit")
+    if given.get("title") is not None and "title" in given and given["title"] not in TITLES:
+        raise BadStatutoryValue(f"title must be one of {', '.join(TITLES)}")
+    current = conn.execute(sa.select(*(STAFF.c[c] for c in IDENTITY_COLUMNS))
+                           .where(STAFF.c.id == staff)).mappings().first()
+    if current is None:
+        raise BadStatutoryValue(f"no staff member with id {staff}")
+    if given.get("national_id") and given["national_id"] != current["national_id"]:
+        taken = conn.scalar(sa.select(STAFF.c.staff_id).where(
+            STAFF.c.national_id == given["national_id"], STAFF.c.id != staff))
+        if taken:
+            raise BadStatutoryValue(f"that national ID is already recorded for {taken}")
+    changed = {k: v for k, v in given.items() if current[k] != v}
+    if not changed:
+        return {}
+    audit.act_as(conn, who.email, reason or "statutory details")
+    conn.execute(sa.update(STAFF).where(STAFF.c.id == staff).values(**changed))
+    before = {k: current[k] for k in changed}
+    after = dict(changed)
+    if "national_id" in changed:  # that it changed, never its value
+        before["national_id"] = "(set)" if current["national_id"] else "(none)"
+        after["national_id"] = "(changed)" if changed["national_id"] else "(removed)"
+    audit.record(conn, who.email, "STAFF_STATUTORY_SET", "staff", staff, before=before,
+                 after=after)
+    return after
+
+
+def load_staff_statutory_for_admin(conn: Connection, user: str | None, staff: int) -> dict:
+    """The statutory columns of ``staff``, national ID included: admins only."""
+    access.check(conn, user, "payroll", admin=True)
+    row = conn.execute(sa.select(STAFF.c.staff_id, STAFF.c.staff_name,
+                                 *(STAFF.c[c] for c in IDENTITY_COLUMNS))
+                       .where(STAFF.c.id == staff)).mappings().first()
+    if row is None:
+        raise BadStatutoryValue(f"no staff member with id {staff}")
+    return dict(row)
+
+
+def load_rate_table(conn: Connection) -> list[dict]:
+    """Every dated rate row, by key, threshold and date (no personal data)."""
+    return [dict(r) for r in conn.execute(
+        sa.select(RATES.c.rate_key, RATES.c.threshold, RATES.c.value, RATES.c.effective_from,
+                  RATES.c.note, RATES.c.created_by)
+        .order_by(RATES.c.rate_key, RATES.c.threshold, RATES.c.effective_from)).mappings()]
