@@ -9,12 +9,13 @@ import csv
 import datetime as dt
 import json
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
-from .. import access, bangkok, database, settings
+from .. import access, bangkok, database
+from .params import DATE, HOURS, MONEY
 
 EXIT_REFUSED = 2
 
@@ -25,18 +26,19 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_REFUSED)
 
 
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
+def _day(value: dt.date | None) -> dt.date | None:
+    """Dates arrive parsed (params.DATE: ASCII YYYY-MM-DD in the plausible window)."""
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _hours(value: str) -> Decimal:
-    try:
-        hours = Decimal(value.strip())
-    except (InvalidOperation, AttributeError):
-        _fail(f"--hours must be a number of hours such as 1.5, not {value!r}")
-    if not hours.is_finite():
-        _fail(f"--hours must be a number of hours such as 1.5, not {value!r}")
-    return hours
+def _package_type(value: str) -> int | str:
+    """A package type id (ASCII digits) or name."""
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        if len(text) > 9:
+            _fail(f"--type {value!r} is not a package type id")
+        return int(text)
+    return text
 
 
 def _cell(value) -> str:
@@ -73,7 +75,6 @@ def write_rows(rows, columns: list[str], fmt: str, out=None) -> int:
     return count
 
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
 USER = click.option(
     "--user", envvar="BACKOFFICE_USER", help="Acting user's e-mail (default $BACKOFFICE_USER)."
 )
@@ -90,10 +91,12 @@ def packages_group() -> None:
               show_default=True)
 @USER
 def status_command(as_of, fmt, user) -> None:
-    """One row per package with balances and status, sorted by purchase date and package id."""
+    """One row per package with balances and status, sorted by purchase date and package id.
+
+    Every customer's packages: admins only, as the package monitor dashboard."""
     from ..packages import service as package_service
 
-    access.require(user, package_service.AREA)
+    access.require(user, package_service.AREA, admin=True)
     day = _day(as_of) or bangkok.today()
     with database.get_engine().connect() as conn, conn.begin():
         write_rows(package_service.iter_package_status(conn, day), package_service.STATUS_COLUMNS, fmt)
@@ -101,7 +104,7 @@ def status_command(as_of, fmt, user) -> None:
 
 @packages_group.command("use")
 @click.option("--package", "package_id", required=True, help="Package id (uuid).")
-@click.option("--hours", required=True, help="Hours used, more than 0 (e.g. 1.5).")
+@click.option("--hours", required=True, type=HOURS, help="Hours used, more than 0 (e.g. 1.5).")
 @click.option("--date", "used_date", type=DATE, required=True, help="Bangkok date of the usage.")
 @click.option("--employee", required=True, help="Staff member who records the usage.")
 @click.option("--booking", "booking_id", help="Booking id the usage belongs to.")
@@ -114,7 +117,7 @@ def use_command(package_id, hours, used_date, employee, booking_id, user) -> Non
     try:
         with database.transaction() as conn:
             result = package_service.record_usage(
-                conn, user, package_id, hours=_hours(hours), used_date=_day(used_date),
+                conn, user, package_id, hours=hours, used_date=_day(used_date),
                 employee_name=employee, booking_id=booking_id,
             )
     except package_service.PackageRefused as refused:
@@ -134,20 +137,20 @@ def use_command(package_id, hours, used_date, employee, booking_id, user) -> Non
 @click.option("--type", "package_type", required=True, help="Package type name or id.")
 @click.option("--date", "purchase_date", type=DATE, help="Purchase date (default today).")
 @click.option("--employee", help="Selling employee.")
-@click.option("--discount", help="Discount in THB.")
+@click.option("--discount", type=MONEY, help="Discount in THB.")
 @USER
 def sell_command(customer, package_type, purchase_date, employee, discount, user) -> None:
     """Sell a package (it starts unactivated); prints the new package id."""
     from ..packages import service as package_service
 
     access.require(user, package_service.AREA)
-    kind = int(package_type) if package_type.isdigit() else package_type
+    kind = _package_type(package_type)
     try:
         with database.transaction() as conn:
             package = package_service.sell_package(
                 conn, user, customer_name=customer, package_type=kind,
                 purchase_date=_day(purchase_date), employee_name=employee,
-                discount_amount=_hours(discount) if discount else None,
+                discount_amount=discount,
             )
     except package_service.PackageRefused as refused:
         _fail(f"sale refused: {refused}")
@@ -198,14 +201,18 @@ def extend_command(package_id, until, reason, user) -> None:
               help="Also write the day's list as CSV + Excel into this folder.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
-def alerts_command(as_of, output_dir, fmt) -> None:
-    """Raise the day's new alerts (once per package and level) and print the day's list."""
-    from ..packages import alerts as package_alerts
+@USER
+def alerts_command(as_of, output_dir, fmt, user) -> None:
+    """Raise the day's new alerts (once per package and level) and print the day's list.
 
+    The list carries customers' phone numbers and e-mails: admins only (refusals audited)."""
+    from ..packages import alerts as package_alerts
+    from ..packages import service as package_service
+
+    who = access.require(user, package_service.AREA, admin=True)
     day = _day(as_of) or bangkok.today()
-    actor = settings.acting_user_from_env() or package_alerts.SYSTEM_ACTOR
     with database.transaction() as conn:
-        result = package_alerts.run_package_alerts(conn, day, actor=actor)
+        result = package_alerts.run_package_alerts(conn, day, actor=who.email)
     frame = package_alerts.alert_list_frame(result["alerts"])
     if output_dir:
         package_alerts.write_alert_files(result["alerts"], output_dir, day)

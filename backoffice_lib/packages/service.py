@@ -368,6 +368,8 @@ def transfer_package(
     to_customer_name = (to_customer_name or "").strip()
     if not to_customer_name:
         raise PackageRefused("a transfer needs the new customer's name or id")
+    if to_customer_id is None:
+        to_customer_id = load_customer_id(conn, to_customer_name)
     if to_customer_name == package["customer_name"] and to_customer_id == package["customer_id"]:
         raise PackageRefused("the package already belongs to that customer")
     status = compute_package_status(
@@ -388,6 +390,21 @@ def transfer_package(
         before=before, after=after, details={"reason": reason},
     )
     return after
+
+
+def load_customer_id(conn: Connection, customer_name: str) -> uuid.UUID:
+    """The id of the one customer with this name; an unknown or ambiguous name is refused (a
+    package must never be left without its customer)."""
+    ids = conn.execute(
+        sa.text("SELECT id FROM public.customers WHERE lower(customer_name) = lower(:n)"
+                " ORDER BY is_active DESC NULLS LAST, created_at LIMIT 2"),
+        {"n": customer_name.strip()},
+    ).scalars().all()
+    if not ids:
+        raise PackageRefused(f"no customer named {customer_name!r}; add the customer first")
+    if len(ids) > 1:
+        raise PackageRefused(f"several customers are named {customer_name!r}; give the customer id")
+    return ids[0]
 
 
 def extend_package_expiry(

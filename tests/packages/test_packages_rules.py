@@ -289,6 +289,7 @@ def test_transfer_with_reason_is_audited(conn, users):
     today = bangkok.today()
     package_id = sell(conn, type_id, customer="Khun Anan", purchase=today - dt.timedelta(days=5))
     use(conn, package_id, "3", today - dt.timedelta(days=3))
+    sql(conn, "INSERT INTO public.customers (customer_name) VALUES ('Khun Bee')")
     after = package_service.transfer_package(conn, ADMIN, package_id, to_customer_name="Khun Bee",
                                       reason="gift to a friend")
     assert after["customer_name"] == "Khun Bee"

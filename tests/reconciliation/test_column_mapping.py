@@ -1,0 +1,149 @@
+"""Mapping a file's columns once (issue 13): when a required column cannot be decided from the
+header, a person maps it (review dashboard or `backoffice reconcile --columns`); the mapping is
+checked against the file's header, remembered per reconciliation type (audited) and used for the
+type's later files. A bad mapping is refused before any session is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from cli_runner import run_backoffice
+
+from backoffice_lib.reconciliation import service
+
+ADMIN = "map-admin@studio.example"
+GERMAN = ("Datum,Artikel,Menge,Betrag\n"
+          "2031-04-02,RST-001,2,240\n"
+          "2031-04-02,RST-010,3,360\n")
+MAPPING = {"date": "Datum", "sku": "Artikel", "quantity": "Menge", "amount": "Betrag"}
+
+
+@pytest.fixture
+def admin(conn):
+    conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:a, true)"),
+                 {"a": ADMIN})
+    conn.execute(sa.text(
+        "INSERT INTO pos.sales (sale_date, sku_number, product_name, item_cnt, item_price_incl_vat)"
+        " VALUES ('2031-04-02', 'RST-001', 'Pad Thai', 2, 240),"
+        " ('2031-04-02', 'RST-010', 'Singha Beer', 3, 360)"))
+    return ADMIN
+
+
+@pytest.fixture
+def german(tmp_path):
+    path = tmp_path / "partner_de.csv"
+    path.write_text(GERMAN)
+    return path
+
+
+def _sessions(conn) -> int:
+    return conn.execute(sa.text("SELECT count(*) FROM backoffice.reconciliation_sessions")).scalar()
+
+
+def test_an_undecided_file_fails_its_session_and_asks_for_a_mapping(conn, admin, german):
+    result = service.run_reconciliation(conn, admin, "restaurant", german)
+    assert result["status"] == "failed"
+    assert "map the columns once" in result["error"]
+    preview = service.preview_file(conn, "restaurant", german)
+    assert preview.header_cells == ["Datum", "Artikel", "Menge", "Betrag"]
+    assert preview.missing == ["date", "amount", "quantity", "product or SKU"]
+
+
+def test_a_given_mapping_is_remembered_audited_and_used(conn, admin, german):
+    result = service.run_reconciliation(conn, admin, "restaurant", german, columns=MAPPING)
+    assert (result["status"], result["matched_items"]) == ("completed", 2)
+    assert service.load_column_mapping(conn, "restaurant") == MAPPING
+    audit = conn.execute(sa.text(
+        "SELECT resource_id, details FROM backoffice.audit_logs"
+        " WHERE resource_type = 'reconciliation_column_mapping'")).one()
+    assert audit.resource_id == "restaurant"
+    assert audit.details["after"] == MAPPING
+    assert audit.details["before"] == {c: None for c in MAPPING}
+
+
+def test_the_next_file_of_the_type_is_read_with_the_remembered_mapping(conn, admin, german):
+    service.save_column_mapping(conn, admin, "restaurant", MAPPING)
+    result = service.run_reconciliation(conn, admin, "restaurant", german)
+    assert (result["status"], result["matched_items"]) == ("completed", 2)
+    assert service.preview_file(conn, "restaurant", german).missing == []
+
+
+def test_a_mapping_is_per_reconciliation_type(conn, admin, german):
+    service.save_column_mapping(conn, admin, "restaurant", MAPPING)
+    conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_coach, coach_code)"
+                         " VALUES ('mapcoach@studio.example', true, 'MAPCOACH')"))
+    assert service.load_column_mapping(conn, "coaching_MAPCOACH") == {}
+
+
+def test_changing_one_column_keeps_the_others_and_audits_the_change(conn, admin):
+    service.save_column_mapping(conn, admin, "restaurant", MAPPING)
+    after = service.save_column_mapping(conn, admin, "restaurant", {"amount": "Netto"})
+    assert after == {**MAPPING, "amount": "Netto"}
+    last = conn.execute(sa.text(
+        "SELECT details FROM backoffice.audit_logs WHERE resource_type ="
+        " 'reconciliation_column_mapping' ORDER BY timestamp DESC, id DESC LIMIT 1")).scalar()
+    assert (last["before"], last["after"]) == ({"amount": "Betrag"}, {"amount": "Netto"})
+
+
+@pytest.mark.parametrize("columns,message", [
+    ({"amount": "Gesamt"}, "has no column 'Gesamt' for amount; it has Datum, Artikel"),
+    ({"price": "Betrag"}, "unknown column 'price'"),
+    ({"amount": "Betrag", "quantity": "betrag"}, "cannot be both amount and quantity"),
+])
+def test_a_bad_mapping_is_refused_before_any_session(conn, admin, german, columns, message):
+    before = _sessions(conn)
+    with pytest.raises(service.ReconciliationError, match=message):
+        service.run_reconciliation(conn, admin, "restaurant", german, columns=columns)
+    assert _sessions(conn) == before
+    assert service.load_column_mapping(conn, "restaurant") == {}
+
+
+def test_only_admins_map_columns(conn, admin):
+    conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email) VALUES ('mapclerk@x.example')"))
+    with pytest.raises(service.access.AccessDenied):
+        service.save_column_mapping(conn, "mapclerk@x.example", "restaurant", MAPPING)
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+@pytest.fixture
+def committed_admin(engine, database_url):
+    email = f"map-cli-{uuid.uuid4().hex[:6]}@studio.example"
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
+                  {"e": email})
+        c.execute(sa.text("DELETE FROM backoffice.reconciliation_column_mappings"))
+    return email
+
+
+def test_cli_columns_maps_reconciles_and_remembers(committed_admin, engine, german):
+    env = {**os.environ, "BACKOFFICE_USER": committed_admin}
+    refused = run_backoffice("reconcile", "--type", "restaurant", "--file", str(german), env=env)
+    assert refused.returncode == 2 and "--columns date=<header>" in refused.stdout
+    done = run_backoffice("reconcile", "--type", "restaurant", "--file", str(german), "--columns",
+                          "date=Datum,sku=Artikel,quantity=Menge,amount=Betrag", "--format", "json",
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "completed"
+    again = run_backoffice("reconcile", "--type", "restaurant", "--file", str(german), env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    with engine.connect() as c:
+        assert service.load_column_mapping(c, "restaurant") == MAPPING
+
+
+@pytest.mark.parametrize("columns,message", [
+    ("amount", "error: --columns takes column=header pairs, not 'amount'"),
+    ("amount=Gesamt", "error: the file's header (line 1) has no column 'Gesamt' for amount"),
+])
+def test_cli_bad_columns_is_one_line_exit_2(committed_admin, german, columns, message):
+    env = {**os.environ, "BACKOFFICE_USER": committed_admin}
+    result = run_backoffice("reconcile", "--type", "restaurant", "--file", str(german),
+                            "--columns", columns, env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
