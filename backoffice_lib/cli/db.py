@@ -84,3 +84,37 @@ def restore_command(file: str) -> None:
     except backup.BackupError as exc:
         _fail(str(exc))
     click.echo(f"{database.masked_url()} restored from {source}")
+
+
+@db.command("roles")
+@click.option("--user", envvar="BACKOFFICE_USER", help="acting admin (default BACKOFFICE_USER)")
+@click.option("--login", is_flag=True,
+              help="make them LOGIN roles with a new random password each, printed once")
+@click.option("--prefix", default="backoffice", show_default=True, help="role names: PREFIX_kiosk...")
+def roles_command(user: str | None, login: bool, prefix: str) -> None:
+    """Create the dashboards, scheduler and kiosk PostgreSQL roles and their grants (admins)."""
+    import sqlalchemy as sa
+
+    from .. import access
+    from ..workbench import db_roles
+
+    try:
+        db_roles.role_names(prefix)
+    except db_roles.RolesError as exc:
+        _fail(str(exc))
+    access.require(user, db_roles.AREA, admin=True)
+    try:
+        with database.transaction() as conn:
+            results = db_roles.run_create_roles(conn, user, prefix=prefix, login=login)
+    except db_roles.RolesError as exc:
+        _fail(str(exc))
+    except sa.exc.ProgrammingError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        _fail(f"cannot create the roles as {database.masked_url()}: {reason} (needs CREATEROLE)")
+    for result in results:
+        state = "created" if result.created else "exists"
+        kind = "LOGIN, new password" if result.login else "NOLOGIN (GRANT it to a login role)"
+        click.echo(f"role {result.role}: {state}, {result.grants} grants, {kind}")
+    for result in results:
+        if result.password:
+            click.echo(f"password {result.role} {result.password}")

@@ -1,0 +1,221 @@
+"""``backoffice db roles``: separate PostgreSQL roles for the dashboards, the scheduler and the kiosk.
+
+The CLI's identity (``--user`` / ``BACKOFFICE_USER``) is worth what the database URL is worth:
+whoever holds a URL of the schema's owner can act as anyone. These roles narrow what each piece
+may do whatever e-mail it claims (README "Who may do what"):
+
+- ``<prefix>_dashboards`` and ``<prefix>_scheduler``: read and write the workbench's tables; the
+  audit trail (``audit_logs``, ``staff_audit_log``) only read and appended to, never changed;
+  ``allowed_users`` and the schema's bookkeeping only read; the booking system's and point of
+  sale's tables only read. No DDL, no TRUNCATE. (Creating partitions, archiving into new
+  partitions, migrations and demo data stay with the owner.)
+- ``<prefix>_kiosk``: may only punch: read who may sign in, the staff list and the time-clock
+  settings, count a wrong PIN on the person's row (``failed_attempts``, ``locked_until``), read
+  and insert time entries (never update or delete them), append to the audit trail.
+
+NOLOGIN group roles by default (grant them to your own login roles); ``login=True`` makes each a
+LOGIN role with a new random password, sent to the server as a SCRAM-SHA-256 verifier (the clear
+password never reaches the server or its logs) and returned once for the caller to print.
+Idempotent: re-running grants again and creates nothing twice. Admin only; audited.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import os
+import re
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .. import access, audit
+
+AREA = "roles"
+PIECES = ("dashboards", "scheduler", "kiosk")
+WORKBENCH_SCHEMAS = ("backoffice", "archive")
+EXTERNAL_TABLES = ("public.customers", "public.bookings", "pos.sales")
+READ_ONLY_TABLES = frozenset({"allowed_users", "alembic_version", "owned_external_tables"})
+APPEND_ONLY_TABLES = frozenset({"audit_logs", "staff_audit_log"})
+# What punching reads and writes (timeclock.punch, the kiosk dashboard and its triggers)
+KIOSK_GRANTS = (
+    ("SELECT", "backoffice.allowed_users"),
+    ("SELECT", "backoffice.staff"),
+    ("SELECT", "backoffice.staff_status"),  # the kiosk's list of names (a view)
+    ("UPDATE (failed_attempts, locked_until)", "backoffice.staff"),
+    ("SELECT", "backoffice.payroll_settings"),
+    ("SELECT", "backoffice.payroll_runs"),  # the finalised-month guard on time entries
+    ("SELECT, INSERT", "backoffice.time_entries"),
+    # the insert returns the new row's id and time (SQLAlchemy); nothing else may be read
+    ('SELECT (id, "timestamp"), INSERT', "backoffice.audit_logs"),
+    ("INSERT", "backoffice.staff_audit_log"),  # log_staff_changes() after a wrong PIN
+)
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class RolesError(ValueError):
+    """The roles cannot be created as asked; the message says why, for a person."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleResult:
+    role: str
+    piece: str
+    created: bool
+    login: bool
+    grants: int
+    password: str | None = dataclasses.field(default=None, repr=False)
+
+
+def role_names(prefix: str) -> dict[str, str]:
+    if not _PREFIX.match(prefix or ""):
+        raise RolesError(
+            f"--prefix must be lower-case letters, digits and _ (starting with a letter), not {prefix!r}"
+        )
+    return {piece: f"{prefix}_{piece}" for piece in PIECES}
+
+
+def scram_sha256_verifier(password: str, *, salt: bytes | None = None, iterations: int = 4096) -> str:
+    """The SCRAM-SHA-256 verifier PostgreSQL stores for ``password`` (RFC 5802 / 7677)."""
+    salt = salt if salt is not None else os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda data: base64.b64encode(data).decode("ascii")
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def _literal(value: str) -> str:
+    if "'" in value or "\\" in value:
+        raise RolesError("unexpected quote in a generated value")
+    return f"'{value}'"
+
+
+def load_workbench_tables(conn: Connection) -> list[tuple[str, str, str]]:
+    """(schema, name, relkind) of the workbench's tables and views (partitions excluded)."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname, c.relkind FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p', 'v', 'm')"
+            " AND NOT c.relispartition ORDER BY 1, 2"
+        ),
+        {"schemas": list(WORKBENCH_SCHEMAS)},
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def compute_dashboard_grants(
+    tables: list[tuple[str, str, str]], external: list[str]
+) -> list[tuple[str, str]]:
+    """(privileges, qualified table) for the dashboards and scheduler roles (pure)."""
+    grants = []
+    for schema, name, kind in tables:
+        target = f"{schema}.{name}"
+        if kind in ("v", "m") or name in READ_ONLY_TABLES:
+            grants.append(("SELECT", target))
+        elif name in APPEND_ONLY_TABLES:
+            grants.append(("SELECT, INSERT", target))
+        else:
+            grants.append(("SELECT, INSERT, UPDATE, DELETE", target))
+    grants += [("SELECT", name) for name in external]
+    return grants
+
+
+def _existing(conn: Connection, names) -> list[str]:
+    return [n for n in names if conn.scalar(sa.text("SELECT to_regclass(:n)"), {"n": n})]
+
+
+def _sequences_of(conn: Connection, tables: list[str]) -> list[str]:
+    """Sequences owned by (serial columns of) the given tables."""
+    if not tables:
+        return []
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT format('%I.%I', sn.nspname, s.relname) FROM pg_depend d"
+            " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'"
+            " JOIN pg_namespace sn ON sn.oid = s.relnamespace"
+            " WHERE d.refobjid = ANY(CAST(:tables AS regclass[])) AND d.deptype IN ('a', 'i')"
+        ),
+        {"tables": tables},
+    ).all()
+    return sorted(r[0] for r in rows)
+
+
+def _ensure_role(conn: Connection, role: str) -> bool:
+    exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if exists:
+        return False
+    conn.execute(sa.text(f"CREATE ROLE {_quote(conn, role)} NOLOGIN"))
+    return True
+
+
+def _grant(conn: Connection, role: str, grants: list[tuple[str, str]]) -> int:
+    quoted = _quote(conn, role)
+    schemas = sorted({target.split(".")[0] for _, target in grants})
+    for schema in schemas:
+        conn.execute(sa.text(f"GRANT USAGE ON SCHEMA {_quote(conn, schema)} TO {quoted}"))
+    for privileges, target in grants:
+        schema, name = target.split(".")
+        conn.execute(
+            sa.text(
+                f"GRANT {privileges} ON {_quote(conn, schema)}.{_quote(conn, name)} TO {quoted}"
+            )
+        )
+    inserting = [t for p, t in grants if "INSERT" in p]
+    for sequence in _sequences_of(conn, inserting):
+        conn.execute(sa.text(f"GRANT USAGE ON SEQUENCE {sequence} TO {quoted}"))
+    return len(grants)
+
+
+def run_create_roles(
+    conn: Connection, user_email: str | None, *, prefix: str = "backoffice", login: bool = False
+) -> list[RoleResult]:
+    """Create (if missing) and grant the three roles; with ``login`` set new passwords.
+
+    Runs on the caller's transaction (which must be allowed to create roles: CREATEROLE or
+    superuser); audited. Returns one result per role, with the new password when ``login``.
+    """
+    access.check(conn, user_email, AREA, admin=True)
+    names = role_names(prefix)
+    tables = load_workbench_tables(conn)
+    if not any(name == "time_entries" for _, name, _ in tables):
+        raise RolesError("the workbench schema is missing: run `backoffice db upgrade` first")
+    external = _existing(conn, EXTERNAL_TABLES)
+    plans = {
+        "dashboards": compute_dashboard_grants(tables, external),
+        "scheduler": compute_dashboard_grants(tables, external),
+        "kiosk": list(KIOSK_GRANTS),
+    }
+    results = []
+    for piece in PIECES:
+        role = names[piece]
+        created = _ensure_role(conn, role)
+        count = _grant(conn, role, plans[piece])
+        password = None
+        if login:
+            password = secrets.token_urlsafe(24)
+            verifier = scram_sha256_verifier(password)
+            # not sa.text: the verifier's ":" would read as bind parameters
+            conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} LOGIN PASSWORD {_literal(verifier)}")
+        results.append(RoleResult(role, piece, created, login, count, password))
+    audit.record(
+        conn,
+        user_email,
+        "DB_ROLES",
+        "database_roles",
+        prefix,
+        details={
+            "roles": {r.role: {"created": r.created, "grants": r.grants} for r in results},
+            "login_passwords_set": login,
+        },
+    )
+    return results
