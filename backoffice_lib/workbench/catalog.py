@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,11 @@ li a:hover{text-decoration:underline}
 li p{margin:6px 0 0;font-size:14px;color:#475569}
 .notice{background:#fff7ed;border:1px solid #fdba74;border-radius:8px;padding:12px 16px}
 .reports li{background:#fafafa}
+.reports h2 a{color:#14532d;text-transform:none;letter-spacing:0}
+form.run-report{margin:8px 0 0;display:flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:13px}
+form.run-report input{font:inherit;padding:3px 6px;border:1px solid #cbd5e1;border-radius:4px}
+form.run-report button{font:inherit;padding:4px 10px;border:0;border-radius:4px;background:#14532d;
+color:#fff;cursor:pointer}
 code{font-size:13px}
 """
 
@@ -129,8 +134,14 @@ def compute_landing_html(
     user: str | None,
     via: str,
     base_url: str = "/",
+    forms: Mapping[str, str] | None = None,
 ) -> str:
-    """The landing page: dashboards grouped by audience, reports listed apart (pure)."""
+    """The landing page: dashboards grouped by audience, reports listed apart (pure).
+
+    ``forms`` maps a report's path to its run form (``runs_page.compute_report_form_html``),
+    given only for the reports the signed-in user may run.
+    """
+    forms = forms or {}
     esc = html.escape
     sections = []
     for audience in AUDIENCES:
@@ -154,13 +165,13 @@ def compute_landing_html(
     reports = [e for e in entries if e.kind == "report"]
     if reports:
         items = "".join(
-            f"<li><strong>{esc(e.title)}</strong><p>{esc(e.purpose)}</p>"
-            f"<p><code>{esc(e.path)}</code></p></li>"
+            f'<li class="report" data-path="{esc(e.path)}"><strong>{esc(e.title)}</strong>'
+            f"<p>{esc(e.purpose)}</p><p><code>{esc(e.path)}</code></p>{forms.get(e.path, '')}</li>"
             for e in reports
         )
         sections.append(
-            '<section class="reports"><h2>Reports (run by <code>backoffice jobs</code>)</h2>'
-            f"<ul>{items}</ul></section>"
+            '<section class="reports"><h2>Reports (run here, or by <code>backoffice jobs</code>;'
+            f' <a href="{esc(base_url)}runs">recent runs</a>)</h2><ul>{items}</ul></section>'
         )
     who = (
         f"Signed in as <strong>{esc(user)}</strong> ({esc(via)})"
