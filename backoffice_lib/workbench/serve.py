@@ -22,11 +22,12 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import session_user, settings
 from ..ui import compute_error_html
+from . import signin
 from .catalog import (
     CatalogError,
     compute_landing_html,
@@ -59,6 +60,11 @@ class ServeOptions:
     user: str | None = None
     pool_size: int = DEFAULT_POOL_SIZE
     cull_idle_seconds: int = CULL_IDLE_SECONDS
+    # sign-in (signin.py): the proxy's shared secret, its addresses, the public host, kiosk mode
+    proxy_secret: str = field(default="", repr=False)
+    trusted_proxies: tuple[str, ...] = ()
+    public_hosts: tuple[str, ...] = ()
+    kiosk: bool = False
 
     def url(self, host: str | None = None) -> str:
         base = f"http://{host or self.ip}:{self.port}/"
@@ -125,7 +131,9 @@ def prepare_environment(options: ServeOptions) -> None:
             os.environ["BACKOFFICE_USER"] = options.user
 
 
-def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
+def _workbench_voila_class(
+    dashboards: Sequence[str], options: ServeOptions, policy: signin.SignInPolicy | None = None
+):
     """A Voilà app whose ``/`` is the landing page and which renders only catalogued dashboards."""
     import tornado.web
     from jupyter_server.base.handlers import JupyterHandler
@@ -136,6 +144,7 @@ def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
     allowed = frozenset(dashboards)
+    policy = policy or signin.compute_policy(options)
 
     class LandingHandler(JupyterHandler):
         @tornado.web.authenticated
@@ -194,7 +203,7 @@ def _workbench_voila_class(dashboards: Sequence[str], options: ServeOptions):
             from .runs_page import serve_handlers  # run files, Runs page, reports (issue 13)
 
             landing += serve_handlers(self.server_url, options)
-            return landing + handlers
+            return signin.guard_handlers(landing + handlers, policy)  # every path behind the gate
 
     return WorkbenchVoila
 
@@ -203,10 +212,15 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     """Serve until SIGINT/SIGTERM (which shut every kernel down)."""
     from traitlets.config import Config
 
+    policy = signin.compute_policy(options)  # SignInConfigError: options that would let anyone in
+    if policy.kiosk_path:
+        signin.require_kiosk_user(options.user)
     prepare_environment(options)
-    dashboards = [entry.path for entry in load_dashboards()]
+    signin.scrub_environment(os.environ)
+    dashboards = signin.served_dashboards([entry.path for entry in load_dashboards()], policy)
     config = Config(compute_voila_config(dashboards, options))
-    app_class = _workbench_voila_class(dashboards, options)
+    config.Voila.tornado_settings = signin.tornado_settings(policy)  # access log without the token
+    app_class = _workbench_voila_class(dashboards, options, policy)
     app = app_class.instance(config=config)
     app.initialize([])
     started = dt.datetime.now().strftime("%H:%M:%S")
