@@ -96,20 +96,17 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
               help="where to write the PDF")
 @USER_OPTION
 def invoice_pdf_command(number, out, user) -> None:
-    """Write the PDF of invoice NUMBER to FILE."""
-    from ..invoices import pdf as invoice_pdf
-
+    """Write the PDF of invoice NUMBER to FILE (the download is audited)."""
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            loaded = invoice_service.load_invoice(conn, number)
-            company = invoice_service.load_invoice_settings(conn)
+            _, content = invoice_service.load_invoice_pdf(conn, user, number)
     except invoice_service.InvoiceError as exc:
         _fail(str(exc))
     target = Path(out)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(invoice_pdf.render_invoice_pdf(loaded, company))
+        target.write_bytes(content)
     except OSError as exc:
         _fail(f"cannot write {target}: {exc.strerror}")
     click.echo(str(target))

@@ -11,6 +11,9 @@ advisory lock per month serialises numbering, so two concurrent creations never 
 
 Invoices are voided, never deleted; a supplier with invoices cannot be deleted (and the foreign key
 is RESTRICT as a second guard). Every write is audited in the caller's transaction.
+
+A supplier's tax ID is a Thai tax identification number: 13 digits, the last a check digit
+(``validate_tax_id``); typed with spaces or dashes it is stored as the 13 digits.
 """
 
 from __future__ import annotations
@@ -160,6 +163,36 @@ def numeric_number_order():
             INVOICES.c.invoice_number)
 
 
+TAX_ID_LENGTH = 13
+
+
+def compute_tax_id_check_digit(first_twelve: str) -> int:
+    """The check digit of a Thai tax ID: (11 − Σ dᵢ·(13 − i) mod 11) mod 10, i = 0…11."""
+    total = sum(int(digit) * (TAX_ID_LENGTH - i) for i, digit in enumerate(first_twelve))
+    return (11 - total % 11) % 10
+
+
+def validate_tax_id(value) -> str | None:
+    """A Thai tax ID as its 13 digits (spaces and dashes as typed are dropped); None when empty.
+
+    Raises InvoiceError for anything else: not 13 digits, or a wrong check digit (a typo).
+    """
+    text = re.sub(r"[\s\-]", "", str(value or ""))
+    if not text:
+        return None
+    if not re.fullmatch(r"\d+", text):
+        raise InvoiceError(f"a tax ID is 13 digits, not {str(value).strip()!r}")
+    if len(text) != TAX_ID_LENGTH:
+        raise InvoiceError(f"a tax ID is 13 digits; {text} has {len(text)}")
+    expected = compute_tax_id_check_digit(text[:12])
+    if int(text[12]) != expected:
+        raise InvoiceError(
+            f"tax ID {text} is not valid: its last digit should be {expected} (check digit); "
+            "look for a typo"
+        )
+    return text
+
+
 # --------------------------------------------------------------------------- settings
 
 
@@ -230,6 +263,8 @@ def _clean_supplier_fields(fields: dict) -> dict:
             value = value.strip() or None
         if key == "default_unit_price" and value is not None:
             value = _decimal(value, "default unit price")
+        if key == "tax_id":
+            value = validate_tax_id(value)
         clean[key] = value
     if "name" in clean and not clean["name"]:
         raise InvoiceError("a supplier needs a name")
@@ -383,6 +418,20 @@ def void_invoice(conn: Connection, email: str, number: str, reason: str) -> dict
                  before={"status": invoice["status"]}, after={"status": "void"},
                  details={"invoice_number": number, "reason": reason.strip()})
     return load_invoice(conn, number)
+
+
+def load_invoice_pdf(conn: Connection, email: str, number: str) -> tuple[str, bytes]:
+    """(file name, PDF bytes) of one invoice, as issued or void; the download is audited."""
+    from . import pdf
+
+    access.check(conn, email, "invoices")
+    invoice = load_invoice(conn, number)
+    content = pdf.render_invoice_pdf(invoice, load_invoice_settings(conn))
+    name = f"invoice_{invoice['invoice_number']}.pdf"
+    audit.record(conn, email, "DOWNLOAD", "invoice", invoice["id"],
+                 details={"invoice_number": invoice["invoice_number"], "file_name": name,
+                          "bytes": len(content)})
+    return name, content
 
 
 def record_pdf_path(conn: Connection, email: str, number: str, path: str) -> None:

@@ -88,7 +88,7 @@ def committed(engine):
     with engine.begin() as c:
         c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
                           " VALUES (:a, true), (:c, false)"), {"a": admin, "c": clerk})
-        supplier = invoice_service.create_supplier(c, admin, name=SUPPLIER_NAME, tax_id=f"TAX-{tag}")
+        supplier = invoice_service.create_supplier(c, admin, name=SUPPLIER_NAME, tax_id="3100400000001")
     return {"admin": admin, "clerk": clerk, "supplier": str(supplier["id"])}
 
 

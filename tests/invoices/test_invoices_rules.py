@@ -25,7 +25,7 @@ def users(conn):
 
 @pytest.fixture
 def supplier(conn, users):
-    return invoice_service.create_supplier(conn, ADMIN, name="นายสมชาย ใจดี", tax_id="1100000000001",
+    return invoice_service.create_supplier(conn, ADMIN, name="นายสมชาย ใจดี", tax_id="1100000000008",
                                     address_line1="12 ถนนสุขุมวิท")
 
 
@@ -232,7 +232,7 @@ def test_supplier_without_invoices_is_deleted_and_audited(conn, supplier):
 
 def test_supplier_tax_id_is_unique(conn, supplier):
     with pytest.raises(invoice_service.InvoiceError, match="already belongs"):
-        invoice_service.create_supplier(conn, ADMIN, name="Someone else", tax_id="1100000000001")
+        invoice_service.create_supplier(conn, ADMIN, name="Someone else", tax_id="1100000000008")
 
 
 def test_non_admin_is_refused_and_the_refusal_audited(conn, supplier):
@@ -253,7 +253,7 @@ def test_unknown_supplier_is_refused(conn, users):
 
 
 def test_withholding_by_supplier_excludes_void(conn, supplier):
-    other = invoice_service.create_supplier(conn, ADMIN, name="Bangkok Linen", tax_id="0105500000002")
+    other = invoice_service.create_supplier(conn, ADMIN, name="Bangkok Linen", tax_id="0105500000003")
     a = invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
                                 invoice_date=dt.date(2025, 6, 1), items=[_item("A", "1", "1000")])
     invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
@@ -263,9 +263,9 @@ def test_withholding_by_supplier_excludes_void(conn, supplier):
     invoice_service.void_invoice(conn, ADMIN, a["invoice_number"], "wrong amount")
     table = invoice_service.compute_withholding_by_supplier(invoice_service.load_invoices(conn, "2025-06"))
     assert table.to_dict("records") == [
-        {"supplier_name": "Bangkok Linen", "supplier_tax_id": "0105500000002", "invoices": 1,
+        {"supplier_name": "Bangkok Linen", "supplier_tax_id": "0105500000003", "invoices": 1,
          "subtotal": D("500.00"), "tax_amount": D("15.00"), "total_amount": D("485.00")},
-        {"supplier_name": "นายสมชาย ใจดี", "supplier_tax_id": "1100000000001", "invoices": 1,
+        {"supplier_name": "นายสมชาย ใจดี", "supplier_tax_id": "1100000000008", "invoices": 1,
          "subtotal": D("500.00"), "tax_amount": D("15.00"), "total_amount": D("485.00")},
     ]
 
@@ -281,7 +281,7 @@ def test_concurrent_creations_in_one_month_get_consecutive_numbers(engine):
     with engine.begin() as c:
         c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
                   {"e": admin})
-        supplier = invoice_service.create_supplier(c, admin, name=f"Lock test {tag}", tax_id=f"L-{tag}")
+        supplier = invoice_service.create_supplier(c, admin, name=f"Lock test {tag}", tax_id="0105537000007")
     day = dt.date(2033, 3, 3)
     numbers: list[str] = []
     first = engine.connect()
