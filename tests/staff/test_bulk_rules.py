@@ -23,7 +23,8 @@ from backoffice_lib.migrations.rules_0001 import RULES_SQL
 DAY = dt.date(2024, 7, 1)  # a Monday; the default partition holds it if no monthly one does
 BULK_WAYS = ("values", "insert_select", "copy")
 UNKNOWN_STAFF = 987654
-STATEMENT_TRIGGERS = ("time_entries_validate_inserted", "time_entries_validate_updated")
+STATEMENT_TRIGGERS = ("time_entries_validate_inserted", "time_entries_validate_updated",
+                      "time_entries_payroll_lock_inserted", "time_entries_payroll_lock")
 CHECK = "23514"  # check_violation
 LOCKED_PAYROLL = "42501"  # insufficient_privilege
 
@@ -58,11 +59,14 @@ def _refusal(exc: Exception) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def _rules_of_migration_0001(conn):
-    """Inside: validate_time_entry() as migration 0001 wrote it, judging every row on its own."""
+    """Inside: the row triggers as migrations 0001 and 0003 wrote them, each row on its own."""
     (original,) = [s for s in RULES_SQL if "CREATE FUNCTION backoffice.validate_time_entry()" in s]
     with conn.begin_nested() as scope:
         for trigger in STATEMENT_TRIGGERS:
             sql(conn, f"DROP TRIGGER {trigger} ON backoffice.time_entries")
+        sql(conn, "CREATE TRIGGER time_entries_payroll_lock BEFORE INSERT OR UPDATE OR DELETE"
+                  " ON backoffice.time_entries FOR EACH ROW"
+                  " EXECUTE FUNCTION backoffice.guard_finalised_payroll_time_entries()")
         conn.exec_driver_sql(original.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
                              .replace("%", "%%"))
         yield

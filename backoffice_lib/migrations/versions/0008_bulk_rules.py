@@ -14,6 +14,10 @@ From here on the rules are split, with the same refusals, SQLSTATE (check_violat
   UPDATE, once per statement, ``REFERENCING NEW TABLE``) judge the sequence rules for all rows of
   the statement together, with window functions over the rows of the persons concerned.
 
+- the finalised-payroll lock of migration 0003 on inserts (``time_entries_payroll_lock_inserted``,
+  AFTER INSERT, once per statement over the distinct business dates), the row trigger keeping
+  updates and deletes.
+
 A statement is judged as if its rows were inserted one by one in time order (timestamp, then
 statement order): a row is refused when the entry just before it (existing, or of the same
 statement) has the same action, or when another entry lies within one minute of it (an existing
@@ -140,6 +144,46 @@ END $$
 STATEMENT_TRIGGERS = {"INSERT": "time_entries_validate_inserted",
                       "UPDATE": "time_entries_validate_updated"}
 
+# The finalised-payroll lock (migration 0003) on inserts: once per statement over the distinct
+# business dates of its rows, instead of once per row; refused with the same SQLSTATE and message,
+# naming the first row (statement order) in a finalised month. Updates and deletes keep the row
+# trigger (it compares each row's old and new values).
+PAYROLL_LOCK_ON_INSERTS = r"""
+CREATE FUNCTION backoffice.guard_finalised_payroll_inserted_time_entries() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  touched date;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM backoffice.payroll_runs WHERE status = 'finalised')
+     OR backoffice.payroll_lock_bypassed() THEN
+    RETURN NULL;
+  END IF;
+  WITH dated AS (
+    SELECT (n."timestamp" AT TIME ZONE 'Asia/Bangkok')::date AS business_date,
+           row_number() OVER () AS pos
+      FROM new_rows n
+  ), locked AS (
+    SELECT d.business_date
+      FROM (SELECT DISTINCT business_date FROM dated) d
+     WHERE backoffice.payroll_date_is_finalised(d.business_date)
+  )
+  SELECT dated.business_date INTO touched
+    FROM dated JOIN locked USING (business_date)
+   ORDER BY dated.pos
+   LIMIT 1;
+  IF touched IS NOT NULL THEN
+    RAISE EXCEPTION 'payroll for the month of % is finalised: only an admin with a reason may change its time entries', touched
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NULL;
+END $$
+"""
+PAYROLL_ROW_TRIGGER = """
+CREATE TRIGGER time_entries_payroll_lock
+  BEFORE {events} ON backoffice.time_entries
+  FOR EACH ROW EXECUTE FUNCTION backoffice.guard_finalised_payroll_time_entries()
+"""
+
 
 def _original_row_function() -> str:
     (statement,) = [s for s in RULES_SQL if "CREATE FUNCTION backoffice.validate_time_entry()" in s]
@@ -155,9 +199,21 @@ def upgrade() -> None:
             " FOR EACH STATEMENT EXECUTE FUNCTION backoffice.validate_time_entries_set()"
         )
     op.execute(ROW_CHECKS)
+    op.execute(PAYROLL_LOCK_ON_INSERTS)
+    op.execute("DROP TRIGGER time_entries_payroll_lock ON backoffice.time_entries")
+    op.execute(PAYROLL_ROW_TRIGGER.format(events="UPDATE OR DELETE"))
+    op.execute(
+        "CREATE TRIGGER time_entries_payroll_lock_inserted AFTER INSERT ON backoffice.time_entries"
+        " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+        " EXECUTE FUNCTION backoffice.guard_finalised_payroll_inserted_time_entries()"
+    )
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS time_entries_payroll_lock_inserted ON backoffice.time_entries")
+    op.execute("DROP TRIGGER IF EXISTS time_entries_payroll_lock ON backoffice.time_entries")
+    op.execute(PAYROLL_ROW_TRIGGER.format(events="INSERT OR UPDATE OR DELETE"))
+    op.execute("DROP FUNCTION IF EXISTS backoffice.guard_finalised_payroll_inserted_time_entries()")
     op.execute(_original_row_function())
     for name in STATEMENT_TRIGGERS.values():
         op.execute(f"DROP TRIGGER IF EXISTS {name} ON backoffice.time_entries")
