@@ -261,3 +261,24 @@ def test_run_summary_diffs_against_the_previous_run_and_last_month(conn, world):
     assert [(r["staff_id"], r["delta"]) for r in changed] == [("C001", D("5000.00"))]
     assert summary["last_month_source"] == "2024-12 computed now (no run saved)"
     assert summary["totals"]["service_charge"] == "5000.00"
+
+
+def test_payroll_close_notebook_is_thin_with_one_month_parameter():
+    import ast
+    from pathlib import Path
+
+    import nbformat
+    import papermill
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_close.ipynb"
+    found = papermill.inspect_notebook(str(path))
+    assert {k: v["default"] for k, v in found.items()} == {"month": '""'}
+    notebook = nbformat.read(path, as_version=4)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert [c for c in code if "parameters" in c.metadata.get("tags", [])] == [code[1]]
+    for cell in code:
+        assert cell.outputs == [] and cell.execution_count is None
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Lambda))
+    assert code[-1].source.startswith("payroll_close_dashboard(")

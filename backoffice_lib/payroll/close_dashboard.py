@@ -1,0 +1,390 @@
+"""The payroll close dashboard (Voilà): notebooks/payroll/payroll_close.ipynb.
+
+Pick a month and follow the checklist in order: the service-charge pool (enter or correct it until
+the month is finalised), the public holidays, blocking errors and review flags (each with the
+person and the entries behind it, and the corrections of the staff dashboard), **Run payroll**
+(the finance notebook through the run machinery of ``backoffice jobs``, in its own process, with
+its progress, then the totals, the diffs and the run's files), **Finalise** (after a confirmation
+showing the total and head count) and, for a finalised month, **Reopen** with a reason.
+
+Admins act; any other allowed user sees the checklist read-only, without names or pay. Every
+button calls a service of ``close.py`` / ``run.py`` / ``staff.timeclock`` (the CLI's functions);
+a refusal comes back as a message, never a traceback. The run machinery lives in the workbench,
+above this package: the notebook passes a ``runner`` (``workbench.runs_page.notebook_runner``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import access, audit, bangkok, database, money, ui
+from ..staff import timeclock
+from . import close
+from .run import AlreadyFinalised, PayrollBlocked, compute_month, finalise_payroll
+
+POLL_SECONDS = 0.5
+RUN_TIMEOUT_SECONDS = 600
+STATE_COLOURS = {"done": "#166534", "todo": "#92400e", "blocked": "#b91c1c", "info": "#334155"}
+CSS = """<style>
+.close-table{border-collapse:collapse;font-size:13px;margin:4px 0 10px}
+.close-table td,.close-table th{padding:3px 8px;border-bottom:1px solid #e2e8f0;text-align:left;
+vertical-align:top}
+.close-locked{background:#eff6ff;border:1px solid #93c5fd;border-radius:8px;padding:8px 12px}
+.close-files a{margin-right:10px}
+.close-scroll{max-height:340px;overflow:auto;border:1px solid #e2e8f0;border-radius:6px}
+.close-scroll th{position:sticky;top:0;background:#f8fafc}
+.close-question{background:#fff7ed;border:1px solid #fdba74;border-radius:8px;padding:8px 12px}
+</style>"""
+
+
+def _table(rows: list[dict], columns: list[str], empty: str, css: str = "close-table") -> str:
+    if not rows:
+        return f"<p><i>{html.escape(empty)}</i></p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in columns) + "</tr>"
+        for r in rows
+    )
+    return f"<table class='{css}'><tr>{head}</tr>{body}</table>"
+
+
+def compute_steps_html(steps: list[dict]) -> str:
+    rows = "".join(
+        f"<tr class='step' data-state='{s['state']}'><td>{i}. {html.escape(s['step'])}</td>"
+        f"<td style='color:{STATE_COLOURS[s['state']]};font-weight:600'>{s['state']}</td>"
+        f"<td>{html.escape(s['detail'])}</td></tr>"
+        for i, s in enumerate(steps, start=1)
+    )
+    return f"<table class='close-table close-steps'>{rows}</table>"
+
+
+def compute_files_html(files: list[dict]) -> str:
+    links = "".join(
+        f"<a class='close-file' href='{html.escape(f['url'])}' target='_blank'>"
+        f"{html.escape(f['name'])}</a>"
+        for f in files
+    )
+    return f"<div class='close-files'><b>Files:</b> {links}</div>" if links else ""
+
+
+class PayrollClose:
+    """The dashboard's widgets and callbacks for one signed-in user."""
+
+    def __init__(self, user: access.User, month: str, runner: Any, engine: Any = None):
+        self.user = user
+        self.runner = runner
+        self.engine = engine
+        self.checklist: close.CloseChecklist | None = None
+        self.corrections: list[tuple[str, int, str]] = []
+        this_month = bangkok.month_key(bangkok.today())
+        choices = [this_month]
+        while len(choices) < 13:
+            choices.append(bangkok.previous_month(choices[-1]))
+        chosen = month if month in choices else choices[1]
+        self.picker = widgets.Dropdown(options=choices, value=chosen, description="Month")
+        self.status = widgets.HTML()
+        self.steps = widgets.HTML()
+        self.locked = widgets.HTML()
+        # 1. service charge
+        self.pool = widgets.Text(description="Pool (THB)", placeholder="e.g. 45,000.00")
+        self.save_pool = widgets.Button(description="Save service charge", button_style="primary")
+        self.pool_message = widgets.HTML()
+        # 2-3. holidays, errors and flags
+        self.holidays = widgets.HTML()
+        self.flags = widgets.HTML()
+        self.entry = widgets.Dropdown(description="Entry", options=[],
+                                      layout=widgets.Layout(width="620px"))
+        self.action = widgets.ToggleButtons(
+            options=[("Add missing clock-out", "add"), ("Edit time", "edit"), ("Delete", "delete")],
+            value="add")
+        self.when = widgets.Text(description="Time", placeholder="YYYY-MM-DD HH:MM (Bangkok)")
+        self.reason = widgets.Text(description="Reason", placeholder="why (kept in the audit)")
+        self.apply = widgets.Button(description="Apply correction", button_style="warning")
+        self.correction_message = widgets.HTML()
+        # 4. run
+        self.run_button = widgets.Button(description="Run payroll", button_style="success")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Cells")
+        self.progress_text = widgets.HTML()
+        self.run_result = widgets.HTML()
+        # 5. finalise / reopen
+        self.finalise_button = widgets.Button(description="Finalise…", button_style="danger")
+        self.question = widgets.HTML()
+        self.confirm = widgets.Button(description="Yes, finalise", button_style="danger",
+                                      layout=widgets.Layout(display="none"))
+        self.cancel = widgets.Button(description="Cancel", layout=widgets.Layout(display="none"))
+        self.reopen_reason = widgets.Text(description="Reason", placeholder="why reopen")
+        self.reopen_button = widgets.Button(description="Reopen month", button_style="warning")
+        self.finalise_message = widgets.HTML()
+        self._confirm_checksum: str | None = None
+        self._thread: threading.Thread | None = None
+
+        self.picker.observe(lambda _: self.refresh(), names="value")
+        self.save_pool.on_click(lambda _: self.save_service_charge())
+        self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
+        self.apply.on_click(lambda _: self.apply_correction())
+        self.run_button.on_click(lambda _: self.start_run())
+        self.finalise_button.on_click(lambda _: self.ask_finalise())
+        self.confirm.on_click(lambda _: self.finalise())
+        self.cancel.on_click(lambda _: self._hide_question())
+        self.reopen_button.on_click(lambda _: self.reopen())
+
+        def section(title: str, *children) -> widgets.VBox:
+            return widgets.VBox([widgets.HTML(f"<h3 style='margin:14px 0 4px'>{title}</h3>"),
+                                 *children])
+
+        acting = [
+            section("1. Service-charge pool", widgets.HBox([self.pool, self.save_pool]),
+                    self.pool_message),
+            section("2. Public holidays", self.holidays),
+            section("3. Blocking errors and review flags", self.flags, self.entry, self.action,
+                    self.when, self.reason, self.apply, self.correction_message),
+            section("4. Run payroll", self.run_button, widgets.HBox([self.progress,
+                                                                     self.progress_text]),
+                    self.run_result),
+            section("5. Finalise", self.locked, self.finalise_button, self.question,
+                    widgets.HBox([self.confirm, self.cancel]),
+                    widgets.HBox([self.reopen_reason, self.reopen_button]),
+                    self.finalise_message),
+        ]
+        looking = [section("Public holidays", self.holidays), self.locked]
+        self.widget = widgets.VBox(
+            [widgets.HTML(CSS), self.picker, self.status,
+             self.steps, *(acting if user.is_admin else looking)],
+            layout=widgets.Layout(padding="8px"),
+        )
+        self.refresh()
+
+    # ------------------------------------------------------------------ reading
+    def refresh(self) -> None:
+        month = self.picker.value
+        with database.transaction(self.engine) as conn:
+            self.checklist = c = close.load_close_checklist(conn, month, self.user.email)
+        self.steps.value = compute_steps_html(close.compute_checklist_steps(c))
+        pay = f" · total ฿{c.total_pay:,.2f}" if c.total_pay is not None else ""
+        self.status.value = (
+            f"<p class='close-status' data-month='{month}' data-locked='{str(c.locked).lower()}'>"
+            f"Payroll {month}: {c.people} people{pay} · {c.blocking_errors} blocking errors · "
+            f"{c.review_flags} review flags · {'LOCKED (finalised)' if c.locked else 'open'}</p>"
+        )
+        self.holidays.value = _table(
+            [{"date": f"{d:%a %d %b %Y}", "holiday": n} for d, n in c.holidays],
+            ["date", "holiday"], "No public holiday this month.")
+        self.locked.value = (
+            f"<p class='close-locked'>Locked: finalised by {html.escape(c.finalised['finalised_by'])}"
+            f" at {c.finalised['finalised_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}. "
+            "Reopening needs an admin and a reason.</p>" if c.locked else ""
+        )
+        if not self.user.is_admin:
+            return
+        self.pool.value = "" if c.pool is None else f"{c.pool:.2f}"
+        for button in (self.save_pool, self.finalise_button, self.run_button, self.apply):
+            button.disabled = c.locked
+        self.pool.disabled = c.locked
+        self.reopen_button.disabled = not c.locked
+        self.reopen_reason.disabled = not c.locked
+        frame = close.compute_flags_with_entries(c.result)
+        self.flags.value = "<div class='close-scroll'>" + _table(
+            frame.to_dict("records"), list(frame.columns),
+            "No blocking errors and no review flags.") + "</div>"
+        self.corrections = close.compute_correctable_entries(c.result)
+        self.entry.options = [(label, entry_id) for label, entry_id, _ in self.corrections]
+
+    # ------------------------------------------------------------------ 1. service charge
+    def save_service_charge(self) -> str:
+        try:
+            with database.transaction(self.engine) as conn:
+                saved = close.save_service_charge(conn, self.picker.value, self.pool.value,
+                                                  self.user.email)
+        except access.AccessDenied as exc:
+            return self._say(self.pool_message, str(exc), ok=False)
+        except ValueError as exc:
+            return self._say(self.pool_message, str(exc), ok=False)
+        before = "" if saved["before"] is None else f" (was ฿{saved['before']:,.2f})"
+        self.refresh()
+        return self._say(self.pool_message, f"Saved: service charge {saved['month']} "
+                         f"฿{saved['total_amount']:,.2f}{before}", ok=True)
+
+    # ------------------------------------------------------------------ 3. corrections
+    def _on_entry(self, entry_id) -> None:
+        chosen = next((c for c in self.corrections if c[1] == entry_id), None)
+        if chosen is not None:
+            self.action.value = chosen[2]
+
+    def apply_correction(self) -> str:
+        entry_id, action, reason = self.entry.value, self.action.value, self.reason.value
+        try:
+            if entry_id is None:
+                raise timeclock.TimeclockError("pick a flagged entry first")
+            moment = None
+            if action in ("add", "edit"):
+                try:
+                    moment = dt.datetime.strptime(self.when.value.strip(), "%Y-%m-%d %H:%M")
+                except ValueError:
+                    raise timeclock.TimeclockError("the time must look like 2025-01-31 17:30"
+                                                   ) from None
+                moment = moment.replace(tzinfo=bangkok.BANGKOK)
+            with database.transaction(self.engine) as conn:
+                if action == "add":
+                    timeclock.add_missing_clock_out(conn, self.user.email, entry_id, moment,
+                                                    reason)
+                elif action == "edit":
+                    timeclock.edit_entry_time(conn, self.user.email, entry_id, moment, reason)
+                else:
+                    timeclock.delete_entry(conn, self.user.email, entry_id, reason)
+        except access.AccessDenied as exc:
+            with database.transaction(self.engine) as conn:  # the refusal is kept
+                audit.record(conn, self.user.email, "ACCESS_DENIED", "time_entries", entry_id,
+                             details={"reason": str(exc)})
+            return self._say(self.correction_message, str(exc), ok=False)
+        except ValueError as exc:
+            return self._say(self.correction_message, str(exc), ok=False)
+        self.reason.value = ""
+        self.refresh()
+        return self._say(self.correction_message, f"Done: {action} on entry #{entry_id}", ok=True)
+
+    # ------------------------------------------------------------------ 4. run payroll
+    def start_run(self) -> str:
+        month = self.picker.value
+        if self._thread is not None and self._thread.is_alive():
+            return self._say(self.progress_text, "a run is already in progress", ok=False)
+        try:
+            close.compute_close_month(month, bangkok.today())
+        except close.CloseRefused as exc:
+            return self._say(self.progress_text, str(exc), ok=False)
+        self.run_button.disabled = True
+        self.run_result.value = ""
+        self.progress.value, self.progress.max = 0, 1
+        run_id = self.runner.start({"month": month}, self.user.email)
+        self._say(self.progress_text, f"starting run {run_id}…", ok=True)
+        self._thread = threading.Thread(target=self._follow, args=(run_id, month), daemon=True)
+        self._thread.start()
+        return str(run_id)
+
+    def _follow(self, run_id, month: str) -> None:
+        """Follow the run (in a thread: the page stays usable) until it ends."""
+        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+        progress = self.runner.progress(run_id)
+        while not progress.finished and time.monotonic() < deadline:
+            if progress.cells_total:
+                self.progress.max = progress.cells_total
+                self.progress.value = progress.cells_done
+                self.progress_text.value = (
+                    f"<span class='close-progress'>{progress.cells_done} of "
+                    f"{progress.cells_total} cells done</span>")
+            time.sleep(POLL_SECONDS)
+            progress = self.runner.progress(run_id)
+        try:
+            self._show_run(progress, month)
+        finally:
+            self.run_button.disabled = bool(self.checklist and self.checklist.locked)
+
+    def _show_run(self, progress, month: str) -> None:
+        run = progress.run
+        if not progress.finished or run is None:
+            self._say(self.progress_text, f"run {progress.run_id} did not finish in time "
+                      "(see the Runs page)", ok=False)
+            return
+        self.progress.max = max(progress.cells_total, 1)
+        self.progress.value = progress.cells_done if run["status"] == "failed" else self.progress.max
+        files = compute_files_html(self.runner.files(run))
+        if run["status"] != "succeeded":
+            self._say(self.progress_text, f"run failed: {run['error']}", ok=False)
+            self.run_result.value = files
+            return
+        self._say(self.progress_text, f"done in {run['duration_seconds']:.1f} s "
+                  f"({progress.cells_total} cells)", ok=True)
+        with database.transaction(self.engine) as conn:
+            summary = close.load_run_summary(
+                conn, month, self.user.email, run_folder=str(Path(run["run_dir"]) / "outputs"))
+        self.run_result.value = compute_run_summary_html(summary) + files
+        self.refresh()
+
+    # ------------------------------------------------------------------ 5. finalise / reopen
+    def ask_finalise(self) -> str:
+        with database.transaction(self.engine) as conn:
+            access.check(conn, self.user.email, close.AREA, admin=True)
+            result = compute_month(conn, self.picker.value)
+        if result.has_blocking_errors:
+            return self._say(self.finalise_message, "fix the blocking errors first: "
+                             + "; ".join(result.errors["message"]), ok=False)
+        self._confirm_checksum = result.checksum
+        question = close.compute_finalise_question(result)
+        self.question.value = f"<p class='close-question'>{html.escape(question)}</p>"
+        self.confirm.layout.display = self.cancel.layout.display = None
+        return question
+
+    def _hide_question(self) -> None:
+        self.question.value = ""
+        self.confirm.layout.display = self.cancel.layout.display = "none"
+        self._confirm_checksum = None
+
+    def finalise(self) -> str:
+        expected = self._confirm_checksum
+        self._hide_question()
+        try:
+            with database.transaction(self.engine) as conn:
+                if expected is None or compute_month(conn, self.picker.value).checksum != expected:
+                    raise close.CloseRefused("the month's data changed since you were asked: "
+                                             "press Finalise again to see the new total")
+                summary = finalise_payroll(conn, self.picker.value, self.user.email)
+        except access.AccessDenied as exc:
+            return self._say(self.finalise_message, str(exc), ok=False)
+        except (PayrollBlocked, AlreadyFinalised, ValueError) as exc:
+            return self._say(self.finalise_message, str(exc), ok=False)
+        self.refresh()
+        return self._say(self.finalise_message, f"Finalised payroll {summary['month']}: "
+                         f"{summary['people']} people, total ฿{summary['totals']['total_pay']}",
+                         ok=True)
+
+    def reopen(self) -> str:
+        try:
+            with database.transaction(self.engine) as conn:
+                done = close.reopen_payroll(conn, self.picker.value, self.user.email,
+                                            self.reopen_reason.value)
+        except access.AccessDenied as exc:
+            return self._say(self.finalise_message, str(exc), ok=False)
+        except ValueError as exc:
+            return self._say(self.finalise_message, str(exc), ok=False)
+        self.reopen_reason.value = ""
+        self.refresh()
+        return self._say(self.finalise_message, f"Reopened payroll {done['month']}", ok=True)
+
+    # ------------------------------------------------------------------ messages
+    @staticmethod
+    def _say(target: widgets.HTML, text: str, *, ok: bool) -> str:
+        colour = "#065f46" if ok else "#7f1d1d"
+        state = "ok" if ok else "refused"
+        target.value = (f"<p class='close-message' data-state='{state}' style='color:{colour}'>"
+                        f"{html.escape(text)}</p>")
+        return text
+
+
+def compute_run_summary_html(summary: dict) -> str:
+    totals = summary["totals"]
+    rows = [{"component": k, "THB": f"{money.to_decimal(v):,.2f}"}
+            for k, v in totals.items() if k != "people"]
+    previous = summary["diff_previous"]
+    last = summary["diff_last_month"]
+    return (
+        f"<h4>Run #{summary['run_id']}: {summary['people']} people</h4>"
+        + _table(rows, ["component", "THB"], "no totals", "close-table close-totals")
+        + f"<h4>Against the previous run ({html.escape(summary['previous_source'])})</h4>"
+        + _table(previous.to_dict("records"), list(previous.columns), "No change.")
+        + f"<h4>Against last month ({html.escape(summary['last_month_source'])})</h4>"
+        + _table(last.to_dict("records"), list(last.columns), "No change.")
+    )
+
+
+def payroll_close_dashboard(month: str = "", *, runner: Any, engine: Any = None):
+    """Build the dashboard (the notebook's last cell displays it); errors come back on screen."""
+    return ui.guarded_dashboard(
+        close.AREA, lambda user: PayrollClose(user, month, runner, engine).widget, admin=False
+    )
+
