@@ -12,6 +12,10 @@ import click
 
 from .. import database
 from ..history import backup, partitions
+from .params import WholeNumber
+
+USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
+                           help="acting admin (default BACKOFFICE_USER)")
 
 EXIT_BAD_INPUT = 2
 
@@ -50,11 +54,15 @@ def stop() -> None:
 
 
 @db.command("maintain")
-@click.option("--months-ahead", type=int, default=partitions.DEFAULT_MONTHS_AHEAD, show_default=True,
-              help="create partitions for this month and this many months after it")
-def maintain(months_ahead: int) -> None:
-    """Create the monthly partitions of time_entries and audit_logs ahead (scheduled job)."""
-    database.check_connection()
+@click.option("--months-ahead", type=WholeNumber(0, 36), default=partitions.DEFAULT_MONTHS_AHEAD,
+              show_default=True,
+              help="create partitions for this month and this many months after it (0-36)")
+@USER_OPTION
+def maintain(months_ahead: int, user: str | None) -> None:
+    """Create the monthly partitions of time_entries and audit_logs ahead (admins; scheduled)."""
+    from .. import access
+
+    access.require(user, "db", admin=True)
     try:
         with database.transaction() as conn:
             created = partitions.run_maintain(conn, months_ahead)
@@ -66,24 +74,42 @@ def maintain(months_ahead: int) -> None:
 
 @db.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False))
-def backup_command(file: str) -> None:
-    """Write the whole database to FILE (pg_dump custom format)."""
+@USER_OPTION
+def backup_command(file: str, user: str | None) -> None:
+    """Write the whole database to FILE (pg_dump custom format, owner-only; admins)."""
+    from .. import access, audit
+
+    who = access.require(user, backup.AREA, admin=True)
     try:
         target = backup.run_backup(file)
     except backup.BackupError as exc:
         _fail(str(exc))
+    with database.transaction() as conn:
+        audit.record(conn, who.email, "BACKUP", "database", database.masked_url(),
+                     details={"file": str(target)})
     click.echo(f"backup of {database.masked_url()} written to {target}")
 
 
 @db.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False))
-def restore_command(file: str) -> None:
-    """Replace the database's contents by the backup in FILE (one transaction)."""
+@click.option("--force", is_flag=True,
+              help="really replace the database's contents (without it: say what would go)")
+@USER_OPTION
+def restore_command(file: str, force: bool, user: str | None) -> None:
+    """Replace the database's contents by the backup in FILE (admins, --force; a backup first).
+
+    Without --force it only says what the restore would replace. With it, the current contents
+    are first saved to <data dir>/backups/before-restore-*.dump, the backup is replayed in one
+    transaction, and the restore is audited afterwards.
+    """
     try:
-        source = backup.run_restore(file)
+        done = backup.run_guarded_restore(file, user, force=force)
     except backup.BackupError as exc:
         _fail(str(exc))
-    click.echo(f"{database.masked_url()} restored from {source}")
+    click.echo(f"replaced in {done['database']}: {backup.compute_contents_line(done['replaced'])}")
+    click.echo(f"backup of what was replaced: {done['backup']}")
+    click.echo(f"{done['database']} restored from {done['source']}: "
+               f"{backup.compute_contents_line(done['restored'])}")
 
 
 @db.command("roles")

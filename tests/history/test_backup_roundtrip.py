@@ -65,7 +65,8 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
         layout = _layout(conn)
     assert before["archive.time_entries"][0] == 4
 
-    env = dict(os.environ, BACKOFFICE_DATABASE_URL=empty_database_url.render_as_string(False))
+    env = dict(os.environ, BACKOFFICE_DATABASE_URL=empty_database_url.render_as_string(False),
+               BACKOFFICE_USER=ADMIN, BACKOFFICE_DATA_DIR=str(tmp_path / "data"))
     file = tmp_path / "backups" / "studio.dump"
     made = run_backoffice("db", "backup", str(file), env=env)
     assert made.returncode == 0, made.stderr
@@ -78,11 +79,16 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
         archival.run_restore_time_entries_month(conn, "2024-01", ADMIN)
     engine.dispose()
 
-    restored = run_backoffice("db", "restore", str(file), env=env)
+    restored = run_backoffice("db", "restore", str(file), "--force", env=env)
     assert restored.returncode == 0, restored.stderr
 
     with engine.begin() as conn:
-        assert backup.load_checksums(conn) == before
+        after = backup.load_checksums(conn)
+        # the restore is audited after it: one RESTORE row more than the backup held
+        assert after.pop("backoffice.audit_logs")[0] == before.pop("backoffice.audit_logs")[0] + 1
+        assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs"
+                                   " WHERE action = 'RESTORE' AND user_email = :e"), {"e": ADMIN})
+        assert after == before
         assert _layout(conn) == layout
         top = conn.scalar(sa.text("SELECT max(id) FROM archive.time_entries_all"))
         new_id = conn.scalar(sa.text(
