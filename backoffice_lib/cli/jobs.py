@@ -203,9 +203,22 @@ def run_one(name, parameters, today):
 @jobs_group.command("list")
 @click.option("--job", "job_name", help="only this job")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-def list_runs(job_name, limit):
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: every run with status, parameters, folder, files")
+@click.option("--base-url", default="/", show_default=True,
+              help="json: prefix of the file URLs, e.g. https://studio.example/")
+def list_runs(job_name, limit, fmt, base_url):
     """The last runs, newest first."""
     rows = jobs.load_recent_runs(job_name=job_name, limit=limit)
+    if fmt == "json":
+        import json
+
+        from ..workbench import files
+
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        documents = [files.compute_run_document(row, base) for row in rows]
+        click.echo(json.dumps(documents, ensure_ascii=False, indent=2))
+        return
     if not rows:
         click.echo("no runs yet")
         return
