@@ -131,23 +131,12 @@ def finalise(month: str, user: str | None) -> None:
     )
 
 
-def _checked_month(value: str) -> str:
-    """A YYYY-MM month, or one line on stderr and exit 2."""
-    from ..bangkok import BadMonth, parse_month
-
-    try:
-        parse_month(value)
-    except BadMonth as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
-    return value
-
 
 @payroll.command()
-@click.option("--month", required=True, help="YYYY-MM, Bangkok time.")
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the files (created if needed).")
-@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+@USER_OPTION
 def filings(month: str, out_dir: str, user: str | None) -> None:
     """Write MONTH's statutory filings into DIR (admin only, audited).
 
@@ -155,11 +144,9 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
     file), pnd1_MONTH.xlsx and pnd1_MONTH.csv (ภ.ง.ด.1 attachment). An insured person without a
     valid national ID blocks the filings: exit 3, the people named on stderr.
     """
-    _checked_month(month)
     from .. import access, database
     from ..payroll.filings import FilingsBlocked, prepare_filings, write_filings
 
-    database.check_connection()
     access.require(user, "payroll", admin=True)
     try:
         with database.transaction() as conn:
@@ -183,7 +170,7 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
 @click.option("--year", required=True, type=click.IntRange(2000, 2200), help="Tax year, YYYY.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the PDFs (created if needed).")
-@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+@USER_OPTION
 def certificates(year: int, out_dir: str, user: str | None) -> None:
     """One 50 ทวิ withholding certificate (PDF, Thai) per person paid in YEAR (admin, audited).
 
@@ -192,7 +179,6 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
     from .. import access, database
     from ..payroll.certificates import NoMonthEnded, prepare_certificates, write_certificates
 
-    database.check_connection()
     access.require(user, "payroll", admin=True)
     try:
         with database.transaction() as conn:
@@ -214,7 +200,7 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
 @click.option("--threshold", default="0", show_default=True,
               help="pit_bracket only: the income above which the rate applies.")
 @click.option("--note", default=None)
-@click.option("--user", envvar="BACKOFFICE_USER", help="Acting admin (or BACKOFFICE_USER).")
+@USER_OPTION
 def set_rate(rate_key: str, value: str, effective_from, threshold: str, note: str | None,
              user: str | None) -> None:
     """Add a dated statutory rate row (admin only, audited)."""
@@ -222,7 +208,6 @@ def set_rate(rate_key: str, value: str, effective_from, threshold: str, note: st
     from ..payroll.statutory import BadStatutoryValue
     from ..payroll.statutory_service import set_statutory_rate
 
-    database.check_connection()
     access.require(user, "payroll", admin=True)
     try:
         with database.transaction() as conn:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from backoffice_lib import bangkok, migrate
 from backoffice_lib.payroll.compute import PAY_COLUMNS
 from backoffice_lib.payroll.run import compute_month
+from backoffice_lib.payroll.statutory import NET_PAY_COLUMNS
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
@@ -98,14 +99,15 @@ def test_payroll_cli_compute_csv_contract_on_demo_data(demo_env, demo_engine):
     done = cli("compute", "--month", month, "--user", ADMIN, env=demo_env)
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert list(rows[0]) == PAY_COLUMNS
+    assert list(rows[0]) == PAY_COLUMNS + NET_PAY_COLUMNS  # 13 columns, then net pay appended
     assert [r["staff_id"] for r in rows] == sorted(r["staff_id"] for r in rows)
     for row in rows:
-        for name in PAY_COLUMNS[4:]:
+        for name in PAY_COLUMNS[4:] + NET_PAY_COLUMNS:
             assert TWO_DECIMALS.match(row[name]), (name, row[name])
         total = sum(D(row[c]) for c in ("base_pay", "daily_allowance", "overtime_pay",
                                         "holiday_pay", "service_charge"))
         assert D(row["total_pay"]) == total
+        assert D(row["net_pay"]) == total - D(row["sso_employee"]) - D(row["withholding_tax"])
     with demo_engine.connect() as conn:
         expected = compute_month(conn, month).lines
     assert len(rows) == len(expected)
@@ -121,7 +123,7 @@ def test_payroll_cli_compute_json_to_file(demo_env, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     rows = json.loads(out.read_text())
-    assert rows and list(rows[0]) == PAY_COLUMNS
+    assert rows and list(rows[0]) == PAY_COLUMNS + NET_PAY_COLUMNS
     assert all(TWO_DECIMALS.match(r["total_pay"]) for r in rows)
 
 
@@ -184,6 +186,8 @@ def test_payroll_run_notebook_end_to_end_on_demo_data(demo_run_env):
     slips = sorted((outputs / "payslips").glob("*.pdf"))
     assert len(slips) == manifest["people"] > 0
     assert (outputs / f"payroll_{month}.xlsx").stat().st_size > 0
+    assert sorted(p.name for p in (outputs / "filings").iterdir()) == [
+        f"pnd1_{month}.csv", f"pnd1_{month}.xlsx", f"sso_{month}.txt", f"sso_{month}.xlsx"]
     executed = json.loads((run_dir / "payroll_run.ipynb").read_text())
     text = json.dumps(executed)
     assert "No blocking errors" in text and "First run of" in text
