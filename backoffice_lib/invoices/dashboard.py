@@ -1,0 +1,501 @@
+"""Supplier invoices in the browser (issue 13; Voilà, finance, admins only).
+
+- **New invoice**: pick a supplier or add one (its tax ID checked as you type: 13 digits and the
+  check digit), add items, and see each line, the subtotal, the withholding tax and the net total
+  update as you type; pick the invoice date; **Save invoice** assigns the number and offers the
+  PDF at once.
+- **Invoices of a month**: the list with totals and the withholding tax to remit per supplier;
+  pick an invoice to download its PDF or void it with a reason.
+
+Every action calls the same service functions as ``backoffice invoice ...``
+(``invoices.service``: ``create_supplier``, ``create_invoice``, ``void_invoice``,
+``load_invoice_pdf``): the checks, the write and the audit live there, once. Refusals are shown
+as a message. The PDF link is an ``<a download>`` with the file inside (base64), so it works
+offline and needs no file server. Widget callbacks live here; the notebook ends with
+``invoices_dashboard(month)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import bangkok, database, money, ui
+from . import service
+
+AREA = "invoices"
+NEW_SUPPLIER = "__new__"
+MONTHS_BACK = 12
+LIST_COLUMNS = {
+    "invoice_number": "number", "invoice_date": "date", "supplier_name": "supplier",
+    "subtotal": "subtotal", "tax_amount": "withholding tax", "total_amount": "net total",
+    "status": "status",
+}
+WHT_COLUMNS = {
+    "supplier_name": "supplier", "supplier_tax_id": "tax ID", "invoices": "invoices",
+    "subtotal": "subtotal", "tax_amount": "withholding tax to remit", "total_amount": "net paid",
+}
+MONEY = ("subtotal", "tax_amount", "total_amount")
+
+
+# --- pure helpers -------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """What the form holds right now: the items that read, a line per row, and the amounts."""
+
+    items: list[service.ItemInput] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # per row: its line total, an error or ""
+    errors: list[str] = field(default_factory=list)
+    amounts: dict | None = None
+    rate_error: str = ""
+
+
+def compute_draft(rows: list[tuple[str, str, str]], tax_rate: str) -> Draft:
+    """Read the form's item rows (description, quantity, unit price) and the withholding rate
+    with the service's own rules (``make_item``, ``compute_invoice_amounts``). Wholly blank rows
+    are not items."""
+    draft = Draft()
+    for description, quantity, unit_price in rows:
+        if not any((value or "").strip() for value in (description, quantity, unit_price)):
+            draft.lines.append("")
+            continue
+        try:
+            item = service.make_item(description, quantity, unit_price)
+        except service.InvoiceError as exc:
+            draft.lines.append(str(exc))
+            draft.errors.append(str(exc))
+            continue
+        draft.items.append(item)
+        draft.lines.append(ui.format_money(money.round_money(item.quantity * item.unit_price)))
+    try:
+        service.validate_tax_rate(tax_rate)
+    except service.InvoiceError as exc:
+        draft.rate_error = str(exc)
+    if draft.items and not draft.rate_error:
+        draft.amounts = service.compute_invoice_amounts(draft.items, tax_rate)
+    return draft
+
+
+def compute_totals_html(draft: Draft) -> str:
+    amounts = draft.amounts or {}
+    rate = amounts.get("tax_rate")
+    shown_rate = f"{rate.normalize():f}%" if rate is not None else "–"
+
+    def row(label: str, value, strong: bool = False) -> str:
+        text = ui.format_money(value) if value is not None else "–"
+        weight = "font-weight:700;border-top:1px solid #cbd5e1" if strong else ""
+        return (f'<tr><td style="padding:2px 12px 2px 0;{weight}">{html.escape(label)}</td>'
+                f'<td class="num" style="text-align:right;{weight}">{html.escape(text)}</td></tr>')
+
+    tax = amounts.get("tax_amount")
+    body = (row("Subtotal", amounts.get("subtotal"))
+            + row(f"Withholding tax {shown_rate}", -tax if tax else tax)
+            + row("Net total to pay", amounts.get("total_amount"), strong=True))
+    notes = ""
+    if draft.rate_error:
+        notes += ui.message_html(draft.rate_error, "refused")
+    if draft.errors:
+        notes += ui.message_html(f"{len(draft.errors)} item row(s) need fixing: "
+                                 f"{draft.errors[0]}", "refused")
+    return f'<table class="invoice-totals" style="font-size:15px">{body}</table>{notes}'
+
+
+def compute_line_html(line: str) -> str:
+    if not line:
+        return '<span class="bo-hint">–</span>'
+    if line.startswith(("฿", "-฿")):
+        return f'<span class="line-total" style="font-variant-numeric:tabular-nums">{html.escape(line)}</span>'
+    return f'<span style="color:#b91c1c;font-size:12px">{html.escape(line)}</span>'
+
+
+def compute_supplier_options(suppliers: list[dict]) -> list[tuple[str, str]]:
+    options = [("— pick a supplier —", "")]
+    for row in suppliers:
+        tax = f" · {row['tax_id']}" if row.get("tax_id") else ""
+        options.append((f"{row['name']}{tax}", str(row["id"])))
+    options.append(("+ Add a new supplier…", NEW_SUPPLIER))
+    return options
+
+
+def compute_tax_id_html(value: str) -> str:
+    """What the tax ID field says while typing (the service's own check)."""
+    if not (value or "").strip():
+        return '<span class="bo-hint">13 digits; the last one is a check digit</span>'
+    try:
+        digits = service.validate_tax_id(value)
+    except service.InvoiceError as exc:
+        return f'<span class="tax-id-check" style="color:#b91c1c">{html.escape(str(exc))}</span>'
+    return f'<span class="tax-id-check" style="color:#15803d">✓ valid tax ID {digits}</span>'
+
+
+def compute_supplier_html(supplier: dict | None) -> str:
+    if not supplier:
+        return '<p class="bo-hint">Pick the supplier who issued the invoice, or add a new one.</p>'
+    parts = [html.escape(x) for x in (supplier.get("address_line1"), supplier.get("address_line2"))
+             if x]
+    tax_id = supplier.get("tax_id")
+    if tax_id:
+        try:
+            service.validate_tax_id(tax_id)
+            parts.append(f"tax ID {html.escape(tax_id)}")
+        except service.InvoiceError as exc:
+            parts.append(f'<span style="color:#b45309">⚠ {html.escape(str(exc))}</span>')
+    else:
+        parts.append('<span style="color:#b45309">⚠ no tax ID on file</span>')
+    bank = " ".join(x for x in (supplier.get("bank_name"), supplier.get("bank_account")) if x)
+    if bank:
+        parts.append(f"pay to {html.escape(bank)}")
+    if supplier.get("default_description"):
+        parts.append(f"usually: {html.escape(supplier['default_description'])}")
+    return f'<p class="bo-hint supplier-details">{" · ".join(parts)}</p>'
+
+
+def compute_pdf_link_html(file_name: str, content: bytes) -> str:
+    """A download link holding the PDF itself: works offline, no file server needed."""
+    data = base64.b64encode(content).decode("ascii")
+    size = f"{len(content) / 1024:.0f} KB"
+    return (f'<a class="invoice-pdf" download="{html.escape(file_name)}" '
+            f'href="data:application/pdf;base64,{data}" style="font-weight:600;color:#14532d">'
+            f"⬇ {html.escape(file_name)}</a> <span class='bo-hint'>({size})</span>")
+
+
+def compute_month_options(months_with_invoices: list[str], today: dt.date) -> list[str]:
+    """The current month, the twelve before it, and any older month with invoices; newest first."""
+    current = bangkok.month_key(today)
+    months = {current}
+    month = current
+    for _ in range(MONTHS_BACK):
+        month = bangkok.previous_month(month)
+        months.add(month)
+    months |= {m for m in months_with_invoices if m and m <= current}
+    return sorted(months, reverse=True)
+
+
+def compute_invoice_options(invoices) -> list[tuple[str, str]]:
+    """(label, number) of a month's invoices, for the PDF / void picker."""
+    options = []
+    for row in invoices.to_dict("records"):
+        void = " · VOID" if row["status"] == "void" else ""
+        label = (f"{row['invoice_number']} · {row['supplier_name']} · "
+                 f"{ui.format_money(row['total_amount'])}{void}")
+        options.append((label, row["invoice_number"]))
+    return options
+
+
+def compute_month_totals_html(month: str, totals: dict) -> str:
+    def figure(label: str, value: str) -> str:
+        return (f'<span style="display:inline-block;margin:0 22px 6px 0">{html.escape(label)}'
+                f'<br><b style="font-size:20px">{html.escape(value)}</b></span>')
+
+    return (f'<div class="month-totals" data-month="{html.escape(month)}">'
+            + figure("invoices", str(totals["invoices"]))
+            + figure("subtotal", ui.format_money(totals["subtotal"]))
+            + figure("withholding tax to remit", ui.format_money(totals["withholding_tax_to_remit"]))
+            + figure("net paid to suppliers", ui.format_money(totals["net_paid"]))
+            + (figure("void", str(totals["void_invoices"])) if totals["void_invoices"] else "")
+            + "</div>")
+
+
+def compute_saved_html(invoice: dict) -> str:
+    return ui.message_html(
+        f"Invoice {invoice['invoice_number']} saved for {invoice['supplier']['name']}: subtotal "
+        f"{ui.format_money(invoice['subtotal'])}, withholding tax "
+        f"{ui.format_money(invoice['tax_amount'])}, net total "
+        f"{ui.format_money(invoice['total_amount'])}.", "ok")
+
+
+# --- data access --------------------------------------------------------------------------------
+
+
+def load_invoice_months(conn) -> list[str]:
+    import sqlalchemy as sa
+
+    table = service.INVOICES
+    month = sa.func.to_char(table.c.invoice_date, "YYYY-MM")
+    return list(conn.execute(sa.select(month).group_by(month).order_by(month.desc())).scalars())
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def invoices_dashboard(month: str = ""):
+    """Finance's supplier invoices: create (with a new supplier if needed), PDF, void, the month."""
+    return ui.guarded_dashboard(AREA, lambda user: InvoicesDashboard(user, month).widget)
+
+
+class InvoicesDashboard:
+    """The widgets and their callbacks; ``widget`` is what the notebook shows."""
+
+    def __init__(self, user, month: str = ""):
+        import ipywidgets as widgets
+
+        self.w = widgets
+        self.email = user.email
+        # each action checks access in a transaction of its own first: a refusal stays audited
+        self.require = (user.email, AREA, None)
+        with database.transaction() as conn:
+            self.suppliers = {str(s["id"]): s for s in service.load_suppliers(conn)}
+            self.default_rate = str(service.default_wht_rate(conn))
+            months = load_invoice_months(conn)
+        today = bangkok.today()
+        if month:
+            bangkok.parse_month(month)
+
+        # the supplier
+        self.supplier = widgets.Dropdown(description="Supplier", options=[("", "")],
+                                         layout=widgets.Layout(width="560px"))
+        self.supplier_details = widgets.HTML(compute_supplier_html(None))
+        self.new_name = widgets.Text(description="Name", layout=widgets.Layout(width="560px"))
+        self.new_tax_id = widgets.Text(description="Tax ID", placeholder="13 digits",
+                                       layout=widgets.Layout(width="300px"))
+        self.tax_id_check = widgets.HTML(compute_tax_id_html(""))
+        self.new_address1 = widgets.Text(description="Address", layout=widgets.Layout(width="560px"))
+        self.new_address2 = widgets.Text(description="", layout=widgets.Layout(width="560px"))
+        self.new_bank = widgets.Text(description="Bank")
+        self.new_account = widgets.Text(description="Account")
+        self.add_supplier = widgets.Button(description="Add supplier", icon="plus")
+        self.supplier_status = widgets.HTML()
+        self.new_supplier_box = widgets.VBox(
+            [self.new_name, widgets.HBox([self.new_tax_id, self.tax_id_check]), self.new_address1,
+             self.new_address2, widgets.HBox([self.new_bank, self.new_account]), self.add_supplier,
+             self.supplier_status],
+            layout=widgets.Layout(display="none"))
+        self.new_supplier_box.add_class("bo-card")
+
+        # the invoice
+        self.invoice_date = widgets.DatePicker(description="Invoice date", value=today)
+        self.tax_rate = widgets.Text(description="WHT %", value=self.default_rate,
+                                     layout=widgets.Layout(width="160px"))
+        self.rows: list[dict[str, Any]] = []
+        self.rows_box = widgets.VBox()
+        self.add_item = widgets.Button(description="Add item", icon="plus")
+        self.totals = widgets.HTML()
+        self.save = widgets.Button(description="Save invoice", button_style="primary", icon="save")
+        self.save_status = widgets.HTML()
+        self.save_pdf = widgets.HTML()
+
+        # the month
+        self.month = widgets.Dropdown(description="Month",
+                                      options=compute_month_options(months, today),
+                                      value=month or ui.compute_default_month(months, today))
+        self.month_totals = widgets.HTML()
+        self.month_table = widgets.HTML()
+        self.wht_table = widgets.HTML()
+        self.picked = widgets.Dropdown(description="Invoice", options=[("", "")],
+                                       layout=widgets.Layout(width="560px"))
+        self.pdf = widgets.Button(description="PDF", icon="download")
+        self.pdf_link = widgets.HTML()
+        self.reason = widgets.Text(description="Reason", placeholder="why this invoice is void",
+                                   layout=widgets.Layout(width="560px"))
+        self.void = widgets.Button(description="Void invoice", button_style="danger", icon="ban")
+        self.action_status = widgets.HTML()
+
+        self._wire()
+        self._show_suppliers()
+        self.add_row()
+        self.show_totals()
+        self.show_month()
+        self.widget = self._layout()
+
+    # --- layout ---------------------------------------------------------------------------------
+
+    def _layout(self):
+        w = self.w
+        header = w.HTML(
+            '<h2 class="bo-title">Supplier invoices</h2><p class="bo-hint">For '
+            f"{html.escape(self.email)}: invoices that freelancers and suppliers issue to the "
+            "studio; the studio withholds the tax and remits it.</p>")
+        item_head = w.HTML('<span class="bo-hint">Items: description · quantity · unit price (THB)'
+                           " · line total</span>")
+        form = w.VBox([
+            w.HTML("<h3>New invoice</h3>"), self.supplier, self.supplier_details,
+            self.new_supplier_box, w.HBox([self.invoice_date, self.tax_rate]), item_head,
+            self.rows_box, self.add_item, self.totals, self.save, self.save_status, self.save_pdf,
+        ])
+        form.add_class("bo-card")
+        month = w.VBox([
+            w.HTML("<h3>Invoices of a month</h3>"), self.month, self.month_totals,
+            self.month_table, w.HTML("<h3>Withholding tax to remit per supplier</h3>"),
+            self.wht_table, w.HTML("<h3>PDF or void</h3>"), w.HBox([self.picked, self.pdf]),
+            self.pdf_link, w.HBox([self.reason, self.void]), self.action_status,
+        ])
+        month.add_class("bo-card")
+        page = w.VBox([ui.stylesheet(), header, form, month])
+        page.add_class("bo-page")
+        return page
+
+    def _wire(self) -> None:
+        self.supplier.observe(self.show_supplier, names="value")
+        self.new_tax_id.observe(
+            lambda change: setattr(self.tax_id_check, "value", compute_tax_id_html(change["new"])),
+            names="value")
+        self.add_supplier.on_click(self.create_supplier)
+        self.tax_rate.observe(self.show_totals, names="value")
+        self.add_item.on_click(lambda _: self.add_row())
+        self.save.on_click(self.save_invoice)
+        self.month.observe(self.show_month, names="value")
+        self.picked.observe(lambda _: setattr(self.pdf_link, "value", ""), names="value")
+        self.pdf.on_click(self.offer_pdf)
+        self.void.on_click(self.void_invoice)
+
+    # --- suppliers ------------------------------------------------------------------------------
+
+    def _show_suppliers(self, select: str = "") -> None:
+        ui.set_options(self.supplier, compute_supplier_options(list(self.suppliers.values())),
+                       keep=select)
+
+    def show_supplier(self, _=None) -> None:
+        chosen = self.supplier.value
+        self.new_supplier_box.layout.display = None if chosen == NEW_SUPPLIER else "none"
+        self.supplier_details.value = (
+            "" if chosen == NEW_SUPPLIER else compute_supplier_html(self.suppliers.get(chosen)))
+
+    def create_supplier(self, _=None) -> None:
+        fields = {"name": self.new_name.value, "tax_id": self.new_tax_id.value,
+                  "address_line1": self.new_address1.value,
+                  "address_line2": self.new_address2.value, "bank_name": self.new_bank.value,
+                  "bank_account": self.new_account.value}
+        row, refusal = ui.form_action(
+            lambda conn: service.create_supplier(conn, self.email, **fields), require=self.require)
+        if refusal:
+            self.supplier_status.value = ui.message_html(f"Not added: {refusal}", "refused")
+            return
+        self.suppliers[str(row["id"])] = row
+        for text in (self.new_name, self.new_tax_id, self.new_address1, self.new_address2,
+                     self.new_bank, self.new_account):
+            text.value = ""
+        self.supplier_status.value = ""
+        self._show_suppliers(select=str(row["id"]))
+        self.supplier_details.value = (ui.message_html(f"Supplier {row['name']} added.", "ok")
+                                       + compute_supplier_html(row))
+
+    # --- items and totals -----------------------------------------------------------------------
+
+    def add_row(self) -> None:
+        w = self.w
+        row = {
+            "description": w.Text(placeholder="description", layout=w.Layout(width="340px")),
+            "quantity": w.Text(placeholder="qty", layout=w.Layout(width="90px")),
+            "unit_price": w.Text(placeholder="unit price", layout=w.Layout(width="130px")),
+            "line": w.HTML(compute_line_html("")),
+            "remove": w.Button(description="✕", tooltip="remove this item",
+                               layout=w.Layout(width="40px")),
+        }
+        for key in ("description", "quantity", "unit_price"):
+            row[key].observe(self.show_totals, names="value")
+        row["remove"].on_click(lambda _b, r=row: self.remove_row(r))
+        row["box"] = w.HBox([row["description"], row["quantity"], row["unit_price"], row["line"],
+                             row["remove"]])
+        row["box"].add_class("invoice-item")
+        self.rows.append(row)
+        self.rows_box.children = [r["box"] for r in self.rows]
+
+    def remove_row(self, row: dict) -> None:
+        self.rows = [r for r in self.rows if r is not row]
+        self.rows_box.children = [r["box"] for r in self.rows]
+        self.show_totals()
+
+    def draft(self) -> Draft:
+        return compute_draft(
+            [(r["description"].value, r["quantity"].value, r["unit_price"].value)
+             for r in self.rows], self.tax_rate.value)
+
+    def show_totals(self, _=None) -> Draft:
+        draft = self.draft()
+        for row, line in zip(self.rows, draft.lines):
+            row["line"].value = compute_line_html(line)
+        self.totals.value = compute_totals_html(draft)
+        return draft
+
+    def clear_form(self) -> None:
+        self.rows = []
+        self.add_row()
+        self.show_totals()
+
+    # --- save -----------------------------------------------------------------------------------
+
+    def save_invoice(self, _=None) -> None:
+        self.save_pdf.value = ""
+        draft = self.show_totals()
+        chosen = self.supplier.value
+        if not chosen or chosen == NEW_SUPPLIER:
+            self.save_status.value = ui.message_html(
+                "Not saved: pick the supplier first (or add one and pick it).", "refused")
+            return
+        if self.invoice_date.value is None:
+            self.save_status.value = ui.message_html("Not saved: pick the invoice date.", "refused")
+            return
+        if draft.errors:
+            self.save_status.value = ui.message_html(f"Not saved: {draft.errors[0]}", "refused")
+            return
+        created, refusal = ui.form_action(lambda conn: service.create_invoice(
+            conn, self.email, supplier_id=chosen, invoice_date=self.invoice_date.value,
+            items=draft.items, tax_rate=self.tax_rate.value), require=self.require)
+        if refusal:
+            self.save_status.value = ui.message_html(f"Not saved: {refusal}", "refused")
+            return
+        self.save_status.value = compute_saved_html(created)
+        self.clear_form()
+        self.show_month(select_month=bangkok.month_key(created["invoice_date"]),
+                        select=created["invoice_number"])
+        self.save_pdf.value = self._pdf_html(created["invoice_number"])
+
+    # --- the month ------------------------------------------------------------------------------
+
+    def show_month(self, _=None, select_month: str | None = None, select: str | None = None):
+        if select_month and select_month != self.month.value:
+            if select_month not in self.month.options:
+                self.month.options = sorted({*self.month.options, select_month}, reverse=True)
+            self.month.unobserve(self.show_month, names="value")
+            self.month.value = select_month
+            self.month.observe(self.show_month, names="value")
+        month = self.month.value
+        with database.transaction() as conn:
+            invoices = service.load_invoices(conn, month)
+        totals = service.compute_month_totals(invoices)
+        self.month_totals.value = compute_month_totals_html(month, totals)
+        self.month_table.value = ui.table_html(
+            invoices, LIST_COLUMNS, money_columns=MONEY,
+            muted=[s == "void" for s in invoices["status"]],
+            empty=f"No invoice dated in {month} yet.", css_class="invoice-list")
+        self.wht_table.value = ui.table_html(
+            service.compute_withholding_by_supplier(invoices), WHT_COLUMNS, money_columns=MONEY,
+            number_columns=("invoices",), empty="No withholding tax to remit for this month.",
+            css_class="wht-per-supplier")
+        ui.set_options(self.picked, compute_invoice_options(invoices) or [("", "")],
+                       keep=select or self.picked.value)
+        self.pdf_link.value = ""
+
+    def _pdf_html(self, number: str) -> str:
+        result, refusal = ui.form_action(
+            lambda conn: service.load_invoice_pdf(conn, self.email, number), require=self.require)
+        if refusal:
+            return ui.message_html(f"No PDF: {refusal}", "refused")
+        return compute_pdf_link_html(*result)
+
+    def offer_pdf(self, _=None) -> None:
+        if not self.picked.value:
+            self.pdf_link.value = ui.message_html("Pick an invoice first.", "refused")
+            return
+        self.pdf_link.value = self._pdf_html(self.picked.value)
+
+    def void_invoice(self, _=None) -> None:
+        number = self.picked.value
+        if not number:
+            self.action_status.value = ui.message_html("Pick an invoice first.", "refused")
+            return
+        voided, refusal = ui.form_action(
+            lambda conn: service.void_invoice(conn, self.email, number, self.reason.value),
+            require=self.require)
+        if refusal:
+            self.action_status.value = ui.message_html(f"Not voided: {refusal}", "refused")
+            return
+        self.reason.value = ""
+        self.show_month(select=number)
+        self.action_status.value = ui.message_html(
+            f"Invoice {voided['invoice_number']} is void; its number stays taken.", "ok")
