@@ -38,9 +38,9 @@ def _month(value: str, option: str) -> str:
 
 def _date(value: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} must be a date like 2025-01-31, not {value!r}")
+        return bangkok.parse_date(value, option)
+    except bangkok.BadDate as exc:
+        _fail(str(exc))
 
 
 
@@ -164,9 +164,10 @@ def restore_packages(months, all_months, user) -> None:
 
 
 @archive_group.command("status")
-def archive_status() -> None:
-    """Archived months and what the live tables hold."""
-    database.check_connection()
+@USER_OPTION
+def archive_status(user: str | None) -> None:
+    """Archived months and what the live tables hold (admins)."""
+    access.require(user, "archive")
     with database.transaction() as conn:
         for line in archival.load_status_lines(conn):
             click.echo(line)

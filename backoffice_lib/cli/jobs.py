@@ -17,9 +17,27 @@ EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+# Notebook parameters that would name the acting user: never taken from -p (issue 12).
+IDENTITY_PARAMETERS = ("user", "user_email", "acting_user")
+USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
+                           help="acting admin (default BACKOFFICE_USER)")
+
+
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def _acting_admin(user: str | None) -> str:
+    """The acting admin (refusal audited). The runs' kernels and job_runs.requested_by get this
+    user from the jobs machinery (BACKOFFICE_USER of this process), never from a parameter."""
+    import os
+
+    from .. import access
+
+    who = access.require(user, "jobs", admin=True)
+    os.environ["BACKOFFICE_USER"] = who.email
+    return who.email
 
 
 @click.command("serve")
@@ -135,10 +153,12 @@ def _echo_result(result) -> None:
     help="Bangkok date to decide what is due (YYYY-MM-DD; default today)",
 )
 @click.option("--dry-run", is_flag=True, help="only say what is due")
-def run_due(today, dry_run):
+@USER_OPTION
+def run_due(today, dry_run, user):
     """Run every job of jobs.yml that is due and not yet done for its period (idempotent)."""
     day = _parse_day(today)
     definitions = _load_jobs()
+    _acting_admin(user)
     try:
         due = jobs.run_due(definitions, today=day, dry_run=dry_run)
     except jobs.RunDueBusy as exc:
@@ -162,11 +182,9 @@ def _parse_day(value):
     if not value:
         return bangkok.today()
     try:
-        import datetime as dt
-
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--today must look like 2026-11-01, not {value!r}")
+        return bangkok.parse_date(value, "--today")
+    except bangkok.BadDate as exc:
+        _fail(str(exc))
 
 
 @jobs_group.command("run")
@@ -180,8 +198,10 @@ def _parse_day(value):
     help="override a parameter (repeatable)",
 )
 @click.option("--today", help="Bangkok date for the parameter templates (default today)")
-def run_one(name, parameters, today):
-    """Run job NAME of jobs.yml now (with -p overrides)."""
+@USER_OPTION
+def run_one(name, parameters, today, user):
+    """Run job NAME of jobs.yml now (with -p overrides; admins)."""
+    day = _parse_day(today)
     definitions = _load_jobs()
     job = next((j for j in definitions if j.name == name), None)
     if job is None:
@@ -191,8 +211,13 @@ def run_one(name, parameters, today):
         overrides = jobs.parse_parameter_overrides(parameters)
     except ValueError as exc:
         _fail(str(exc))
+    named = [key for key in overrides if key.lower() in IDENTITY_PARAMETERS]
+    if named:
+        _fail(f"-p {named[0]}=... refused: the acting user comes only from --user or"
+              " BACKOFFICE_USER, and the jobs machinery passes it to the run itself")
+    _acting_admin(user)
     try:
-        result = jobs.run_job(job, today=_parse_day(today), overrides=overrides, trigger="manual")
+        result = jobs.run_job(job, today=day, overrides=overrides, trigger="manual")
     except jobs.RunError as exc:
         _fail(str(exc))
     _echo_result(result)
@@ -207,8 +232,10 @@ def run_one(name, parameters, today):
               show_default=True, help="json: every run with status, parameters, folder, files")
 @click.option("--base-url", default="/", show_default=True,
               help="json: prefix of the file URLs, e.g. https://studio.example/")
-def list_runs(job_name, limit, fmt, base_url):
-    """The last runs, newest first."""
+@USER_OPTION
+def list_runs(job_name, limit, fmt, base_url, user):
+    """The last runs, newest first (admins: run folders hold pay and personal data)."""
+    _acting_admin(user)
     rows = jobs.load_recent_runs(job_name=job_name, limit=limit)
     if fmt == "json":
         import json

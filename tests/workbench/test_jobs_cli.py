@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import sqlalchemy as sa
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
 
@@ -32,8 +33,12 @@ def _notebook(path: Path, code: str) -> None:
 
 
 @pytest.fixture
-def jobs_env(tmp_path, database_url):
-    """A jobs file of three jobs over two small notebooks, runs into tmp_path."""
+def jobs_env(tmp_path, database_url, engine):
+    """A jobs file of three jobs over two small notebooks, runs into tmp_path; the scheduler's
+    user is an admin (the jobs commands are for admins)."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                             " VALUES ('scheduler@studio.example', true) ON CONFLICT DO NOTHING"))
     suffix = uuid.uuid4().hex[:6]
     notebooks = tmp_path / "notebooks"
     _notebook(notebooks / "r" / "ok.ipynb", WRITES)
