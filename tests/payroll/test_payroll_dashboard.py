@@ -57,11 +57,15 @@ def test_payroll_dashboard_widgets_on_demo_data(demo_engine, monkeypatch):
     widgets = {type(w).__name__: w for w in box.children}
     texts = [w.value for w in box.children if hasattr(w, "value") and isinstance(w.value, str)]
     assert any(f"Payroll {month}:" in t for t in texts)
+    assert any("Net pay ฿" in t and "employer social security ฿" in t and "tax to remit ฿" in t
+               for t in texts)
+    assert any("Withholding tax to remit" in t for t in texts)
     person = box.children[-2]
     detail = box.children[-1]
     assert person.options and "Sessions" in detail.value
     person.value = person.options[-1][1]
     assert person.options[-1][0].split(" (")[0] in detail.value
+    assert "Social security" in detail.value and "Net pay" in detail.value
     assert "Dropdown" in widgets
 
 
