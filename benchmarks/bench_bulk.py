@@ -21,6 +21,7 @@ import time
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
+from backoffice_lib.history import partitions
 from backoffice_lib.migrations.rules_0001 import RULES_SQL
 
 from .bench_timeclock import _drop, _scratch_database, bench_punch
@@ -54,7 +55,9 @@ def _month_start(month: str):
 
 
 def add_staff(engine: sa.engine.Engine, staff: int) -> None:
+    """``staff`` people, and monthly partitions for 2024-07 … 2025-06 (as in a studio's database)."""
     with engine.begin() as c:
+        partitions.ensure_partitions(c, "time_entries", "2024-07", "2025-06")
         c.execute(sa.text(
             "INSERT INTO backoffice.staff (id, staff_name, staff_id, pin_hash)"
             " SELECT g, 'Person ' || g, 'BULK' || lpad(g::text, 5, '0'), 'x'"
@@ -153,7 +156,7 @@ def _line(label: str, seconds: float, rows: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--staff", type=int, default=STAFF)
-    parser.add_argument("--sample", type=int, default=20,
+    parser.add_argument("--sample", type=int, default=100,
                         help="people in the migration-0001 comparison sample")
     args = parser.parse_args()
     print(f"{args.staff:,} staff x {PUNCHES_PER_PERSON} punches a month; load "

@@ -93,9 +93,10 @@ BEGIN
       FROM new_entries e
   ), spans AS (
     SELECT staff_id, min(ts) AS first_ts, max(ts) AS last_ts FROM new_entries GROUP BY staff_id
-  ), reach AS (
+  ), reach AS MATERIALIZED (
     -- from the entry before the person's first new one (or a minute before it) to a minute
-    -- after the last one: every entry a rule can compare a new one with
+    -- after the last one: every entry a rule can compare a new one with (materialized: one
+    -- index probe per person, never one per joined row)
     SELECT s.staff_id, s.last_ts + interval '1 minute' AS until_ts,
            least(s.first_ts - interval '1 minute',
                  (SELECT max(te."timestamp") FROM backoffice.time_entries te
