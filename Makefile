@@ -18,9 +18,9 @@ install: $(BIN)/.installed
 
 # Browser tests drive Debian's chromium (Playwright's own browser download does not work offline).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium and nginx (the sign-in proxy test) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nginx >/dev/null; }
 
 # `make demo` ends by running the month's jobs (jobs.yml) and serving the dashboards in the
 # foreground (Ctrl-C stops). Non-interactive: `make demo DEMO_SERVE=0` (no server) or
