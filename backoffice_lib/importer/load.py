@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Connection
 
-from .mapping import SQLSTATE_RULES, RowRefused, TableSpec, compute_row_hash, compute_rule
+from .mapping import SQLSTATE_RULES, RowRefused, TableSpec, compute_rule
 
 EXTRA_COLUMNS = ("_key", "_seq", "_grp", "_hash", "_suspect", "_state", "_msg", "_dep")
 EXTRA_TYPES = ("text", "integer", "integer", "text", "text", "text", "text", "text")
@@ -61,22 +61,44 @@ def create_stage(conn: Connection, spec: TableSpec) -> None:
         f"ADD COLUMN {c} {t}" for c, t in zip(EXTRA_COLUMNS, EXTRA_TYPES))))
 
 
-def compute_stage_rows(spec: TableSpec, live_rows: Iterable[dict]) -> Iterator[tuple]:
-    """Converted rows as stage tuples (columns, then the hidden columns). A row the conversion
-    refuses is staged with the offending value empty and state 'refused'."""
-    jsonb = set(spec.jsonb)
-    for seq, live_row in enumerate(live_rows):
+def compute_stage_rows(spec: TableSpec, live_rows: Iterable[dict], skip: dict[str, str],
+                       skipped: list[int]) -> Iterator[tuple]:
+    """Converted rows as stage tuples (columns, then the hidden columns). A live row whose
+    fingerprint (``_live_hash``, computed by the live server) is the one in ``skip`` (imported,
+    or decided in the quarantine) is only counted in ``skipped[0]``: unchanged. A row the
+    conversion refuses is staged with the offending value empty and state 'refused'."""
+    jsonb = [i for i, c in enumerate(spec.columns) if c in spec.jsonb]
+    columns = spec.columns
+    convert = spec.convert
+    seq = 0
+    for live_row in live_rows:
         key = str(live_row[spec.key])
+        fingerprint = live_row.pop("_live_hash")
+        if skip.get(key) == fingerprint:
+            skipped[0] += 1
+            continue
         state, rule, message = "new", None, None
         try:
-            row = spec.convert(live_row)
+            row = convert(live_row)
         except RowRefused as refused:
             state, rule, message = "refused", refused.rule, str(refused)
-            row = spec.convert({**live_row, **{c: None for c in refused.columns}})
-        values = [Jsonb(row[c]) if c in jsonb and row.get(c) is not None else row.get(c)
-                  for c in spec.columns]
-        yield (*values, key, seq, seq, compute_row_hash(row, spec.columns), rule, state, message,
-               None)
+            row = convert({**live_row, **{c: None for c in refused.columns}})
+        values = [row.get(c) for c in columns]
+        for i in jsonb:
+            if values[i] is not None:
+                values[i] = Jsonb(values[i])
+        yield (*values, key, seq, seq, fingerprint, rule, state, message, None)
+        seq += 1
+
+
+def load_fingerprints(conn: Connection, spec: TableSpec) -> dict[str, str]:
+    """Live key -> fingerprint of what needs no work: imported as it is now, or resolved or
+    dismissed in the quarantine as it is now."""
+    rows = conn.execute(sa.text(
+        f"SELECT live_key, row_hash FROM {VERSIONS} WHERE table_name = :t"
+        f" UNION ALL SELECT live_key, row_hash FROM {QUARANTINE}"
+        "  WHERE table_name = :t AND status <> 'pending'"), {"t": spec.name})
+    return dict(rows.all())
 
 
 def copy_stage_rows(conn: Connection, spec: TableSpec, rows: Iterable[tuple]) -> int:
@@ -97,17 +119,12 @@ def classify_stage(conn: Connection, spec: TableSpec) -> None:
     fingerprint as imported, or as a quarantined row a person resolved or dismissed)."""
     stage = stage_sql(spec)
     conn.execute(sa.text(
-        f"UPDATE {stage} s SET _state = CASE WHEN v.row_hash = s._hash THEN 'unchanged'"
-        f" ELSE 'changed' END"
+        f"UPDATE {stage} s SET _state = 'changed'"
         + ("" if spec.keep_ids else f", {_q(spec.pk)} = v.target_key::integer")
         + f" FROM {VERSIONS} v WHERE v.table_name = :t AND v.live_key = s._key"
         " AND s._state = 'new'"
     ), {"t": spec.name})
-    conn.execute(sa.text(
-        f"UPDATE {stage} s SET _state = 'unchanged' FROM {QUARANTINE} q"
-        " WHERE q.table_name = :t AND q.live_key = s._key AND q.status <> 'pending'"
-        " AND q.row_hash = s._hash AND s._state IN ('new', 'refused')"
-    ), {"t": spec.name})
+
 
 
 def adopt_existing_users(conn: Connection) -> None:
@@ -355,7 +372,7 @@ def save_versions(conn: Connection, spec: TableSpec, import_id: int, user_email:
     params = {"t": spec.name, "import_id": import_id, "user": user_email}
     conn.execute(sa.text(
         f"INSERT INTO {VERSIONS} (table_name, live_key, target_key, row_hash, import_id)"
-        f" SELECT :t, _key, {_q(spec.pk)}::text, _hash, :import_id FROM {stage}"
+        f" SELECT :t, s._key, s.{_q(spec.pk)}::text, s._hash, :import_id FROM {stage} s"
         " WHERE _state IN ('new', 'changed')"
         " ON CONFLICT (table_name, live_key) DO UPDATE SET target_key = EXCLUDED.target_key,"
         " row_hash = EXCLUDED.row_hash, import_id = EXCLUDED.import_id"), params)
@@ -366,15 +383,15 @@ def save_versions(conn: Connection, spec: TableSpec, import_id: int, user_email:
         " AND q.status = 'pending' AND s._state IN ('new', 'changed')"), params)
 
 
-def count_states(conn: Connection, spec: TableSpec) -> dict[str, int]:
+def count_states(conn: Connection, spec: TableSpec, unchanged: int) -> dict[str, int]:
     rows = conn.execute(sa.text(
         f"SELECT _state, count(*) FROM {stage_sql(spec)} GROUP BY _state")).all()
     states = dict(rows)
     return {
-        "read": sum(states.values()),
+        "read": sum(states.values()) + unchanged,
         "imported": states.get("new", 0),
         "updated": states.get("changed", 0),
-        "unchanged": states.get("unchanged", 0),
+        "unchanged": unchanged,
         "quarantined": states.get("quarantined", 0),
     }
 

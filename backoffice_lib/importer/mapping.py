@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -449,27 +448,6 @@ TABLES: tuple[TableSpec, ...] = (
 )
 
 TABLES_BY_NAME = {spec.name: spec for spec in TABLES}
-
-
-# --- hashing: what "unchanged since the last import" means -----------------------------------------
-
-
-def compute_row_hash(row: dict, columns: tuple[str, ...]) -> str:
-    """A stable fingerprint of a converted row (the same live row gives the same hash)."""
-    text = "\x1f".join(repr(_canonical(row.get(c))) for c in columns)
-    return hashlib.md5(text.encode()).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value.normalize()
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC)
-    if isinstance(value, dict):
-        return sorted((k, _canonical(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    return value
 
 
 # --- planning: groups that stand or fall together, and rows likely refused -------------------------

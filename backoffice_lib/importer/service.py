@@ -88,7 +88,10 @@ def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: 
 def _import_table(conn: Connection, spec: TableSpec, live: LiveSource, import_id: int,
                   user_email: str, actor: str, now: dt.datetime | None):
     load.create_stage(conn, spec)
-    load.copy_stage_rows(conn, spec, load.compute_stage_rows(spec, live.iter_rows(spec)))
+    unchanged = [0]
+    skip = load.load_fingerprints(conn, spec)
+    load.copy_stage_rows(conn, spec, load.compute_stage_rows(spec, live.iter_rows(spec), skip,
+                                                             unchanged))
     load.classify_stage(conn, spec)
     load.quarantine_refused_conversions(conn, spec, import_id)
     load.quarantine_dependants(conn, spec, import_id)
@@ -103,7 +106,7 @@ def _import_table(conn: Connection, spec: TableSpec, live: LiveSource, import_id
                      before=strip_secrets(change["before"]), after=strip_secrets(change["after"]),
                      details={"import_id": import_id, "actor": actor, "snapshot": live.snapshot})
     load.save_versions(conn, spec, import_id, user_email)
-    counts = load.count_states(conn, spec)
+    counts = load.count_states(conn, spec, unchanged[0])
     audit.record(conn, user_email, "IMPORT", spec.target, import_id,
                  details={"actor": actor, "snapshot": live.snapshot, "live_table": spec.source,
                           **counts})

@@ -61,12 +61,16 @@ class LiveSource:
         )
         order = ", ".join(f'"{c}"' for c in _source_order(spec) if c in present) or "1"
         schema, table = spec.source.split(".")
-        sql = f'SELECT {select} FROM "{schema}"."{table}" ORDER BY {order}'
+        # the live server fingerprints each row as read: a rerun converts only what changed
+        fingerprint = "md5(ROW(" + ", ".join(f'"{c}"' for c in columns) + ")::text)"
+        sql = (f'SELECT {select}, {fingerprint} AS _live_hash FROM "{schema}"."{table}"'
+               f" ORDER BY {order}")
+        names = [*columns, "_live_hash"]
         with self.connection.cursor(name=f"read_{spec.name}") as cursor:
             cursor.itersize = READ_BATCH
             cursor.execute(sql)
             for values in cursor:
-                yield dict(zip(columns, values))
+                yield dict(zip(names, values))
 
     def count_rows(self, spec: TableSpec) -> int:
         schema, table = spec.source.split(".")

@@ -136,15 +136,6 @@ def test_package_discount_percent_becomes_the_discount_amount(price, percent, ex
     assert mapping.compute_discount_amount(price, percent) == expected
 
 
-def test_row_hash_changes_with_the_row_and_only_with_it():
-    columns = ("id", "amount", "at")
-    row = {"id": 1, "amount": Decimal("1.50"), "at": dt.datetime(2026, 1, 1, 9, tzinfo=BKK)}
-    same = {"id": 1, "amount": Decimal("1.5"), "at": dt.datetime(2026, 1, 1, 2, tzinfo=dt.UTC)}
-    assert mapping.compute_row_hash(row, columns) == mapping.compute_row_hash(same, columns)
-    assert mapping.compute_row_hash(row, columns) != mapping.compute_row_hash(
-        {**row, "amount": Decimal("1.51")}, columns)
-
-
 def _entry(staff, action, hhmmss, day=5):
     h, m, s = (int(x) for x in hhmmss.split(":"))
     return {"staff_id": staff, "action": action,
