@@ -21,6 +21,7 @@ import base64
 import datetime as dt
 import html
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .. import bangkok, database, money, ui
@@ -52,6 +53,7 @@ class Draft:
     lines: list[str] = field(default_factory=list)  # per row: its line total, an error or ""
     errors: list[str] = field(default_factory=list)
     amounts: dict | None = None
+    rate: Decimal | None = None
     rate_error: str = ""
 
 
@@ -73,7 +75,7 @@ def compute_draft(rows: list[tuple[str, str, str]], tax_rate: str) -> Draft:
         draft.items.append(item)
         draft.lines.append(ui.format_money(money.round_money(item.quantity * item.unit_price)))
     try:
-        service.validate_tax_rate(tax_rate)
+        draft.rate = service.validate_tax_rate(tax_rate)
     except service.InvoiceError as exc:
         draft.rate_error = str(exc)
     if draft.items and not draft.rate_error:
@@ -83,14 +85,15 @@ def compute_draft(rows: list[tuple[str, str, str]], tax_rate: str) -> Draft:
 
 def compute_totals_html(draft: Draft) -> str:
     amounts = draft.amounts or {}
-    rate = amounts.get("tax_rate")
-    shown_rate = f"{rate.normalize():f}%" if rate is not None else "–"
+    rate = draft.rate
+    shown_rate = f"{rate.normalize():f}%" if rate is not None else "?%"
 
     def row(label: str, value, strong: bool = False) -> str:
         text = ui.format_money(value) if value is not None else "–"
         weight = "font-weight:700;border-top:1px solid #cbd5e1" if strong else ""
-        return (f'<tr><td style="padding:2px 12px 2px 0;{weight}">{html.escape(label)}</td>'
-                f'<td class="num" style="text-align:right;{weight}">{html.escape(text)}</td></tr>')
+        return (f'<tr><td style="padding:3px 24px 3px 0;{weight}">{html.escape(label)}</td>'
+                f'<td class="num" style="text-align:right;min-width:120px;{weight}">'
+                f"{html.escape(text)}</td></tr>")
 
     tax = amounts.get("tax_amount")
     body = (row("Subtotal", amounts.get("subtotal"))
@@ -102,7 +105,8 @@ def compute_totals_html(draft: Draft) -> str:
     if draft.errors:
         notes += ui.message_html(f"{len(draft.errors)} item row(s) need fixing: "
                                  f"{draft.errors[0]}", "refused")
-    return f'<table class="invoice-totals" style="font-size:15px">{body}</table>{notes}'
+    return (f'<table class="invoice-totals" style="font-size:15px;border-collapse:collapse;'
+            f'margin:6px 0">{body}</table>{notes}')
 
 
 def compute_line_html(line: str) -> str:
@@ -295,6 +299,13 @@ class InvoicesDashboard:
         self.void = widgets.Button(description="Void invoice", button_style="danger", icon="ban")
         self.action_status = widgets.HTML()
 
+        # stable hooks for the browser tests and the page's own look
+        for name in ("supplier", "supplier_details", "new_name", "new_tax_id", "tax_id_check",
+                     "add_supplier", "supplier_status", "invoice_date", "tax_rate", "add_item",
+                     "totals", "save", "save_status", "save_pdf", "month", "month_totals",
+                     "month_table", "wht_table", "picked", "pdf", "pdf_link", "reason", "void",
+                     "action_status"):
+            getattr(self, name).add_class("inv-" + name.replace("_", "-"))
         self._wire()
         self._show_suppliers()
         self.add_row()
