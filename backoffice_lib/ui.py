@@ -8,12 +8,15 @@ Part of the shared base: it imports no domain, and importing it imports no widge
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import html
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
-from . import session_user, settings
+from . import bangkok, money, session_user, settings
 
 ERROR_CLASS = "backoffice-error"
 
@@ -88,3 +91,288 @@ def guarded_dashboard(area: str, build: Callable[[Any], Any], *, admin: bool | N
         return error_panel(
             f"{message}. The details are in {settings.data_dir() / 'logs' / 'dashboards.log'}."
         )
+
+# --- one look: the stylesheet, the plotly template, tables, messages, form actions ------------
+
+BRAND = "#14532d"
+PALETTE = ["#14532d", "#2563eb", "#d97706", "#7c3aed", "#dc2626", "#0891b2", "#65a30d", "#db2777"]
+PLOTLY_TEMPLATE = "backoffice"
+PAGE_SIZE = 25
+
+#: The landing page's stylesheet (``workbench/catalog.py`` serves it at ``/``).
+LANDING_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;
+color:#1d2433}
+header{background:#14532d;color:#fff;padding:18px 32px}
+header h1{margin:0;font-size:22px;font-weight:600}
+header p{margin:4px 0 0;font-size:14px;opacity:.85}
+main{max-width:980px;margin:24px auto;padding:0 24px}
+section{margin-bottom:28px}
+h2{font-size:16px;text-transform:uppercase;letter-spacing:.06em;color:#475569;margin:0 0 10px}
+ul{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,
+minmax(280px,1fr));gap:12px}
+li{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:14px 16px}
+li a{font-weight:600;color:#14532d;text-decoration:none;font-size:16px}
+li a:hover{text-decoration:underline}
+li p{margin:6px 0 0;font-size:14px;color:#475569}
+.notice{background:#fff7ed;border:1px solid #fdba74;border-radius:8px;padding:12px 16px}
+.reports li{background:#fafafa}
+code{font-size:13px}
+"""
+
+#: The same look inside every dashboard (scoped to the rendered cells, so Voilà's own chrome stays).
+DASHBOARD_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;
+background:#f5f6f8}
+.bo-page{max-width:1180px;margin:0 auto;padding:4px 8px 24px;box-sizing:border-box}
+.bo-page h2,.bo-title{color:#14532d;font-size:22px;font-weight:600;margin:8px 0 4px}
+.bo-page h3{font-size:15px;text-transform:uppercase;letter-spacing:.05em;color:#475569;
+margin:18px 0 8px}
+.bo-card{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 16px;
+margin:8px 0;box-sizing:border-box}
+.bo-hint{color:#475569;font-size:13px;margin:2px 0 6px}
+.bo-message{border-radius:8px;padding:10px 14px;font-size:14px;margin:6px 0}
+.bo-ok{background:#ecfdf5;color:#065f46;border:1px solid #a7f3d0}
+.bo-refused{background:#fef2f2;color:#7f1d1d;border:1px solid #fecaca}
+.bo-info{background:#f8fafc;color:#334155;border:1px solid #e2e8f0}
+.bo-secret{font-size:28px;letter-spacing:8px;font-weight:700;color:#14532d}
+.bo-empty{background:#fff7ed;border:1px dashed #fdba74;border-radius:8px;padding:12px 16px;
+color:#7c2d12}
+.bo-scroll{max-height:420px;overflow:auto;border:1px solid #e2e8f0;border-radius:8px;
+background:#fff}
+table.bo-table{border-collapse:collapse;width:100%;font-size:14px;background:#fff}
+table.bo-table th{position:sticky;top:0;z-index:1;background:#f1f5f9;color:#334155;
+text-align:left;font-weight:600;padding:6px 10px;border-bottom:1px solid #cbd5e1;
+white-space:nowrap}
+table.bo-table td{padding:5px 10px;border-bottom:1px solid #eef2f6;vertical-align:top}
+table.bo-table td.num,table.bo-table th.num{text-align:right;font-variant-numeric:tabular-nums;
+white-space:nowrap}
+table.bo-table tr.bo-muted td{color:#94a3b8}
+table.bo-table tr:hover td{background:#f8fafc}
+.widget-button.mod-primary,.jupyter-button.mod-primary{background:#14532d}
+"""
+
+#: The kiosk on a tablet in portrait (768×1024): full-width, big keys, no sideways scroll.
+KIOSK_CSS = """
+.kiosk{width:100%;max-width:640px;margin:0 auto;box-sizing:border-box}
+.kiosk .widget-dropdown,.kiosk .widget-dropdown select{width:100%!important;max-width:100%}
+.kiosk .widget-dropdown{height:auto!important;margin-bottom:10px}
+.kiosk .widget-dropdown select{font-size:22px;height:56px!important}
+.kiosk .widget-dropdown label{font-size:16px;line-height:56px}
+.kiosk-pin{margin:4px 0 8px}
+.kiosk-pad{width:100%!important;grid-template-columns:repeat(3,minmax(0,1fr))!important}
+.kiosk-pad button{height:88px!important;font-size:32px!important;width:auto!important}
+.kiosk-punch{width:100%!important;height:72px!important;font-size:24px!important}
+body{overflow-x:hidden}
+"""
+
+
+def stylesheet(*, kiosk: bool = False):
+    """The look as a widget to put first in a dashboard (one stylesheet for every page)."""
+    import ipywidgets as widgets
+
+    css = DASHBOARD_CSS + (KIOSK_CSS if kiosk else "")
+    return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
+
+
+def use_plotly_template() -> str:
+    """Register the workbench's plotly template and make it the default; returns its name."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    if PLOTLY_TEMPLATE not in pio.templates:
+        base = pio.templates["plotly_white"]
+        template = go.layout.Template(base)
+        template.layout.colorway = PALETTE
+        template.layout.font = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+                                "color": "#1d2433", "size": 13}
+        template.layout.title = {"font": {"size": 16, "color": BRAND}, "x": 0.01}
+        template.layout.margin = {"l": 56, "r": 16, "t": 48, "b": 40}
+        template.layout.hoverlabel = {"font": {"family": "system-ui, sans-serif"}}
+        pio.templates[PLOTLY_TEMPLATE] = template
+    pio.templates.default = PLOTLY_TEMPLATE
+    return PLOTLY_TEMPLATE
+
+
+def format_money(value: Any) -> str:
+    """฿1,234.50 (Decimal in, text out; '' for a missing amount)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    amount = money.round_money(value if not isinstance(value, float) else str(value))
+    sign = "-" if amount < 0 else ""
+    return f"{sign}฿{abs(amount):,.2f}"
+
+
+def format_number(value: Any, places: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.{places}f}"
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(bangkok.BANGKOK).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def table_html(
+    rows: Any,
+    columns: Sequence[str] | dict[str, str] | None = None,
+    *,
+    money_columns: Sequence[str] = (),
+    number_columns: Sequence[str] = (),
+    muted: Sequence[bool] | None = None,
+    empty: str = "Nothing to show yet.",
+    css_class: str = "",
+) -> str:
+    """Rows (a DataFrame or a list of dicts) as the workbench's table: sticky header, numbers
+    right-aligned, money as ฿1,234.50; ``columns`` maps keys to headers (default: all keys);
+    ``muted`` greys rows out (inactive people...); an empty table says ``empty`` instead."""
+    records = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
+    if not records:
+        return empty_html(empty)
+    if columns is None:
+        columns = list(records[0])
+    headers = dict(columns) if isinstance(columns, dict) else {c: c for c in columns}
+    right = set(money_columns) | set(number_columns)
+    head = "".join(
+        f'<th class="num">{html.escape(h)}</th>' if k in right else f"<th>{html.escape(h)}</th>"
+        for k, h in headers.items()
+    )
+    body = []
+    for index, record in enumerate(records):
+        cells = []
+        for key in headers:
+            value = record.get(key)
+            if key in money_columns:
+                cells.append(f'<td class="num">{html.escape(format_money(value))}</td>')
+            elif key in number_columns:
+                cells.append(f'<td class="num">{html.escape(format_number(value))}</td>')
+            else:
+                cells.append(f"<td>{html.escape(_cell(value))}</td>")
+        css = ' class="bo-muted"' if muted is not None and muted[index] else ""
+        body.append(f"<tr{css}>{''.join(cells)}</tr>")
+    return (
+        f'<div class="bo-scroll {html.escape(css_class)}"><table class="bo-table">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def empty_html(text: str) -> str:
+    """An empty state that says what to do next."""
+    return f'<div class="bo-empty" role="note">{html.escape(text)}</div>'
+
+
+def message_html(text: str, kind: str = "info") -> str:
+    """A status line: kind ok | refused | info."""
+    return f'<div class="bo-message bo-{kind}" role="status">{html.escape(text)}</div>'
+
+
+class PagedTable:
+    """A long table page by page (``page_size`` rows, sticky header, previous/next)."""
+
+    def __init__(self, page_size: int = PAGE_SIZE, css_class: str = "", **table_options: Any):
+        import ipywidgets as widgets
+
+        self.page_size = page_size
+        self.options = table_options
+        self.records: list[dict] = []
+        self.page = 0
+        self.html = widgets.HTML()
+        self.status = widgets.HTML()
+        self.previous = widgets.Button(description="‹ Previous", layout=widgets.Layout(width="110px"))
+        self.next = widgets.Button(description="Next ›", layout=widgets.Layout(width="110px"))
+        self.previous.on_click(lambda _: self.show(self.page - 1))
+        self.next.on_click(lambda _: self.show(self.page + 1))
+        self.pager = widgets.HBox([self.previous, self.status, self.next])
+        self.widget = widgets.VBox([self.html, self.pager])
+        if css_class:
+            self.widget.add_class(css_class)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.records) // self.page_size))
+
+    def set_rows(self, rows: Any, muted: Sequence[bool] | None = None) -> None:
+        self.records = rows.to_dict("records") if hasattr(rows, "to_dict") else list(rows)
+        self.muted = list(muted) if muted is not None else None
+        self.show(0)
+
+    def show(self, page: int) -> None:
+        self.page = min(max(page, 0), self.pages - 1)
+        start = self.page * self.page_size
+        chunk = self.records[start:start + self.page_size]
+        muted = self.muted[start:start + self.page_size] if self.muted else None
+        self.html.value = table_html(chunk, muted=muted, **self.options)
+        self.status.value = (
+            f'<span class="bo-hint" style="padding:0 10px">page {self.page + 1} of {self.pages}'
+            f" · {len(self.records)} rows</span>"
+        )
+        self.previous.disabled = self.page == 0
+        self.next.disabled = self.page >= self.pages - 1
+        self.pager.layout.display = None if self.pages > 1 else "none"
+
+
+def compute_default_month(months_with_data: Sequence[str], today: dt.date) -> str:
+    """The month a dashboard opens on: the current month if it has data, else the latest month
+    that has data (not an empty month on the 1st), else the current month."""
+    current = bangkok.month_key(today)
+    known = sorted({m for m in months_with_data if m and m <= current})
+    if not known or current in known:
+        return current
+    return known[-1]
+
+
+def form_action(work: Callable[[Any], Any], *, engine: Any = None, require: tuple | None = None):
+    """Run ``work(conn)`` in one transaction for a form; returns (result, None) or (None, the
+    refusal as a message for the person). ``require`` = (email, area, admin): an access check in
+    its own transaction first, so that a refusal stays audited while the work is not done."""
+    import sqlalchemy as sa
+
+    from . import access, database
+
+    try:
+        if require is not None:
+            email, area, admin = require
+            access.require(email, area, admin=admin, engine=engine)
+        with database.transaction(engine) as conn:
+            return work(conn), None
+    except (ValueError, ArithmeticError, PermissionError) as exc:  # refusals, AccessDenied
+        return None, str(exc)
+    except sa.exc.DBAPIError as exc:
+        diag = getattr(getattr(exc, "orig", None), "diag", None)
+        reason = getattr(diag, "message_primary", None) or str(exc.orig or exc).splitlines()[0]
+        return None, f"the database refused the change: {reason}"
+
+
+def parse_date(text: str, label: str = "the date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{label} must look like 2026-03-01, not {text!r}") from None
+
+
+def parse_time(text: str, label: str = "the time") -> dt.time:
+    value = str(text).strip()
+    try:
+        return dt.time.fromisoformat(value if len(value) != 4 else "0" + value)
+    except ValueError:
+        raise ValueError(f"{label} must look like 09:30, not {text!r}") from None
+
+
+def set_options(dropdown: Any, options: Sequence, keep: Any = None) -> None:
+    """Give a Dropdown new options and select ``keep`` if offered, else the first option (a
+    Dropdown created empty otherwise stays on None)."""
+    options = list(options)
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    dropdown.options = options
+    if values:
+        dropdown.value = keep if keep in values else values[0]

@@ -49,11 +49,8 @@ def load_holidays(conn: Connection, year: int) -> pd.DataFrame:
 
 
 def load_holiday_years(conn: Connection) -> list[int]:
-    rows = conn.execute(
-        sa.select(sa.distinct(sa.extract("year", HOLIDAYS.c.holiday_date))).order_by(
-            sa.extract("year", HOLIDAYS.c.holiday_date)
-        )
-    ).all()
+    year = sa.extract("year", HOLIDAYS.c.holiday_date)
+    rows = conn.execute(sa.select(year).distinct().order_by(year)).all()
     return [int(r[0]) for r in rows]
 
 

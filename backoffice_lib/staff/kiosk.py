@@ -57,7 +57,7 @@ class TimeClockKiosk:
         self.person = widgets.Dropdown(
             description="Your name",
             options=[],
-            layout=widgets.Layout(width="420px"),
+            layout=widgets.Layout(width="100%"),
             style={"description_width": "90px"},
         )
         self.pin_display = widgets.HTML(pin_dots(0))
@@ -67,18 +67,24 @@ class TimeClockKiosk:
         )
         buttons = []
         for label in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "Clear", "0", "⌫"]:
-            button = widgets.Button(description=label, layout=widgets.Layout(height="64px"))
+            button = widgets.Button(
+                description=label, layout=widgets.Layout(height="88px", width="auto")
+            )
             button.on_click(self._on_key)
             buttons.append(button)
         self.pad = widgets.GridBox(
             buttons,
-            layout=widgets.Layout(grid_template_columns="repeat(3, 110px)", grid_gap="8px"),
+            layout=widgets.Layout(
+                grid_template_columns="repeat(3, minmax(0, 1fr))", grid_gap="10px", width="100%"
+            ),
         )
+        self.pad.add_class("kiosk-pad")
         self.punch_button = widgets.Button(
             description="Punch",
             button_style="primary",
-            layout=widgets.Layout(width="346px", height="56px"),
+            layout=widgets.Layout(width="100%", height="72px"),
         )
+        self.punch_button.add_class("kiosk-punch")
         self.punch_button.on_click(lambda _: self.submit())
         self.confirm_button = widgets.Button(
             description="Yes, punch again",
@@ -92,6 +98,7 @@ class TimeClockKiosk:
         self.cancel_button.on_click(lambda _: self.cancel())
         self.widget = widgets.VBox(
             [
+                ui.stylesheet(kiosk=True),
                 widgets.HTML("<h2>Time clock</h2>"),
                 self.person,
                 self.pin_display,
@@ -101,8 +108,9 @@ class TimeClockKiosk:
                 self.photo,
                 self.message,
             ],
-            layout=widgets.Layout(padding="12px", max_width="520px"),
+            layout=widgets.Layout(padding="12px", width="100%", max_width="640px"),
         )
+        self.widget.add_class("kiosk")  # tablet in portrait: full width, big keys (ui.KIOSK_CSS)
         self.reload_people()
         self.person.observe(self._on_person, names="value")
 

@@ -1,0 +1,425 @@
+"""Schedules (Voilà, admins): weekly patterns on a weekday grid, generation with a preview, and a
+week view of who works when with edit and delete (business-rules §2).
+
+Generation is previewed first (``schedules.preview_generate_schedules``: what will be created,
+what is skipped as an overlap and why) and saved only by a second click for the same dates.
+Every write calls the service the CLI calls; an overlap is refused on every path, with the
+clashing shift named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import bangkok, database, ui
+from . import attendance, people, schedules
+
+AREA = schedules.AREA
+WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+PLAN_COLUMNS = {
+    "schedule_date": "Date",
+    "staff_name": "Person",
+    "start_time": "Start",
+    "end_time": "End",
+    "location": "Location",
+}
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Sunday on or before ``day`` (weeks run Sunday to Saturday)."""
+    return day - dt.timedelta(days=attendance.day_of_week(day))
+
+
+def _hhmm(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def compute_pattern_grid(patterns: pd.DataFrame) -> str:
+    """People (rows) × weekdays Sunday..Saturday (columns); switched-off patterns struck out."""
+    if patterns.empty:
+        return ui.empty_html("No weekly pattern yet: add one below (a person, a weekday, times).")
+    cells: dict[str, list[list[str]]] = {}
+    for row in patterns.to_dict("records"):
+        text = f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}"
+        if row["location"]:
+            text += f" · {row['location']}"
+        text = html.escape(text)
+        day = cells.setdefault(str(row["staff_name"]), [[] for _ in range(7)])[row["day_of_week"]]
+        day.append(text if row["is_active"] is not False else f"<s>{text}</s>")
+    head = "".join(f"<th>{d[:3]}</th>" for d in WEEKDAYS)
+    body = "".join(
+        f"<tr><td>{html.escape(name)}</td>"
+        + "".join(f"<td>{'<br>'.join(day)}</td>" for day in days)
+        + "</tr>"
+        for name, days in sorted(cells.items())
+    )
+    return (
+        '<div class="bo-scroll bo-pattern-grid"><table class="bo-table"><thead><tr><th>Person</th>'
+        f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def compute_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
+    """Who works when in the week from ``first`` (a Sunday): people × the 7 dates."""
+    days = [first + dt.timedelta(days=i) for i in range(7)]
+    if shifts.empty:
+        return ui.empty_html(
+            f"No shift in the week of {first}: generate the week from the patterns below,"
+            " or add a shift here."
+        )
+    cells: dict[str, dict[dt.date, list[str]]] = {}
+    for row in shifts.to_dict("records"):
+        person = cells.setdefault(str(row["staff_name"]), {})
+        person.setdefault(row["schedule_date"], []).append(
+            html.escape(f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}")
+        )
+    head = "".join(f"<th>{d:%a %d %b}</th>" for d in days)
+    body = "".join(
+        f"<tr><td>{html.escape(name)}</td>"
+        + "".join(f"<td>{'<br>'.join(person.get(day, []))}</td>" for day in days)
+        + "</tr>"
+        for name, person in sorted(cells.items())
+    )
+    return (
+        '<div class="bo-scroll bo-week-grid"><table class="bo-table"><thead><tr><th>Person</th>'
+        f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
+
+
+def _field(kind, css: str, *, width: str = "200px", **options):
+    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "90px"}, **options)
+    widget.add_class(css)
+    return widget
+
+
+def _button(description: str, css: str, style: str = "") -> widgets.Button:
+    button = widgets.Button(description=description, button_style=style)
+    button.add_class(css)
+    return button
+
+
+def _card(children: list) -> widgets.VBox:
+    box = widgets.VBox(children)
+    box.add_class("bo-card")
+    return box
+
+
+class ScheduleBoard:
+    """The schedules page; ``widget`` is what the notebook shows."""
+
+    def __init__(self, user_email: str, *, engine: Any = None, week: dt.date | None = None):
+        self.user_email = user_email
+        self.engine = engine
+        today = bangkok.today()
+        self.message = widgets.HTML()
+        self.message.add_class("bo-schedule-message")
+        # weekly patterns
+        self.pattern_grid = widgets.HTML()
+        self.pattern_person = _field(widgets.Dropdown, "bo-pattern-person", width="300px",
+                                     description="Person", options=[])
+        self.pattern_day = _field(widgets.Dropdown, "bo-pattern-day", description="Weekday",
+                                  options=[(d, i) for i, d in enumerate(WEEKDAYS)], value=1)
+        self.pattern_start = _field(widgets.Text, "bo-pattern-start", description="Start",
+                                    value="10:00")
+        self.pattern_end = _field(widgets.Text, "bo-pattern-end", description="End", value="18:00")
+        self.pattern_location = _field(widgets.Text, "bo-pattern-location",
+                                       description="Location")
+        self.pattern_add = _button("Add pattern", "bo-pattern-save", "primary")
+        self.pattern_pick = _field(widgets.Dropdown, "bo-pattern-pick", width="420px",
+                                   description="Pattern", options=[])
+        self.pattern_toggle = _button("Switch on / off", "bo-pattern-toggle")
+        # generation
+        next_week = week_start(today) + dt.timedelta(days=7)
+        self.gen_from = _field(widgets.Text, "bo-gen-from", description="From",
+                               value=next_week.isoformat())
+        self.gen_to = _field(widgets.Text, "bo-gen-to", description="To",
+                             value=(next_week + dt.timedelta(days=6)).isoformat())
+        self.preview_button = _button("Preview", "bo-gen-preview", "info")
+        self.generate_button = _button("Create these shifts", "bo-gen-save", "primary")
+        self.generate_button.disabled = True
+        self.preview = widgets.HTML()
+        self._previewed: tuple[dt.date, dt.date] | None = None
+        # the week
+        self.week = week_start(week or today)
+        self.week_label = widgets.HTML()
+        self.week_previous = _button("‹ Week before", "bo-week-previous")
+        self.week_next = _button("Week after ›", "bo-week-next")
+        self.week_grid = widgets.HTML()
+        self.shift_pick = _field(widgets.Dropdown, "bo-shift-pick", width="460px",
+                                 description="Shift", options=[])
+        self.shift_date = _field(widgets.Text, "bo-shift-date", description="Date")
+        self.shift_start = _field(widgets.Text, "bo-shift-start", description="Start")
+        self.shift_end = _field(widgets.Text, "bo-shift-end", description="End")
+        self.shift_location = _field(widgets.Text, "bo-shift-location", description="Location")
+        self.shift_save = _button("Save shift", "bo-shift-save", "primary")
+        self.shift_delete = _button("Delete shift", "bo-shift-delete", "danger")
+        self.new_person = _field(widgets.Dropdown, "bo-new-shift-person", width="300px",
+                                 description="Person", options=[])
+        self.new_date = _field(widgets.Text, "bo-new-shift-date", description="Date",
+                               value=today.isoformat())
+        self.new_start = _field(widgets.Text, "bo-new-shift-start", description="Start",
+                                value="10:00")
+        self.new_end = _field(widgets.Text, "bo-new-shift-end", description="End", value="18:00")
+        self.new_location = _field(widgets.Text, "bo-new-shift-location", description="Location")
+        self.new_save = _button("Add shift", "bo-new-shift-save", "primary")
+
+        self.pattern_add.on_click(lambda _: self.add_pattern())
+        self.pattern_toggle.on_click(lambda _: self.toggle_pattern())
+        self.preview_button.on_click(lambda _: self.preview_generation())
+        self.generate_button.on_click(lambda _: self.generate())
+        self.week_previous.on_click(lambda _: self.move_week(-7))
+        self.week_next.on_click(lambda _: self.move_week(7))
+        self.shift_save.on_click(lambda _: self.save_shift())
+        self.shift_delete.on_click(lambda _: self.delete_shift())
+        self.new_save.on_click(lambda _: self.add_shift())
+        for field in (self.gen_from, self.gen_to):
+            field.observe(lambda _: self._forget_preview(), names="value")
+
+        self.widget = widgets.VBox([
+            ui.stylesheet(),
+            widgets.HTML('<h2 class="bo-title">Schedules</h2><p class="bo-hint">Weekly patterns,'
+                         " shifts generated from them, and the week's shifts. Overlapping shifts"
+                         " of one person are refused.</p>"),
+            self.message,
+            widgets.HTML("<h3>Week</h3>"),
+            _card([
+                widgets.HBox([self.week_previous, self.week_label, self.week_next]),
+                self.week_grid,
+                widgets.HTML('<p class="bo-hint">Edit or delete a shift of this week</p>'),
+                self.shift_pick,
+                widgets.HBox([self.shift_date, self.shift_start, self.shift_end,
+                              self.shift_location]),
+                widgets.HBox([self.shift_save, self.shift_delete]),
+                widgets.HTML('<p class="bo-hint">Add a shift</p>'),
+                widgets.HBox([self.new_person, self.new_date]),
+                widgets.HBox([self.new_start, self.new_end, self.new_location]),
+                self.new_save,
+            ]),
+            widgets.HTML("<h3>Weekly patterns</h3>"),
+            _card([
+                self.pattern_grid,
+                widgets.HBox([self.pattern_person, self.pattern_day]),
+                widgets.HBox([self.pattern_start, self.pattern_end, self.pattern_location]),
+                self.pattern_add,
+                widgets.HBox([self.pattern_pick, self.pattern_toggle]),
+            ]),
+            widgets.HTML("<h3>Generate shifts from the patterns</h3>"),
+            _card([
+                widgets.HBox([self.gen_from, self.gen_to, self.preview_button,
+                              self.generate_button]),
+                self.preview,
+            ]),
+        ])
+        self.widget.add_class("bo-page")
+        self.shift_pick.observe(lambda _: self._fill_shift(), names="value")
+        self.reload()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def say(self, text: str, kind: str = "ok") -> None:
+        self.message.value = ui.message_html(text, kind)
+
+    def reload(self) -> None:
+        last = self.week + dt.timedelta(days=6)
+        with database.transaction(self.engine) as conn:
+            staff = people.load_staff(conn)
+            patterns = schedules.load_patterns(conn)
+            self.shifts = schedules.load_shifts(conn, self.week, last)
+        names = [(f"{r.staff_name} ({r.staff_id or r.id})", int(r.id))
+                 for r in staff.itertuples(index=False)]
+        for dropdown in (self.pattern_person, self.new_person):
+            ui.set_options(dropdown, names, dropdown.value)
+        self.pattern_grid.value = compute_pattern_grid(patterns)
+        ui.set_options(self.pattern_pick, [
+            (f"{r.staff_name}: {WEEKDAYS[r.day_of_week]} {_hhmm(r.start_time)}–"
+             f"{_hhmm(r.end_time)}" + ("" if r.is_active is not False else " (off)"), r.id)
+            for r in patterns.itertuples(index=False)
+        ], self.pattern_pick.value)
+        self.week_label.value = (
+            f'<span class="bo-hint" style="padding:0 12px;font-size:15px">Week of'
+            f" {self.week:%a %d %b %Y} – {last:%a %d %b}</span>"
+        )
+        self.week_grid.value = compute_week_grid(self.shifts, self.week)
+        keep = self.shift_pick.value
+        self.shift_pick.options = [("— pick a shift —", None)] + [
+            (f"{r.schedule_date:%a %d %b} {_hhmm(r.start_time)}–{_hhmm(r.end_time)} {r.staff_name}",
+             r.id)
+            for r in self.shifts.itertuples(index=False)
+        ]
+        self.shift_pick.value = keep if keep in list(self.shifts["id"]) else None
+        self._fill_shift()
+
+    def _fill_shift(self) -> None:
+        shift_id = self.shift_pick.value
+        if shift_id is None:
+            for field in (self.shift_date, self.shift_start, self.shift_end, self.shift_location):
+                field.value = ""
+            return
+        row = self.shifts[self.shifts["id"] == shift_id].iloc[0]
+        self.shift_date.value = row["schedule_date"].isoformat()
+        self.shift_start.value = _hhmm(row["start_time"])
+        self.shift_end.value = _hhmm(row["end_time"])
+        self.shift_location.value = row["location"] or ""
+
+    def move_week(self, days: int) -> None:
+        self.week += dt.timedelta(days=days)
+        self.shift_pick.value = None
+        self.reload()
+
+    def _act(self, work, done) -> Any:
+        result, refusal = ui.form_action(work, engine=self.engine)
+        if refusal:
+            self.say(refusal, "refused")
+            return None
+        self.reload()
+        self.say(done(result) if callable(done) else done)
+        return result
+
+    def _times(self, start: widgets.Text, end: widgets.Text) -> tuple[dt.time, dt.time] | None:
+        try:
+            return ui.parse_time(start.value, "the start"), ui.parse_time(end.value, "the end")
+        except ValueError as exc:
+            self.say(str(exc), "refused")
+            return None
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def add_pattern(self):
+        times = self._times(self.pattern_start, self.pattern_end)
+        if times is None or self.pattern_person.value is None:
+            return None
+        return self._act(
+            lambda c: schedules.create_weekly_pattern(
+                c, self.user_email, int(self.pattern_person.value), int(self.pattern_day.value),
+                *times, location=self.pattern_location.value.strip() or None,
+            ),
+            f"Pattern added: {WEEKDAYS[self.pattern_day.value]} {_hhmm(times[0])}–"
+            f"{_hhmm(times[1])}.",
+        )
+
+    def toggle_pattern(self):
+        pattern_id = self.pattern_pick.value
+        if pattern_id is None:
+            self.say("Pick a pattern first.", "refused")
+            return None
+        label = {v: k for k, v in self.pattern_pick.options}[pattern_id]
+        active = label.endswith("(off)")
+        return self._act(
+            lambda c: schedules.set_pattern_active(c, self.user_email, pattern_id, active),
+            f"Pattern switched {'on' if active else 'off'}.",
+        )
+
+    def _forget_preview(self) -> None:
+        self._previewed = None
+        self.generate_button.disabled = True
+
+    def _period(self) -> tuple[dt.date, dt.date] | None:
+        try:
+            return ui.parse_date(self.gen_from.value, "From"), ui.parse_date(self.gen_to.value, "To")
+        except ValueError as exc:
+            self.say(str(exc), "refused")
+            return None
+
+    def preview_generation(self):
+        period = self._period()
+        if period is None:
+            return None
+        report, refusal = ui.form_action(
+            lambda c: schedules.preview_generate_schedules(c, self.user_email, *period),
+            engine=self.engine,
+        )
+        if refusal:
+            self._forget_preview()
+            self.say(refusal, "refused")
+            return None
+        skipped = report.skipped
+        self.preview.value = (
+            f'<p class="bo-gen-summary"><strong>{len(report.created)} shift(s) will be created,'
+            f" {len(skipped)} skipped as overlaps.</strong></p>"
+            + ui.table_html(report.created, PLAN_COLUMNS,
+                            empty="Nothing to create: no active pattern falls in these dates.")
+            + ("<p class='bo-hint'>Skipped, and why</p>"
+               + ui.table_html(skipped, {**PLAN_COLUMNS, "reason": "Why"}) if len(skipped) else "")
+        )
+        self._previewed = period
+        self.generate_button.disabled = report.created.empty
+        self.say("Preview ready: nothing is saved until you press Create these shifts.", "info")
+        return report
+
+    def generate(self):
+        period = self._period()
+        if period is None:
+            return None
+        if period != self._previewed:
+            self.say("Preview these dates first.", "refused")
+            return None
+        result = self._act(
+            lambda c: schedules.run_generate_schedules(c, self.user_email, *period),
+            lambda r: f"Created {len(r.created)} shift(s); skipped {len(r.skipped)} overlapping.",
+        )
+        self._forget_preview()
+        return result
+
+    def save_shift(self):
+        shift_id = self.shift_pick.value
+        if shift_id is None:
+            self.say("Pick a shift first.", "refused")
+            return None
+        times = self._times(self.shift_start, self.shift_end)
+        if times is None:
+            return None
+        try:
+            day = ui.parse_date(self.shift_date.value)
+        except ValueError as exc:
+            self.say(str(exc), "refused")
+            return None
+        return self._act(
+            lambda c: schedules.update_shift(
+                c, self.user_email, shift_id, schedule_date=day, start_time=times[0],
+                end_time=times[1], location=self.shift_location.value.strip() or None,
+            ),
+            lambda r: f"Shift saved: {r['staff_name']} {day} {_hhmm(times[0])}–{_hhmm(times[1])}.",
+        )
+
+    def delete_shift(self):
+        shift_id = self.shift_pick.value
+        if shift_id is None:
+            self.say("Pick a shift first.", "refused")
+            return None
+        return self._act(
+            lambda c: schedules.delete_shift(c, self.user_email, shift_id),
+            lambda r: f"Deleted the shift of {r['staff_name']} on {r['schedule_date']}.",
+        )
+
+    def add_shift(self):
+        times = self._times(self.new_start, self.new_end)
+        if times is None or self.new_person.value is None:
+            return None
+        try:
+            day = ui.parse_date(self.new_date.value)
+        except ValueError as exc:
+            self.say(str(exc), "refused")
+            return None
+        return self._act(
+            lambda c: schedules.create_shift(
+                c, self.user_email, int(self.new_person.value), day, *times,
+                location=self.new_location.value.strip() or None,
+            ),
+            f"Shift added on {day}, {_hhmm(times[0])}–{_hhmm(times[1])}.",
+        )
+
+
+def schedule_dashboard(week: str = "", *, engine: Any = None):
+    """The schedules page for the signed-in admin (``week``: a date in the week to open, '' =
+    this week)."""
+
+    def build(user):
+        first = ui.parse_date(week, "week") if week else None
+        return ScheduleBoard(user.email, engine=engine, week=first).widget
+
+    return ui.guarded_dashboard(AREA, build, admin=True)

@@ -1,0 +1,320 @@
+"""Studio settings (Voilà, admins): public holidays, payroll and time-clock settings, and who may
+sign in (``allowed_users``).
+
+Holidays: fill a year from the Thai calendar (``holidays`` package), switch a date on or off, add
+the studio's own days. Settings: each value with its default shown; saving stores it, "use the
+default" removes the row. Who may sign in: add, change the admin and coach flags and coach code,
+remove; the last admin cannot be removed or demoted. Every form calls the services
+(``staff.holidays``, ``staff.settings_service``, ``staff.sign_in_users``) in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import bangkok, database, ui
+from . import holidays, settings_service, sign_in_users
+
+AREA = settings_service.AREA
+HOLIDAY_COLUMNS = {"holiday_date": "Date", "holiday_name": "Holiday", "state": "State"}
+USER_COLUMNS = {
+    "email": "E-mail",
+    "is_admin": "Admin",
+    "is_coach": "Coach",
+    "coach_code": "Coach code",
+    "coach_name": "Coach name",
+}
+
+
+def _field(kind, css: str, *, width: str = "220px", **options):
+    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "110px"}, **options)
+    widget.add_class(css)
+    return widget
+
+
+def _button(description: str, css: str, style: str = "") -> widgets.Button:
+    button = widgets.Button(description=description, button_style=style)
+    button.add_class(css)
+    return button
+
+
+def _card(children: list) -> widgets.VBox:
+    box = widgets.VBox(children)
+    box.add_class("bo-card")
+    return box
+
+
+class StudioSettings:
+    """The studio settings page; ``widget`` is what the notebook shows."""
+
+    def __init__(self, user_email: str, *, engine: Any = None, year: int | None = None):
+        self.user_email = user_email
+        self.engine = engine
+        this_year = bangkok.today().year
+        self.message = widgets.HTML()
+        self.message.add_class("bo-settings-message")
+        # holidays
+        with database.transaction(self.engine) as conn:
+            years = holidays.load_holiday_years(conn)
+        choices = sorted(set(years) | {this_year - 1, this_year, this_year + 1})
+        self.year = _field(widgets.Dropdown, "bo-holiday-year", width="200px", description="Year",
+                           options=choices, value=year if year in choices else this_year)
+        self.holiday_table = widgets.HTML()
+        self.fill_button = _button("Fill from the Thai calendar", "bo-holiday-fill", "primary")
+        self.holiday_pick = _field(widgets.Dropdown, "bo-holiday-pick", width="420px",
+                                   description="Holiday", options=[])
+        self.holiday_toggle = _button("Switch on / off", "bo-holiday-toggle")
+        self.holiday_date = _field(widgets.Text, "bo-holiday-date", description="Date",
+                                   placeholder="2026-12-24")
+        self.holiday_name = _field(widgets.Text, "bo-holiday-name", width="320px",
+                                   description="Name", placeholder="Studio closed")
+        self.holiday_add = _button("Add day", "bo-holiday-add")
+        # settings
+        self.setting_fields: dict[str, widgets.Text] = {}
+        self.setting_hints: dict[str, widgets.HTML] = {}
+        rows = []
+        for setting in settings_service.SETTINGS:
+            field = _field(widgets.Text, f"bo-setting-{setting.key}", width="330px",
+                           description=setting.label)
+            field.style.description_width = "220px"
+            save = _button("Save", f"bo-setting-save-{setting.key}", "primary")
+            reset = _button("Use default", f"bo-setting-reset-{setting.key}")
+            save.on_click(lambda _, key=setting.key: self.save_setting(key))
+            reset.on_click(lambda _, key=setting.key: self.reset_setting(key))
+            hint = widgets.HTML()
+            self.setting_fields[setting.key] = field
+            self.setting_hints[setting.key] = hint
+            rows.append(widgets.HBox([field, save, reset, hint]))
+        self.settings_box = widgets.VBox(rows)
+        # who may sign in
+        self.users_table = widgets.HTML()
+        self.user_pick = _field(widgets.Dropdown, "bo-user-pick", width="420px",
+                                description="User", options=[])
+        self.user_email_field = _field(widgets.Text, "bo-user-email", width="320px",
+                                       description="E-mail")
+        self.user_admin = _field(widgets.Checkbox, "bo-user-admin", description="Admin",
+                                 indent=False, width="100px")
+        self.user_coach = _field(widgets.Checkbox, "bo-user-coach", description="Coach",
+                                 indent=False, width="100px")
+        self.user_code = _field(widgets.Text, "bo-user-code", description="Coach code",
+                                placeholder="BOSS")
+        self.user_name = _field(widgets.Text, "bo-user-name", description="Coach name")
+        self.user_add = _button("Add user", "bo-user-add", "primary")
+        self.user_save = _button("Save user", "bo-user-save")
+        self.user_remove = _button("Remove user", "bo-user-remove", "danger")
+
+        self.year.observe(lambda _: self.show_holidays(), names="value")
+        self.fill_button.on_click(lambda _: self.fill_year())
+        self.holiday_toggle.on_click(lambda _: self.toggle_holiday())
+        self.holiday_add.on_click(lambda _: self.add_holiday())
+        self.user_add.on_click(lambda _: self.add_user())
+        self.user_save.on_click(lambda _: self.save_user())
+        self.user_remove.on_click(lambda _: self.remove_user())
+
+        self.widget = widgets.VBox([
+            ui.stylesheet(),
+            widgets.HTML('<h2 class="bo-title">Studio settings</h2><p class="bo-hint">Public'
+                         " holidays, payroll and time-clock settings, and who may sign in.</p>"),
+            self.message,
+            widgets.HTML("<h3>Public holidays</h3>"),
+            _card([
+                widgets.HBox([self.year, self.fill_button]),
+                self.holiday_table,
+                widgets.HBox([self.holiday_pick, self.holiday_toggle]),
+                widgets.HBox([self.holiday_date, self.holiday_name, self.holiday_add]),
+            ]),
+            widgets.HTML("<h3>Payroll and time clock</h3>"),
+            _card([self.settings_box]),
+            widgets.HTML("<h3>Who may sign in</h3>"),
+            _card([
+                self.users_table,
+                self.user_pick,
+                widgets.HBox([self.user_email_field, self.user_admin, self.user_coach]),
+                widgets.HBox([self.user_code, self.user_name]),
+                widgets.HBox([self.user_add, self.user_save, self.user_remove]),
+            ]),
+        ])
+        self.widget.add_class("bo-page")
+        self.user_pick.observe(lambda _: self._fill_user(), names="value")
+        self.show_holidays()
+        self.show_settings()
+        self.show_users()
+
+    def say(self, text: str, kind: str = "ok") -> None:
+        self.message.value = ui.message_html(text, kind)
+
+    def _act(self, work, done, then) -> Any:
+        result, refusal = ui.form_action(work, engine=self.engine)
+        if refusal:
+            self.say(refusal, "refused")
+            return None
+        then()
+        self.say(done(result) if callable(done) else done)
+        return result
+
+    # --- holidays ------------------------------------------------------------------------------
+
+    def show_holidays(self) -> None:
+        with database.transaction(self.engine) as conn:
+            rows = holidays.load_holidays(conn, int(self.year.value))
+        rows["state"] = ["on" if a is not False else "off" for a in rows["is_active"]]
+        self.holiday_table.value = ui.table_html(
+            rows, HOLIDAY_COLUMNS, muted=[a is False for a in rows["is_active"]],
+            empty=f"No holiday listed for {self.year.value}: press Fill from the Thai calendar,"
+            " then switch off the days the studio works.",
+        )
+        ui.set_options(self.holiday_pick, [
+            (f"{r.holiday_date} {r.holiday_name}" + ("" if r.is_active is not False else " (off)"),
+             r.holiday_date)
+            for r in rows.itertuples(index=False)
+        ], self.holiday_pick.value)
+        self._holidays = rows
+
+    def fill_year(self):
+        year = int(self.year.value)
+        return self._act(
+            lambda c: holidays.fill_holidays(c, self.user_email, year),
+            lambda r: f"{year}: added {len(r['added'])} holiday(s) from the Thai calendar;"
+            f" {len(r['kept'])} already listed were kept as they are.",
+            self.show_holidays,
+        )
+
+    def toggle_holiday(self):
+        day = self.holiday_pick.value
+        if day is None:
+            self.say("Pick a holiday first.", "refused")
+            return None
+        active = bool((self._holidays[self._holidays["holiday_date"] == day]["is_active"]
+                       == False).any())
+        return self._act(
+            lambda c: holidays.set_holiday_active(c, self.user_email, day, active),
+            f"{day} switched {'on' if active else 'off'}.",
+            self.show_holidays,
+        )
+
+    def add_holiday(self):
+        try:
+            day = ui.parse_date(self.holiday_date.value)
+        except ValueError as exc:
+            self.say(str(exc), "refused")
+            return None
+        result = self._act(
+            lambda c: holidays.add_holiday(c, self.user_email, day, self.holiday_name.value),
+            f"{day} added as a holiday.",
+            lambda: None,
+        )
+        if result is not None:
+            if day.year in self.year.options:
+                self.year.value = day.year
+            self.show_holidays()
+        return result
+
+    # --- settings ------------------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        with database.transaction(self.engine) as conn:
+            rows = settings_service.load_settings(conn)
+        for row in rows.itertuples(index=False):
+            self.setting_fields[row.key].value = str(row.value)
+            state = "the default" if row.is_default else f"default {row.default}"
+            self.setting_hints[row.key].value = (
+                f'<span class="bo-hint" style="padding-left:10px">{state} · {row.description}'
+                "</span>"
+            )
+
+    def save_setting(self, key: str):
+        return self._act(
+            lambda c: settings_service.save_setting(
+                c, self.user_email, key, self.setting_fields[key].value
+            ),
+            lambda v: f"{settings_service.BY_KEY[key].label}: {v} saved.",
+            self.show_settings,
+        )
+
+    def reset_setting(self, key: str):
+        return self._act(
+            lambda c: settings_service.reset_setting(c, self.user_email, key),
+            lambda v: f"{settings_service.BY_KEY[key].label}: back to the default, {v}.",
+            self.show_settings,
+        )
+
+    # --- who may sign in -----------------------------------------------------------------------
+
+    def show_users(self) -> None:
+        with database.transaction(self.engine) as conn:
+            rows = sign_in_users.load_allowed_users(conn)
+        self.users_table.value = ui.table_html(
+            rows, USER_COLUMNS, empty="Nobody may sign in yet: add the first admin."
+        )
+        keep = self.user_pick.value
+        self.user_pick.options = [("— a new user —", None)] + [
+            (r.email, r.email) for r in rows.itertuples(index=False)
+        ]
+        self._users = rows
+        self.user_pick.value = keep if keep in list(rows["email"]) else None
+        self._fill_user()
+
+    def _fill_user(self) -> None:
+        email = self.user_pick.value
+        if email is None:
+            self.user_email_field.value = ""
+            self.user_email_field.disabled = False
+            self.user_admin.value = self.user_coach.value = False
+            self.user_code.value = self.user_name.value = ""
+            return
+        row = self._users[self._users["email"] == email].iloc[0]
+        self.user_email_field.value = email
+        self.user_email_field.disabled = True
+        self.user_admin.value = bool(row["is_admin"])
+        self.user_coach.value = bool(row["is_coach"])
+        self.user_code.value = row["coach_code"] or ""
+        self.user_name.value = row["coach_name"] or ""
+
+    def add_user(self):
+        return self._act(
+            lambda c: sign_in_users.add_allowed_user(
+                c, self.user_email, self.user_email_field.value, is_admin=self.user_admin.value,
+                is_coach=self.user_coach.value, coach_code=self.user_code.value,
+                coach_name=self.user_name.value,
+            ),
+            lambda r: f"{r['email']} may now sign in.",
+            self.show_users,
+        )
+
+    def save_user(self):
+        email = self.user_pick.value
+        if email is None:
+            self.say("Pick a user to change (or Add user for a new one).", "refused")
+            return None
+        return self._act(
+            lambda c: sign_in_users.update_allowed_user(
+                c, self.user_email, email, is_admin=self.user_admin.value,
+                is_coach=self.user_coach.value, coach_code=self.user_code.value,
+                coach_name=self.user_name.value,
+            ),
+            lambda r: f"Saved {r['email']}.",
+            self.show_users,
+        )
+
+    def remove_user(self):
+        email = self.user_pick.value
+        if email is None:
+            self.say("Pick the user to remove.", "refused")
+            return None
+        return self._act(
+            lambda c: sign_in_users.remove_allowed_user(c, self.user_email, email),
+            lambda r: f"{r['email']} can no longer sign in.",
+            self.show_users,
+        )
+
+
+def studio_settings_dashboard(year: int = 0, *, engine: Any = None):
+    """Holidays, settings and who may sign in, for the signed-in admin (``year`` of holidays to
+    open; 0 = this year)."""
+    return ui.guarded_dashboard(
+        AREA,
+        lambda user: StudioSettings(user.email, engine=engine, year=year or None).widget,
+        admin=True,
+    )
