@@ -262,8 +262,33 @@ class Http:
                             **kwargs)
 
 
+WHOAMI_CELLS = [
+    "from backoffice_lib import session_user",
+    'print("signed in:", session_user.signed_in_user())',
+]
+
+
+def _whoami_notebooks(folder: Path) -> Path:
+    """A notebooks folder with one dashboard that prints who its kernel believes is signed in."""
+    import nbformat
+
+    notebooks = folder / "notebooks"
+    notebooks.mkdir()
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in WHOAMI_CELLS])
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                   "language": "python"}
+    nbformat.write(book, notebooks / "whoami.ipynb")
+    (notebooks / "catalog.yml").write_text(
+        "notebooks:\n  - {path: whoami.ipynb, kind: dashboard, title: Who am I,"
+        " audience: managers, purpose: test}\n"
+    )
+    return notebooks
+
+
 @pytest.fixture(scope="module")
 def header_server(database_url, people, tmp_path_factory):
+    """Header mode with one preheated kernel (the kernel asks the server for its request over
+    loopback, past the gate) for a dashboard that prints who is signed in."""
     folder = tmp_path_factory.mktemp("signin-header")
     secret_file = folder / "proxy-secret"
     secret_file.write_text(SECRET + "\n")
@@ -271,13 +296,26 @@ def header_server(database_url, people, tmp_path_factory):
     port = free_port()
     http = Http(port)
     log = folder / "serve.log"
+    env = serve_env(database_url)
+    env["BACKOFFICE_NOTEBOOKS_DIR"] = str(_whoami_notebooks(folder))
     process = start_serve(
         ["--port", str(port), "--auth-header", "X-Forwarded-Email", "--proxy-secret-file",
-         str(secret_file), "--public-host", PUBLIC_HOST, "--pool-size", "0"],
-        serve_env(database_url), log, lambda: http.get(secret=SECRET),
+         str(secret_file), "--public-host", PUBLIC_HOST, "--pool-size", "1"],
+        env, log, lambda: http.get(secret=SECRET),
     )
     yield http, log
     stop_serve(process)
+
+
+def test_the_kernel_learns_the_user_only_from_a_request_through_the_proxy(header_server, people):
+    http, _ = header_server
+    admin, _ = people
+    assert http.get("/voila/render/whoami.ipynb", user=admin).status_code == 403
+    page = http.get("/voila/render/whoami.ipynb", user=admin, secret=SECRET)
+    assert page.status_code == 200
+    assert f"signed in: {admin}" in page.text  # the preheated kernel got the proxy's header
+    second = http.get("/voila/render/whoami.ipynb", secret=SECRET)  # the proxy named nobody
+    assert "signed in: None" in second.text
 
 
 def _refusals(engine, since, path):
