@@ -40,15 +40,16 @@ WORKBENCH_SCHEMAS = ("backoffice", "archive")
 EXTERNAL_TABLES = ("public.customers", "public.bookings", "pos.sales")
 READ_ONLY_TABLES = frozenset({"allowed_users", "alembic_version", "owned_external_tables"})
 APPEND_ONLY_TABLES = frozenset({"audit_logs", "staff_audit_log"})
-# What punching reads and writes (timeclock.punch, the kiosk dashboard and its triggers)
+# What punching reads and writes (timeclock.punch, the kiosk dashboard and their triggers), down
+# to the columns where a table holds more: never a salary, a payroll total, a phone or a photo
 KIOSK_GRANTS = (
-    ("SELECT", "backoffice.allowed_users"),
-    ("SELECT", "backoffice.staff"),
+    ("SELECT (id, email, is_admin, is_coach, coach_code)", "backoffice.allowed_users"),
+    ("SELECT", "backoffice.staff"),  # the PIN's hash is checked here, in the kiosk's process
     ("SELECT", "backoffice.staff_status"),  # the kiosk's list of names (a view)
     ("UPDATE (failed_attempts, locked_until)", "backoffice.staff"),
     ("SELECT", "backoffice.payroll_settings"),
-    ("SELECT", "backoffice.payroll_runs"),  # the finalised-month guard on time entries
-    ("SELECT, INSERT", "backoffice.time_entries"),
+    ("SELECT (month, status)", "backoffice.payroll_runs"),  # the finalised-month guard
+    ('SELECT (id, staff_id, action, "timestamp"), INSERT', "backoffice.time_entries"),
     # the insert returns the new row's id and time (SQLAlchemy); nothing else may be read
     ('SELECT (id, "timestamp"), INSERT', "backoffice.audit_logs"),
     ("INSERT", "backoffice.staff_audit_log"),  # log_staff_changes() after a wrong PIN

@@ -16,7 +16,7 @@ from cli_runner import run_backoffice
 from timeclock_fixtures import ADMIN, MANAGER, PIN, add_staff, add_users
 
 from backoffice_lib import bangkok
-from backoffice_lib.staff import timeclock
+from backoffice_lib.staff import people, timeclock
 from backoffice_lib.workbench import db_roles
 
 
@@ -114,9 +114,15 @@ def test_kiosk_role_may_punch_and_count_a_wrong_pin_but_nothing_else(kiosk_setup
     assert wrong.status == timeclock.WRONG_PIN
     punched = timeclock.punch(conn, MANAGER, staff_pk, PIN, now=moment + dt.timedelta(minutes=1))
     assert punched.status == timeclock.PUNCHED, punched.message
+    names = people.load_staff(conn)  # what the kiosk lists
+    assert "Kiosk Person" in set(names["staff_name"])
     for statement in [
         "SELECT * FROM backoffice.staff_compensation",
-        "SELECT * FROM backoffice.payroll_runs WHERE false FOR UPDATE",
+        "SELECT total_pay FROM backoffice.payroll_runs",
+        "SELECT lines FROM backoffice.payroll_runs",
+        "SELECT coach_phone FROM backoffice.allowed_users",
+        "SELECT photo_url FROM backoffice.time_entries",
+        "SELECT device_info FROM backoffice.time_entries",
         "SELECT * FROM backoffice.audit_logs",
         "SELECT * FROM backoffice.invoices",
         "SELECT * FROM public.customers",
