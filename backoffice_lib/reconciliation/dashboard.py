@@ -3,7 +3,10 @@
 Pick a session, see its match rate and variance, filter its items by kind (exact, fuzzy_name,
 fuzzy_amount, quantity_variance, invoice_only, pos_only), confidence and status, then approve,
 dispute or adjust the selected items with notes (audited by the library). A FileUpload widget
-reconciles a new file (CSV or .xlsx, at most 10 MB) and opens its session.
+reconciles a new file (CSV or .xlsx, at most 10 MB) and opens its session. When a required column
+of the file cannot be decided from its header, the dashboard shows the header row and a sample and
+asks for the columns once; the mapping goes to the same ``reconcile_file(columns=...)`` as
+``backoffice reconcile --columns`` and is remembered for the reconciliation type.
 
 Widget callbacks live here; the notebook ends with ``reconciliation_dashboard(session_id)``.
 """
@@ -144,6 +147,9 @@ def compute_summary_html(session: dict) -> str:
         fig("file THB", session.get("total_invoice_amount")),
         fig("POS THB", session.get("total_pos_amount")),
     ]
+    if session.get("pos_scope"):
+        parts.append(f"<p class='rec-pos-scope' style='margin:2px 0;color:#475569'>POS side: "
+                     f"{html.escape(session['pos_scope'])}</p>")
     if session.get("error_message"):
         parts.append(f"<p style='color:#b91c1c'>Error: {html.escape(session['error_message'])}</p>")
     errors = session.get("row_errors") or []
@@ -177,6 +183,35 @@ def compute_type_hint(rec_type: str | None) -> str:
                 "hours and amount; ambiguous dates read M/D")
     return (f"<p style='margin:2px 0;color:#475569'>{html.escape(rec_type)}: {html.escape(what)}. "
             "CSV or .xlsx, at most 10 MB.</p>")
+
+
+def compute_preview_html(preview: reading.FilePreview) -> str:
+    """The file's header row and a few rows below it, as the person sees them in the file."""
+    width = max([len(preview.header_cells)] + [len(r) for r in preview.sample])
+    if not width:
+        return "<p>The file has no rows.</p>"
+
+    def cells(values, tag):
+        padded = list(values) + [""] * (width - len(values))
+        return "".join(f"<{tag}>{html.escape(str(v))}</{tag}>" for v in padded)
+
+    missing = ", ".join(preview.missing) or "nothing"
+    rows = "".join(f"<tr>{cells(r, 'td')}</tr>" for r in preview.sample)
+    return (f"<p class='rec-mapping-intro'>The columns of this file cannot all be told from its "
+            f"header (line {preview.header_line}); still needed: <b>{html.escape(missing)}</b>. "
+            "Pick which header is which column once: it is remembered for this reconciliation "
+            "type.</p><table class='backoffice-table rec-preview'><thead><tr>"
+            f"{cells(preview.header_cells, 'th')}</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def compute_mapping_options(preview: reading.FilePreview) -> list[tuple[str, str]]:
+    return [("— not in this file —", "")] + [
+        (cell, cell) for cell in dict.fromkeys(c for c in preview.header_cells if c)]
+
+
+def compute_mapping(choices: dict[str, str]) -> dict[str, str]:
+    """The columns a person picked (column -> header text), the unpicked left out."""
+    return {column: header for column, header in choices.items() if header}
 
 
 def save_upload(name: str, content: bytes) -> str:
@@ -221,6 +256,16 @@ def reconciliation_dashboard(session_id: str = ""):
         window = widgets.BoundedIntText(value=0, min=0, max=31, description="± days")
         run_button = widgets.Button(description="Reconcile", icon="upload", button_style="primary")
         upload_status = widgets.HTML()
+        mapping_preview = widgets.HTML()
+        mapping_choices = {
+            column: widgets.Dropdown(description=column, options=[("", "")],
+                                     layout=widgets.Layout(width="420px"))
+            for column in reading.COLUMN_ALIASES}
+        mapping_button = widgets.Button(description="Remember and reconcile", icon="check",
+                                        button_style="primary")
+        mapping_box = widgets.VBox([mapping_preview, *mapping_choices.values(), mapping_button],
+                                   layout=widgets.Layout(display="none"))
+        mapping_box.add_class("rec-mapping")
 
         def show_items(_=None) -> None:
             filtered = compute_filtered_items(state["items"], kinds.value, confidence.value,
@@ -276,6 +321,38 @@ def reconciliation_dashboard(session_id: str = ""):
             notes.value = ""
             open_session()
 
+        def run_file(path: str, name: str, kind: str, columns=None) -> None:
+            try:
+                result = service.reconcile_file(user.email, kind, path, date_window=window.value,
+                                                file_name=name, columns=columns)
+            except service.ReconciliationError as exc:
+                upload_status.value = ui.compute_error_html("Not reconciled", str(exc))
+                return
+            mapping_box.layout.display = "none"
+            state.pop("pending", None)
+            if result["status"] == "completed":
+                upload_status.value = (
+                    f"<p style='color:#15803d'>{html.escape(name)}: "
+                    f"{result['matched_items']} of {result['total_invoice_items']} rows matched "
+                    f"({result['match_rate']}%).</p>")
+            else:
+                upload_status.value = ui.compute_error_html(
+                    f"{name} was refused", result["error"] or "")
+            upload.value = ()
+            load_sessions(select=result["session_id"])
+
+        def ask_for_columns(path: str, name: str, kind: str, preview) -> None:
+            state["pending"] = (path, name, kind)
+            mapping_preview.value = compute_preview_html(preview)
+            options = compute_mapping_options(preview)
+            for column, choice in mapping_choices.items():
+                required = column in reading.required_columns(
+                    "restaurant" if kind == "restaurant" else "coaching")
+                choice.description = f"{column} *" if required else column
+                ui.set_options(choice, options, keep=preview.columns.get(column, ""))
+            mapping_box.layout.display = None
+            upload_status.value = ""
+
         def reconcile_upload(_=None) -> None:
             if not upload.value:
                 upload_status.value = "<p>Choose a CSV or .xlsx file first.</p>"
@@ -288,22 +365,29 @@ def reconciliation_dashboard(session_id: str = ""):
                 return
             path = save_upload(uploaded["name"], content)
             try:
-                result = service.reconcile_file(user.email, rec_type.value, path,
-                                                date_window=window.value,
-                                                file_name=uploaded["name"])
+                with database.transaction() as conn:
+                    preview = service.preview_file(conn, rec_type.value, path, uploaded["name"])
             except service.ReconciliationError as exc:
                 upload_status.value = ui.compute_error_html("Not reconciled", str(exc))
                 return
-            if result["status"] == "completed":
-                upload_status.value = (
-                    f"<p style='color:#15803d'>{html.escape(uploaded['name'])}: "
-                    f"{result['matched_items']} of {result['total_invoice_items']} rows matched "
-                    f"({result['match_rate']}%).</p>")
-            else:
-                upload_status.value = ui.compute_error_html(
-                    f"{uploaded['name']} was refused", result["error"] or "")
-            upload.value = ()
-            load_sessions(select=result["session_id"])
+            except reading.FileRefused:
+                preview = None  # the reconciliation stores the failed session and says why
+            if preview is not None and (preview.missing or not preview.decided):
+                ask_for_columns(path, uploaded["name"], rec_type.value, preview)
+                return
+            run_file(path, uploaded["name"], rec_type.value)
+
+        def reconcile_mapped(_=None) -> None:
+            if "pending" not in state:
+                upload_status.value = "<p>Upload a file first.</p>"
+                return
+            path, name, kind = state["pending"]
+            columns = compute_mapping({c: d.value for c, d in mapping_choices.items()})
+            if not columns:
+                upload_status.value = ui.compute_error_html("Not reconciled",
+                                                            "pick at least the required columns")
+                return
+            run_file(path, name, kind, columns)
 
         def show_hint(_=None) -> None:
             type_hint.value = compute_type_hint(rec_type.value)
@@ -315,6 +399,7 @@ def reconciliation_dashboard(session_id: str = ""):
         for action, button in buttons.items():
             button.on_click(lambda _b, a=action: review(a))
         run_button.on_click(reconcile_upload)
+        mapping_button.on_click(reconcile_mapped)
         refresh = widgets.Button(description="Refresh", icon="refresh")
         refresh.on_click(lambda _b: load_sessions(select=picker.value))
         load_sessions(select=session_id or None)
@@ -328,6 +413,7 @@ def reconciliation_dashboard(session_id: str = ""):
             header,
             widgets.HTML("<h3>Reconcile a new file</h3>"),
             widgets.HBox([rec_type, upload, window, run_button]), type_hint, upload_status,
+            mapping_box,
             widgets.HTML("<h3>Sessions</h3>"),
             widgets.HBox([refresh, status]), picker, summary,
             widgets.HTML("<h3>Items</h3>"), widgets.HBox([kinds, statuses]), confidence, table,

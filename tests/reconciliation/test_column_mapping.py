@@ -147,3 +147,69 @@ def test_cli_bad_columns_is_one_line_exit_2(committed_admin, german, columns, me
     assert result.returncode == 2
     assert result.stderr.strip().startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- the review dashboard
+
+
+def _find(widget, kind, description=None):
+    import ipywidgets as widgets
+
+    stack = [widget]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, kind) and (description is None
+                                          or getattr(current, "description", None) == description):
+            return current
+        if isinstance(current, widgets.Box):
+            stack.extend(current.children)
+    raise AssertionError(f"no {kind.__name__} {description!r}")
+
+
+def test_review_dashboard_shows_the_header_asks_once_and_remembers(committed_admin, engine,
+                                                                   monkeypatch):
+    import datetime as dt
+
+    import ipywidgets as widgets
+
+    from backoffice_lib.reconciliation.dashboard import reconciliation_dashboard
+
+    monkeypatch.setenv("BACKOFFICE_USER", committed_admin)
+    board = reconciliation_dashboard("")
+    _find(board, widgets.Dropdown, "Type").value = "restaurant"
+    upload = _find(board, widgets.FileUpload)
+    content = GERMAN.encode()
+
+    def choose_file():
+        upload.value = ({"name": "partner_de.csv", "type": "text/csv", "size": len(content),
+                         "content": memoryview(content), "last_modified": dt.datetime.now()},)
+
+    with engine.connect() as c:
+        sessions_before = _sessions(c)
+    choose_file()
+    _find(board, widgets.Button, "Reconcile").click()
+    mapping = next(w for w in board.children if "rec-mapping" in w._dom_classes)
+    assert mapping.layout.display is None
+    preview = mapping.children[0].value
+    assert "<th>Datum</th><th>Artikel</th><th>Menge</th><th>Betrag</th>" in preview
+    assert "<td>2031-04-02</td><td>RST-001</td><td>2</td><td>240</td>" in preview
+    with engine.connect() as c:
+        assert _sessions(c) == sessions_before  # nothing written while asking
+
+    for column, header in MAPPING.items():
+        choice = next(d for d in mapping.children[1:-1] if d.description.rstrip(" *") == column)
+        choice.value = header
+    mapping.children[-1].click()  # Remember and reconcile
+    assert mapping.layout.display == "none"
+    with engine.connect() as c:
+        assert service.load_column_mapping(c, "restaurant") == MAPPING
+        status = c.execute(sa.text(
+            "SELECT status FROM backoffice.reconciliation_sessions ORDER BY created_at DESC"
+            " LIMIT 1")).scalar()
+    assert status == "completed"
+
+    choose_file()  # the same layout again: read with the remembered mapping, no question
+    _find(board, widgets.Button, "Reconcile").click()
+    assert mapping.layout.display == "none"
+    with engine.connect() as c:
+        assert _sessions(c) == sessions_before + 2
