@@ -8,14 +8,27 @@ come yet, the clock is the present minute, so nothing lies in the future (then, 
 second load later in the day adds that day's later punches and sales).
 
 Everything is written in one transaction (the PINs' bcrypt hashes are computed meanwhile in two
-child interpreters). A database that holds staff, customers or packages but no
-demo marker (payroll_settings 'demo_dataset') is refused unless ``force``; a reload empties every
-workbench table first (TRUNCATE ... RESTART IDENTITY CASCADE).
+child interpreters); a reload empties every workbench table first (TRUNCATE ... RESTART IDENTITY
+CASCADE).
+
+Nothing lost by accident (issue 12): how the demo knows its own rows. The load ends by writing a
+fingerprint (payroll_settings 'demo_fingerprint'): the id of its one transaction and the number of
+rows it left in every workbench table (allowed_users, audit_logs, invoices, suppliers,
+reconciliation, job_runs, staff, time entries... and the external customers, bookings and sales).
+PostgreSQL stamps every row version with the transaction that wrote it (``xmin``), so a row is the
+demo's exactly when its xmin is that transaction and the table still holds the count the demo
+left: a row added, changed (an UPDATE writes a new version) or deleted since shows up as a foreign
+row or a different count. ``check_replaceable`` refuses, unless ``force``, any database where a
+workbench table holds a row the demo did not create; without a fingerprint (real data, or a demo
+loaded before fingerprints) any row at all is refused. Tables that migrations fill (KEPT_TABLES)
+are neither emptied nor checked. A database restored from a backup gets new row versions, so
+its demo rows count as foreign too: reloading it needs ``--force``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -32,6 +45,7 @@ KEPT_TABLES = {"alembic_version", "owned_external_tables", "statutory_rates"}
 EXTERNAL_TABLES = ["public.customers", "public.bookings", "pos.sales"]
 WORKBENCH_SCHEMAS = ("backoffice", "archive")
 LOAD_LOCK = 7302
+FINGERPRINT_KEY = "demo_fingerprint"
 
 
 class DemoRefused(RuntimeError):
@@ -112,6 +126,7 @@ def _load(conn: Connection, seed: int, scale: int, force: bool, as_of: dt.date) 
     _load_staff(conn, seed, period, staff, hashes())
     _copy(conn, "backoffice.audit_logs",
           audit_trail.build_audit_logs(dice(seed, "audit"), period, staff, invoices))
+    save_fingerprint(conn)
     return summarize(conn, staff, period)
 
 
@@ -136,24 +151,74 @@ def _load_staff(conn: Connection, seed: int, period: Period, staff: list[people.
 
 
 def check_replaceable(conn: Connection, force: bool) -> None:
-    """Refuse (DemoRefused) a database with non-demo data, unless ``force``."""
+    """Refuse (DemoRefused) a database where a workbench table holds rows the demo did not
+    create, unless ``force`` (see the module's docstring)."""
     if conn.scalar(sa.text("SELECT to_regclass('backoffice.payroll_settings')")) is None:
         raise DemoRefused(
             f"the database {database.masked_url(conn.engine.url)} has no workbench schema yet;"
             " run `backoffice db upgrade` first"
         )
-    if force or demo_marker(conn) is not None:
+    if force:
         return
-    counts = {
-        table: conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
-        for table in ("backoffice.staff", "public.customers", "backoffice.packages")
-    }
-    if any(counts.values()):
-        held = ", ".join(f"{n} rows in {t}" for t, n in counts.items() if n)
+    foreign = load_foreign_rows(conn)
+    if foreign:
+        top = sorted(foreign.items(), key=lambda item: (-item[1], item[0]))
+        held = ", ".join(f"{t} {n}" for t, n in top[:6]) + (", ..." if len(top) > 6 else "")
         raise DemoRefused(
-            f"the database {database.masked_url(conn.engine.url)} holds data that is not demo "
-            f"data ({held}); use --force to replace it"
+            f"the database {database.masked_url(conn.engine.url)} holds rows that demo load did"
+            f" not create ({held}); nothing was changed. Use --force to replace them"
         )
+
+
+def load_fingerprint(conn: Connection) -> dict | None:
+    raw = conn.scalar(sa.text(
+        "SELECT setting_value FROM backoffice.payroll_settings WHERE setting_key = :k"
+    ), {"k": FINGERPRINT_KEY})
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _count_rows(conn: Connection, tables: list[str], xid: int | None) -> dict[str, tuple[int, int]]:
+    """(rows, rows not written by transaction ``xid``) per table, in one statement."""
+    parts = [
+        f"SELECT {i} AS i, count(*) AS n,"
+        f" count(*) FILTER (WHERE xmin::text <> :xid) AS foreign_rows FROM {table}"
+        for i, table in enumerate(tables)
+    ]
+    rows = conn.execute(sa.text(" UNION ALL ".join(parts)), {"xid": str(xid or "")}).all()
+    found = {row.i: (row.n, row.foreign_rows) for row in rows}
+    return {table: found[i] for i, table in enumerate(tables)}
+
+
+def load_foreign_rows(conn: Connection) -> dict[str, int]:
+    """Rows per table that the last demo load did not leave there (all rows without a
+    fingerprint); empty when every row of every workbench table is the demo's."""
+    tables = workbench_tables(conn)
+    fingerprint = load_fingerprint(conn)
+    xid = fingerprint.get("xid") if fingerprint else None
+    expected = fingerprint.get("rows", {}) if fingerprint else {}
+    foreign = {}
+    for table, (count, not_demo) in _count_rows(conn, tables, xid).items():
+        if xid is None:
+            extra = count
+        else:
+            extra = max(not_demo, count - expected.get(table, 0), expected.get(table, 0) - count)
+        if extra:
+            foreign[table] = extra
+    return foreign
+
+
+def save_fingerprint(conn: Connection) -> None:
+    """The demo's own rows: its transaction id and each table's row count (this row included)."""
+    xid = conn.scalar(sa.text("SELECT (pg_current_xact_id()::text::bigint % 4294967296)"))
+    tables = workbench_tables(conn)
+    rows = {table: count for table, (count, _) in _count_rows(conn, tables, xid).items()}
+    rows["backoffice.payroll_settings"] = rows.get("backoffice.payroll_settings", 0) + 1
+    conn.execute(sa.text(
+        "INSERT INTO backoffice.payroll_settings (setting_key, setting_value) VALUES (:k, :v)"
+    ), {"k": FINGERPRINT_KEY, "v": json.dumps({"xid": xid, "rows": rows}, sort_keys=True)})
 
 
 def demo_marker(conn: Connection) -> str | None:
