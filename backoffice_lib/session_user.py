@@ -1,14 +1,17 @@
 """Who is signed in, for dashboards and notebooks.
 
-Two ways, chosen by whoever starts ``backoffice serve`` (see README "Serving and scheduled runs"):
+Chosen by whoever starts ``backoffice serve`` (README "Who may do what"; the server's side of it,
+which decides which requests reach a kernel at all, is ``workbench/signin.py``):
 
 - **One machine** (default): the Voilà server is protected by a Jupyter token (the URL printed by
   ``backoffice serve`` carries ``?token=...``), and the person who started it is the user:
-  ``--user EMAIL`` or ``BACKOFFICE_USER``.
+  ``--user EMAIL`` or ``BACKOFFICE_USER``. The **kiosk** (``serve --kiosk --user``) is this mode
+  for one non-admin user and the time clock alone.
 - **Shared deployment**: ``backoffice serve --auth-header X-Forwarded-Email`` behind an
-  authenticating proxy (oauth2-proxy, Cloudflare Access, ...) that sets that header on every request
-  and strips it from what clients send. Voilà hands the header to the page's kernel as
-  ``HTTP_X_FORWARDED_EMAIL``; a missing header means nobody is signed in (never a fallback).
+  authenticating proxy that sets that header on every request. The server lets a request through
+  only with the proxy's shared secret and/or from its address, and refuses every other one before
+  Voilà sees it; Voilà then hands the header to the page's kernel as ``HTTP_X_FORWARDED_EMAIL``.
+  A missing header means nobody is signed in (never a fallback to ``BACKOFFICE_USER``).
 
 In a preheated Voilà kernel the notebook runs before anyone opens the page; ``signed_in_user()``
 first waits for the request (``voila.utils.wait_for_request``), so whatever a dashboard reads
