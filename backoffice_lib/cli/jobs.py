@@ -51,7 +51,8 @@ def _acting_admin(user: str | None) -> str:
 @click.option(
     "--auth-header",
     envvar="BACKOFFICE_AUTH_HEADER",
-    help="shared deployment: trusted header set by the auth proxy, e.g. X-Forwarded-Email",
+    help="shared deployment: the auth proxy's header naming the user, e.g. X-Forwarded-Email"
+    " (believed only with the proxy's secret and/or from --trusted-proxy; needs --public-host)",
 )
 @click.option(
     "--token",
