@@ -444,11 +444,12 @@ class _GateMixin:
             log.error("uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
 
-_guarded: dict[tuple[type, int], type] = {}
+_guarded: dict[tuple[type, SignInPolicy], type] = {}
 
 
 def guarded(handler_class: type, policy: SignInPolicy) -> type:
-    key = (handler_class, id(policy))
+    """``handler_class`` behind the gate of ``policy`` (one class per handler and policy)."""
+    key = (handler_class, policy)
     if key not in _guarded:
         _guarded[key] = type(
             f"Guarded{handler_class.__name__}",

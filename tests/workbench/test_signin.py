@@ -462,3 +462,22 @@ def test_serve_refuses_all_interfaces_without_a_token_in_one_line(database_url):
     assert result.stderr.strip().splitlines() == [
         line for line in result.stderr.strip().splitlines() if line.startswith("error: refusing")
     ]
+
+
+def test_every_handler_spec_is_put_behind_the_gate():
+    import tornado.web
+    import tornado.websocket
+
+    specs = [
+        ("/", tornado.web.RequestHandler),
+        ("/ws/(.*)", tornado.websocket.WebSocketHandler, {}),
+        tornado.web.URLSpec("/static/(.*)", tornado.web.StaticFileHandler, {"path": "/tmp"},
+                            name="static"),
+    ]
+    guarded = signin.guard_handlers(specs, HEADER)
+    classes = [spec[1] if isinstance(spec, tuple) else spec.handler_class for spec in guarded]
+    for original, wrapped in zip([tornado.web.RequestHandler, tornado.websocket.WebSocketHandler,
+                                  tornado.web.StaticFileHandler], classes, strict=True):
+        assert issubclass(wrapped, original) and wrapped.__mro__[1] is signin._GateMixin
+        assert wrapped._signin_policy is HEADER
+    assert guarded[1][2] == {} and guarded[2].name == "static"
