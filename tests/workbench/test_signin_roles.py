@@ -34,19 +34,25 @@ def _denied(conn, statement, **params) -> bool:
     return False
 
 
-def test_scram_verifier_matches_rfc_7677_derivation():
-    salt = b"0123456789abcdef"
+def test_scram_verifier_passes_the_rfc_7677_exchange():
+    """The stored and server keys answer RFC 7677's example exchange (user, "pencil")."""
+    salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
     verifier = db_roles.scram_sha256_verifier("pencil", salt=salt, iterations=4096)
     method, rest = verifier.split("$", 1)
     head, keys = rest.split("$")
-    iterations, salt_b64 = head.split(":")
-    stored_b64, server_b64 = keys.split(":")
-    assert method == "SCRAM-SHA-256" and iterations == "4096"
-    assert base64.b64decode(salt_b64) == salt
-    salted = hashlib.pbkdf2_hmac("sha256", b"pencil", salt, 4096)
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    assert base64.b64decode(stored_b64) == hashlib.sha256(client_key).digest()
-    assert base64.b64decode(server_b64) == hmac.new(salted, b"Server Key", "sha256").digest()
+    assert method == "SCRAM-SHA-256" and head == "4096:W22ZaJ0SNY7soEsUEjb6gQ=="
+    stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
+    nonce = "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+    auth_message = (f"n=user,r=rOprNGfwEbeRWgbNEkqO,r={nonce},s=W22ZaJ0SNY7soEsUEjb6gQ==,"
+                    f"i=4096,c=biws,r={nonce}").encode()
+    server_signature = hmac.new(server_key, auth_message, "sha256").digest()
+    assert base64.b64encode(server_signature).decode() == (
+        "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    )
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client_signature = hmac.new(stored_key, auth_message, "sha256").digest()
+    client_key = bytes(a ^ b for a, b in zip(proof, client_signature, strict=True))
+    assert hashlib.sha256(client_key).digest() == stored_key
 
 
 @pytest.mark.parametrize("prefix", ["", "Backoffice", "1x", "x-y", "x;drop"])
