@@ -217,10 +217,9 @@ def compute_mapping(choices: dict[str, str]) -> dict[str, str]:
 def save_upload(name: str, content: bytes) -> str:
     """Keep an uploaded file under the data dir (uploads/<stamp>-<name>) and return its path."""
     safe = re.sub(r"[^\w.\-]+", "_", name)[-120:] or "upload"
-    folder = settings.data_dir() / "uploads" / "reconciliation"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(settings.data_dir() / "uploads" / "reconciliation")
     path = folder / f"{bangkok.now():%Y%m%dT%H%M%S%f}-{safe}"
-    path.write_bytes(content)
+    settings.write_private_bytes(path, content)  # owner-only: partners' and coaches' files
     return str(path)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -125,14 +124,12 @@ def photo_store() -> Path:
 
 
 def save_photo(data: bytes, kind: str, moment: dt.datetime) -> str:
-    """Store a photo under the data dir; returns its path relative to the data dir."""
+    """Store a photo under the data dir, owner-only (0600 in 0700 folders, whatever the umask);
+    returns its path relative to the data dir."""
     day = bangkok.bangkok_date(moment)
-    folder = photo_store() / f"{day.year:04d}" / f"{day.month:02d}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(photo_store() / f"{day.year:04d}" / f"{day.month:02d}")
     target = folder / f"{uuid.uuid4().hex}.{kind}"
-    partial = target.with_suffix(target.suffix + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, target)
+    settings.write_private_bytes(target, data)
     return str(target.relative_to(settings.data_dir()))
 
 
@@ -277,7 +274,10 @@ def punch(
 
     Returns a PunchResult whose ``status`` says what happened; the caller commits in every case
     (a wrong PIN must be counted). ``now`` is for tests and imports; default: the current time.
+    A PIN that is not six ASCII digits is refused before anything is checked and never counted.
     """
+    if not isinstance(pin, str) or not pins.PIN_PATTERN.fullmatch(pin):
+        return PunchResult(REFUSED, "a PIN is exactly 6 digits (0-9); try again")
     access.check(conn, user_email, AREA, admin=False)
     moment = now or bangkok.now()
     if moment.tzinfo is None:
@@ -458,10 +458,11 @@ def add_missing_clock_out(
     conn: Connection, user_email: str, clock_in_id: int, clock_out_at: dt.datetime, reason: str
 ) -> int:
     """Add the clock-out a person forgot, after the given clock-in and before their next entry."""
-    access.check(conn, user_email, AREA, admin=False)
+    user = access.check(conn, user_email, AREA, admin=False)
     reason = _require_reason(reason)
     clock_out_at = _aware(clock_out_at)
     clock_in = _entry(conn, clock_in_id, lock=True)
+    _act_for_correction(conn, user, reason, clock_in_id, [clock_out_at])
     if clock_in["action"] != "clock_in":
         raise TimeclockError(f"time entry {clock_in_id} is a {clock_in['action']}, not a clock_in")
     if clock_out_at <= clock_in["timestamp"]:
@@ -515,6 +516,7 @@ def edit_entry_time(
     new_timestamp = _aware(new_timestamp)
     before = _entry(conn, entry_id, lock=True)
     _require_admin_for_old(conn, user, before, now, "edited")
+    _act_for_correction(conn, user, reason, entry_id, [before["timestamp"], new_timestamp])
     previous, following = _neighbours(conn, before["staff_id"], before["timestamp"], entry_id)
     if (previous is not None and new_timestamp <= previous["timestamp"]) or (
         following is not None and new_timestamp >= following["timestamp"]
@@ -554,7 +556,12 @@ def delete_entry(
     reason = _require_reason(reason)
     before = _entry(conn, entry_id, lock=True)
     _require_admin_for_old(conn, user, before, now, "deleted")
-    conn.execute(sa.delete(TIME_ENTRIES).where(TIME_ENTRIES.c.id == entry_id))
+    _act_for_correction(conn, user, reason, entry_id, [before["timestamp"]])
+    try:
+        with conn.begin_nested():
+            conn.execute(sa.delete(TIME_ENTRIES).where(TIME_ENTRIES.c.id == entry_id))
+    except sa.exc.DBAPIError as exc:
+        raise TimeclockError(_database_reason(exc)) from exc
     audit.record(
         conn,
         user_email,
@@ -582,6 +589,32 @@ def _require_admin_for_old(
             details={"reason": reason},
         )
         raise access.AccessDenied(f"access refused: {reason}; {user.email} is not an admin")
+
+
+def _act_for_correction(
+    conn: Connection, user: access.User, reason: str, entry_id: int, moments: list[dt.datetime]
+) -> None:
+    """A finalised payroll month's entries change only by an admin with a reason (§3.3).
+
+    An admin acts with the reason (audit.act_as), so the database's lock lets the correction
+    through and the correction is audited as usual; anyone else touching a finalised month gets
+    a clear, audited refusal instead of the database's raw error.
+    """
+    if user.is_admin:
+        audit.act_as(conn, user.email, reason)
+        return
+    finalised = sorted({
+        month for moment in moments
+        if conn.scalar(sa.text("SELECT backoffice.payroll_date_is_finalised(CAST(:d AS date))"),
+                       {"d": bangkok.bangkok_date(moment)})
+        for month in [bangkok.month_key(bangkok.bangkok_date(moment))]
+    })
+    if finalised:
+        why = (f"payroll for {', '.join(finalised)} is finalised: only an admin with a reason may"
+               " change its time entries")
+        audit.record(conn, user.email, "ACCESS_DENIED", "time_entries", entry_id,
+                     details={"reason": why})
+        raise access.AccessDenied(f"access refused: {why}; {user.email} is not an admin")
 
 
 def _audit_entry(entry: dict) -> dict:

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import socket
-import stat
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -220,10 +219,9 @@ def _list_outputs(output_dir: Path) -> dict[str, Path]:
 
 
 def _make_read_only(run_dir: Path) -> None:
-    for path in run_dir.rglob("*"):
-        if path.is_file():
-            mode = path.stat().st_mode
-            path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    """A finished run: files read-only and owner-only (0400), folders 0700 (issue 12: run
+    folders hold payslips and personal data), whatever the umask the notebook ran with."""
+    settings.make_private(run_dir, read_only=True)
 
 
 def ensure_runtime_dir() -> Path:
@@ -271,7 +269,7 @@ def _papermill_run(
 ) -> None:
     import papermill
 
-    with kernel_environment(engine):
+    with kernel_environment(engine), settings.private_umask():  # the kernel writes owner-only
         papermill.execute_notebook(
             str(notebook),
             str(executed),
@@ -318,9 +316,12 @@ def execute_notebook(
     started_at = dt.datetime.now(dt.UTC)
     root = Path(output_root).resolve() if output_root else runs_root()
     run_dir = root / job_name / compute_run_folder_name(started_at, run_id)
-    run_dir.mkdir(parents=True, exist_ok=False)
+    settings.private_dir(run_dir.parent)
+    run_dir.mkdir(mode=settings.PRIVATE_DIR_MODE, exist_ok=False)
+    run_dir.chmod(settings.PRIVATE_DIR_MODE)
     output_dir = run_dir / OUTPUTS_FOLDER
-    output_dir.mkdir()
+    output_dir.mkdir(mode=settings.PRIVATE_DIR_MODE)
+    output_dir.chmod(settings.PRIVATE_DIR_MODE)
     executed = run_dir / notebook.name
     given = dict(parameters)
     injected = {**given, "output_dir": str(output_dir)}
@@ -383,7 +384,8 @@ def execute_notebook(
         "duration_seconds": round(duration, 3),
         "host": socket.gethostname(),
     }
-    (run_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    settings.write_private_text(run_dir / MANIFEST_NAME,
+                                json.dumps(manifest, indent=2, sort_keys=False) + "\n")
     _make_read_only(run_dir)
 
     with database.transaction(engine) as conn:
