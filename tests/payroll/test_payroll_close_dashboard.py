@@ -1,0 +1,84 @@
+"""The payroll close dashboard's callbacks on demo data (widgets built without a browser): every
+refusal comes back as a message on the page, and nothing is written by a refused action."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from backoffice_lib import access, bangkok, database
+from backoffice_lib.payroll.close_dashboard import PayrollClose
+from backoffice_lib.workbench.runs_page import notebook_runner
+
+MONTH = bangkok.previous_month(bangkok.previous_month(bangkok.month_key(bangkok.today())))
+
+
+def user(engine, email: str) -> access.User:
+    with database.transaction(engine) as conn:
+        return access.load_user(conn, email)
+
+
+def scalar(engine, statement: str, **params):
+    with engine.connect() as conn:
+        return conn.scalar(sa.text(statement), params)
+
+
+@pytest.fixture
+def admin_view(demo_engine):
+    return PayrollClose(user(demo_engine, "admin@studio.example"), MONTH,
+                        notebook_runner("payroll/payroll_run.ipynb"), demo_engine)
+
+
+def test_the_checklist_and_status_of_the_chosen_month(admin_view):
+    assert admin_view.picker.value == MONTH
+    assert f"data-month='{MONTH}'" in admin_view.status.value
+    assert "1. Service-charge pool" in admin_view.steps.value
+    assert admin_view.entry.options, "demo data has flagged entries to correct"
+
+
+def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view, demo_engine):
+    before = scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
+                    " WHERE month_year = :m", m=MONTH)
+    admin_view.pool.value = "-1"
+    assert "cannot be negative" in admin_view.save_service_charge()
+    assert "data-state='refused'" in admin_view.pool_message.value
+    assert scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
+                  " WHERE month_year = :m", m=MONTH) == before
+
+    entries = scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries")
+    admin_view.entry.value = admin_view.entry.options[0][1]
+    admin_view.action.value = "delete"
+    admin_view.reason.value = ""
+    message = admin_view.apply_correction()
+    assert "reason" in message.lower()
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries") == entries
+
+
+def test_finalise_needs_the_question_first_then_locks_and_reopens(admin_view, demo_engine):
+    assert "changed since you were asked" in admin_view.finalise()
+    question = admin_view.ask_finalise()
+    assert question.startswith(f"Finalise payroll {MONTH}: ")
+    assert admin_view.confirm.layout.display is None  # the confirm button shows
+    assert admin_view.finalise().startswith(f"Finalised payroll {MONTH}")
+    assert "data-locked='true'" in admin_view.status.value
+    assert admin_view.save_pool.disabled and admin_view.run_button.disabled
+    assert "needs a reason" in admin_view.reopen()
+    admin_view.reopen_reason.value = "the pool was entered for the wrong month"
+    assert admin_view.reopen() == f"Reopened payroll {MONTH}"
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.payroll_runs"
+                  " WHERE month = :m AND status = 'finalised'", m=MONTH) == 0
+
+
+def test_a_viewer_sees_the_checklist_without_forms_names_or_pay(demo_engine):
+    view = PayrollClose(user(demo_engine, "min@studio.example"), MONTH,
+                        notebook_runner("payroll/payroll_run.ipynb"), demo_engine)
+    assert "total ฿" not in view.status.value
+    shown = {type(w).__name__ for w in _walk(view.widget)}
+    assert "Button" not in shown and "Text" not in shown
+    assert view.flags.value == ""
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)
