@@ -43,6 +43,14 @@ DEFAULT_PORT = 8866
 DEFAULT_POOL_SIZE = 1
 CULL_IDLE_SECONDS = 900
 REFILL_DELAY_SECONDS = 15
+# nbclient waits this long for a cell's outputs after the kernel said the cell is done; its 4 s
+# default dropped a dashboard's widget under load ("Timeout waiting for IOPub output": the page
+# then never rendered). Issue 17.
+IOPUB_TIMEOUT_SECONDS = 60
+# local kernels talk over unix sockets in the runtime dir: no TCP ports to pick (and race for)
+KERNEL_TRANSPORT = "ipc"
+# `serve` prints its URL once every pool is warm (each preheated kernel waits for its request)
+WARM_TIMEOUT_SECONDS = 180
 CULL_INTERVAL_SECONDS = 60
 
 log = logging.getLogger(__name__)
@@ -87,6 +95,8 @@ def compute_voila_config(dashboards: Iterable[str], options: ServeOptions) -> di
             "port": options.port,
             "port_retries": 0,
             "open_browser": False,
+            # quiet: our own lines say what is served and where; warnings and errors still show
+            "log_level": "WARN",
             "root_dir": str(notebooks_dir()),
             "token": options.token,
         },
@@ -103,6 +113,8 @@ def compute_voila_config(dashboards: Iterable[str], options: ServeOptions) -> di
         # refill a pool only after the page that took its kernel has rendered: a kernel starting
         # at once competes for the CPU (2 cores) with that page's own first render
         "VoilaKernelManager": {"kernel_pools_config": pools, "fill_delay": REFILL_DELAY_SECONDS},
+        "VoilaExecutor": {"iopub_timeout": IOPUB_TIMEOUT_SECONDS},
+        "KernelManager": {"transport": KERNEL_TRANSPORT},
         "MappingKernelManager": {
             "cull_idle_timeout": options.cull_idle_seconds,
             "cull_interval": CULL_INTERVAL_SECONDS,
@@ -113,10 +125,14 @@ def compute_voila_config(dashboards: Iterable[str], options: ServeOptions) -> di
 
 def prepare_environment(options: ServeOptions) -> None:
     """What every kernel inherits: absolute data dir, runtime dir, user or auth header."""
-    from . import runs
+    from . import kernel_warmup, runs
 
     os.environ["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
-    runs.ensure_runtime_dir()
+    runtime = runs.ensure_runtime_dir()
+    # every kernel runs kernel_warmup.start_kernel() first (IPython startup file, issue 17)
+    ipython_dir = runtime / "ipython"
+    kernel_warmup.write_startup_file(ipython_dir)
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
     # resolved once here: a kernel attaching to the embedded server itself costs ~2 s per page
     os.environ["BACKOFFICE_DATABASE_URL"] = runs.database_url_for_kernels()
     existing = os.environ.get("JUPYTER_PATH", "")
@@ -139,6 +155,7 @@ def _workbench_voila_class(
     from jupyter_server.base.handlers import JupyterHandler
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
+    from voila.request_info_handler import RequestInfoSocketHandler
     from voila.tornado.contentshandler import VoilaContentsHandler
     from voila.tornado.handler import TornadoVoilaHandler
     from voila.tornado.treehandler import TornadoVoilaTreeHandler
@@ -194,6 +211,8 @@ def _workbench_voila_class(
                 if handler is TornadoVoilaHandler:
                     handlers.append((pattern, DashboardHandler, *spec[2:]))
                     continue
+                if handler is RequestInfoSocketHandler:
+                    continue  # kernel_handlers() serves it, fixed
                 handlers.append(spec)
             landing = [
                 (self.server_url, LandingHandler),
@@ -203,6 +222,7 @@ def _workbench_voila_class(
             from .runs_page import serve_handlers  # run files, Runs page, reports (issue 13)
 
             landing += serve_handlers(self.server_url, options)
+            landing += kernel_handlers(self.server_url)  # plotly's bundle, request info (17)
             return signin.guard_handlers(landing + handlers, policy)  # every path behind the gate
 
     return WorkbenchVoila
@@ -223,10 +243,114 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     app_class = _workbench_voila_class(dashboards, options, policy)
     app = app_class.instance(config=config)
     app.initialize([])
+    app.log.addFilter(_drop_untrusted_notebook_warnings)
     started = dt.datetime.now().strftime("%H:%M:%S")
     announce(
         f"[{started}] serving {len(dashboards)} dashboard(s) from {notebooks_dir()}"
         f" (preheated kernels per dashboard: {max(options.pool_size, 0)})"
     )
-    announce(f"open {options.url()}")
+    if options.pool_size > 0 and dashboards:
+        import tornado.ioloop
+
+        # the URL once every pool is warm: the first page opened is served from a warm kernel
+        tornado.ioloop.IOLoop.current().add_callback(
+            announce_when_warm, app, dashboards, options.pool_size,
+            lambda note: announce(f"open {options.url()}{note}"),
+        )
+    else:
+        announce(f"open {options.url()}")
     app.start()
+
+
+# --- kernels (issue 17) ----------------------------------------------------------------------------
+
+
+def _drop_untrusted_notebook_warnings(record: logging.LogRecord) -> bool:
+    """Voilà warns that each notebook "is not trusted" (no Jupyter signature) at every start; it
+    runs them itself, so the warning only teaches a person to ignore warnings."""
+    return "is not trusted" not in record.getMessage()
+
+
+def kernel_handlers(server_url: str) -> list[tuple]:
+    """Plotly's widget bundle (cached by the browser, see kernel_warmup) and Voilà's request-info
+    socket with its bookkeeping fixed."""
+    import tornado.web
+    from jupyter_server.utils import url_path_join
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    from . import kernel_warmup
+
+    bundle = kernel_warmup.plotly_bundle_file()
+
+    class PlotlyBundleHandler(tornado.web.StaticFileHandler):
+        """The one file, versioned in its URL: the browser keeps it (immutable)."""
+
+        def initialize(self):
+            super().initialize(path=str(bundle.parent))
+
+        def get(self, include_body: bool = True):
+            return super().get(bundle.name, include_body)
+
+        def head(self):
+            return self.get(include_body=False)
+
+        def set_extra_headers(self, path):
+            self.set_header("Cache-Control", "private, max-age=31536000, immutable")
+
+    class RequestInfoHandler(RequestInfoSocketHandler):
+        """Voilà's handler, whose ``on_close`` removed the *last* waiting kernel's socket when the
+        closing one was no longer registered (a kernel that reconnected): that kernel then never
+        got its request and the page never rendered. Here a socket removes only itself."""
+
+        def on_close(self) -> None:
+            waiters = RequestInfoSocketHandler._waiters
+            for kernel_id in [k for k, socket in waiters.items() if socket is self]:
+                del waiters[kernel_id]
+
+    kernel_id = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"
+    return [
+        (url_path_join(server_url, kernel_warmup.plotly_bundle_path("/")), PlotlyBundleHandler),
+        (url_path_join(server_url, rf"/voila/query/{kernel_id}"), RequestInfoHandler),
+    ]
+
+
+def compute_pools_warm(pools: dict, dashboards: Sequence[str], pool_size: int,
+                       waiting: Iterable[str]) -> bool:
+    """Is every dashboard's pool full of kernels that ran up to their request (pure over Voilà's
+    pool tasks)? A kernel counts when it waits for its request or its page finished rendering;
+    a kernel that failed to start is not waited for."""
+    waiting = set(waiting)
+    for path in dashboards:
+        pool = pools.get(path, [])
+        if len(pool) < pool_size:
+            return False
+        for task in pool:
+            if not task.done():
+                return False
+            if task.cancelled() or task.exception() is not None:
+                continue
+            content = task.result()
+            if content["kernel_id"] not in waiting and not content["task"].done():
+                return False
+    return True
+
+
+async def announce_when_warm(app, dashboards: Sequence[str], pool_size: int,
+                             announce: Callable[[str], None],
+                             timeout: float = WARM_TIMEOUT_SECONDS) -> None:
+    import asyncio
+    import time
+
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pools = getattr(getattr(app, "kernel_manager", None), "_pools", None)
+        if pools is not None and compute_pools_warm(
+            pools, dashboards, pool_size, RequestInfoSocketHandler._waiters
+        ):
+            announce(f"  ({len(dashboards) * pool_size} kernels warm in"
+                     f" {time.monotonic() - started:.0f} s)")
+            return
+        await asyncio.sleep(0.25)
+    announce(f"  (kernels still warming after {timeout:.0f} s)")
