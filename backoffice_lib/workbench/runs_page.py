@@ -162,11 +162,18 @@ def load_report_forms(
     with database.transaction() as conn:
         user = access.load_user(conn, email)
     today = bangkok.today()
-    return {
+    forms = {
         e.path: compute_report_form_html(e, xsrf=xsrf, base_url=base_url, today=today, user=user)
         for e in entries
         if e.kind == "report" and compute_may_run(user, e)
     }
+    if user is not None and user.is_admin:
+        forms.update({
+            e.path: '<p class="run-note">Needs an uploaded file: start it from its dashboard.</p>'
+            for e in entries
+            if e.kind == "report" and any(p in e.parameters for p in FILE_PARAMETERS)
+        })
+    return forms
 
 
 # --------------------------------------------------------------------------- starting a run
