@@ -541,7 +541,10 @@ def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
 
 def _with_net_pay(lines: pd.DataFrame, inputs: PayrollInputs, last: dt.date) -> pd.DataFrame:
     """The lines with the net-pay columns (statutory-payroll.md) appended."""
-    rows = compute_net_pay(lines.to_dict("records"), inputs.statutory, inputs.settings, last,
+    needed = ["staff", *COMPONENTS, "total_pay"]
+    records = [dict(zip(needed, values))
+               for values in zip(*(lines[name].tolist() for name in needed))]
+    rows = compute_net_pay(records, inputs.statutory, inputs.settings, last,
                            inputs.first_compensation)
     extra = pd.DataFrame({name: pd.Series([r[name] for r in rows], dtype=object)
                           for name in NET_DETAIL_COLUMNS}, index=lines.index)
@@ -770,9 +773,8 @@ def compute_checksum(inputs: PayrollInputs) -> str:
         payload["statutory"] = {
             "rates": sorted([r.rate_key, str(r.value), r.effective_from.isoformat(),
                              str(r.threshold)] for r in inputs.statutory.rate_rows),
-            "people": {str(k): [p.sso_insured, _canonical(p.joined_on),
-                                _canonical(p.declared_allowances)]
-                       for k, p in sorted(inputs.statutory.people.items())},
+            "people": [[k, p.sso_insured, str(p.joined_on), str(p.declared_allowances)]
+                       for k, p in sorted(inputs.statutory.people.items())],
         }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

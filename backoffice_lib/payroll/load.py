@@ -90,8 +90,8 @@ def load_entries(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.D
     )
 
 
-def load_payroll_inputs(conn: Connection, month: str) -> PayrollInputs:
-    """Everything ``compute_payroll`` reads for ``month``."""
+def load_payroll_inputs(conn: Connection, month: str, net_pay: bool = True) -> PayrollInputs:
+    """Everything ``compute_payroll`` reads for ``month`` (``net_pay=False``: gross pay only)."""
     first, last = bangkok.month_days(month)
     settings = load_settings(conn)
     start, end = entries_window(month, setting_value(settings, "max_session_hours"))
@@ -134,7 +134,7 @@ def load_payroll_inputs(conn: Connection, month: str) -> PayrollInputs:
         settings=settings,
         service_charge_pool=Decimal(pool) if pool is not None else None,
         first_compensation=load_first_compensation(conn),
-        statutory=load_statutory_inputs(conn, first.year),
+        statutory=load_statutory_inputs(conn, first.year) if net_pay else None,
     )
 
 

@@ -25,7 +25,6 @@ Decisions (the spec leaves them open):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -250,75 +249,113 @@ def compute_income_tax(net_taxable: Decimal, brackets: tuple[tuple[Decimal, Deci
     return tax
 
 
-@functools.lru_cache(maxsize=4096)
-def _annual_tax(income: Decimal, sso_deduction: Decimal, allowances: Decimal, rates: Rates
-                ) -> tuple[Decimal, Decimal, Decimal]:
-    """(expense deduction, net taxable, tax) of an annual employment income."""
-    expense = min(income * rates.pit_expense_rate, rates.pit_expense_cap)
-    net = income - expense - rates.pit_personal_allowance - sso_deduction - allowances
-    net = max(net, Decimal(0))
-    return expense, net, compute_income_tax(net, rates.brackets)
+class _MonthRules:
+    """The month's rates and settings with the values every person shares computed once, and a
+    cache of annual taxes (many people share an income)."""
+
+    def __init__(self, rates: Rates, settings: NetPaySettings):
+        self.rates = rates
+        self.settings = settings
+        in_baht = settings.contribution_in_baht
+        self.floor = rates.sso_wage_floor
+        self.ceiling = rates.sso_wage_ceiling
+        self.year_max_sso = round_contribution(rates.sso_employee_rate * rates.sso_wage_ceiling,
+                                               in_baht) * 12
+        self.personal_allowance = money.round_money(rates.pit_personal_allowance)
+        self._taxes: dict[tuple, tuple[Decimal, Decimal, Decimal, Decimal]] = {}
+        self._contributions: dict[tuple[Decimal, Decimal], Decimal] = {}
+
+    def contribution(self, rate: Decimal, counted: Decimal) -> Decimal:
+        key = (rate, counted)
+        found = self._contributions.get(key)
+        if found is None:
+            found = self._contributions[key] = round_contribution(
+                rate * counted, self.settings.contribution_in_baht)
+        return found
+
+    def annual_tax(self, income: Decimal, sso_deduction: Decimal, allowances: Decimal
+                   ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(expense deduction, net taxable, exact tax, tax) of an annual employment income;
+        all but the exact tax rounded to the satang for reporting (the withholding divides the
+        exact tax)."""
+        key = (income, sso_deduction, allowances)
+        found = self._taxes.get(key)
+        if found is None:
+            rates = self.rates
+            expense = min(income * rates.pit_expense_rate, rates.pit_expense_cap)
+            net = max(income - expense - rates.pit_personal_allowance - sso_deduction
+                      - allowances, Decimal(0))
+            tax = compute_income_tax(net, rates.brackets)
+            found = (money.round_money(expense), money.round_money(net), tax,
+                     money.round_money(tax))
+            self._taxes[key] = found
+        return found
 
 
 def compute_person_net_pay(pay: dict, person: PersonStatutory, rates: Rates,
-                           settings: NetPaySettings, payments: int) -> dict:
+                           settings: NetPaySettings, payments: int,
+                           rules: _MonthRules | None = None) -> dict:
     """One person's month: contributions, withholding, net pay, employer cost, with the figures
-    behind them. ``pay`` holds the rounded components and ``total_pay`` of the pay line."""
+    behind them. ``pay`` holds the rounded components and ``total_pay`` of the pay line (sums of
+    2-decimal amounts stay exact; only products and quotients are rounded)."""
+    rules = rules or _MonthRules(rates, settings)
     zero = money.ZERO
-    total_pay = money.to_decimal(pay["total_pay"])
-    wage_base = sum((money.to_decimal(pay[c]) for c in settings.sso_wage_components), zero)
+    # The pay line's amounts are Decimal already (compute_payroll rounds them via money.py).
+    total_pay = pay["total_pay"]
+    wage_base = zero
+    for name in settings.sso_wage_components:
+        wage_base += pay[name]
     insured = bool(person.sso_insured)
     if insured and wage_base > 0:
-        counted = min(max(wage_base, rates.sso_wage_floor), rates.sso_wage_ceiling)
-        employee = round_contribution(rates.sso_employee_rate * counted,
-                                      settings.contribution_in_baht)
-        employer = round_contribution(rates.sso_employer_rate * counted,
-                                      settings.contribution_in_baht)
+        counted = money.round_money(min(max(wage_base, rules.floor), rules.ceiling))
+        employee = rules.contribution(rates.sso_employee_rate, counted)
+        employer = rules.contribution(rates.sso_employer_rate, counted)
     else:
         counted, employee, employer = zero, zero, zero
-    regular = sum((money.to_decimal(pay[c]) for c in settings.pit_regular_components), zero)
-    irregular = sum((money.to_decimal(pay[c]) for c in settings.pit_irregular_components), zero)
-    allowances = money.to_decimal(person.declared_allowances or 0)
-    year_max = round_contribution(rates.sso_employee_rate * rates.sso_wage_ceiling,
-                                  settings.contribution_in_baht) * 12
-    sso_deduction = min(employee * payments, year_max)
+    regular = irregular = zero
+    for name in settings.pit_regular_components:
+        regular += pay[name]
+    for name in settings.pit_irregular_components:
+        irregular += pay[name]
+    allowances = person.declared_allowances or zero
+    sso_deduction = min(employee * payments, rules.year_max_sso)
     annual_regular = regular * payments
     if regular > 0 and payments > 0:
-        expense, net_regular, tax_regular = _annual_tax(annual_regular, sso_deduction,
-                                                        allowances, rates)
+        expense, net_regular, tax_regular, tax_regular_r = rules.annual_tax(
+            annual_regular, sso_deduction, allowances)
         withholding_regular = money.round_money(tax_regular / payments)
+        personal = rules.personal_allowance
     else:
-        expense, net_regular, tax_regular = zero, zero, zero
+        expense = net_regular = tax_regular = tax_regular_r = personal = zero
         withholding_regular = zero
     if irregular > 0:
-        _, net_all, tax_all = _annual_tax(annual_regular + irregular, sso_deduction, allowances,
-                                          rates)
-        withholding_irregular = money.round_money(max(tax_all - tax_regular, Decimal(0)))
+        _, net_all, tax_all, tax_all_r = rules.annual_tax(annual_regular + irregular,
+                                                          sso_deduction, allowances)
+        withholding_irregular = money.round_money(max(tax_all - tax_regular, zero))
     else:
-        net_all, tax_all, withholding_irregular = net_regular, tax_regular, zero
+        net_all, tax_all_r, withholding_irregular = net_regular, tax_regular_r, zero
     withholding = withholding_regular + withholding_irregular
     return {
         "sso_insured": insured,
-        "sso_wage_base": money.round_money(wage_base),
-        "sso_wage_counted": money.round_money(counted),
+        "sso_wage_base": wage_base,
+        "sso_wage_counted": counted,
         "sso_employee_rate": rates.sso_employee_rate,
         "sso_employer_rate": rates.sso_employer_rate,
         "sso_employee": employee,
         "sso_employer": employer,
         "payments_in_year": payments,
-        "regular_income": money.round_money(regular),
-        "irregular_income": money.round_money(irregular),
-        "annual_regular_income": money.round_money(annual_regular),
-        "expense_deduction": money.round_money(expense),
-        "personal_allowance": money.round_money(rates.pit_personal_allowance)
-        if regular > 0 else zero,
-        "sso_deduction": money.round_money(sso_deduction),
-        "declared_allowances": money.round_money(allowances),
-        "net_taxable_regular": money.round_money(net_regular),
-        "annual_tax_regular": money.round_money(tax_regular),
+        "regular_income": regular,
+        "irregular_income": irregular,
+        "annual_regular_income": annual_regular,
+        "expense_deduction": expense,
+        "personal_allowance": personal,
+        "sso_deduction": sso_deduction,
+        "declared_allowances": allowances,
+        "net_taxable_regular": net_regular,
+        "annual_tax_regular": tax_regular_r,
         "withholding_regular": withholding_regular,
-        "net_taxable_with_irregular": money.round_money(net_all),
-        "annual_tax_with_irregular": money.round_money(tax_all),
+        "net_taxable_with_irregular": net_all,
+        "annual_tax_with_irregular": tax_all_r,
         "withholding_irregular": withholding_irregular,
         "withholding_tax": withholding,
         "net_pay": total_pay - employee - withholding,
@@ -329,19 +366,28 @@ def compute_person_net_pay(pay: dict, person: PersonStatutory, rates: Rates,
 def compute_net_pay(lines: list[dict], statutory: StatutoryInputs, settings: dict[str, str],
                     month_last_day: dt.date, first_compensation: dict[int, dt.date] | None = None
                     ) -> list[dict]:
-    """The net-pay figures of every pay line (same order), keyed by ``staff`` (staff.id)."""
+    """The net-pay figures of every pay line, in the order of ``lines`` (people with the same
+    figures share one dict: treat the rows as read-only).
+
+    ``lines``: dicts with ``staff`` (staff.id), the pay components and ``total_pay``.
+    """
     rates = rates_in_force(statutory.rate_rows, month_last_day)
     chosen = net_pay_settings(settings)
+    rules = _MonthRules(rates, chosen)
     first_compensation = first_compensation or {}
     default = PersonStatutory()
+    done: dict[tuple, dict] = {}
     out = []
     for line in lines:
         staff = int(line["staff"])
         person = statutory.people.get(staff, default)
         joined = person.joined_on or first_compensation.get(staff)
         payments = payments_in_year(month_last_day.year, joined)
-        row = compute_person_net_pay(line, person, rates, chosen, payments)
-        row["staff"] = staff
+        key = (tuple(line[c] for c in PAY_COMPONENTS), line["total_pay"], person.sso_insured,
+               person.declared_allowances, payments)
+        row = done.get(key)
+        if row is None:
+            row = done[key] = compute_person_net_pay(line, person, rates, chosen, payments, rules)
         out.append(row)
     return out
 
