@@ -224,7 +224,7 @@ table{border-collapse:collapse;font-size:13px;margin:6px 0 16px}
 td,th{border-bottom:1px solid #e2e8f0;padding:3px 8px;text-align:right}
 th{background:#f1f5f9}
 pre{background:#f8fafc;padding:8px;overflow-x:auto}
-.input_prompt,.prompt{display:none}
+.input_prompt,.prompt,a.anchor-link{display:none}
 """
 
 
