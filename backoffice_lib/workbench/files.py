@@ -19,6 +19,7 @@ Importing this module imports neither tornado nor nbconvert.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import mimetypes
@@ -380,13 +381,14 @@ def handlers(base_url: str, user_of: Callable[[Any], str | None],
 
     class ZipHandler(RunFileHandler):
         @tornado.web.authenticated
-        def get(self, run_id: str, folder: str):
+        async def get(self, run_id: str, folder: str):
             opened = self._open(run_id)
             if opened is None:
                 return
             run, email = opened
-            try:
-                data = build_folder_zip(run, folder)
+            try:  # off the event loop: other people's pages keep answering meanwhile
+                data = await asyncio.get_running_loop().run_in_executor(
+                    None, build_folder_zip, run, folder)
             except FileRefused as exc:
                 self._refuse(404, "No such file", str(exc))
                 return
@@ -395,13 +397,14 @@ def handlers(base_url: str, user_of: Callable[[Any], str | None],
 
     class NotebookHandler(RunFileHandler):
         @tornado.web.authenticated
-        def get(self, run_id: str):
+        async def get(self, run_id: str):
             opened = self._open(run_id)
             if opened is None:
                 return
             run, email = opened
-            try:
-                page = render_notebook_html(run).encode("utf-8")
+            try:  # nbconvert takes a second: off the event loop
+                page = (await asyncio.get_running_loop().run_in_executor(
+                    None, render_notebook_html, run)).encode("utf-8")
             except FileRefused as exc:
                 self._refuse(404, "No such file", str(exc))
                 return

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 from .. import access, audit, bangkok, database, session_user, settings
 from . import catalog, files, runs
 
@@ -159,8 +161,11 @@ def load_report_forms(
     """The forms of the reports the signed-in user may run (path -> form HTML)."""
     if not email:
         return {}
-    with database.transaction() as conn:
-        user = access.load_user(conn, email)
+    try:
+        with database.transaction() as conn:
+            user = access.load_user(conn, email)
+    except (database.DatabaseUnavailable, sa_exc.OperationalError):
+        return {}  # the landing page still lists the dashboards
     today = bangkok.today()
     forms = {
         e.path: compute_report_form_html(e, xsrf=xsrf, base_url=base_url, today=today, user=user)
@@ -208,7 +213,8 @@ def start_report_run(
     run_id = run_id or uuid.uuid4()
     logs = settings.data_dir() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    log = (logs / f"run-{run_id}.log").open("wb")
+    log = os.fdopen(os.open(logs / f"run-{run_id}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                            0o600), "wb")
     command = [
         sys.executable, "-m", "backoffice_lib.workbench.runs_page",
         "--run-id", str(run_id), "--notebook", entry_path,
