@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from .params import DATE, WholeNumber
+
 EXIT_REFUSED = 2
 
 
@@ -16,12 +18,14 @@ def demo() -> None:
 
 
 @demo.command()
-@click.option("--seed", default=42, show_default=True, help="Same seed, same data.")
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Multiplies staff, customers, packages and sales.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--seed", default=42, show_default=True, type=WholeNumber(0, 2**63 - 1),
+              help="Same seed, same data.")
+@click.option("--scale", default=1, show_default=True, type=WholeNumber(1, 100),
+              help="Multiplies staff, customers, packages and sales (1-100).")
+@click.option("--as-of", "as_of", type=DATE, default=None,
               help="Last date of the data (YYYY-MM-DD); default: today in Bangkok.")
-@click.option("--force", is_flag=True, help="Replace a database that holds non-demo data.")
+@click.option("--force", is_flag=True,
+              help="Replace a database that holds rows demo load did not create.")
 def load(seed: int, scale: int, as_of, force: bool) -> None:
     """Load demo data into an upgraded database (replaces earlier demo data)."""
     from .. import database, demo_data
@@ -29,7 +33,7 @@ def load(seed: int, scale: int, as_of, force: bool) -> None:
     database.check_connection()
     try:
         summary = demo_data.run_demo_load(
-            seed=seed, scale=scale, force=force, as_of=as_of.date() if as_of else None
+            seed=seed, scale=scale, force=force, as_of=as_of
         )
     except (demo_data.DemoRefused, ValueError) as exc:
         click.echo(f"error: {exc}", err=True)

@@ -29,10 +29,12 @@ def _fail(message: str) -> None:
 def _date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None
+    from .. import bangkok
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} must be a date like 2025-01-31, not {value!r}")
+        return bangkok.parse_date(value, option)
+    except bangkok.BadDate as exc:
+        _fail(str(exc))
 
 
 def _json_default(value):

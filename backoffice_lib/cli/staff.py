@@ -18,11 +18,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import access, database
+from .. import access, bangkok, database
 from ..staff import people, pins, schedules, timeclock
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2
+MAX_PERIOD_DAYS = 366
 USER_OPTION = click.option(
     "--user", "user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
 )
@@ -37,9 +38,19 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 
 def _date(value: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} must be a date like 2025-01-31, not {value!r}")
+        return bangkok.parse_date(value, option)
+    except bangkok.BadDate as exc:
+        _fail(str(exc))
+
+
+def _period(date_from: str, date_to: str) -> tuple[dt.date, dt.date]:
+    """--from/--to: business dates, in order, at most a year apart."""
+    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    if last < first:
+        _fail("--to is before --from")
+    if (last - first).days > MAX_PERIOD_DAYS:
+        _fail(f"--from {first} to --to {last} spans more than {MAX_PERIOD_DAYS} days")
+    return first, last
 
 
 def _read_pin(prompt: str, *, confirm: bool = False) -> str:
@@ -172,6 +183,8 @@ def clock(staff_ref: str, confirm: bool, photo: Path | None, device: str, user: 
     """Punch for a person: the PIN is asked for (or read from stdin); the action is derived."""
     access.require(user, timeclock.AREA, admin=False)
     pin = _read_pin("PIN")
+    if not pins.PIN_PATTERN.fullmatch(pin):  # refused before any check, never counted
+        _fail("a PIN is exactly 6 digits (0-9)")
     photo_bytes, camera_error = None, None
     if photo is not None:
         try:
@@ -224,7 +237,7 @@ def schedule_group() -> None:
 @USER_OPTION
 def schedule_generate(date_from: str, date_to: str, user: str | None) -> None:
     """Create each date's shifts from the active weekly patterns; overlaps are skipped and listed."""
-    first, last = _date(date_from, "--from"), _date(date_to, "--to")
+    first, last = _period(date_from, date_to)
     report = _run(
         schedules.AREA, user, True, lambda c: schedules.run_generate_schedules(c, user, first, last)
     )
@@ -280,9 +293,7 @@ def attendance(date_from: str, date_to: str, fmt: str, user: str | None) -> None
     Columns: staff_name, work_date, shift, clock_in, clock_out, status, minutes_late,
     left_early, minutes_early, session_flag, hours.
     """
-    first, last = _date(date_from, "--from"), _date(date_to, "--to")
-    if last < first:
-        _fail("--to is before --from")
+    first, last = _period(date_from, date_to)
     frame = _run("attendance", user, False, lambda c: schedules.load_attendance(c, first, last))
     stamp = _iso if fmt == "csv" else _hhmm
     report = pd.DataFrame(
