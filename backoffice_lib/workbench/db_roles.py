@@ -151,6 +151,24 @@ def _sequences_of(conn: Connection, tables: list[str]) -> list[str]:
     return sorted(r[0] for r in rows)
 
 
+def _check_may_grant(conn: Connection) -> None:
+    """Only the schema's owner with CREATEROLE (or a superuser) can do this; anyone else's GRANT
+    would only warn "no privileges were granted": refuse before pretending."""
+    row = conn.execute(
+        sa.text(
+            "SELECT current_user AS who, r.rolsuper, r.rolcreaterole,"
+            " pg_has_role(current_user, c.relowner, 'MEMBER') AS owner"
+            " FROM pg_roles r, pg_class c WHERE r.rolname = current_user"
+            " AND c.oid = CAST('backoffice.time_entries' AS regclass)"
+        )
+    ).one()
+    if not (row.rolsuper or (row.rolcreaterole and row.owner)):
+        raise RolesError(
+            f"the database user {row.who} may not create roles and grant on the workbench's"
+            " tables: run it with the schema owner's URL (needs CREATEROLE)"
+        )
+
+
 def _ensure_role(conn: Connection, role: str) -> bool:
     exists = conn.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
     if exists:
@@ -190,6 +208,7 @@ def run_create_roles(
     tables = load_workbench_tables(conn)
     if not any(name == "time_entries" for _, name, _ in tables):
         raise RolesError("the workbench schema is missing: run `backoffice db upgrade` first")
+    _check_may_grant(conn)
     external = _existing(conn, EXTERNAL_TABLES)
     plans = {
         "dashboards": compute_dashboard_grants(tables, external),

@@ -226,3 +226,9 @@ def test_db_roles_command_admin_only_idempotent_and_prints_login_passwords_once(
         assert stored[role].startswith("SCRAM-SHA-256$4096:")  # a verifier, never the clear text
         assert password not in stored[role]
     assert audited == 3 and refusals == 1
+    as_dashboards = {**env, "BACKOFFICE_DATABASE_URL": database_url.set(
+        username=f"{prefix}_dashboards", password=passwords[f"{prefix}_dashboards"]
+    ).render_as_string(hide_password=False)}
+    weak = run_backoffice("db", "roles", "--prefix", prefix, "--user", admin, env=as_dashboards)
+    assert weak.returncode == 2 and "needs CREATEROLE" in weak.stderr, weak.stderr
+    assert "Traceback" not in weak.stderr
