@@ -20,6 +20,11 @@ from .mapping import compute_fix
 
 AREA = "import"
 ALL_RULES = "(every rule)"
+SHOWN = (("waiting for a decision", "pending"), ("fixed or imported", "resolved"),
+         ("dismissed", "dismissed"))
+EMPTY = {"pending": "Nothing waits in the quarantine: every live row is in.",
+         "resolved": "No quarantined row has been fixed or imported yet.",
+         "dismissed": "No quarantined row has been dismissed."}
 
 
 # --- pure helpers ---------------------------------------------------------------------------------
@@ -30,21 +35,25 @@ def compute_row_options(rows: list[dict], rule: str) -> list[tuple[str, int]]:
             if rule == ALL_RULES or r["rule"] == rule]
 
 
-def compute_detail_html(row: dict | None) -> str:
+def compute_detail_html(row: dict | None, status: str = "pending") -> str:
     """What a reviewer reads before deciding: the rule, the message, the fix, the row."""
     if row is None:
-        return ui.empty_html("Nothing waits in the quarantine.")
+        return ui.empty_html(EMPTY.get(status, EMPTY["pending"]))
     fix = compute_fix(row["rule"])
     offered = fix[1] if fix else "retry after a correction, or dismiss"
     body = json.dumps(row["row"], indent=1, ensure_ascii=False, default=str)
     depends = (f"<p><b>Depends on</b> {html.escape(row['depends_on'])} (quarantined)</p>"
                if row.get("depends_on") else "")
+    decided = (f"<p><b>{html.escape(row['status'].capitalize())}</b> by"
+               f" {html.escape(row.get('resolved_by') or '')}:"
+               f" {html.escape(row.get('resolution') or '')}</p>"
+               if row.get("status") and row["status"] != "pending" else "")
     return (
         f"<div class='bo-card'><p><b>{html.escape(row['table_name'])}</b> live key"
         f" <code>{html.escape(row['live_key'])}</code> · import {row['import_id']}</p>"
         f"<p><b>Rule</b> {html.escape(row['rule'])}</p>"
         f"<p><b>Why</b> {html.escape(row['message'])}</p>{depends}"
-        f"<p><b>Offered fix</b> {html.escape(offered)}</p>"
+        f"<p><b>Offered fix</b> {html.escape(offered)}</p>{decided}"
         f"<pre style='max-height:240px;overflow:auto;font-size:12px'>{html.escape(body)}</pre>"
         "</div>"
     )
@@ -82,6 +91,8 @@ def _build(user: Any, first_rule: str):
                          " live system that the workbench's rules refused. Fix, retry or"
                          " dismiss each with a reason; every decision is audited.</p>")
     summary = widgets.HTML()
+    shown = widgets.Dropdown(description="Show", options=list(SHOWN), value="pending",
+                             layout=widgets.Layout(width="420px"))
     rule_picker = widgets.Dropdown(description="Rule", layout=widgets.Layout(width="420px"))
     row_picker = widgets.Select(description="Row", rows=8, layout=widgets.Layout(width="640px"))
     detail = widgets.HTML()
@@ -101,11 +112,11 @@ def _build(user: Any, first_rule: str):
 
     def refresh(keep_rule: str | None = None) -> None:
         with database.transaction() as conn:
-            state["rows"] = quarantine.load_quarantine(conn, status="pending")
+            state["rows"] = quarantine.load_quarantine(conn, status=shown.value)
         groups = quarantine.compute_review_groups(state["rows"])
         summary.value = ui.table_html(
             groups, {"rule": "Rule", "rows": "Rows", "tables": "Tables", "fix": "Offered fix"},
-            number_columns=["rows"], empty="The quarantine is empty: every live row is in.")
+            number_columns=["rows"], empty=EMPTY[shown.value])
         ui.set_options(rule_picker, [ALL_RULES, *[g["rule"] for g in groups]],
                        keep=keep_rule or rule_picker.value or first_rule or ALL_RULES)
         show_rows()
@@ -118,7 +129,9 @@ def _build(user: Any, first_rule: str):
 
     def show_detail(*_: Any) -> None:
         row = selected()
-        detail.value = compute_detail_html(row)
+        detail.value = compute_detail_html(row, shown.value)
+        if row is not None and row["status"] != "pending":
+            row = None  # decided already: nothing to act on
         fix = compute_fix(row["rule"]) if row else None
         fix_button.description = f"Fix: {fix[1]}" if fix else "No fix for this rule"
         fix_button.disabled = fix is None
@@ -135,7 +148,7 @@ def _build(user: Any, first_rule: str):
 
     def act(kind: str) -> None:
         row = selected()
-        if row is None:
+        if row is None or row["status"] != "pending":
             return
 
         def work(conn):
@@ -158,6 +171,7 @@ def _build(user: Any, first_rule: str):
         reason.value = ""
         refresh(rule_picker.value)
 
+    shown.observe(lambda _: refresh(), names="value")
     rule_picker.observe(show_rows, names="value")
     row_picker.observe(show_detail, names="value")
     fix_button.on_click(lambda _: act("fix"))
@@ -165,6 +179,6 @@ def _build(user: Any, first_rule: str):
     dismiss_button.on_click(lambda _: act("dismiss"))
     refresh(first_rule or None)
     return widgets.VBox([
-        ui.stylesheet(), title, summary, rule_picker, row_picker, detail, reason, clock_out,
+        ui.stylesheet(), title, shown, summary, rule_picker, row_picker, detail, reason, clock_out,
         widgets.HBox([fix_button, retry_button, dismiss_button]), status,
     ])

@@ -94,11 +94,12 @@ def compute_stage_rows(spec: TableSpec, live_rows: Iterable[dict], skip: dict[st
 def load_fingerprints(conn: Connection, spec: TableSpec) -> dict[str, str]:
     """Live key -> fingerprint of what needs no work: imported as it is now, or resolved or
     dismissed in the quarantine as it is now."""
-    rows = conn.execute(sa.text(
-        f"SELECT live_key, row_hash FROM {VERSIONS} WHERE table_name = :t"
-        f" UNION ALL SELECT live_key, row_hash FROM {QUARANTINE}"
-        "  WHERE table_name = :t AND status <> 'pending'"), {"t": spec.name})
-    return dict(rows.all())
+    with _raw(conn).cursor() as cursor:
+        cursor.execute(
+            f"SELECT live_key, row_hash FROM {VERSIONS} WHERE table_name = %(t)s"
+            f" UNION ALL SELECT live_key, row_hash FROM {QUARANTINE}"
+            "  WHERE table_name = %(t)s AND status <> 'pending'", {"t": spec.name})
+        return dict(cursor.fetchall())
 
 
 def copy_stage_rows(conn: Connection, spec: TableSpec, rows: Iterable[tuple]) -> int:

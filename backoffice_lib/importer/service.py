@@ -90,8 +90,14 @@ def _import_table(conn: Connection, spec: TableSpec, live: LiveSource, import_id
     load.create_stage(conn, spec)
     unchanged = [0]
     skip = load.load_fingerprints(conn, spec)
-    load.copy_stage_rows(conn, spec, load.compute_stage_rows(spec, live.iter_rows(spec), skip,
-                                                             unchanged))
+    keys = None
+    if skip:  # imported before: read the fingerprints first, then only the rows that changed
+        fingerprints = list(live.iter_fingerprints(spec))
+        wanted = [key for key, fingerprint in fingerprints if skip.get(key) != fingerprint]
+        if len(wanted) * 2 < len(fingerprints):
+            keys, unchanged[0], skip = wanted, len(fingerprints) - len(wanted), {}
+    load.copy_stage_rows(conn, spec, load.compute_stage_rows(
+        spec, live.iter_rows(spec, keys), skip, unchanged))
     load.classify_stage(conn, spec)
     load.quarantine_refused_conversions(conn, spec, import_id)
     load.quarantine_dependants(conn, spec, import_id)

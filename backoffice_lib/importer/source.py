@@ -52,8 +52,22 @@ class LiveSource:
         present = self.columns.get(spec.source, set())
         return [c for c in spec.read if c in present]
 
-    def iter_rows(self, spec: TableSpec) -> Iterator[dict]:
-        """The live rows of ``spec`` as dicts of the columns read, in insertion order."""
+    def _fingerprint_sql(self, spec: TableSpec) -> str:
+        """The live server's fingerprint of a row as read: a rerun converts only what changed."""
+        return "md5(ROW(" + ", ".join(f'"{c}"' for c in self.read_columns(spec)) + ")::text)"
+
+    def iter_fingerprints(self, spec: TableSpec) -> Iterator[tuple[str, str]]:
+        """(live key, fingerprint) of every row: cheap to read, to find what changed."""
+        schema, table = spec.source.split(".")
+        sql = (f'SELECT "{spec.key}"::text, {self._fingerprint_sql(spec)}'
+               f' FROM "{schema}"."{table}"')
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+            yield from cursor.fetchall()
+
+    def iter_rows(self, spec: TableSpec, keys: list[str] | None = None) -> Iterator[dict]:
+        """The live rows of ``spec`` (only those of ``keys`` when given) as dicts of the columns
+        read plus ``_live_hash``, in insertion order."""
         columns = self.read_columns(spec)
         present = set(columns)
         select = ", ".join(
@@ -61,16 +75,15 @@ class LiveSource:
         )
         order = ", ".join(f'"{c}"' for c in _source_order(spec) if c in present) or "1"
         schema, table = spec.source.split(".")
-        # the live server fingerprints each row as read: a rerun converts only what changed
-        fingerprint = "md5(ROW(" + ", ".join(f'"{c}"' for c in columns) + ")::text)"
-        sql = (f'SELECT {select}, {fingerprint} AS _live_hash FROM "{schema}"."{table}"'
-               f" ORDER BY {order}")
+        where = f' WHERE "{spec.key}"::text = ANY(%s)' if keys is not None else ""
+        sql = (f"SELECT {select}, {self._fingerprint_sql(spec)} AS _live_hash"
+               f' FROM "{schema}"."{table}"{where} ORDER BY {order}')
         names = [*columns, "_live_hash"]
         with self.connection.cursor(name=f"read_{spec.name}") as cursor:
-            cursor.itersize = READ_BATCH
-            cursor.execute(sql)
-            for values in cursor:
-                yield dict(zip(names, values))
+            cursor.execute(sql, (keys,) if keys is not None else None)
+            while batch := cursor.fetchmany(READ_BATCH):
+                for values in batch:
+                    yield dict(zip(names, values))
 
     def count_rows(self, spec: TableSpec) -> int:
         schema, table = spec.source.split(".")
