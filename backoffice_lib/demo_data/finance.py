@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 
@@ -118,7 +119,8 @@ RESTAURANT_CATEGORIES = ("Restaurant", "Drinks")
 
 def partner_product_rows() -> list[dict]:
     """partner_products: what the POS side of the restaurant's reconciliation counts."""
-    return [{"reconciliation_type": "restaurant", "match_on": "category", "value": category,
+    return [{"id": uuid.uuid5(uuid.NAMESPACE_URL, f"demo:partner_products/restaurant/{category}"),
+             "reconciliation_type": "restaurant", "match_on": "category", "value": category,
              "created_by": "admin@studio.example"} for category in RESTAURANT_CATEGORIES]
 
 
