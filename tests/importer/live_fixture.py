@@ -1,6 +1,6 @@
 """A database shaped like the studio's live system (``live-system.md``), with its typical faults:
 a double-tap punch pair, an open session, two open pay-rate rows, an over-used package, a '-'
-SKU, clear PINs, text start times (one unreadable), a month '2026-13', audit rows in the other
+SKU, clear PINs, text start times (one unreadable, with a usage row that depends on it), a month '2026-13', audit rows in the other
 shape (with a clear PIN in their snapshots) and one without user or action.
 """
 
@@ -94,7 +94,9 @@ INSERT INTO backoffice.package_usage (id, package_id, employee_name, used_hours,
  ('00000000-0000-4000-8000-0000000000b3', '{P2}', 'Nattaya', 1.5, '2026-01-15', NULL,
   '2026-01-15 10:00+07', NULL),
  ('00000000-0000-4000-8000-0000000000b4', '{P2}', 'Nattaya', 1, '2026-01-20', NULL,
-  '2026-01-20 10:00+07', NULL);
+  '2026-01-20 10:00+07', NULL),
+ ('00000000-0000-4000-8000-0000000000b5', '{P1}', 'Nattaya', 1, '2026-01-13', 'BK4',
+  '2026-01-13 10:00+07', NULL);
 INSERT INTO backoffice.coach_rates VALUES ('Coaching 5', 600), ('Individual, 1 PAX', 800);
 INSERT INTO pos.lengolf_sales (id, date, sales_timestamp, receipt_number, sku_number, item_cnt,
   item_price_incl_vat, is_voided, customer_name, product_name, product_category,

@@ -27,7 +27,7 @@ EXPECTED = {  # table: (read, imported, updated, unchanged, quarantined) of the 
     "monthly_service_charge": (2, 1, 0, 0, 1),
     "bookings": (4, 3, 0, 0, 1),
     "packages": (3, 3, 0, 0, 0),
-    "package_usage": (4, 3, 0, 0, 1),
+    "package_usage": (5, 3, 0, 0, 2),
     "lengolf_sales": (3, 3, 0, 0, 0),
     "lengolf_sales_voided_archive": (1, 1, 0, 0, 0),
     "audit_logs": (3, 2, 0, 0, 1),
@@ -78,7 +78,7 @@ def test_import_dry_run_reports_and_leaves_nothing_then_the_import_keeps_the_sam
     for table, expected in EXPECTED.items():
         assert counts[table] == expected, table
     assert report["totals"]["read"] == sum(c[0] for c in counts.values())
-    assert report["totals"]["quarantined"] == 9
+    assert report["totals"]["quarantined"] == 10
 
 
 def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench):
@@ -89,6 +89,7 @@ def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench)
         ("bookings", "BK4", "booking_start_time_unreadable"),
         ("monthly_service_charge", "2", "month_out_of_range"),
         ("package_usage", "00000000-0000-4000-8000-0000000000b4", "package_overuse"),
+        ("package_usage", "00000000-0000-4000-8000-0000000000b5", "depends_on_quarantined"),
         ("staff_compensation", "2", "pay_rate_overlap"),
         ("time_entries", "3", "time_entry_within_one_minute"),
         ("time_entries", "4", "time_entry_within_one_minute"),
@@ -151,8 +152,8 @@ def test_import_never_copies_or_reports_the_clear_pin(workbench):
 def test_import_rerun_counts_unchanged_then_imports_only_new_and_changed(workbench, live_url):
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     totals = again["totals"]
-    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 9)
-    assert totals["unchanged"] == totals["read"] - 9
+    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 10)
+    assert totals["unchanged"] == totals["read"] - 10
 
     run_live(live_url, "UPDATE backoffice.staff SET staff_name = 'Nattaya S.' WHERE id = 2")
     run_live(live_url, "INSERT INTO backoffice.time_entries (id, staff_id, action, \"timestamp\")"
@@ -200,7 +201,8 @@ def test_import_review_fixes_go_through_the_rules(workbench, live_url):
 
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     assert again["totals"]["imported"] == 0
-    assert again["totals"]["quarantined"] == 3  # month 13, unreadable start time, empty audit row
+    # month 13, the unreadable start time and the usage of its booking, the empty audit row
+    assert again["totals"]["quarantined"] == 4
 
 
 def test_import_refuses_a_source_that_is_not_the_live_shape(workbench, database_url):
@@ -211,3 +213,20 @@ def test_import_refuses_a_source_that_is_not_the_live_shape(workbench, database_
     with pytest.raises(SourceUnreadable, match="no file"), open_source(
             "/nonexistent/live.dump", workbench):
         pass
+
+
+def test_import_dependants_wait_with_their_parent_and_follow_its_fix(workbench, live_url):
+    dependant = _rows(workbench, "SELECT depends_on, message FROM backoffice.import_quarantine"
+                      " WHERE rule = 'depends_on_quarantined'")[0]
+    assert dependant.depends_on == "bookings:BK4"
+    assert "booking_start_time_unreadable" in dependant.message
+    booking = _rows(workbench, "SELECT id FROM backoffice.import_quarantine"
+                    " WHERE table_name = 'bookings' AND live_key = 'BK4'")[0][0]
+    with workbench.begin() as conn:
+        result = service.retry_quarantined(conn, ADMIN, booking, "start time unknown: kept empty")
+    assert len(result["dependants_imported"]) == 1
+    used = _rows(workbench, "SELECT booking_id FROM backoffice.package_usage"
+                 " WHERE id = '00000000-0000-4000-8000-0000000000b5'")
+    assert used[0][0] == "BK4"
+    again = service.import_live(_source(live_url), ADMIN, engine=workbench)
+    assert (again["totals"]["imported"], again["totals"]["quarantined"]) == (0, 2)
