@@ -17,8 +17,10 @@ import click
 from .. import access, database
 from ..invoices import service as invoice_service
 from ..reconciliation import reading, service
+from .params import DECIMAL_PATTERN, DecimalNumber
 
 EXIT_BAD_INPUT = 2
+ITEM_MAXIMUM = Decimal("9999999999.99")  # numeric(12,2)
 
 
 def _fail(message: str) -> None:
@@ -35,6 +37,21 @@ def _date(value: str | None, option: str) -> dt.date | None:
         return bangkok.parse_date(value, option)
     except bangkok.BadDate as exc:
         _fail(str(exc))
+
+
+def _check_item_numbers(text: str) -> None:
+    """An item's quantity and unit price: ASCII digits (thousands commas allowed), at most 2
+    decimals, within numeric(12,2); the description may be any text."""
+    parts = text.rsplit(";", 2)
+    if len(parts) != 3:
+        _fail(f'--item must look like "description;quantity;unit_price", not {text!r}')
+    for what, raw in (("quantity", parts[1]), ("unit price", parts[2])):
+        value = raw.strip().replace(",", "")
+        if not DECIMAL_PATTERN.fullmatch(value):
+            _fail(f"--item {what} must be a number such as 1.5 (digits 0-9), not {raw!r}")
+        number = Decimal(value)
+        if number.as_tuple().exponent < -2 or not 0 <= number <= ITEM_MAXIMUM:
+            _fail(f"--item {what} {raw!r} must be 0 to {ITEM_MAXIMUM} with at most 2 decimals")
 
 
 def _json_default(value):
@@ -61,13 +78,15 @@ def invoice() -> None:
 @click.option("--date", "invoice_date", required=True, help="invoice date YYYY-MM-DD")
 @click.option("--item", "items", multiple=True, required=True,
               help='"description;quantity;unit_price", repeat for each item')
-@click.option("--tax-rate", default=None,
+@click.option("--tax-rate", default=None, type=DecimalNumber(Decimal(0), Decimal(100)),
               help="withholding tax percent (default: invoice_settings.default_wht_rate)")
 @USER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> None:
     """Create an invoice; the library computes totals, withholding tax and the number."""
     day = _date(invoice_date, "--date")
+    for text in items:
+        _check_item_numbers(text)
     access.require(user, "invoices")
     try:
         parsed = [invoice_service.parse_item(text) for text in items]
