@@ -13,16 +13,18 @@ import io
 import json
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
-from .params import MONTH
+from .params import MONEY, MONTH, DecimalNumber
 
 EXIT_BAD_INPUT = 2
 EXIT_BLOCKING = 3
 RUN_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_run.ipynb"
 
+RATE_VALUE = DecimalNumber(Decimal(0), Decimal("9999999999.9999"), places=4)  # numeric(14,4)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
                            help="Acting admin (or BACKOFFICE_USER).")
 
@@ -194,14 +196,14 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
 
 @payroll.command("set-rate")
 @click.option("--key", "rate_key", required=True, help="e.g. sso_employee_rate, pit_bracket.")
-@click.option("--value", required=True, help="0.05 for 5 %; baht for amounts.")
+@click.option("--value", required=True, type=RATE_VALUE, help="0.05 for 5 %; baht for amounts.")
 @click.option("--from", "effective_from", required=True,
               type=click.DateTime(formats=["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
-@click.option("--threshold", default="0", show_default=True,
+@click.option("--threshold", default="0", show_default=True, type=MONEY,
               help="pit_bracket only: the income above which the rate applies.")
 @click.option("--note", default=None)
 @USER_OPTION
-def set_rate(rate_key: str, value: str, effective_from, threshold: str, note: str | None,
+def set_rate(rate_key: str, value: Decimal, effective_from, threshold: Decimal, note: str | None,
              user: str | None) -> None:
     """Add a dated statutory rate row (admin only, audited)."""
     from .. import access, database
@@ -217,3 +219,68 @@ def set_rate(rate_key: str, value: str, effective_from, threshold: str, note: st
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     click.echo(f"{rate_key} = {value} from {effective_from:%Y-%m-%d}")
+
+
+def _staff_key(conn, code: str) -> int:
+    from ..payroll.load import load_staff_key
+    from ..payroll.statutory import BadStatutoryValue
+
+    key = load_staff_key(conn, code)
+    if key is None:
+        raise BadStatutoryValue(f"no staff member with employee ID {code!r}")
+    return key
+
+
+@payroll.command("set-allowance")
+@click.option("--staff", "code", required=True, help="Employee ID, e.g. EMP001.")
+@click.option("--year", required=True, type=click.IntRange(2000, 2200), help="Tax year.")
+@click.option("--amount", required=True, type=MONEY,
+              help="Declared allowances (form ล.ย.01) in baht, one amount.")
+@USER_OPTION
+def set_allowance(code: str, year: int, amount: Decimal, user: str | None) -> None:
+    """Record the allowances a person declared for a tax year (admin only, audited)."""
+    from .. import access, database
+    from ..payroll.statutory import BadStatutoryValue
+    from ..payroll.statutory_service import set_declared_allowances
+
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            set_declared_allowances(conn, user, _staff_key(conn, code), year, amount)
+    except BadStatutoryValue as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{code} declared allowances {year}: {amount:.2f}")
+
+
+@payroll.command("set-identity")
+@click.option("--staff", "code", required=True, help="Employee ID, e.g. EMP001.")
+@click.option("--national-id", default=None, help="13 digits with the check digit.")
+@click.option("--title", default=None, type=click.Choice(["นาย", "นาง", "นางสาว", "Mr", "Mrs",
+                                                          "Ms"]))
+@click.option("--first-name", default=None)
+@click.option("--last-name", default=None)
+@click.option("--insured/--not-insured", default=None,
+              help="Covered by the social security fund (Section 33).")
+@click.option("--joined-on", default=None, type=click.DateTime(formats=["%Y-%m-%d"]))
+@USER_OPTION
+def set_identity(code: str, national_id, title, first_name, last_name, insured, joined_on,
+                 user: str | None) -> None:
+    """Set a person's statutory details (admin only, audited; the ID itself is never logged)."""
+    from .. import access, database
+    from ..payroll.statutory import BadStatutoryValue
+    from ..payroll.statutory_service import set_staff_statutory
+
+    access.require(user, "payroll", admin=True)
+    given = {"national_id": national_id, "title": title, "first_name": first_name,
+             "last_name": last_name, "sso_insured": insured,
+             "joined_on": joined_on.date() if joined_on else None}
+    given = {k: v for k, v in given.items() if v is not None}
+    try:
+        with database.transaction() as conn:
+            changed = set_staff_statutory(conn, user, _staff_key(conn, code), **given)
+    except BadStatutoryValue as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{code}: " + (", ".join(sorted(changed)) + " changed" if changed
+                              else "nothing changed"))

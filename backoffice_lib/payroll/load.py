@@ -231,3 +231,9 @@ def load_employer(conn: Connection) -> dict:
         "sso_account": (settings.get("sso_employer_account") or "").strip() or "0000000000",
         "sso_branch": (settings.get("sso_branch") or "").strip() or "000000",
     }
+
+
+def load_staff_key(conn: Connection, staff_code: str) -> int | None:
+    """staff.id of an employee ID (staff.staff_id), or None."""
+    staff = Staff.__table__
+    return conn.scalar(sa.select(staff.c.id).where(staff.c.staff_id == staff_code))

@@ -24,6 +24,7 @@ from backoffice_lib.payroll.statutory import NET_PAY_COLUMNS
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
 ADMIN = "netpay-admin@test.example"
 CLERK = "netpay-clerk@test.example"
+NEW_ID = "1101700230716"  # 110170023071 and its check digit
 # code, name, national ID, title, Thai first and last name, insured, salary, from, to
 PEOPLE = [
     ("NP01", "Somchai Srisuk", "1101700230708", "นาย", "สมชาย", "ศรีสุข", True, 30000,
@@ -170,3 +171,25 @@ def test_net_pay_cli_set_rate_is_audited(env):
             " AND user_email = :u"), {"u": ADMIN}) == 1
     engine.dispose()
     assert Path(env["BACKOFFICE_DATA_DIR"]).is_dir()
+
+
+def test_net_pay_cli_set_identity_and_allowance_unblock_and_change_the_month(env, tmp_path):
+    bad = payroll("set-identity", "--staff", "NP04", "--national-id", "1234567890123", env=env)
+    assert bad.returncode == 2 and "check digit" in bad.stderr
+    taken = payroll("set-identity", "--staff", "NP04", "--national-id", "3100600123450", env=env)
+    assert taken.returncode == 2 and "already recorded for NP02" in taken.stderr
+    done = payroll("set-identity", "--staff", "NP04", "--national-id", "1-1017-00230-71-NEW"
+                   .replace("NEW", NEW_ID[-1]), "--title", "นาง", "--first-name", "มาลี",
+                   "--last-name", "โนบอดี", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "national_id" in done.stdout and NEW_ID not in done.stdout + done.stderr
+    unknown = payroll("set-identity", "--staff", "NOPE", "--title", "Mr", env=env)
+    assert unknown.returncode == 2 and "NOPE" in unknown.stderr
+    filed = payroll("filings", "--month", "2025-12", "--out", str(tmp_path / "f"), env=env)
+    assert filed.returncode == 0, filed.stderr  # no longer blocked
+    allowance = payroll("set-allowance", "--staff", "NP01", "--year", "2026", "--amount",
+                        "60000", env=env)
+    assert allowance.returncode == 0, allowance.stderr
+    rows = list(csv.DictReader(io.StringIO(
+        payroll("compute", "--month", "2026-01", env=env).stdout)))
+    assert next(r for r in rows if r["staff_id"] == "NP01")["withholding_tax"] == "0.00"
