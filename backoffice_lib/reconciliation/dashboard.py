@@ -185,6 +185,17 @@ def compute_type_hint(rec_type: str | None) -> str:
             "CSV or .xlsx, at most 10 MB.</p>")
 
 
+def compute_products_html(rows: list[tuple[str, str]]) -> str:
+    """What the POS side of the restaurant's reconciliation counts, for a person."""
+    if not rows:
+        return ("<p class='rec-products'>No product list is kept: every POS line with a SKU counts "
+                "(bays and the pro shop too). Keep the restaurant's categories or SKUs below.</p>")
+    kept = ", ".join(f"{'SKU' if kind == 'sku' else 'category'} {html.escape(value)}"
+                     for kind, value in rows)
+    return (f"<p class='rec-products'>Only these POS lines count for the restaurant: {kept}. "
+            "Bay, pro-shop and other lines are left out.</p>")
+
+
 def compute_preview_html(preview: reading.FilePreview) -> str:
     """The file's header row and a few rows below it, as the person sees them in the file."""
     width = max([len(preview.header_cells)] + [len(r) for r in preview.sample])
@@ -391,6 +402,37 @@ def reconciliation_dashboard(session_id: str = ""):
         def show_hint(_=None) -> None:
             type_hint.value = compute_type_hint(rec_type.value)
 
+        products = widgets.HTML()
+        product_kind = widgets.Dropdown(options=[("category", "category"), ("SKU", "sku")],
+                                        value="category", description="Product",
+                                        layout=widgets.Layout(width="220px"))
+        product_value = widgets.Text(placeholder="e.g. Restaurant, or a SKU such as RST-001")
+        product_keep = widgets.Button(description="Keep", icon="plus")
+        product_drop = widgets.Button(description="Stop counting", icon="minus")
+        product_status = widgets.HTML()
+
+        def show_products() -> None:
+            with database.transaction() as conn:
+                rows = service.load_partner_product_rows(conn, "restaurant")
+            products.value = compute_products_html(rows)
+
+        def change_product(keep: bool) -> None:
+            work = service.save_partner_product if keep else service.delete_partner_product
+            _, refusal = ui.form_action(
+                lambda conn: work(conn, user.email, "restaurant", product_kind.value,
+                                  product_value.value),
+                require=(user.email, AREA, None))
+            if refusal:
+                product_status.value = ui.compute_error_html("Not changed", refusal)
+                return
+            product_status.value = ""
+            product_value.value = ""
+            show_products()
+
+        product_keep.on_click(lambda _b: change_product(True))
+        product_drop.on_click(lambda _b: change_product(False))
+        show_products()
+
         rec_type.observe(show_hint, names="value")
         picker.observe(open_session, names="value")
         for control in (kinds, statuses, confidence):
@@ -418,6 +460,9 @@ def reconciliation_dashboard(session_id: str = ""):
             widgets.HTML("<h3>Items</h3>"), widgets.HBox([kinds, statuses]), confidence, table,
             widgets.HTML("<h3>Review</h3>"), selection, notes,
             widgets.HBox(list(buttons.values())), review_status,
+            widgets.HTML("<h3>The restaurant's products on the POS</h3>"), products,
+            widgets.HBox([product_kind, product_value, product_keep, product_drop]),
+            product_status,
         ])
 
     return ui.guarded_dashboard(AREA, build)

@@ -142,6 +142,31 @@ def save_partner_product(conn: Connection, email: str, reconciliation_type: str,
                             "value": value})
 
 
+def delete_partner_product(conn: Connection, email: str, reconciliation_type: str, match_on: str,
+                           value: str) -> None:
+    """Stop counting one category or SKU as the partner's (audited); unknown: refused."""
+    access.check(conn, email, AREA)
+    removed = conn.execute(
+        sa.delete(PRODUCTS).where(PRODUCTS.c.reconciliation_type == reconciliation_type,
+                                  PRODUCTS.c.match_on == match_on,
+                                  PRODUCTS.c.value == (value or "").strip())
+        .returning(PRODUCTS.c.id)
+    ).scalar()
+    if removed is None:
+        raise ReconciliationError(f"{reconciliation_type} keeps no {match_on} {value!r}")
+    audit.record(conn, email, "DELETE", "partner_product", removed,
+                 before={"reconciliation_type": reconciliation_type, "match_on": match_on,
+                         "value": value})
+
+
+def load_partner_product_rows(conn: Connection, reconciliation_type: str) -> list[tuple[str, str]]:
+    """(match_on, value) as kept, for a person to read (SKUs as typed)."""
+    return [tuple(r) for r in conn.execute(
+        sa.select(PRODUCTS.c.match_on, PRODUCTS.c.value)
+        .where(PRODUCTS.c.reconciliation_type == reconciliation_type)
+        .order_by(PRODUCTS.c.match_on, PRODUCTS.c.value))]
+
+
 def load_pos_restaurant(conn: Connection, start: dt.date, end: dt.date,
                         products: PartnerProducts | None = None) -> pd.DataFrame:
     """Non-voided POS lines with a SKU, of the partner's products when a list is kept, summed

@@ -118,3 +118,46 @@ def test_demo_data_keeps_the_restaurants_food_and_drinks(demo_engine):
             "SELECT DISTINCT product_category FROM pos.sales")).scalars())
     assert products.categories == ("Drinks", "Restaurant")
     assert {"Bay", "Pro Shop"} <= categories - set(products.categories)
+
+
+def test_stopping_a_partner_product_is_audited_and_unknown_ones_refused(conn, sales):
+    service.save_partner_product(conn, ADMIN, "restaurant", "sku", "SPC-7")
+    service.delete_partner_product(conn, ADMIN, "restaurant", "sku", "SPC-7")
+    assert service.load_partner_products(conn, "restaurant").kept is False
+    deleted = conn.execute(sa.text(
+        "SELECT details->'before'->>'value' FROM backoffice.audit_logs"
+        " WHERE resource_type = 'partner_product' AND action = 'DELETE'")).scalar()
+    assert deleted == "SPC-7"
+    with pytest.raises(service.ReconciliationError, match="keeps no sku 'SPC-7'"):
+        service.delete_partner_product(conn, ADMIN, "restaurant", "sku", "SPC-7")
+
+
+def test_review_dashboard_keeps_and_drops_the_restaurants_products(engine, monkeypatch):
+    import uuid
+
+    import ipywidgets as widgets
+
+    from backoffice_lib.reconciliation.dashboard import reconciliation_dashboard
+
+    email = f"pp-dash-{uuid.uuid4().hex[:6]}@studio.example"
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
+                  {"e": email})
+    monkeypatch.setenv("BACKOFFICE_USER", email)
+    board = reconciliation_dashboard("")
+    products = next(w for w in board.children
+                    if isinstance(w, widgets.HTML) and "rec-products" in w.value)
+    assert "No product list is kept" in products.value
+    row = board.children[board.children.index(products) + 1]
+    _kind, value, keep, drop = row.children
+    value.value = "Restaurant"
+    keep.click()
+    assert "Only these POS lines count for the restaurant: category Restaurant" in products.value
+    value.value = "Restaurant"
+    drop.click()
+    assert "No product list is kept" in products.value
+    with engine.connect() as c:
+        actions = c.execute(sa.text(
+            "SELECT action FROM backoffice.audit_logs WHERE user_email = :e"
+            " AND resource_type = 'partner_product' ORDER BY timestamp, action"), {"e": email})
+        assert sorted(actions.scalars()) == ["CREATE", "DELETE"]
