@@ -203,7 +203,7 @@ class PayrollClose:
                 saved = close.save_service_charge(conn, self.picker.value, self.pool.value,
                                                   self.user.email)
         except access.AccessDenied as exc:
-            return self._say(self.pool_message, str(exc), ok=False)
+            return self._refused(exc, self.pool_message, "monthly_service_charge")
         except ValueError as exc:
             return self._say(self.pool_message, str(exc), ok=False)
         before = "" if saved["before"] is None else f" (was ฿{saved['before']:,.2f})"
@@ -239,10 +239,7 @@ class PayrollClose:
                 else:
                     timeclock.delete_entry(conn, self.user.email, entry_id, reason)
         except access.AccessDenied as exc:
-            with database.transaction(self.engine) as conn:  # the refusal is kept
-                audit.record(conn, self.user.email, "ACCESS_DENIED", "time_entries", entry_id,
-                             details={"reason": str(exc)})
-            return self._say(self.correction_message, str(exc), ok=False)
+            return self._refused(exc, self.correction_message, "time_entries", entry_id)
         except ValueError as exc:
             return self._say(self.correction_message, str(exc), ok=False)
         self.reason.value = ""
@@ -308,9 +305,12 @@ class PayrollClose:
 
     # ------------------------------------------------------------------ 5. finalise / reopen
     def ask_finalise(self) -> str:
-        with database.transaction(self.engine) as conn:
-            access.check(conn, self.user.email, close.AREA, admin=True)
-            result = compute_month(conn, self.picker.value)
+        try:
+            with database.transaction(self.engine) as conn:
+                access.check(conn, self.user.email, close.AREA, admin=True)
+                result = compute_month(conn, self.picker.value)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.finalise_message, "payroll_run")
         if result.has_blocking_errors:
             return self._say(self.finalise_message, "fix the blocking errors first: "
                              + "; ".join(result.errors["message"]), ok=False)
@@ -335,7 +335,7 @@ class PayrollClose:
                                              "press Finalise again to see the new total")
                 summary = finalise_payroll(conn, self.picker.value, self.user.email)
         except access.AccessDenied as exc:
-            return self._say(self.finalise_message, str(exc), ok=False)
+            return self._refused(exc, self.finalise_message, "payroll_run")
         except (PayrollBlocked, AlreadyFinalised, ValueError) as exc:
             return self._say(self.finalise_message, str(exc), ok=False)
         self.refresh()
@@ -349,7 +349,7 @@ class PayrollClose:
                 done = close.reopen_payroll(conn, self.picker.value, self.user.email,
                                             self.reopen_reason.value)
         except access.AccessDenied as exc:
-            return self._say(self.finalise_message, str(exc), ok=False)
+            return self._refused(exc, self.finalise_message, "payroll_run")
         except ValueError as exc:
             return self._say(self.finalise_message, str(exc), ok=False)
         self.reopen_reason.value = ""
@@ -357,6 +357,16 @@ class PayrollClose:
         return self._say(self.finalise_message, f"Reopened payroll {done['month']}", ok=True)
 
     # ------------------------------------------------------------------ messages
+    def _refused(self, exc: access.AccessDenied, target: widgets.HTML, resource: str,
+                 resource_id: Any = None) -> str:
+        """A refusal raised inside a transaction was rolled back with it: audit it again, in a
+        transaction of its own, and say it on the page."""
+        with database.transaction(self.engine) as conn:
+            audit.record(conn, self.user.email, "ACCESS_DENIED", resource,
+                         resource_id if resource_id is not None else self.picker.value,
+                         details={"reason": str(exc)})
+        return self._say(target, str(exc), ok=False)
+
     @staticmethod
     def _say(target: widgets.HTML, text: str, *, ok: bool) -> str:
         colour = "#065f46" if ok else "#7f1d1d"

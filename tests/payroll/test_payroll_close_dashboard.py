@@ -82,3 +82,24 @@ def _walk(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _walk(child)
+
+
+def test_an_admin_demoted_while_the_page_is_open_is_refused_and_audited(demo_engine):
+    email = "demoted-close@studio.example"
+    with demo_engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
+                  {"e": email})
+    view = PayrollClose(user(demo_engine, email), MONTH,
+                        notebook_runner("payroll/payroll_run.ipynb"), demo_engine)
+    with demo_engine.begin() as c:
+        c.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false WHERE email = :e"),
+                  {"e": email})
+    before = scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
+                    " WHERE month_year = :m", m=MONTH)
+    view.pool.value = "1234"
+    assert "not an admin" in view.save_service_charge()
+    assert "not an admin" in view.ask_finalise()
+    assert scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
+                  " WHERE month_year = :m", m=MONTH) == before
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                  " AND action = 'ACCESS_DENIED'", e=email) == 2
