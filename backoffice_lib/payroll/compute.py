@@ -546,8 +546,10 @@ def _with_net_pay(lines: pd.DataFrame, inputs: PayrollInputs, last: dt.date) -> 
                for values in zip(*(lines[name].tolist() for name in needed))]
     rows = compute_net_pay(records, inputs.statutory, inputs.settings, last,
                            inputs.first_compensation)
-    extra = pd.DataFrame({name: pd.Series([r[name] for r in rows], dtype=object)
-                          for name in NET_DETAIL_COLUMNS}, index=lines.index)
+    table = np.empty((len(rows), len(NET_DETAIL_COLUMNS)), dtype=object)
+    for index, row in enumerate(rows):  # row by row: numpy never splits a value
+        table[index] = [row[name] for name in NET_DETAIL_COLUMNS]
+    extra = pd.DataFrame(table, columns=NET_DETAIL_COLUMNS, index=lines.index)
     return pd.concat([lines, extra], axis=1)
 
 

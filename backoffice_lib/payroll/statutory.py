@@ -154,7 +154,7 @@ def rates_in_force(rows: list[RateRow], day: dt.date) -> Rates:
 # --------------------------------------------------------------------------- people
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PersonStatutory:
     """What the deductions need to know of a person (never the national ID)."""
 
@@ -383,7 +383,8 @@ def compute_net_pay(lines: list[dict], statutory: StatutoryInputs, settings: dic
         person = statutory.people.get(staff, default)
         joined = person.joined_on or first_compensation.get(staff)
         payments = payments_in_year(month_last_day.year, joined)
-        key = (tuple(line[c] for c in PAY_COMPONENTS), line["total_pay"], person.sso_insured,
+        key = (line["base_pay"], line["daily_allowance"], line["overtime_pay"],
+               line["holiday_pay"], line["service_charge"], person.sso_insured,
                person.declared_allowances, payments)
         row = done.get(key)
         if row is None:
