@@ -1,5 +1,5 @@
 """A database shaped like the studio's live system (``live-system.md``), with its typical faults:
-a double-tap punch pair, an open session, two open pay-rate rows, an over-used package, a '-'
+a double-tap punch pair, an open session, overlapping shifts (bulk path), a day_of_week 7, two open pay-rate rows, an over-used package, a '-'
 SKU, clear PINs, text start times (one unreadable, with a usage row that depends on it), a month '2026-13', audit rows in the other
 shape (with a clear PIN in their snapshots) and one without user or action.
 """
@@ -56,6 +56,14 @@ INSERT INTO backoffice.staff_compensation (id, staff_id, compensation_type, base
  (2, 1, 'salary', 19500, 0, '2026-01-01', NULL),
  (3, 2, 'hourly', 0, 80, '2025-01-01', NULL),
  (4, 3, 'salary', 17000, 0, '2025-01-01', '2025-12-31');
+INSERT INTO backoffice.staff_schedules (id, staff_id, schedule_date, start_time, end_time,
+  is_recurring) VALUES
+ ('00000000-0000-4000-8000-00000000cc01', 2, '2026-01-05', '09:00', '13:00', false),
+ ('00000000-0000-4000-8000-00000000cc02', 2, '2026-01-05', '12:00', '16:00', true),
+ ('00000000-0000-4000-8000-00000000cc03', 2, '2026-01-05', '16:00', '20:00', false);
+INSERT INTO backoffice.staff_weekly_schedules (id, staff_id, day_of_week, start_time, end_time)
+VALUES ('00000000-0000-4000-8000-00000000dd01', 1, 1, '09:00', '17:00'),
+       ('00000000-0000-4000-8000-00000000dd02', 1, 7, '09:00', '17:00');
 INSERT INTO backoffice.public_holidays (id, holiday_date, holiday_name) VALUES
  (1, '2026-01-01', 'New Year''s Day');
 INSERT INTO backoffice.monthly_service_charge (id, month_year, total_amount) VALUES

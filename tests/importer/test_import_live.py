@@ -24,6 +24,8 @@ EXPECTED = {  # table: (read, imported, updated, unchanged, quarantined) of the 
     "staff": (3, 3, 0, 0, 0),
     "staff_compensation": (4, 3, 0, 0, 1),
     "time_entries": (13, 9, 0, 0, 4),
+    "staff_schedules": (3, 2, 0, 0, 1),
+    "staff_weekly_schedules": (2, 1, 0, 0, 1),
     "monthly_service_charge": (2, 1, 0, 0, 1),
     "bookings": (4, 3, 0, 0, 1),
     "packages": (3, 3, 0, 0, 0),
@@ -78,7 +80,7 @@ def test_import_dry_run_reports_and_leaves_nothing_then_the_import_keeps_the_sam
     for table, expected in EXPECTED.items():
         assert counts[table] == expected, table
     assert report["totals"]["read"] == sum(c[0] for c in counts.values())
-    assert report["totals"]["quarantined"] == 10
+    assert report["totals"]["quarantined"] == 12
 
 
 def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench):
@@ -91,6 +93,8 @@ def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench)
         ("package_usage", "00000000-0000-4000-8000-0000000000b4", "package_overuse"),
         ("package_usage", "00000000-0000-4000-8000-0000000000b5", "depends_on_quarantined"),
         ("staff_compensation", "2", "pay_rate_overlap"),
+        ("staff_schedules", "00000000-0000-4000-8000-00000000cc02", "shift_overlap"),
+        ("staff_weekly_schedules", "00000000-0000-4000-8000-00000000dd02", "check_failed"),
         ("time_entries", "3", "time_entry_within_one_minute"),
         ("time_entries", "4", "time_entry_within_one_minute"),
         ("time_entries", "8", "time_entry_alternation"),
@@ -152,8 +156,8 @@ def test_import_never_copies_or_reports_the_clear_pin(workbench):
 def test_import_rerun_counts_unchanged_then_imports_only_new_and_changed(workbench, live_url):
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     totals = again["totals"]
-    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 10)
-    assert totals["unchanged"] == totals["read"] - 10
+    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 12)
+    assert totals["unchanged"] == totals["read"] - 12
 
     run_live(live_url, "UPDATE backoffice.staff SET staff_name = 'Nattaya S.' WHERE id = 2")
     run_live(live_url, "INSERT INTO backoffice.time_entries (id, staff_id, action, \"timestamp\")"
@@ -201,8 +205,9 @@ def test_import_review_fixes_go_through_the_rules(workbench, live_url):
 
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     assert again["totals"]["imported"] == 0
-    # month 13, the unreadable start time and the usage of its booking, the empty audit row
-    assert again["totals"]["quarantined"] == 4
+    # month 13, the unreadable start time and the usage of its booking, the empty audit row,
+    # the overlapping shift, the weekday 7
+    assert again["totals"]["quarantined"] == 6
 
 
 def test_import_refuses_a_source_that_is_not_the_live_shape(workbench, database_url):
@@ -229,4 +234,4 @@ def test_import_dependants_wait_with_their_parent_and_follow_its_fix(workbench, 
                  " WHERE id = '00000000-0000-4000-8000-0000000000b5'")
     assert used[0][0] == "BK4"
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
-    assert (again["totals"]["imported"], again["totals"]["quarantined"]) == (0, 2)
+    assert (again["totals"]["imported"], again["totals"]["quarantined"]) == (0, 4)
