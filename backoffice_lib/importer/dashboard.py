@@ -16,7 +16,7 @@ from typing import Any
 
 from .. import bangkok, database, ui
 from . import quarantine, service
-from .mapping import compute_fix
+from .mapping import compute_fix, strip_secrets
 
 AREA = "import"
 ALL_RULES = "(every rule)"
@@ -41,7 +41,7 @@ def compute_detail_html(row: dict | None, status: str = "pending") -> str:
         return ui.empty_html(EMPTY.get(status, EMPTY["pending"]))
     fix = compute_fix(row["rule"])
     offered = fix[1] if fix else "retry after a correction, or dismiss"
-    body = json.dumps(row["row"], indent=1, ensure_ascii=False, default=str)
+    body = json.dumps(strip_secrets(row["row"]), indent=1, ensure_ascii=False, default=str)
     depends = (f"<p><b>Depends on</b> {html.escape(row['depends_on'])} (quarantined)</p>"
                if row.get("depends_on") else "")
     decided = (f"<p><b>{html.escape(row['status'].capitalize())}</b> by"
