@@ -352,6 +352,10 @@ def create_invoice(
 ) -> dict:
     """Create an issued invoice; amounts and number are computed here. Returns load_invoice()."""
     user = access.check(conn, email, "invoices")
+    try:
+        bangkok.check_business_date(invoice_date, "invoice date")  # an invoice in year 1: a typo
+    except bangkok.BadDate as exc:
+        raise InvoiceError(str(exc)) from None
     supplier = load_supplier(conn, supplier_id)
     rate = default_wht_rate(conn) if tax_rate is None else tax_rate
     amounts = compute_invoice_amounts(items, rate)

@@ -250,6 +250,7 @@ def sell_package(
     if not customer_name:
         raise PackageRefused("a package needs a customer name")
     purchase_date = purchase_date or bangkok.today()
+    _plausible(purchase_date, "purchase date")
     if purchase_date > bangkok.today():
         raise PackageRefused(f"purchase date {purchase_date} is in the future")
     if discount_amount is not None:
@@ -289,6 +290,7 @@ def record_usage(
     hours = to_decimal(hours)
     if not (employee_name or "").strip():
         raise PackageRefused("the employee who records the usage must be named")
+    _plausible(used_date, "usage date")
     package = load_package(conn, package_id, lock=True)
     reason = compute_usage_refusal(package, hours, used_date)
     if reason:
@@ -392,6 +394,16 @@ def transfer_package(
     return after
 
 
+def _plausible(day: dt.date | None, what: str) -> None:
+    """Business dates in the plausible window (bangkok.check_business_date), as a refusal."""
+    if day is None:
+        return
+    try:
+        bangkok.check_business_date(day, what)
+    except bangkok.BadDate as exc:
+        raise PackageRefused(str(exc)) from None
+
+
 def load_customer_id(conn: Connection, customer_name: str) -> uuid.UUID:
     """The id of the one customer with this name; an unknown or ambiguous name is refused (a
     package must never be left without its customer)."""
@@ -427,6 +439,7 @@ def extend_package_expiry(
     current = package["expiration_date"]
     if current is None:
         raise PackageRefused("the package has no expiration date to extend")
+    _plausible(new_expiration_date, "new expiration date")
     if new_expiration_date <= current:
         raise PackageRefused(
             f"the new expiration {new_expiration_date} is not after the current one, {current}"
