@@ -54,7 +54,7 @@ def bench_run_to_files(month: str, user: str) -> tuple[float, dict]:
         progress = runs_page.load_run_progress(run_id)
     listed = runs_page.files.compute_run_files(progress.run)
     seconds = time.perf_counter() - clock
-    for _ in range(20):  # the run's process is reaped by a thread: wait for its CPU to count
+    for _ in range(240):  # the run's process (and kernel) must end and be reaped to count
         time.sleep(0.25)
         if _children_cpu() > cpu:
             break
