@@ -272,10 +272,17 @@ def reconciliation_dashboard(session_id: str = ""):
                                      layout=widgets.Layout(width="420px"))
             for column in reading.COLUMN_ALIASES}
         mapping_button = widgets.Button(description="Remember and reconcile", icon="check",
-                                        button_style="primary")
+                                        button_style="primary",
+                                        layout=widgets.Layout(width="240px"))
         mapping_box = widgets.VBox([mapping_preview, *mapping_choices.values(), mapping_button],
                                    layout=widgets.Layout(display="none"))
         mapping_box.add_class("rec-mapping")
+        for column, choice in mapping_choices.items():
+            choice.add_class(f"rec-map-{column}")
+        for widget, name in ((mapping_button, "rec-map-save"), (run_button, "rec-run"),
+                             (rec_type, "rec-type"), (upload, "rec-upload"),
+                             (upload_status, "rec-upload-status")):
+            widget.add_class(name)
 
         def show_items(_=None) -> None:
             filtered = compute_filtered_items(state["items"], kinds.value, confidence.value,
