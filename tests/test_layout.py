@@ -44,6 +44,7 @@ PURE = {
     "backoffice_lib.payroll.compute",
     "backoffice_lib.payroll.diff",
     "backoffice_lib.payroll.statutory",
+    "backoffice_lib.payroll.statutory",
     "backoffice_lib.payroll.sso_file",
     "backoffice_lib.packages.rules",
     "backoffice_lib.reconciliation.matching",
