@@ -258,7 +258,11 @@ class PayrollClose:
         self.run_button.disabled = True
         self.run_result.value = ""
         self.progress.value, self.progress.max = 0, 1
-        run_id = self.runner.start({"month": month}, self.user.email)
+        try:
+            run_id = self.runner.start({"month": month}, self.user.email)
+        except OSError as exc:  # the run's process could not be started
+            self.run_button.disabled = False
+            return self._say(self.progress_text, f"the run could not start: {exc}", ok=False)
         self._say(self.progress_text, f"starting run {run_id}…", ok=True)
         self._thread = threading.Thread(target=self._follow, args=(run_id, month), daemon=True)
         self._thread.start()
@@ -266,6 +270,14 @@ class PayrollClose:
 
     def _follow(self, run_id, month: str) -> None:
         """Follow the run (in a thread: the page stays usable) until it ends."""
+        try:
+            self._follow_until_done(run_id, month)
+        except Exception as exc:  # noqa: BLE001 - said on the page; the run goes on regardless
+            self._say(self.progress_text, f"lost track of run {run_id} ({type(exc).__name__}): "
+                      "see the Runs page", ok=False)
+            self.run_button.disabled = False
+
+    def _follow_until_done(self, run_id, month: str) -> None:
         deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
         progress = self.runner.progress(run_id)
         while not progress.finished and time.monotonic() < deadline:
