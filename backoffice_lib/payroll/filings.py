@@ -166,16 +166,20 @@ def _save_book(book, path: Path, month: str) -> Path:
 
 
 def _table(sheet, header: list[str], rows: list[list], money_from: int) -> None:
+    """Header (bold) and rows; Decimal cells from column ``money_from`` (0-based) as THB. The
+    row number is counted here (``sheet.max_row`` scans the sheet: quadratic on 1,000 rows)."""
     from openpyxl.styles import Font
 
     sheet.append(header)
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
+    number = sheet.max_row
+    for column in range(1, len(header) + 1):
+        sheet.cell(number, column).font = Font(bold=True)
     for row in rows:
         sheet.append(row)
-        for cell in sheet[sheet.max_row][money_from:]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
+        number += 1
+        for column, value in enumerate(row[money_from:], start=money_from + 1):
+            if isinstance(value, Decimal):
+                sheet.cell(number, column).number_format = "#,##0.00"
 
 
 def write_sso_workbook(filings: Filings, path: Path) -> Path:

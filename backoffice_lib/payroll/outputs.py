@@ -129,11 +129,14 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     summary.append(PAY_COLUMNS + net)
     for cell in summary[summary.max_row]:
         cell.font = bold
+    number = summary.max_row  # counted here: max_row scans the sheet (quadratic on 1,000 rows)
+    width = len(PAY_COLUMNS + net)
     for line in result.lines.to_dict("records"):
         summary.append([line[c] if c not in ("working_days",) else int(line[c])
                         for c in PAY_COLUMNS + net])
-        for cell in summary[summary.max_row][4:]:
-            cell.number_format = "#,##0.00"
+        number += 1
+        for column in range(5, width + 1):
+            summary.cell(number, column).number_format = "#,##0.00"
     summary.append(["Total", "", "", "", "", "", ""]
                    + [result.totals[c] for c in COMPONENTS + ["total_pay"] + net])
     for cell in summary[summary.max_row]:
@@ -160,6 +163,7 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
         cell.font = bold
     names = dict(zip(result.lines["staff"], zip(result.lines["staff_id"],
                                                  result.lines["staff_name"])))
+    row_number = 1  # the header; counted here (max_row scans the sheet)
     for s in result.sessions.to_dict("records"):
         if s["staff"] not in names:
             continue
@@ -171,8 +175,9 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
             s["hours"], s["flag"] or "", "yes" if s["holiday"] else "", s["week_end"],
             "hours" if s["in_month"] else "overtime week only",
         ])
-        detail.cell(detail.max_row, 3).number_format = "yyyy-mm-dd"
-        detail.cell(detail.max_row, 9).number_format = "yyyy-mm-dd"
+        row_number += 1
+        detail.cell(row_number, 3).number_format = "yyyy-mm-dd"
+        detail.cell(row_number, 9).number_format = "yyyy-mm-dd"
     for column, width in zip("ABCDEFGHIJ", (12, 24, 12, 20, 20, 8, 18, 8, 12, 18)):
         detail.column_dimensions[column].width = width
 
