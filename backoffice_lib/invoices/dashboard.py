@@ -506,7 +506,7 @@ class InvoicesDashboard:
         if refusal:
             self.action_status.value = ui.message_html(f"Not voided: {refusal}", "refused")
             return
-        self.reason.value = ""
-        self.show_month(select=number)
         self.action_status.value = ui.message_html(
             f"Invoice {voided['invoice_number']} is void; its number stays taken.", "ok")
+        self.reason.value = ""
+        self.show_month(select=number)
