@@ -128,6 +128,14 @@ def classify_stage(conn: Connection, spec: TableSpec) -> None:
 
 
 
+def adopt_voided_lines(conn: Connection, spec: TableSpec) -> None:
+    """A sale voided after it was imported moves in the live system from lengolf_sales to its
+    voided archive (same id): the archived line updates the imported one (now voided)."""
+    conn.execute(sa.text(
+        f"UPDATE {stage_sql(spec)} s SET _state = 'changed' FROM {target_sql(spec)} t"
+        " WHERE t.id = s.id AND s._state = 'new'"))
+
+
 def adopt_existing_users(conn: Connection) -> None:
     """The admin who runs the first import already has a workbench login: the live row with
     the same e-mail takes it over (the live id is kept; when nothing refers to the workbench's

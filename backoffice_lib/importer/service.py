@@ -103,6 +103,8 @@ def _import_table(conn: Connection, spec: TableSpec, live: LiveSource, import_id
     load.quarantine_dependants(conn, spec, import_id)
     if spec.name == "allowed_users":
         load.adopt_existing_users(conn)
+    elif spec.name == "lengolf_sales_voided_archive":
+        load.adopt_voided_lines(conn, spec)
     activated = load.activate_staff_for_history(conn) if spec.name == "time_entries" else []
     _plan(conn, spec, now)
     load.assign_new_ids(conn, spec)
