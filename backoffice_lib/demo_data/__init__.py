@@ -12,8 +12,9 @@ child interpreters); a reload empties every workbench table first (TRUNCATE ... 
 CASCADE).
 
 Nothing lost by accident (issue 12): how the demo knows its own rows. The load ends by writing a
-fingerprint (payroll_settings 'demo_fingerprint'): the id of its one transaction and the number of
-rows it left in every workbench table (allowed_users, audit_logs, invoices, suppliers,
+fingerprint as the comment of the ``backoffice`` schema (not a row, so the demo's rows stay the same
+from load to load): the id of its one transaction and the number of rows it left in every
+workbench table (allowed_users, audit_logs, invoices, suppliers,
 reconciliation, job_runs, staff, time entries... and the external customers, bookings and sales).
 PostgreSQL stamps every row version with the transaction that wrote it (``xmin``), so a row is the
 demo's exactly when its xmin is that transaction and the table still holds the count the demo
@@ -172,12 +173,12 @@ def check_replaceable(conn: Connection, force: bool) -> None:
 
 def load_fingerprint(conn: Connection) -> dict | None:
     raw = conn.scalar(sa.text(
-        "SELECT setting_value FROM backoffice.payroll_settings WHERE setting_key = :k"
-    ), {"k": FINGERPRINT_KEY})
+        "SELECT obj_description('backoffice'::regnamespace, 'pg_namespace')"))
     try:
-        return json.loads(raw) if raw else None
+        document = json.loads(raw) if raw else None
     except ValueError:
         return None
+    return document.get(FINGERPRINT_KEY) if isinstance(document, dict) else None
 
 
 def _count_rows(conn: Connection, tables: list[str], xid: int | None) -> dict[str, tuple[int, int]]:
@@ -211,14 +212,15 @@ def load_foreign_rows(conn: Connection) -> dict[str, int]:
 
 
 def save_fingerprint(conn: Connection) -> None:
-    """The demo's own rows: its transaction id and each table's row count (this row included)."""
+    """The demo's own rows: its transaction id and each table's row count, as the comment of
+    the backoffice schema (transactional like the rows; COMMENT takes no bind parameters, so
+    the JSON is quoted by PostgreSQL's quote_literal)."""
     xid = conn.scalar(sa.text("SELECT (pg_current_xact_id()::text::bigint % 4294967296)"))
     tables = workbench_tables(conn)
     rows = {table: count for table, (count, _) in _count_rows(conn, tables, xid).items()}
-    rows["backoffice.payroll_settings"] = rows.get("backoffice.payroll_settings", 0) + 1
-    conn.execute(sa.text(
-        "INSERT INTO backoffice.payroll_settings (setting_key, setting_value) VALUES (:k, :v)"
-    ), {"k": FINGERPRINT_KEY, "v": json.dumps({"xid": xid, "rows": rows}, sort_keys=True)})
+    document = json.dumps({FINGERPRINT_KEY: {"xid": xid, "rows": rows}}, sort_keys=True)
+    literal = conn.scalar(sa.text("SELECT quote_literal(:v)"), {"v": document})
+    conn.execute(sa.text(f"COMMENT ON SCHEMA backoffice IS {literal}"))
 
 
 def demo_marker(conn: Connection) -> str | None:

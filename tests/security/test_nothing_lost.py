@@ -90,8 +90,9 @@ def test_demo_load_into_an_empty_database_and_again_needs_no_force(conn):
     demo_data.run_demo_load(conn=conn)
     # same transaction here, so every row is the load's own; the reload replaces them all
     demo_data.run_demo_load(conn=conn)
-    assert sql(conn, "SELECT count(*) FROM backoffice.payroll_settings"
-                     " WHERE setting_key = 'demo_fingerprint'").scalar() == 1
+    fingerprint = demo_data.load_fingerprint(conn)
+    assert fingerprint["rows"]["backoffice.staff"] > 0
+    assert demo_data.load_foreign_rows(conn) == {}
 
 
 def test_demo_load_command_refuses_in_one_line_and_force_replaces(database_url, engine, tmp_path):
