@@ -38,8 +38,8 @@ def test_net_pay_outputs_totals_and_what_to_remit():
     assert result.totals["net_pay"] == D("29760.42")
     assert result.totals["employer_cost"] == D("31675.00")
     remit = dict(zip(*dashboard.compute_remittances(result).to_dict("list").values()))
-    assert remit["Social security to remit (สปส.1-10, by the 15th)"] == D("1750.00")
-    assert remit["Withholding tax to remit (ภ.ง.ด.1, by the 7th)"] == D("164.58")
+    assert remit["Social security to remit (form SPS 1-10, by the 15th)"] == D("1750.00")
+    assert remit["Withholding tax to remit (form PND 1, by the 7th)"] == D("164.58")
     assert remit["Net pay to transfer"] == D("29760.42")
 
 
