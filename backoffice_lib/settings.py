@@ -63,9 +63,10 @@ def _secure_data_dir(root: Path) -> None:
         root.chmod(wanted)
 
 
-def private_dir(path: str | Path) -> Path:
+def private_dir(path: str | Path, *, narrow_existing: bool = True) -> Path:
     """Create ``path`` and any missing parents as 0700 folders (whatever the umask); an existing
-    ``path`` of ours is narrowed to 0700. Parents that already exist are left alone."""
+    ``path`` of ours is narrowed to 0700 unless ``narrow_existing`` is false (a folder a person
+    named). Parents that already exist are left alone."""
     path = Path(path)
     missing = []
     cursor = path
@@ -80,7 +81,7 @@ def private_dir(path: str | Path) -> Path:
         except FileExistsError:
             pass
         folder.chmod(PRIVATE_DIR_MODE)
-    if (not missing and path.is_dir() and path.stat().st_uid == os.geteuid()
+    if (narrow_existing and not missing and path.is_dir() and path.stat().st_uid == os.geteuid()
             and stat.S_IMODE(path.stat().st_mode) != PRIVATE_DIR_MODE):
         path.chmod(PRIVATE_DIR_MODE)
     return path

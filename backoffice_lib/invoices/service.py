@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money
+from .. import access, audit, bangkok, money, settings
 from ..models.core import Invoice, InvoiceItem, InvoiceSetting, InvoiceSupplier
 
 INVOICES = Invoice.__table__
@@ -511,13 +511,10 @@ def compute_withholding_by_supplier(invoices):
 
 def save_month_pdfs(conn: Connection, email: str, month: str, out_dir) -> list[str]:
     """Write the PDF of every invoice of a month into ``out_dir``; return the paths."""
-    from pathlib import Path
-
     from . import pdf
 
     access.check(conn, email, "invoices")
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(out_dir, narrow_existing=False)
     company = load_invoice_settings(conn)
     paths = []
     for number in load_invoices(conn, month)["invoice_number"]:

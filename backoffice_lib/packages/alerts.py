@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from .. import audit, bangkok
+from .. import audit, bangkok, settings
 from ..models.core import PayrollSetting
 from ..models.packages import PackageAlert
 from ..money import round_hours
@@ -238,8 +238,7 @@ def alert_list_frame(alerts: list[dict[str, Any]]) -> pd.DataFrame:
 
 def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_of: dt.date) -> dict:
     """Write the day's alert list as CSV and Excel into ``output_dir``; return both paths."""
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(output_dir, narrow_existing=False)  # customers' contacts
     frame = alert_list_frame(alerts)
     csv_path = folder / f"package_alerts_{as_of.isoformat()}.csv"
     xlsx_path = folder / f"package_alerts_{as_of.isoformat()}.xlsx"

@@ -11,14 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok
+from .. import access, audit, bangkok, settings
 from ..money import ZERO
 from .rules import compute_coach_totals, compute_visible_coach
 
@@ -163,8 +162,7 @@ def coach_earnings_report(
         "errors": earnings_frame(result["errors"]),
     }
     if output_dir:
-        folder = Path(output_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = settings.private_dir(output_dir, narrow_existing=False)
         name = f"coach_earnings_{result['coach_code'] or 'all'}_{month}.csv"
         with (folder / name).open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)

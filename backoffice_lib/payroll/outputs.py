@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import bangkok, money
+from .. import bangkok, money, settings
 from .compute import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
 from .statutory import NET_PAY_COLUMNS, explain_net_pay
 
@@ -349,8 +349,7 @@ def write_run_outputs(
     result: PayrollResult, output_dir: Path | str, status: str = "draft"
 ) -> dict[str, Path]:
     """Workbook, one payslip per person, and the manifest, into ``output_dir``."""
-    folder = Path(output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(output_dir, narrow_existing=False)  # pay and payslips
     files: dict[str, Path] = {}
     workbook = write_workbook(result, folder / f"payroll_{result.month}.xlsx", status)
     files[workbook.name] = workbook

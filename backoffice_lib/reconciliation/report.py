@@ -52,8 +52,8 @@ def run_reconciliation_report(
         raise service.ReconciliationError(f"no such file: {path}")
     result = service.reconcile_file(email, type, path, period=period or None,
                                     date_window=int(date_window))
-    folder = Path(output_dir).resolve() if output_dir else default_output_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(Path(output_dir).resolve() if output_dir
+                                  else default_output_dir(), narrow_existing=False)
     with database.transaction() as conn:
         session = service.load_session(conn, result["session_id"])
         items = service.load_items(conn, result["session_id"])
