@@ -374,5 +374,5 @@ def set_options(dropdown: Any, options: Sequence, keep: Any = None) -> None:
     options = list(options)
     values = [o[1] if isinstance(o, tuple) else o for o in options]
     dropdown.options = options
-    if values:
-        dropdown.value = keep if keep in values else values[0]
+    if values:  # by index: a placeholder whose value is None is selected too
+        dropdown.index = values.index(keep) if keep in values else 0

@@ -226,10 +226,8 @@ class FrontDesk:
 
     def _set_customers(self, rows: list[dict], keep: Any) -> None:
         options = [("— pick a customer —", None)] + [(customer_label(r), r["id"]) for r in rows]
-        self.customer.options = options
-        self.transfer_to.options = options
-        if keep is not None and keep in [v for _, v in options]:
-            self.customer.value = keep
+        ui.set_options(self.customer, options, keep)
+        ui.set_options(self.transfer_to, options)
 
     def search(self) -> list[dict]:
         with database.transaction(self.engine) as conn:

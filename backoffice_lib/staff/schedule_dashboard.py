@@ -156,6 +156,7 @@ class ScheduleBoard:
         self.shift_start = _field(widgets.Text, "bo-shift-start", description="Start")
         self.shift_end = _field(widgets.Text, "bo-shift-end", description="End")
         self.shift_location = _field(widgets.Text, "bo-shift-location", description="Location")
+        self.shift_hint = widgets.HTML()
         self.shift_save = _button("Save shift", "bo-shift-save", "primary")
         self.shift_delete = _button("Delete shift", "bo-shift-delete", "danger")
         self.new_person = _field(widgets.Dropdown, "bo-new-shift-person", width="300px",
@@ -167,6 +168,7 @@ class ScheduleBoard:
         self.new_end = _field(widgets.Text, "bo-new-shift-end", description="End", value="18:00")
         self.new_location = _field(widgets.Text, "bo-new-shift-location", description="Location")
         self.new_save = _button("Add shift", "bo-new-shift-save", "primary")
+        self.new_person_hint = widgets.HTML()
 
         self.pattern_add.on_click(lambda _: self.add_pattern())
         self.pattern_toggle.on_click(lambda _: self.toggle_pattern())
@@ -190,15 +192,17 @@ class ScheduleBoard:
             _card([
                 widgets.HBox([self.week_previous, self.week_label, self.week_next]),
                 self.week_grid,
+                widgets.HTML('<p class="bo-hint">Add a shift</p>'),
+                widgets.HBox([self.new_person, self.new_date]),
+                self.new_person_hint,
+                widgets.HBox([self.new_start, self.new_end, self.new_location]),
+                self.new_save,
                 widgets.HTML('<p class="bo-hint">Edit or delete a shift of this week</p>'),
                 self.shift_pick,
+                self.shift_hint,
                 widgets.HBox([self.shift_date, self.shift_start, self.shift_end,
                               self.shift_location]),
                 widgets.HBox([self.shift_save, self.shift_delete]),
-                widgets.HTML('<p class="bo-hint">Add a shift</p>'),
-                widgets.HBox([self.new_person, self.new_date]),
-                widgets.HBox([self.new_start, self.new_end, self.new_location]),
-                self.new_save,
             ]),
             widgets.HTML("<h3>Weekly patterns</h3>"),
             _card([
@@ -217,6 +221,7 @@ class ScheduleBoard:
         ])
         self.widget.add_class("bo-page")
         self.shift_pick.observe(lambda _: self._fill_shift(), names="value")
+        self.new_person.observe(lambda _: self._show_person_week(), names="value")
         self.reload()
 
     # --- state -------------------------------------------------------------------------------
@@ -245,22 +250,41 @@ class ScheduleBoard:
             f" {self.week:%a %d %b %Y} – {last:%a %d %b}</span>"
         )
         self.week_grid.value = compute_week_grid(self.shifts, self.week)
-        keep = self.shift_pick.value
-        self.shift_pick.options = [("— pick a shift —", None)] + [
+        self._show_person_week()
+        ui.set_options(self.shift_pick, [("— pick a shift —", None)] + [
             (f"{r.schedule_date:%a %d %b} {_hhmm(r.start_time)}–{_hhmm(r.end_time)} {r.staff_name}",
              r.id)
             for r in self.shifts.itertuples(index=False)
-        ]
-        self.shift_pick.value = keep if keep in list(self.shifts["id"]) else None
+        ], self.shift_pick.value)
         self._fill_shift()
+
+    def _show_person_week(self) -> None:
+        """Under the add form: the picked person's shifts in the week shown."""
+        pk = self.new_person.value
+        if pk is None:
+            self.new_person_hint.value = ""
+            return
+        mine = self.shifts[self.shifts["staff_id"] == pk].to_dict("records")
+        text = ", ".join(
+            f"{r['schedule_date']:%a %d} {_hhmm(r['start_time'])}–{_hhmm(r['end_time'])}"
+            for r in mine
+        ) or "no shift"
+        self.new_person_hint.value = (
+            f'<p class="bo-hint bo-person-week">This week: {html.escape(text)}.</p>'
+        )
 
     def _fill_shift(self) -> None:
         shift_id = self.shift_pick.value
         if shift_id is None:
             for field in (self.shift_date, self.shift_start, self.shift_end, self.shift_location):
                 field.value = ""
+            self.shift_hint.value = '<p class="bo-hint">Pick a shift to change its times.</p>'
             return
         row = self.shifts[self.shifts["id"] == shift_id].iloc[0]
+        self.shift_hint.value = (
+            f'<p class="bo-hint">{html.escape(str(row["staff_name"]))} on'
+            f" {row['schedule_date']:%A %d %B}: change the date or times, or delete it.</p>"
+        )
         self.shift_date.value = row["schedule_date"].isoformat()
         self.shift_start.value = _hhmm(row["start_time"])
         self.shift_end.value = _hhmm(row["end_time"])

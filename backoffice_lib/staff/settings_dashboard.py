@@ -248,12 +248,10 @@ class StudioSettings:
         self.users_table.value = ui.table_html(
             rows, USER_COLUMNS, empty="Nobody may sign in yet: add the first admin."
         )
-        keep = self.user_pick.value
-        self.user_pick.options = [("— a new user —", None)] + [
-            (r.email, r.email) for r in rows.itertuples(index=False)
-        ]
         self._users = rows
-        self.user_pick.value = keep if keep in list(rows["email"]) else None
+        ui.set_options(self.user_pick, [("— a new user —", None)] + [
+            (r.email, r.email) for r in rows.itertuples(index=False)
+        ], self.user_pick.value)
         self._fill_user()
 
     def _fill_user(self) -> None:
