@@ -3,7 +3,6 @@ through the library, refusals shown as messages; its notebook runs end to end (p
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import papermill
@@ -89,6 +88,5 @@ def test_import_review_notebook_runs(imported, tmp_path, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_USER", ADMIN)
     out = tmp_path / "import_review.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"rule": "package_overuse"},
-                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
-                               env=dict(os.environ))
+                               kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     assert "Live import: quarantine review" in out.read_text()
