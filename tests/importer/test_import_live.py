@@ -161,7 +161,8 @@ def test_import_rerun_counts_unchanged_then_imports_only_new_and_changed(workben
 
     run_live(live_url, "UPDATE backoffice.staff SET staff_name = 'Nattaya S.' WHERE id = 2")
     run_live(live_url, "INSERT INTO backoffice.time_entries (id, staff_id, action, \"timestamp\")"
-                       " VALUES (14, 2, 'clock_in', '2026-01-09 03:00+00')")
+                       " VALUES (14, 2, 'clock_in', '2026-01-09 03:00+00'),"
+                       " (15, 3, 'clock_in', '2025-12-02 02:00+00')")  # 3 left since
     run_live(live_url, "WITH moved AS (DELETE FROM pos.lengolf_sales WHERE id = 1 RETURNING *)"
                        " INSERT INTO pos.lengolf_sales_voided_archive SELECT *, now() FROM moved")
     third = service.import_live(_source(live_url), ADMIN, engine=workbench)
@@ -169,7 +170,8 @@ def test_import_rerun_counts_unchanged_then_imports_only_new_and_changed(workben
     assert counts["lengolf_sales_voided_archive"] == (2, 0, 1, 1, 0)
     assert _rows(workbench, "SELECT is_voided FROM pos.sales WHERE id = 1")[0][0] is True
     assert counts["staff"] == (3, 0, 1, 2, 0)
-    assert counts["time_entries"] == (14, 1, 0, 9, 4)
+    assert counts["time_entries"] == (15, 2, 0, 9, 4)
+    assert _rows(workbench, "SELECT is_active FROM backoffice.staff WHERE id = 3")[0][0] is False
     audited = _rows(workbench, "SELECT user_email, details FROM backoffice.audit_logs"
                     " WHERE action = 'IMPORT_UPDATE' AND resource_type = 'backoffice.staff'")
     assert len(audited) == 1
