@@ -202,6 +202,22 @@ def compute_dump_format(head: bytes) -> str | None:
     return None
 
 
+# The hosted live database has uuid-ossp (Supabase installs it in schema "extensions"); the
+# embedded server has not: table defaults naming uuid_generate_v4() would fail to restore.
+STAGING_STUBS = """
+CREATE SCHEMA IF NOT EXISTS extensions;
+CREATE OR REPLACE FUNCTION public.uuid_generate_v4() RETURNS uuid
+  LANGUAGE sql AS 'SELECT gen_random_uuid()';
+CREATE OR REPLACE FUNCTION extensions.uuid_generate_v4() RETURNS uuid
+  LANGUAGE sql AS 'SELECT gen_random_uuid()';
+"""
+
+
+def _prepare_staging(staging: URL) -> None:
+    with psycopg.connect(_libpq(staging), autocommit=True) as connection:
+        connection.execute(STAGING_STUBS)
+
+
 @contextlib.contextmanager
 def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
     from ..history.backup import BackupError, find_tool
@@ -217,6 +233,7 @@ def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
             major = int(conn.scalar(sa.text("SHOW server_version_num"))) // 10000
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
         staging = workbench.url.set(database=name)
+        _prepare_staging(staging)
         env = dict(os.environ)
         if staging.password:
             env["PGPASSWORD"] = str(staging.password)
