@@ -291,7 +291,7 @@ def describe_refusal(exc: sa.exc.DBAPIError) -> tuple[str, str]:
     rule = compute_rule(getattr(orig, "sqlstate", None), message, constraint)
     if constraint and constraint not in message:
         message = f"{message} ({constraint})"
-    if detail:
+    if detail and not detail.startswith("Failing row contains"):  # the row is kept as JSON
         message = f"{message}: {detail}"
     return rule, message
 
