@@ -241,3 +241,30 @@ def test_database_refusals_are_named_by_rule(sqlstate, message, constraint, rule
 def test_each_rule_offers_its_fix(rule, fix):
     offered = mapping.compute_fix(rule)
     assert (offered[0] if offered else None) == fix
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"PGDMP\x01\x10\x00", "custom"),
+    (b"--\n-- PostgreSQL database dump\n", "plain"),
+    (b"SET statement_timeout = 0;", "plain"),
+    (b"\\restrict abc\n", "plain"),
+    (b"\x89PNG\r\n", None),
+    (b"name,amount\n", None),
+])
+def test_dump_format_is_read_from_the_first_bytes(head, kind):
+    from backoffice_lib.importer.source import compute_dump_format
+
+    assert compute_dump_format(head) == kind
+
+
+def test_live_shape_needs_the_required_tables_and_columns():
+    from backoffice_lib.importer.source import compute_shape_problems
+
+    full = {spec.source: set(spec.read) for spec in mapping.TABLES}
+    assert compute_shape_problems(full) == []
+    missing_table = {k: v for k, v in full.items() if k != "pos.lengolf_sales"}
+    assert compute_shape_problems(missing_table) == ["no table pos.lengolf_sales"]
+    workbench_bookings = {**full, "public.bookings": {"id", "customer_name", "start_time"}}
+    assert compute_shape_problems(workbench_bookings) == ["public.bookings lacks name"]
+    optional_absent = {k: v for k, v in full.items() if k != "pos.lengolf_sales_voided_archive"}
+    assert compute_shape_problems(optional_absent) == []
