@@ -141,6 +141,13 @@ color:#7c2d12}
 .bo-scroll{max-height:420px;overflow:auto;border:1px solid #e2e8f0;border-radius:8px;
 background:#fff}
 table.bo-table{border-collapse:collapse;width:100%;font-size:14px;background:#fff}
+table.backoffice-table,table.payroll-table,table.staff-table,table.attendance-rows,
+table.audit-events{border-collapse:collapse;font-size:14px;background:#fff}
+table.backoffice-table th,table.payroll-table th,table.staff-table th,table.attendance-rows th,
+table.audit-events th{position:sticky;top:0;background:#f1f5f9;color:#334155;text-align:left;
+font-weight:600;padding:6px 10px;border-bottom:1px solid #cbd5e1}
+table.backoffice-table td,table.payroll-table td,table.staff-table td,table.attendance-rows td,
+table.audit-events td{padding:5px 10px;border-bottom:1px solid #eef2f6}
 table.bo-table th{position:sticky;top:0;z-index:1;background:#f1f5f9;color:#334155;
 text-align:left;font-weight:600;padding:6px 10px;border-bottom:1px solid #cbd5e1;
 white-space:nowrap}
@@ -173,6 +180,15 @@ def stylesheet(*, kiosk: bool = False):
 
     css = DASHBOARD_CSS + (KIOSK_CSS if kiosk else "")
     return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
+
+
+def plotly_template():
+    """The workbench's one plotly template (registered as ``backoffice``): pass it as a figure's
+    ``template`` so every chart shares the colours, font and margins."""
+    import plotly.io as pio
+
+    use_plotly_template()
+    return pio.templates[PLOTLY_TEMPLATE]
 
 
 def use_plotly_template() -> str:

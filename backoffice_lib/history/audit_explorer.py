@@ -378,7 +378,7 @@ def _timeline_figure():
         title={"text": "Audit events per day"},
         yaxis={"title": {"text": "events"}},
         legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
+        template=ui.plotly_template(),
     )
     return fig
 
@@ -511,7 +511,8 @@ def audit_explorer_dashboard(days: int = 30, page_size: int = 50):
         )
         pager = widgets.HBox([previous_page, next_page, page_label])
         return widgets.VBox(
-            [header, filters, ui.sync_figure(fig), pager, table, picker, diff, status]
+            [ui.stylesheet(), header, filters, ui.sync_figure(fig), pager, table, picker, diff,
+             status]
         )
 
     return ui.guarded_dashboard(AREA, build)

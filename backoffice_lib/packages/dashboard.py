@@ -208,7 +208,7 @@ def _bar(title: str, x_title: str):
     fig.update_layout(
         title={"text": title}, height=300, margin={"l": 50, "r": 20, "t": 40, "b": 40},
         xaxis={"title": {"text": x_title}}, yaxis={"title": {"text": "hours"}},
-        template="plotly_white",
+        template=ui.plotly_template(),
     )
     return fig
 
@@ -290,7 +290,7 @@ def package_monitor_dashboard(as_of: str | None = None):
             " customer packages.</p>"
         )
         return widgets.VBox([
-            header, widgets.HBox([refresh_button, status]),
+            ui.stylesheet(), header, widgets.HBox([refresh_button, status]),
             _section("Usable packages by category", categories),
             _section("Expiring soon", horizon, expiring),
             _section("Low balances (≤ 1 h or ≤ 10 % left)", low),

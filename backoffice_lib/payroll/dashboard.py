@@ -14,7 +14,7 @@ from decimal import Decimal
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from .. import access, bangkok, database, session_user
+from .. import access, bangkok, database, session_user, ui
 from .compute import COMPONENTS, PayrollResult
 from .outputs import COMPONENT_LABELS, _basis, thb
 from .run import compute_month
@@ -314,6 +314,7 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
     )
     return widgets.VBox(
         [
+            ui.stylesheet(),
             style,
             widgets.HTML("<h2>Payroll</h2>"),
             picker,

@@ -458,6 +458,7 @@ def reconciliation_dashboard(session_id: str = ""):
             f"color:#475569'>For {html.escape(user.email)}: partner and coach files against the "
             "point of sale.</p>")
         return widgets.VBox([
+            ui.stylesheet(),
             header,
             widgets.HTML("<h3>Reconcile a new file</h3>"),
             widgets.HBox([rec_type, upload, window, run_button]), type_hint, upload_status,

@@ -250,7 +250,7 @@ def _daily_figure():
         title={"text": "Late and no-show shifts per day"},
         yaxis={"title": {"text": "shifts"}, "rangemode": "nonnegative"},
         legend={"orientation": "h", "y": -0.2},
-        template="plotly_white",
+        template=ui.plotly_template(),
     )
     return fig
 
@@ -355,7 +355,7 @@ def attendance_explorer_dashboard(days: int = 30, page_size: int = 50):
             [widgets.HBox([person, status]), widgets.HBox([start, end, update]), line]
         )
         pager = widgets.HBox([newer, older, page_label])
-        return widgets.VBox([header, filters, ui.sync_figure(fig), pager, table])
+        return widgets.VBox([ui.stylesheet(), header, filters, ui.sync_figure(fig), pager, table])
 
     return ui.guarded_dashboard(AREA, build, admin=ADMIN)
 

@@ -275,6 +275,7 @@ class StaffDashboard:
 
         self.widget = widgets.VBox(
             [
+                ui.stylesheet(),
                 section("Clocked in now", refresh, self.now_html),
                 section("Today's schedule against the punches", self.today_html),
                 section(

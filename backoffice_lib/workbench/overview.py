@@ -213,6 +213,20 @@ def load_reconciliation(conn: Connection, first: dt.date, last: dt.date) -> tupl
     return sessions, int(unresolved or 0), True
 
 
+def load_latest_data_month(conn: Connection) -> str | None:
+    """The latest month with package usage or POS sales up to today (None when there is none)."""
+    latest = conn.scalar(
+        sa.text(
+            "SELECT greatest((SELECT max(used_date) FROM backoffice.package_usage"
+            "                  WHERE used_date <= CAST(:today AS date)),"
+            "                (SELECT max(sale_date) FROM pos.sales"
+            "                  WHERE sale_date <= CAST(:today AS date)))"
+        ),
+        {"today": bangkok.today()},
+    )
+    return bangkok.month_key(latest) if latest else None
+
+
 def load_overview(conn: Connection, month: str) -> dict[str, Any]:
     """Everything the overview shows for ``month`` (read-only)."""
     first, last = bangkok.month_days(month)
@@ -259,7 +273,7 @@ def _figure():
         yaxis={"title": {"text": "hours"}},
         yaxis2={"title": {"text": "฿"}, "overlaying": "y", "side": "right"},
         legend={"orientation": "h", "y": -0.15},
-        template="plotly_white",
+        template=ui.plotly_template(),
     )
     return fig
 
@@ -282,7 +296,11 @@ def overview_dashboard(month: str | None = None):
     """The owner's overview (admins only): one month, chosen from a dropdown."""
     def build(user):
         options = compute_month_options(bangkok.today())
-        chosen = month or options[0]
+        chosen = month
+        if not chosen:  # the latest month with data, not an empty month on the 1st
+            with database.transaction() as conn:
+                latest = load_latest_data_month(conn)
+            chosen = ui.compute_default_month([latest] if latest else [], bangkok.today())
         if chosen not in options:
             bangkok.parse_month(chosen)  # a clear message for a malformed month
             options = [chosen, *options]
@@ -309,6 +327,7 @@ def overview_dashboard(month: str | None = None):
             f"color:#475569'>For {user.email}: payroll cost, packages, sales and "
             "reconciliation of one month.</p>"
         )
-        return widgets.VBox([header, picker, kpi_box, ui.sync_figure(fig), status])
+        return widgets.VBox([ui.stylesheet(), header, picker, kpi_box, ui.sync_figure(fig),
+                             status])
 
     return ui.guarded_dashboard(AREA, build, admin=True)
