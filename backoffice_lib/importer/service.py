@@ -59,6 +59,7 @@ def import_live(source: str, user_email: str | None, *, dry_run: bool = False,
 def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: bool = False,
                now: dt.datetime | None = None) -> dict[str, Any]:
     access.check(conn, user_email, AREA, admin=True)
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7316)"))  # one import at a time
     import_id = load.save_import_run(conn, live.description, live.snapshot, user_email, dry_run)
     actor = f"live-import {import_id} by {user_email}"
     audit.act_as(conn, actor, f"one-way import of {live.snapshot}")
