@@ -117,6 +117,11 @@ li a:hover{text-decoration:underline}
 li p{margin:6px 0 0;font-size:14px;color:#475569}
 .notice{background:#fff7ed;border:1px solid #fdba74;border-radius:8px;padding:12px 16px}
 .reports li{background:#fafafa}
+.reports h2 a{color:#14532d;text-transform:none;letter-spacing:0}
+form.run-report{margin:8px 0 0;display:flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:13px}
+form.run-report input{font:inherit;padding:3px 6px;border:1px solid #cbd5e1;border-radius:4px}
+form.run-report button{font:inherit;padding:4px 10px;border:0;border-radius:4px;background:#14532d;
+color:#fff;cursor:pointer}
 code{font-size:13px}
 """
 

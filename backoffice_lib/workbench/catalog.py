@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from .. import ui
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # the checkout: notebooks/ and jobs.yml
 KINDS = ("dashboard", "report")
 AUDIENCES = ("managers", "finance", "analysts", "staff")
@@ -102,30 +104,7 @@ def load_dashboards(path: Path | None = None, *, existing_only: bool = True) -> 
 
 # --- the landing page ---------------------------------------------------------------------------
 
-_LANDING_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;
-color:#1d2433}
-header{background:#14532d;color:#fff;padding:18px 32px}
-header h1{margin:0;font-size:22px;font-weight:600}
-header p{margin:4px 0 0;font-size:14px;opacity:.85}
-main{max-width:980px;margin:24px auto;padding:0 24px}
-section{margin-bottom:28px}
-h2{font-size:16px;text-transform:uppercase;letter-spacing:.06em;color:#475569;margin:0 0 10px}
-ul{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fill,
-minmax(280px,1fr));gap:12px}
-li{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:14px 16px}
-li a{font-weight:600;color:#14532d;text-decoration:none;font-size:16px}
-li a:hover{text-decoration:underline}
-li p{margin:6px 0 0;font-size:14px;color:#475569}
-.notice{background:#fff7ed;border:1px solid #fdba74;border-radius:8px;padding:12px 16px}
-.reports li{background:#fafafa}
-.reports h2 a{color:#14532d;text-transform:none;letter-spacing:0}
-form.run-report{margin:8px 0 0;display:flex;flex-wrap:wrap;gap:6px;align-items:center;font-size:13px}
-form.run-report input{font:inherit;padding:3px 6px;border:1px solid #cbd5e1;border-radius:4px}
-form.run-report button{font:inherit;padding:4px 10px;border:0;border-radius:4px;background:#14532d;
-color:#fff;cursor:pointer}
-code{font-size:13px}
-"""
+_LANDING_CSS = ui.LANDING_CSS  # one stylesheet: the landing page's look lives in ui.py
 
 
 def compute_landing_html(
