@@ -547,8 +547,8 @@ def _with_net_pay(lines: pd.DataFrame, inputs: PayrollInputs, last: dt.date) -> 
     rows = compute_net_pay(records, inputs.statutory, inputs.settings, last,
                            inputs.first_compensation)
     table = np.empty((len(rows), len(NET_DETAIL_COLUMNS)), dtype=object)
-    for index, row in enumerate(rows):  # row by row: numpy never splits a value
-        table[index] = [row[name] for name in NET_DETAIL_COLUMNS]
+    if rows:  # every value is a scalar (Decimal, bool, int): one object block, filled at once
+        table[:] = [[row[name] for name in NET_DETAIL_COLUMNS] for row in rows]
     extra = pd.DataFrame(table, columns=NET_DETAIL_COLUMNS, index=lines.index)
     return pd.concat([lines, extra], axis=1)
 
