@@ -55,3 +55,12 @@ def test_net_pay_outputs_workbook_and_payslip(tmp_path):
     assert D(str(total[15])) == D("29760.42") and D(str(total[17])) == D(31675)
     slip = files["payslips/payslip_2026-01_S001.pdf"].read_bytes()
     assert slip.startswith(b"%PDF") and len(slip) > 2000
+
+
+def test_net_pay_outputs_a_month_without_anyone_has_zero_totals():
+    given = inputs(month="2026-01")
+    given.statutory = StatutoryInputs(rate_rows())
+    result = compute_payroll(given)
+    assert result.has_net_pay and len(result.lines) == 0
+    assert result.totals["net_pay"] == result.totals["sso_employer"] == D("0.00")
+    assert compute_pay_table(result) == []
