@@ -91,7 +91,7 @@ def parse_date(text: str, what: str = "date") -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise BadDate(f"{what} {text!r} is not a date of the calendar") from None
+        raise BadDate(f"{what} must be a date of the calendar, not {text!r}") from None
     return check_business_date(day, what)
 
 
