@@ -83,10 +83,11 @@ def test_changing_one_column_keeps_the_others_and_audits_the_change(conn, admin)
     service.save_column_mapping(conn, admin, "restaurant", MAPPING)
     after = service.save_column_mapping(conn, admin, "restaurant", {"amount": "Netto"})
     assert after == {**MAPPING, "amount": "Netto"}
-    last = conn.execute(sa.text(
+    changes = conn.execute(sa.text(
         "SELECT details FROM backoffice.audit_logs WHERE resource_type ="
-        " 'reconciliation_column_mapping' ORDER BY timestamp DESC, id DESC LIMIT 1")).scalar()
-    assert (last["before"], last["after"]) == ({"amount": "Betrag"}, {"amount": "Netto"})
+        " 'reconciliation_column_mapping' AND details->'after'->>'amount' = 'Netto'")).scalars()
+    assert [(d["before"], d["after"]) for d in changes] == [({"amount": "Betrag"},
+                                                             {"amount": "Netto"})]
 
 
 @pytest.mark.parametrize("columns,message", [
