@@ -280,7 +280,7 @@ def test_cli_reconcile_refused_file_exits_2_with_failed_session(cli_admin, engin
 
 @pytest.mark.parametrize("args,message", [
     (["--type", "bakery"], "restaurant or coaching_<coach>"),
-    (["--from", "2025-13-01"], "--from '2025-13-01' is not a date"),
+    (["--from", "2025-13-01"], "error: --from "),  # wording: bangkok.parse_date
     (["--file", "/nonexistent.csv"], "no such file"),
 ])
 def test_cli_reconcile_bad_input_is_one_line_exit_2(cli_admin, args, message):
