@@ -149,6 +149,7 @@ class StudioSettings:
         result, refusal = ui.form_action(work, engine=self.engine)
         if refusal:
             self.say(refusal, "refused")
+            self._fill_user()  # the form shows what is stored again, not the refused change
             return None
         then()
         self.say(done(result) if callable(done) else done)
