@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import os
 import signal
 import socket
@@ -202,7 +203,8 @@ def _at_once_rounds(process, base: str, dashboards: list[str], rounds: int) -> l
     for number in range(1, rounds + 1):
         time.sleep(serve.REFILL_DELAY_SECONDS + 1)  # the kernels used last round are replaced
         _wait_idle(process)
-        outcome = asyncio.run(_open_at_once(base, dashboards))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # sync Playwright owns this loop
+            outcome = pool.submit(asyncio.run, _open_at_once(base, dashboards)).result()
         outcomes.append(outcome)
         shown = ", ".join(f"{Path(p).stem} {v:.1f} s" if isinstance(v, float) else
                           f"{Path(p).stem} {v}" for p, v in outcome.items())
@@ -245,7 +247,7 @@ def main() -> None:
         if "first" in parts:
             first = _first_after_url(browser, tmp, dashboards[0])
         log = Path(tmp) / "preheated.log"
-        process, base = _start(1, log)
+        process, base = _start(1, log, wait_for_url=True)  # every pool warm
         try:
             landing = _landing(browser, base, args.repeat)
             if "concurrent" in parts:
