@@ -10,6 +10,7 @@ from decimal import Decimal
 import holidays
 
 from .. import money
+from ..invoices.service import compute_tax_id_check_digit
 from .customers import CATALOGUE, COACH_RATES
 from .people import COACHES
 from .period import Dice, Period, add_months
@@ -26,7 +27,7 @@ PAYROLL_SETTINGS = [
 INVOICE_SETTINGS = {
     "default_wht_rate": "3.00",
     "company_name": "Fairway Golf Studio Co., Ltd.",
-    "company_tax_id": "0105566012345",
+    "company_tax_id": "0105566012344",
     "company_address_line1": "88/8 Sukhumvit Soi 24, Khlong Tan",
     "company_address_line2": "Khlong Toei, Bangkok 10110",
     "bank_name": "Kasikornbank",
@@ -64,8 +65,10 @@ def invoice_setting_rows() -> list[dict]:
 
 
 def supplier_rows(rng: Dice) -> list[dict]:
-    def tax_id() -> str:
-        return "1" + rng.digits(12)
+    def tax_id(first: str = "1") -> str:
+        """A valid Thai tax ID (the check digit computed) from the same random stream."""
+        twelve = (first + rng.digits(12))[:12]
+        return twelve + str(compute_tax_id_check_digit(twelve))
 
     rows = []
     for email, code, name, display in COACHES:
@@ -86,7 +89,7 @@ def supplier_rows(rng: Dice) -> list[dict]:
     ]:
         rows.append({
             "id": rng.uuid4(), "name": name, "address_line1": line1,
-            "address_line2": "Bangkok", "tax_id": "0" + rng.digits(12),
+            "address_line2": "Bangkok", "tax_id": tax_id("0"),
             "default_description": description,
             "default_unit_price": Decimal(price) if price else None,
             "bank_name": "Bangkok Bank", "bank_account": f"{rng.digits(3)}-{rng.digits(7)}",
