@@ -170,7 +170,8 @@ KIOSK_CSS = """
 .kiosk .widget-dropdown,.kiosk .widget-dropdown select{width:100%!important;max-width:100%}
 .kiosk .widget-dropdown{height:auto!important;margin-bottom:10px}
 .kiosk .widget-dropdown select{font-size:22px;height:56px!important}
-.kiosk .widget-dropdown label{font-size:16px;line-height:56px}
+.kiosk .widget-dropdown label{font-size:16px;height:auto!important;line-height:1.4!important;
+align-self:center;overflow:visible}
 .kiosk-pin{margin:4px 0 8px}
 .kiosk-pad{width:100%!important;grid-template-columns:repeat(3,minmax(0,1fr))!important}
 .kiosk-pad button{height:88px!important;font-size:32px!important;width:auto!important}
