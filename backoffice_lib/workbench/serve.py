@@ -244,6 +244,7 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     app = app_class.instance(config=config)
     app.initialize([])
     app.log.addFilter(_drop_untrusted_notebook_warnings)
+    logging.getLogger("tornado.general").addFilter(_drop_ping_timeout_warning)
     started = dt.datetime.now().strftime("%H:%M:%S")
     announce(
         f"[{started}] serving {len(dashboards)} dashboard(s) from {notebooks_dir()}"
@@ -263,6 +264,12 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
 
 
 # --- kernels (issue 17) ----------------------------------------------------------------------------
+
+
+def _drop_ping_timeout_warning(record: logging.LogRecord) -> bool:
+    """tornado reads jupyter_server's kernel-socket ping timeout (90000, milliseconds) as seconds
+    and warns once per start that it exceeds the interval; nothing a person can act on."""
+    return "cannot be longer than the websocket_ping_interval" not in record.getMessage()
 
 
 def _drop_untrusted_notebook_warnings(record: logging.LogRecord) -> bool:
