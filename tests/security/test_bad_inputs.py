@@ -73,7 +73,7 @@ TABLE = [
           ["packages", "use", "--package", "{package}", "--hours", "1", "--date", value,
            "--employee", "Ploy"], fragment)
       for name, value, fragment in [
-          ("30 February", "2025-02-30", "not a date of the calendar"),
+          ("30 February", "2025-02-30", "date of the calendar"),
           ("year 1", "0001-01-01", "plausible"), ("1900", "1900-01-01", "plausible"),
           ("trailing newline", "2025-01-01\n", "YYYY-MM-DD"), ("Thai digits", THAI_DATE, "YYYY-MM-DD"),
           ("day first", "31/01/2025", "YYYY-MM-DD"), ("far future", FAR, "plausible"),
