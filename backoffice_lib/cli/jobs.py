@@ -17,8 +17,7 @@ EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
-# Notebook parameters that would name the acting user: never taken from -p (issue 12).
-IDENTITY_PARAMETERS = ("user", "user_email", "acting_user")
+IDENTITY_PARAMETERS = jobs.IDENTITY_PARAMETERS  # never taken from -p (issue 12)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
                            help="acting admin (default BACKOFFICE_USER)")
 

@@ -45,6 +45,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_MAX_ATTEMPTS = 3
 STALE_RUNNING = dt.timedelta(hours=6)
 RUN_DUE_LOCK_KEY = 7_020_261  # pg advisory lock: one run-due at a time per database
+# Parameters that would name the acting user: never taken from jobs.yml or -p (issue 12); the
+# run's kernel gets the checked user as BACKOFFICE_USER from the jobs machinery.
+IDENTITY_PARAMETERS = ("user", "user_email", "acting_user")
 TEMPLATE_NAMES = (
     "today",
     "yesterday",
@@ -229,6 +232,11 @@ def compute_jobs(document: Any, *, notebooks: Path | None = None) -> list[Job]:
         outputs = raw.get("expected_outputs") or []
         if not isinstance(parameters, dict) or not isinstance(outputs, list):
             raise JobsFileError(f"{where}: parameters must be a mapping, expected_outputs a list")
+        named = [str(k) for k in parameters if str(k).lower() in IDENTITY_PARAMETERS]
+        if named:
+            raise JobsFileError(
+                f"{where}: parameter {named[0]!r} would name the acting user; the scheduler's"
+                " BACKOFFICE_USER is passed to every run (issue 12)")
         attempts = raw.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
         if not isinstance(attempts, int) or attempts < 1:
             raise JobsFileError(f"{where}: max_attempts must be a positive integer")

@@ -235,3 +235,12 @@ def test_an_admins_correction_with_a_reason_goes_through_a_finalised_month(
         " ORDER BY timestamp DESC LIMIT 1"), {"i": str(entry_id)}).one()
     assert audit_row.user_email == ADMIN
     assert audit_row.details["reason"] in ("duplicate punch", "clock was late")
+
+
+def test_jobs_yml_cannot_name_the_acting_user():
+    from backoffice_lib.workbench import jobs
+
+    document = {"jobs": [{"name": "invoices", "notebook": "invoices/invoices.ipynb",
+                          "schedule": "monthly:2", "parameters": {"month": "", "user": ADMIN}}]}
+    with pytest.raises(jobs.JobsFileError, match="'user' would name the acting user"):
+        jobs.compute_jobs(document)
