@@ -31,11 +31,12 @@ DEMO_SERVE ?= 1
 
 demo: install
 	$(BACKOFFICE) db upgrade
-	$(BACKOFFICE) demo load --seed 42
+	@$(BACKOFFICE) demo load --seed 42 \
+	  || echo "keeping the data already in the database ('backoffice demo load --force' replaces it)"
 	@echo "running the jobs that are due (jobs.yml) as $(DEMO_USER)"
 	@BACKOFFICE_USER=$(DEMO_USER) $(BACKOFFICE) jobs run-due \
 	  || echo "a job failed: its run folder and 'backoffice jobs list' say why"
-	@$(BACKOFFICE) jobs list --limit 8
+	@BACKOFFICE_USER=$(DEMO_USER) $(BACKOFFICE) jobs list --limit 8
 	@if [ "$(DEMO_SERVE)" = "1" ]; then $(MAKE) --no-print-directory serve; fi
 
 serve: install
@@ -43,7 +44,7 @@ serve: install
 
 demo-bg: install
 	@$(MAKE) --no-print-directory demo DEMO_SERVE=0
-	@nohup $(BACKOFFICE) serve --port $(PORT) --user $(DEMO_USER) > .backoffice/serve.log 2>&1 & \
+	@umask 077; nohup $(BACKOFFICE) serve --port $(PORT) --user $(DEMO_USER) > .backoffice/serve.log 2>&1 & \
 	  echo $$! > .backoffice/serve.pid
 	@for i in $$(seq 1 120); do grep -q "^open http" .backoffice/serve.log && break; sleep 0.5; done
 	@grep "^open http" .backoffice/serve.log || { cat .backoffice/serve.log; exit 1; }
