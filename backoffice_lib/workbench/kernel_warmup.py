@@ -30,6 +30,16 @@ from pathlib import Path
 BUNDLE_ROUTE = "backoffice/static/plotly-{version}/widgetbundle.js"
 PATCHED_MODULE = "plotly.basewidget"
 STARTUP_FILE = "00-backoffice-kernel.py"
+KERNEL_CONFIG_FILE = "ipython_kernel_config.py"
+# A served kernel's own log goes to the server's terminal. When `serve` stops, each preheated
+# kernel still waiting for its request logs a ZMQError traceback (its reply socket is already
+# closed): noise at every stop. Dashboard errors are shown on the page and kept in
+# <data dir>/logs/dashboards.log (ui.guarded_dashboard); the server still reports a kernel that
+# dies or fails to start.
+KERNEL_CONFIG = (
+    "# written by backoffice serve: see backoffice_lib/workbench/kernel_warmup.py\n"
+    "c.IPKernelApp.log_level = 'CRITICAL'\n"
+)
 STARTUP_CODE = (
     "# written by backoffice serve: see backoffice_lib/workbench/kernel_warmup.py\n"
     "try:\n"
@@ -68,13 +78,15 @@ def compute_bundle_shim(bundle_path: str) -> str:
 
 
 def write_startup_file(ipython_dir: Path) -> Path:
-    """Create ``<ipython_dir>/profile_default/startup/`` with the startup file; returns it."""
+    """Create ``<ipython_dir>/profile_default/startup/`` with the startup file (returned), and
+    the profile's kernel config (quiet kernel log)."""
     startup = ipython_dir / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    target = startup / STARTUP_FILE
-    if not target.exists() or target.read_text() != STARTUP_CODE:
-        target.write_text(STARTUP_CODE)
-    return target
+    for path, text in ((startup / STARTUP_FILE, STARTUP_CODE),
+                       (ipython_dir / "profile_default" / KERNEL_CONFIG_FILE, KERNEL_CONFIG)):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+    return startup / STARTUP_FILE
 
 
 # --- inside the kernel ---------------------------------------------------------------------------

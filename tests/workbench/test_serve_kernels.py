@@ -61,6 +61,8 @@ def test_startup_file_runs_the_warmup_and_never_stops_a_kernel(tmp_path):
     assert target == tmp_path / "profile_default" / "startup" / kernel_warmup.STARTUP_FILE
     assert "start_kernel()" in target.read_text()
     assert "except Exception" in target.read_text()
+    config = tmp_path / "profile_default" / kernel_warmup.KERNEL_CONFIG_FILE
+    assert "c.IPKernelApp.log_level = 'CRITICAL'" in config.read_text()
 
 
 def test_figure_widgets_carry_a_small_module_that_imports_the_served_bundle():
