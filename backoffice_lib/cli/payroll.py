@@ -1,5 +1,5 @@
-"""``backoffice payroll``: compute a month, run the finance notebook, finalise a month, write the
-statutory filings and the annual withholding certificates, add a dated statutory rate.
+"""``backoffice payroll``: compute a month, run the finance notebook, finalise or reopen a month,
+write the statutory filings and the annual withholding certificates, add a dated statutory rate.
 
 Exit codes: 0 success; 2 bad input (malformed month, refused user, month already finalised,
 bad rate); 3 blocking errors (someone has sessions but no compensation; for the filings: an
@@ -131,6 +131,25 @@ def finalise(month: str, user: str | None) -> None:
         f"finalised payroll {month}: {summary['people']} people, total "
         f"{summary['totals']['total_pay']} THB, checksum {summary['checksum'][:12]}"
     )
+
+
+@payroll.command()
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
+@click.option("--reason", required=True, help="Why the month is reopened (kept in the audit).")
+@USER_OPTION
+def reopen(month: str, reason: str, user: str | None) -> None:
+    """Reopen a finalised MONTH: its run becomes a draft again (admin only, a reason, audited)."""
+    from .. import access, database
+    from ..payroll.close import CloseRefused, reopen_payroll
+
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            reopened = reopen_payroll(conn, month, user, reason)
+    except CloseRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"reopened payroll {month} (run {reopened['run_id']}): {reopened['reason']}")
 
 
 

@@ -135,7 +135,7 @@ def test_payroll_cli_blocking_errors_exit_3(private_env):
     assert [r["staff_id"] for r in rows] == ["P001", "P002"]
 
 
-def test_payroll_cli_finalise(private_env):
+def test_payroll_cli_finalise_and_reopen_with_a_reason(private_env):
     refused = cli("finalise", "--month", "2025-04", "--user", "clerk@test.example",
                   env=private_env)
     assert refused.returncode == 2 and "not an admin" in refused.stderr
@@ -148,6 +148,22 @@ def test_payroll_cli_finalise(private_env):
     again = cli("finalise", "--month", "2025-04", "--user", "boss@test.example",
                 env=private_env)
     assert again.returncode == 2 and "already finalised" in again.stderr
+    no_reason = cli("reopen", "--month", "2025-04", "--reason", " ", "--user",
+                    "boss@test.example", env=private_env)
+    assert no_reason.returncode == 2 and "needs a reason" in no_reason.stderr
+    not_admin = cli("reopen", "--month", "2025-04", "--reason", "late punch", "--user",
+                    "clerk@test.example", env=private_env)
+    assert not_admin.returncode == 2 and "not an admin" in not_admin.stderr
+    reopened = cli("reopen", "--month", "2025-04", "--reason", "late punch", "--user",
+                   "boss@test.example", env=private_env)
+    assert reopened.returncode == 0, reopened.stderr
+    assert "reopened payroll 2025-04" in reopened.stdout
+    nothing = cli("reopen", "--month", "2025-04", "--reason", "again", "--user",
+                  "boss@test.example", env=private_env)
+    assert nothing.returncode == 2 and "not finalised" in nothing.stderr
+    refinalised = cli("finalise", "--month", "2025-04", "--user", "boss@test.example",
+                      env=private_env)
+    assert refinalised.returncode == 0, refinalised.stderr
 
 
 @pytest.fixture
