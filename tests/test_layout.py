@@ -45,8 +45,6 @@ PURE = {
     "backoffice_lib.payroll.diff",
     "backoffice_lib.payroll.statutory",
     "backoffice_lib.importer.mapping",
-    "backoffice_lib.payroll.statutory",
-    "backoffice_lib.importer.mapping",
     "backoffice_lib.payroll.sso_file",
     "backoffice_lib.packages.rules",
     "backoffice_lib.reconciliation.matching",
