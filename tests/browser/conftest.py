@@ -61,7 +61,7 @@ def start_server(env: dict, *, port: int, log: Path, pool_size: int = 1, extra=(
         command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # every dashboard's pool is warmed before the first answer
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"backoffice serve exited: {log.read_text()[-2000:]}")
