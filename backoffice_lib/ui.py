@@ -390,6 +390,35 @@ def parse_time(text: str, label: str = "the time") -> dt.time:
         raise ValueError(f"{label} must look like 09:30, not {text!r}") from None
 
 
+def field(kind, css: str, *, width: str = "220px", label_width: str = "110px", **options):
+    """A form widget of ``kind`` (``widgets.Text``, ``Dropdown``...) with the shared label width
+    and a CSS class the browser tests find it by."""
+    import ipywidgets as widgets
+
+    widget = kind(
+        layout=widgets.Layout(width=width), style={"description_width": label_width}, **options
+    )
+    widget.add_class(css)
+    return widget
+
+
+def button(description: str, css: str, style: str = ""):
+    import ipywidgets as widgets
+
+    widget = widgets.Button(description=description, button_style=style)
+    widget.add_class(css)
+    return widget
+
+
+def card(children: list):
+    """A bordered group of a form's widgets (the stylesheet's ``bo-card``)."""
+    import ipywidgets as widgets
+
+    box = widgets.VBox(children)
+    box.add_class("bo-card")
+    return box
+
+
 def set_options(dropdown: Any, options: Sequence, keep: Any = None) -> None:
     """Give a Dropdown new options and select ``keep`` if offered, else the first option (a
     Dropdown created empty otherwise stays on None)."""

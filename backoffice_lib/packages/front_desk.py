@@ -9,6 +9,7 @@ usage history. Every write calls the service the CLI calls, in one transaction.
 
 from __future__ import annotations
 
+import functools
 import html
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -98,22 +99,9 @@ def compute_preview_html(preview: dict) -> str:
     )
 
 
-def _field(kind, css: str, *, width: str = "220px", **options):
-    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "100px"}, **options)
-    widget.add_class(css)
-    return widget
-
-
-def _button(description: str, css: str, style: str = "") -> widgets.Button:
-    button = widgets.Button(description=description, button_style=style)
-    button.add_class(css)
-    return button
-
-
-def _card(children: list) -> widgets.VBox:
-    box = widgets.VBox(children)
-    box.add_class("bo-card")
-    return box
+_field = functools.partial(ui.field, width="220px", label_width="100px")
+_button = ui.button
+_card = ui.card
 
 
 class FrontDesk:

@@ -9,6 +9,7 @@ never stored (only its bcrypt hash), logged or audited in clear.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from typing import Any
 
@@ -49,16 +50,8 @@ HISTORY_COLUMNS = {
 }
 
 
-def _field(kind, css: str, *, width: str = "220px", **options):
-    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "130px"}, **options)
-    widget.add_class(css)
-    return widget
-
-
-def _button(description: str, css: str, style: str = "") -> widgets.Button:
-    button = widgets.Button(description=description, button_style=style)
-    button.add_class(css)
-    return button
+_field = functools.partial(ui.field, width="220px", label_width="130px")
+_button = ui.button
 
 
 def compute_staff_rows(staff: pd.DataFrame) -> pd.DataFrame:

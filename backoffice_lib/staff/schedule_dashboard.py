@@ -10,6 +10,7 @@ clashing shift named.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 from typing import Any
 
@@ -91,22 +92,9 @@ def compute_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
     )
 
 
-def _field(kind, css: str, *, width: str = "200px", **options):
-    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "90px"}, **options)
-    widget.add_class(css)
-    return widget
-
-
-def _button(description: str, css: str, style: str = "") -> widgets.Button:
-    button = widgets.Button(description=description, button_style=style)
-    button.add_class(css)
-    return button
-
-
-def _card(children: list) -> widgets.VBox:
-    box = widgets.VBox(children)
-    box.add_class("bo-card")
-    return box
+_field = functools.partial(ui.field, width="200px", label_width="90px")
+_button = ui.button
+_card = ui.card
 
 
 class ScheduleBoard:

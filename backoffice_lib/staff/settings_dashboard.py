@@ -10,6 +10,7 @@ remove; the last admin cannot be removed or demoted. Every form calls the servic
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import ipywidgets as widgets
@@ -28,22 +29,9 @@ USER_COLUMNS = {
 }
 
 
-def _field(kind, css: str, *, width: str = "220px", **options):
-    widget = kind(layout=widgets.Layout(width=width), style={"description_width": "110px"}, **options)
-    widget.add_class(css)
-    return widget
-
-
-def _button(description: str, css: str, style: str = "") -> widgets.Button:
-    button = widgets.Button(description=description, button_style=style)
-    button.add_class(css)
-    return button
-
-
-def _card(children: list) -> widgets.VBox:
-    box = widgets.VBox(children)
-    box.add_class("bo-card")
-    return box
+_field = functools.partial(ui.field, width="220px", label_width="110px")
+_button = ui.button
+_card = ui.card
 
 
 class StudioSettings:
