@@ -28,6 +28,7 @@ import os
 from . import access, settings
 
 AUTH_HEADER_ENV = "BACKOFFICE_AUTH_HEADER"
+REQUEST_ATTEMPTS = 60  # each waits up to 5 s for the socket to open, then 1 s
 
 _page_opened = False
 
@@ -49,9 +50,21 @@ def wait_for_page() -> None:
     global _page_opened
     if _page_opened or not in_preheated_kernel():
         return
+    import time
+    import warnings
+
     from voila.utils import wait_for_request
 
-    wait_for_request()
+    # Voilà gives up silently when its request socket does not open within 5 s (a busy server):
+    # the dashboard would then read its data, and the signed-in header, before anyone opened the
+    # page. Try again until the request's data (SCRIPT_NAME is always among it) has arrived.
+    for _ in range(REQUEST_ATTEMPTS):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wait_for_request()
+        if os.environ.get("SCRIPT_NAME"):
+            break
+        time.sleep(1)
     _page_opened = True
 
 
