@@ -54,8 +54,9 @@ def _log_dashboard_failure(area: str, exc: BaseException) -> None:
     """Keep the traceback in the data dir's log (never on the page, where stderr would show)."""
     target = settings.data_dir() / "logs"
     try:
-        target.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(target / "dashboards.log", encoding="utf-8")
+        settings.private_dir(target)
+        with settings.private_umask():  # tracebacks may hold data: the log is owner-only
+            handler = logging.FileHandler(target / "dashboards.log", encoding="utf-8")
     except OSError:
         return
     logger = logging.getLogger("backoffice.dashboards")

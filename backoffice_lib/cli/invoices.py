@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .. import access, database
+from .. import access, database, settings
 from ..invoices import service as invoice_service
 from ..reconciliation import reading, service
 from .params import DECIMAL_PATTERN, DecimalNumber
@@ -126,8 +126,8 @@ def invoice_pdf_command(number, out, user) -> None:
         _fail(str(exc))
     target = Path(out)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        settings.private_dir(target.parent, narrow_existing=False)
+        settings.write_private_bytes(target, content)
     except OSError as exc:
         _fail(f"cannot write {target}: {exc.strerror}")
     click.echo(str(target))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money
+from .. import access, audit, bangkok, money, settings
 from . import load
 
 FONT = "Sarabun"
@@ -187,11 +187,10 @@ def _thai_month(month: str) -> str:
 
 def write_certificates(employer: dict, certificates: list[Certificate], folder: Path | str
                        ) -> dict[str, Path]:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = settings.private_dir(folder, narrow_existing=False)  # pay and national IDs
     files = {}
     for cert in certificates:
         path = folder / f"50tawi_{cert.year}_{_safe(cert.staff_id)}.pdf"
-        path.write_bytes(render_certificate(cert, employer))
+        settings.write_private_bytes(path, render_certificate(cert, employer))
         files[path.name] = path
     return files

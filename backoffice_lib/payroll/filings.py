@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money
+from .. import access, audit, bangkok, money, settings
 from . import load, sso_file
 from .compute import PayrollResult
 from .outputs import _normalise_zip, fixed_timestamp
@@ -253,17 +253,19 @@ def compose_pnd1_csv(filings: Filings) -> str:
 
 def write_filings(filings: Filings, folder: Path | str) -> dict[str, Path]:
     """The four files into ``folder``: SSO workbook and upload file, PND 1 workbook and CSV."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    # national IDs and pay: owner-only whatever the umask (a folder a person named is kept as is)
+    folder = settings.private_dir(folder, narrow_existing=False)
     month = filings.month
-    files = {
-        f"sso_{month}.xlsx": write_sso_workbook(filings, folder / f"sso_{month}.xlsx"),
-        f"pnd1_{month}.xlsx": write_pnd1_workbook(filings, folder / f"pnd1_{month}.xlsx"),
-    }
-    upload = folder / f"sso_{month}.txt"
-    upload.write_bytes(compose_upload(filings))
+    with settings.private_umask():
+        files = {
+            f"sso_{month}.xlsx": write_sso_workbook(filings, folder / f"sso_{month}.xlsx"),
+            f"pnd1_{month}.xlsx": write_pnd1_workbook(filings, folder / f"pnd1_{month}.xlsx"),
+        }
+    for path in files.values():
+        path.chmod(settings.PRIVATE_FILE_MODE)
+    upload = settings.write_private_bytes(folder / f"sso_{month}.txt", compose_upload(filings))
     files[upload.name] = upload
-    pnd1 = folder / f"pnd1_{month}.csv"
-    pnd1.write_text(compose_pnd1_csv(filings), encoding="utf-8-sig")
+    pnd1 = settings.write_private_bytes(folder / f"pnd1_{month}.csv",
+                                        compose_pnd1_csv(filings).encode("utf-8-sig"))
     files[pnd1.name] = pnd1
     return files

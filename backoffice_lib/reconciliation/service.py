@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
-from .. import access, audit, bangkok, database, money
+from .. import access, audit, bangkok, database, money, settings
 from ..models.core import AllowedUser, AuditLog, ReconciliationItem, ReconciliationSession
 from ..models.external import PosSale
 from ..models.finance import PartnerProduct, ReconciliationColumnMapping
@@ -601,9 +601,9 @@ def export_session_workbook(conn: Connection, session_id, path) -> Path:
     items = load_items(conn, session_id)
     session = load_session(conn, session_id)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    settings.private_dir(path.parent, narrow_existing=False)
     sheets = {"matched": "matched", "invoice_only": "invoice_only", "pos_only": "pos_only"}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with settings.private_umask(), pd.ExcelWriter(path, engine="openpyxl") as writer:
         summary = pd.DataFrame(
             [(k, _plain(session.get(k))) for k in (
                 "id", "reconciliation_type", "file_name", "date_range_start", "date_range_end",

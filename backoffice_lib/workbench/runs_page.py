@@ -211,8 +211,7 @@ def start_report_run(
     as ``user``. The job_runs row appears when the process has started (about a second).
     """
     run_id = run_id or uuid.uuid4()
-    logs = settings.data_dir() / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = settings.private_dir(settings.data_dir() / "logs")
     log = os.fdopen(os.open(logs / f"run-{run_id}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
                             0o600), "wb")
     command = [

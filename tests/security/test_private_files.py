@@ -130,3 +130,21 @@ def test_cli_writes_owner_only_whatever_the_shell_umask(demo_database_url, tmp_p
     files = [p for p in out.rglob("*") if p.is_file()]
     assert files
     assert readable_by_others(out) == []
+
+
+def test_filings_and_certificates_are_owner_only_whatever_the_umask(loose_umask, tmp_path,
+                                                                    demo_engine):
+    """National IDs and pay: the filings and the 50 ทวิ PDFs are private even from a notebook
+    or a caller with an open umask (not only from the CLI, which narrows its own)."""
+    from backoffice_lib.payroll import certificates, filings
+
+    month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
+    with demo_engine.connect() as conn, conn.begin() as outer:
+        monthly = filings.prepare_filings(conn, month, ADMIN)
+        employer, people = certificates.prepare_certificates(conn, int(month[:4]), ADMIN)
+        outer.rollback()  # the audit rows of this test are not kept
+    written = filings.write_filings(monthly, tmp_path / "filings" / "deep")
+    pdfs = certificates.write_certificates(employer, people[:2], tmp_path / "certificates")
+    assert len(written) == 4 and len(pdfs) == 2
+    assert readable_by_others(tmp_path / "filings") == []
+    assert readable_by_others(tmp_path / "certificates") == []
