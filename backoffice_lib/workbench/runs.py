@@ -268,7 +268,11 @@ def _papermill_run(
     notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None
 ) -> None:
     import papermill
+    from traitlets.config import Config
 
+    # A local kernel talks over Unix sockets in the private runtime dir: no TCP ports, and no
+    # "Kernel is running over TCP without encryption" warning on every run.
+    ipc = Config({"KernelManager": {"transport": "ipc"}})
     with kernel_environment(engine), settings.private_umask():  # the kernel writes owner-only
         papermill.execute_notebook(
             str(notebook),
@@ -279,6 +283,7 @@ def _papermill_run(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            config=ipc,
         )
 
 

@@ -103,6 +103,7 @@ def test_run_one_job_now_with_overrides_and_exit_codes(jobs_env):
     ok = _cli(env, "jobs", "run", names["ok"], "-p", "month=2026-07")
     assert ok.returncode == 0, ok.stderr
     assert "succeeded" in ok.stdout
+    assert ok.stderr == ""  # quiet logs: the kernel uses IPC, no TCP transport warning
     boom = _cli(env, "jobs", "run", names["boom"])
     assert boom.returncode == 1
     assert "RuntimeError" in boom.stderr and "the POS file is missing" in boom.stderr
