@@ -99,7 +99,11 @@ def status_command(as_of, fmt, user) -> None:
     access.require(user, package_service.AREA, admin=True)
     day = _day(as_of) or bangkok.today()
     with database.get_engine().connect() as conn, conn.begin():
-        write_rows(package_service.iter_package_status(conn, day), package_service.STATUS_COLUMNS, fmt)
+        if fmt == "csv":  # PostgreSQL writes the CSV itself (COPY): no Python object per row
+            package_service.copy_package_status_csv(conn, day, sys.stdout)
+        else:
+            write_rows(package_service.iter_package_status(conn, day),
+                       package_service.STATUS_COLUMNS, fmt)
 
 
 @packages_group.command("use")

@@ -7,6 +7,7 @@ database, never the demo database).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -22,6 +23,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import database, migrate
 from backoffice_lib.cli import cli
+from backoffice_lib.packages import service as package_service
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKOFFICE = [sys.executable, "-m", "backoffice_lib.cli"]
@@ -117,6 +119,35 @@ def test_status_csv_contract(cli_db):
         ("00000000-0000-0000-0000-000000000003,Khun Chai,Ten Hours,Monthly,2025-03-01,,,10.00,0.00,"
         "10.00,not_activated"),
     ]
+
+
+AWKWARD_NAMES = ['Khun "Ploy", Jr.', "สมชาย ใจดี", " two\nlines ", "=SUM(A1)"]
+
+
+def test_status_csv_from_postgresql_reads_back_as_the_rows(cli_db, invoke):
+    """The CSV comes from COPY (fast for 100k packages): quoting of commas, quotes, line breaks
+    and Thai names must read back exactly as the rows the library computes."""
+    engine = sa.create_engine(cli_db)
+    try:
+        with engine.begin() as c:
+            for number, name in enumerate(AWKWARD_NAMES, start=11):
+                c.execute(sa.text(
+                    "INSERT INTO backoffice.packages (id, customer_name, package_type_id,"
+                    " purchase_date) VALUES (:id, :name, 901, '2025-01-01')"),
+                    {"id": f"00000000-0000-0000-0000-0000000000{number}", "name": name})
+            expected = [
+                {k: "" if v is None else str(v) for k, v in row.items()}
+                for row in package_service.iter_package_status(c, dt.date(2025, 3, 10))
+            ]
+        result = invoke("packages", "status", "--as-of", "2025-03-10")
+        assert result.returncode == 0, result.stderr
+        assert list(csv.DictReader(io.StringIO(result.stdout))) == expected
+        assert {r["customer_name"] for r in expected} >= set(AWKWARD_NAMES)
+    finally:
+        with engine.begin() as c:
+            c.execute(sa.text("DELETE FROM backoffice.packages WHERE customer_name = ANY(:n)"),
+                      {"n": AWKWARD_NAMES})
+        engine.dispose()
 
 
 def test_status_as_of_judges_expiry_on_that_day(invoke):
