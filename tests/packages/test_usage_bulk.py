@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib.util
+import threading
 import uuid
 from decimal import Decimal
 
@@ -341,3 +342,50 @@ def test_downgrade_to_0013_restores_the_row_trigger_of_migration_0004(empty_data
             assert "package_usage_validate_inserted" in _usage_triggers(c)
     finally:
         engine.dispose()
+
+
+def test_a_usage_waiting_for_a_bulk_statement_cannot_overdraw_the_package(engine):
+    """Two writers, committed data: a bulk statement holds the package locks until it commits;
+    a usage of one of its packages written meanwhile waits, then is judged against its rows."""
+    with engine.begin() as c:
+        type_id = _add_type(c, f"Bulk concurrent {uuid.uuid4().hex[:6]}", "10", "1 month")
+        first, second = _add_package(c, type_id), _add_package(c, type_id)
+    outcome = {}
+    try:
+        with engine.connect() as bulk, engine.connect() as other:
+            other_pid = other.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            other.commit()
+            bulk_tx = bulk.begin()
+            _insert_in_one_statement(bulk, [(first, D("2"), day(1, 20)), (second, D("4"), day(1, 20)),
+                                            (second, D("3"), day(1, 21))], "values")
+
+            def use_the_rest():
+                try:
+                    with other.begin():
+                        _insert(other, second, D("4"), day(1, 22))
+                    outcome["other"] = "accepted"
+                except sa.exc.DBAPIError as exc:
+                    outcome["other"] = _refusal(exc)
+
+            thread = threading.Thread(target=use_the_rest)
+            thread.start()
+            with engine.connect() as watch:  # wait until the other writer waits for the lock
+                while thread.is_alive() and not watch.execute(sa.text(
+                        "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :p"),
+                        {"p": other_pid}).scalar():
+                    watch.rollback()
+                    threading.Event().wait(0.05)
+                outcome["waited"] = thread.is_alive()
+            bulk_tx.commit()
+            thread.join()
+        assert outcome == {"waited": True, "other": (
+            CHECK, "package usage refused: 4.00 h requested but only 3.00 h remain")}
+        with engine.connect() as c:
+            assert _stored(c, {"a": first, "b": second})[1] == {
+                first: (day(1, 20), day(2, 19)), second: (day(1, 20), day(2, 19))}
+    finally:
+        with engine.begin() as c:
+            sql(c, "DELETE FROM backoffice.package_usage WHERE package_id IN (:a, :b)",
+                a=first, b=second)
+            sql(c, "DELETE FROM backoffice.packages WHERE id IN (:a, :b)", a=first, b=second)
+            sql(c, "DELETE FROM backoffice.package_types WHERE id = :t", t=type_id)
