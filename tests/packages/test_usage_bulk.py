@@ -244,6 +244,9 @@ CASES = [
      6, "0.50 h requested but only 0 h remain"),
     ("a batch out of time order is judged in time order", [],
      [("new", "1", day(2, 20)), ("new", "1", day(1, 20))], 0, "expired on 2025-02-19"),
+    ("of rows refused out of time order, the earliest is named", [],
+     [("new", "1", day(1, 20)), ("new", "1", day(2, 25)), ("new2", "11", day(1, 21))],
+     2, "11.00 h requested but only 10.00 h remain"),
 ]
 
 
