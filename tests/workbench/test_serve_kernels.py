@@ -83,3 +83,25 @@ def test_figure_widgets_carry_a_small_module_that_imports_the_served_bundle():
         in shown
     assert "export default bundle.default" in shown
     assert kernel_warmup.plotly_bundle_file().stat().st_size > 1_000_000  # what is served
+
+
+def test_a_kernels_first_figure_skips_the_iri_grammar_that_jsonschema_builds_at_import():
+    """A cold kernel's first FigureWidget pulled nbformat -> jsonschema -> rfc3987_syntax, whose
+    grammar took 0.75 s to build; the kernel start keeps it out and jsonschema still validates."""
+    code = (
+        "import sys\n"
+        "from backoffice_lib.workbench import kernel_warmup\n"
+        "kernel_warmup.start_kernel()\n"
+        "import plotly.graph_objects as go\n"
+        "go.FigureWidget(data=[go.Bar(x=[1], y=[2])])\n"
+        "import jsonschema, nbformat\n"
+        "assert 'nbformat.validator' in sys.modules  # the import chain the skip is about\n"
+        "assert sys.modules['rfc3987_syntax'] is None\n"
+        "checker = jsonschema.FormatChecker()\n"
+        "assert 'iri' not in checker.checkers and 'date' in checker.checkers\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "print('ok')\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=False)
+    assert shown.stdout.strip() == "ok", shown.stderr
