@@ -267,6 +267,9 @@ def kernel_environment(engine: Engine | None = None) -> Iterator[None]:
 def _papermill_run(
     notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None
 ) -> None:
+    from .kernel_warmup import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # papermill's import 1.2 s -> 0.3 s (nbformat's IRI checker)
     import papermill
     from traitlets.config import Config
 
