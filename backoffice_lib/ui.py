@@ -50,6 +50,18 @@ def sync_figure(fig):
     return fig
 
 
+def show_figure(box, figure) -> None:
+    """(Re)draw a plotly ``figure`` inside ``box`` (an ipywidgets VBox: the figure takes its width)
+    as a FigureWidget.
+
+    A FigureWidget is drawn by plotly's widget bundle, which the page imports once and the
+    browser caches (kernel_warmup); plotly's mime renderer instead loaded plotly.js into every
+    page again, about a second of each first render."""
+    import plotly.graph_objects as go
+
+    box.children = [sync_figure(go.FigureWidget(figure))]
+
+
 def _log_dashboard_failure(area: str, exc: BaseException) -> None:
     """Keep the traceback in the data dir's log (never on the page, where stderr would show)."""
     target = settings.data_dir() / "logs"

@@ -169,23 +169,6 @@ def _load(month: str, engine: Engine | None) -> list[PayrollResult]:
     return results
 
 
-PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
-
-
-def _draw(output, figure) -> None:
-    """(Re)draw a plotly figure in an Output widget through plotly's mime type: offline, and
-    without FigureWidget or plotly.io's renderers (seconds to import on a busy machine)."""
-    import json
-
-    from IPython.display import display
-
-    payload = json.loads(figure.to_json())
-    output.clear_output(wait=True)
-    with output:
-        display({PLOTLY_MIMETYPE: {**payload, "config": {"displaylogo": False}},
-                 "text/plain": figure.layout.title.text or "chart"}, raw=True)
-
-
 def _floats(values) -> list[float]:
     return [float(v) for v in values]  # plotting edge only
 
@@ -209,9 +192,9 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
         chosen = month
     picker = widgets.Dropdown(options=choices, value=chosen, description="Month")
     status = widgets.HTML()
-    cost = widgets.Output(layout={"width": "50%"})
-    trend = widgets.Output(layout={"width": "50%"})
-    hours = widgets.Output()
+    cost = widgets.VBox(layout={"width": "50%"})
+    trend = widgets.VBox(layout={"width": "50%"})
+    hours = widgets.VBox()
     holidays = widgets.HTML()
     remittances = widgets.HTML()
     flags = widgets.HTML()
@@ -271,13 +254,13 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
         by_component = compute_cost_by_component(result)
         by_person = compute_hours_by_person(result)
         weeks = compute_ot_by_week(results)
-        _draw(cost, go.Figure(
+        ui.show_figure(cost, go.Figure(
             go.Bar(x=list(by_component["component"]), y=_floats(by_component["thb"]),
                    name="THB"),
             layout={"title": {"text": "Payroll cost by component (THB)"}, "height": 320,
                     "margin": {"t": 50, "b": 40}, "xaxis": {"type": "category"}},
         ))
-        _draw(hours, go.Figure(
+        ui.show_figure(hours, go.Figure(
             [go.Bar(x=list(by_person["person"]), y=_floats(by_person["hours"]), name="hours"),
              go.Bar(x=list(by_person["person"]), y=_floats(by_person["overtime_hours"]),
                     name="overtime hours")],
@@ -285,7 +268,7 @@ def payroll_dashboard(month: str = "", engine: Engine | None = None):
                     "barmode": "group", "margin": {"t": 50, "b": 130},
                     "xaxis": {"type": "category"}},
         ))
-        _draw(trend, go.Figure(
+        ui.show_figure(trend, go.Figure(
             go.Scatter(x=[str(d) for d in weeks["week_end"]],
                        y=_floats(weeks["overtime_hours"]), mode="lines+markers",
                        name="OT hours"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from typing import Any
 
 import ipywidgets as widgets
@@ -134,40 +133,6 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
 # --- charts (floats only here, at the plotting edge) -------------------------------------------
 
 
-PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
-
-
-class Chart:
-    """A plotly figure shown through plotly's mime renderer (offline, no FigureWidget: the first
-    FigureWidget of a kernel costs seconds). A notebook cell that returns one shows the chart."""
-
-    def __init__(self, figure: go.Figure):
-        self.figure = figure
-
-    def mimebundle(self) -> dict:
-        payload = json.loads(self.figure.to_json())
-        return {
-            PLOTLY_MIMETYPE: {**payload, "config": {"displaylogo": False}},
-            "text/plain": f"<chart: {self.title}>",
-        }
-
-    @property
-    def title(self) -> str:
-        return self.figure.layout.title.text or "chart"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return self.mimebundle()
-
-
-def show_chart(output: widgets.Output, figure: go.Figure) -> None:
-    """(Re)draw a figure inside an Output widget."""
-    from IPython.display import display
-
-    output.clear_output(wait=True)
-    with output:
-        display(Chart(figure).mimebundle(), raw=True)
-
-
 def lateness_figure(summary: pd.DataFrame) -> go.Figure:
     """Late shifts, no-shows and left-early per person, stacked bars."""
     names = list(summary["staff_name"]) if len(summary) else []
@@ -248,8 +213,8 @@ class StaffDashboard:
         update.on_click(lambda _: self.refresh_period())
         refresh = widgets.Button(description="Refresh")
         refresh.on_click(lambda _: self.refresh_today())
-        self.lateness_out = widgets.Output()
-        self.daily_out = widgets.Output()
+        self.lateness_out = widgets.VBox()
+        self.daily_out = widgets.VBox()
         self.lateness: go.Figure | None = None
         self.daily: go.Figure | None = None
         self.summary_html = widgets.HTML()
@@ -331,8 +296,8 @@ class StaffDashboard:
         summary = summary_table(rows)
         self.lateness = lateness_figure(summary)
         self.daily = daily_figure(rows)
-        show_chart(self.lateness_out, self.lateness)
-        show_chart(self.daily_out, self.daily)
+        ui.show_figure(self.lateness_out, self.lateness)
+        ui.show_figure(self.daily_out, self.daily)
         self.summary_html.value = table_html(summary.drop(columns=["staff_id"]))
         self._show_flagged()
 

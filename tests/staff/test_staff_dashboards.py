@@ -92,7 +92,7 @@ def test_staff_dashboard_shows_who_is_in_today_and_flags(demo_engine):
     assert "Nobody is clocked in" not in board.now_html.value
     assert "staff-table" in board.today_html.value
     assert len(board.flagged) > 0 and len(board.entry.options) == len(board.flagged)
-    names = set(board.lateness.data[0].x)  # the figure drawn in the Output widget
+    names = set(board.lateness.data[0].x)  # the figure drawn in its Box
     assert names and all(isinstance(n, str) for n in names)
 
 
