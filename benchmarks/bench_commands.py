@@ -123,6 +123,10 @@ def bench_payroll_compute(staff: int) -> None:
                      "a bare psycopg read of the month's entries as a process"))
         print(f"  in process: load + compute {compute_s:.3f} s = {compute_s / read_s:.2f}x the"
               f" read {read_s:.3f} s")
+        # What the engine's stack costs before any work: pandas and SQLAlchemy imported.
+        floor = whole_process([sys.executable, "-c", "import pandas, sqlalchemy, psycopg"])
+        print(f"  floor: python -c \"import pandas, sqlalchemy, psycopg\" {floor:.2f} s ="
+              f" {floor / bare:.2f}x the bare read before any work")
     finally:
         bench_payroll._drop(engine, name)
 

@@ -297,9 +297,12 @@ def main() -> None:
         print(f"  | {line}")
     print(f"\n{'dashboard':42} {'preheated':>9} {'ratio':>6} {'cold':>7} {'ratio':>6}")
     for path, figures in results.items():
-        hot, cold = figures.get("preheated", float("nan")), figures.get("cold", float("nan"))
-        print(f"{path:42} {hot:8.2f}s {hot / TARGETS['preheated']:6.2f}"
-              f" {cold:6.2f}s {cold / TARGETS['cold']:6.2f}")
+        cells = []
+        for mode, width in (("preheated", 8), ("cold", 6)):
+            seconds = figures.get(mode)
+            cells.append(f"{'-':>{width}}  {'-':>6}" if seconds is None else
+                         f"{seconds:{width}.2f}s {seconds / TARGETS[mode]:6.2f}")
+        print(f"{path:42} {cells[0]} {cells[1]}")  # "-": not measured in this run
     print("\nratio = figure / target (below 1.00 meets the target); best of"
           f" {args.repeat} renders each, load average now {os.getloadavg()[0]:.1f}")
 

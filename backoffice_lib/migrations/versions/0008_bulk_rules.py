@@ -28,8 +28,8 @@ Writers go through ``backoffice.time_entries`` (the partitioned parent): stateme
 for the table a statement names, so a write aimed at one monthly partition directly gets the row
 checks only (partition maintenance moves rows that way; they were judged when written).
 
-Package usage keeps its row trigger (it locks the package and activates it as it goes) and staff
-schedules keep their exclusion constraint: both are checked per row by an index lookup already.
+Package usage is split the same way in migration 0014; staff schedules keep their exclusion
+constraint (an index lookup per row, the same refusals in bulk: tests/staff/test_schedule_bulk.py).
 
 Revision ID: 0008
 Revises: 0007
