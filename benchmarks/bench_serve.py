@@ -107,6 +107,23 @@ def _cpu_seconds(process: subprocess.Popen) -> float:
     return total
 
 
+def _kernels(process: subprocess.Popen) -> int:
+    """Kernels the server holds (pools included): a pile-up round after round is a leak."""
+    import psutil
+
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    count = 0
+    for child in children:
+        try:
+            count += "ipykernel" in " ".join(child.cmdline())
+        except psutil.Error:  # it ended meanwhile
+            pass
+    return count
+
+
 def _wait_idle(process: subprocess.Popen, timeout: float = 240) -> None:
     """Until the server and its kernels are idle (preheated kernels have run up to the request)."""
     deadline = time.monotonic() + timeout
@@ -192,7 +209,8 @@ async def _open_at_once(base: str, paths: list[str]) -> dict[str, float | str]:
 
         results = await asyncio.gather(*(render(page, path)
                                          for (_, page), path in zip(contexts, paths)))
-        for context, _ in contexts:
+        for context, page in contexts:
+            await page.close(run_before_unload=True)  # as a person closes a tab: kernel shut down
             await context.close()
         await browser.close()
     return dict(zip(paths, results))
@@ -208,7 +226,7 @@ def _at_once_rounds(process, base: str, dashboards: list[str], rounds: int) -> l
         outcomes.append(outcome)
         shown = ", ".join(f"{Path(p).stem} {v:.1f} s" if isinstance(v, float) else
                           f"{Path(p).stem} {v}" for p, v in outcome.items())
-        print(f"  round {number}: {shown}", flush=True)
+        print(f"  round {number}: {shown}; kernels alive {_kernels(process)}", flush=True)
     return outcomes
 
 

@@ -41,7 +41,11 @@ TEMPLATE_ROOT = PACKAGE_DIR / "share"  # holds voila/templates/backoffice
 TEMPLATE_NAME = "backoffice"
 DEFAULT_PORT = 8866
 DEFAULT_POOL_SIZE = 1
-CULL_IDLE_SECONDS = 900
+# A kernel is culled when its page is gone (no websocket) and it has been idle this long. A tab
+# closed normally shuts its kernel down at once (Voila's beforeunload); one that vanished (a
+# crashed browser, a phone that dropped the tab) kept ~150 MB for 15 minutes: 8 pages a
+# minute ran a 24 GB machine out of memory. A page still open is never culled (cull_connected).
+CULL_IDLE_SECONDS = 120
 REFILL_DELAY_SECONDS = 15
 # nbclient waits this long for a cell's outputs after the kernel said the cell is done; its 4 s
 # default dropped a dashboard's widget under load ("Timeout waiting for IOPub output": the page
@@ -51,7 +55,7 @@ IOPUB_TIMEOUT_SECONDS = 60
 KERNEL_TRANSPORT = "ipc"
 # `serve` prints its URL once every pool is warm (each preheated kernel waits for its request)
 WARM_TIMEOUT_SECONDS = 180
-CULL_INTERVAL_SECONDS = 60
+CULL_INTERVAL_SECONDS = 30
 
 log = logging.getLogger(__name__)
 
