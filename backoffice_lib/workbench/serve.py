@@ -247,7 +247,7 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     app_class = _workbench_voila_class(dashboards, options, policy)
     app = app_class.instance(config=config)
     app.initialize([])
-    app.log.addFilter(_drop_untrusted_notebook_warnings)
+    app.log.addFilter(_drop_routine_warnings)
     logging.getLogger("tornado.general").addFilter(_drop_ping_timeout_warning)
     started = dt.datetime.now().strftime("%H:%M:%S")
     announce(
@@ -276,10 +276,20 @@ def _drop_ping_timeout_warning(record: logging.LogRecord) -> bool:
     return "cannot be longer than the websocket_ping_interval" not in record.getMessage()
 
 
-def _drop_untrusted_notebook_warnings(record: logging.LogRecord) -> bool:
-    """Voilà warns that each notebook "is not trusted" (no Jupyter signature) at every start; it
-    runs them itself, so the warning only teaches a person to ignore warnings."""
-    return "is not trusted" not in record.getMessage()
+ROUTINE_WARNINGS = (
+    # Voilà warns that each notebook "is not trusted" (no Jupyter signature) at every start; it
+    # runs them itself.
+    "is not trusted",
+    # jupyter_server warns for each kernel culled: here that is every tab that vanished without
+    # closing (CULL_IDLE_SECONDS), the server's routine housekeeping.
+    "Culling 'idle' kernel",
+)
+
+
+def _drop_routine_warnings(record: logging.LogRecord) -> bool:
+    """Warnings of routine events (ROUTINE_WARNINGS) only teach a person to ignore warnings."""
+    message = record.getMessage()
+    return not any(routine in message for routine in ROUTINE_WARNINGS)
 
 
 def kernel_handlers(server_url: str) -> list[tuple]:

@@ -3,6 +3,7 @@ user (token or proxy header) and the roles, errors on screen."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -201,3 +202,15 @@ def test_sync_figure_puts_changes_made_before_display_into_the_widget_state():
     assert fig.get_state()["_widget_data"][0]["x"] == []  # what the browser would get
     ui.sync_figure(fig)
     assert fig.get_state()["_widget_data"][0]["x"] == ["2026-11-01"]
+
+
+@pytest.mark.parametrize("message, shown", [
+    ("Notebook staff/kiosk.ipynb is not trusted", False),
+    ("Culling 'idle' kernel 'python3' (1f2e) with 0 connections due to 133 seconds of inactivity.",
+     False),
+    ("Kernel died unexpectedly", True),
+    ("Timeout waiting for IOPub output", True),
+])
+def test_server_log_drops_only_routine_warnings(message, shown):
+    record = logging.LogRecord("WorkbenchVoila", logging.WARNING, __file__, 1, message, None, None)
+    assert serve._drop_routine_warnings(record) is shown
