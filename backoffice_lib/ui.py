@@ -59,7 +59,10 @@ def show_figure(box, figure) -> None:
     page again, about a second of each first render."""
     import plotly.graph_objects as go
 
+    previous = box.children
     box.children = [sync_figure(go.FigureWidget(figure))]
+    for widget in previous:  # a redraw (another month) leaves no orphan widget in the kernel
+        widget.close()
 
 
 def _log_dashboard_failure(area: str, exc: BaseException) -> None:

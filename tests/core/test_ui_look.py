@@ -67,3 +67,18 @@ def test_month_defaults_to_the_latest_month_with_data(case, months, today, expec
 def test_one_plotly_template_for_every_chart():
     template = ui.plotly_template()
     assert list(template.layout.colorway) == ui.PALETTE
+
+
+def test_show_figure_draws_a_figure_widget_and_closes_the_one_it_replaces():
+    import ipywidgets as widgets
+    import plotly.graph_objects as go
+
+    box = widgets.VBox()
+    ui.show_figure(box, go.Figure(go.Bar(x=["a"], y=[1]), layout={"title": {"text": "first"}}))
+    first = box.children[0]
+    assert isinstance(first, go.FigureWidget)
+    assert list(first._widget_data[0]["y"]) == [1]  # synced: reaches the browser drawn
+    ui.show_figure(box, go.Figure(go.Bar(x=["a"], y=[2]), layout={"title": {"text": "again"}}))
+    assert len(box.children) == 1 and box.children[0] is not first
+    assert box.children[0].layout.title.text == "again"
+    assert first.comm is None  # closed: no orphan widget left in the kernel
