@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -31,3 +33,14 @@ def downgrade(connection: Connection | None = None, revision: str = "base") -> N
 def check(connection: Connection | None = None) -> None:
     """Raise if the models and the migrated database differ (alembic check)."""
     command.check(alembic_config(connection))
+
+
+def migration_module(name: str) -> ModuleType:
+    """The module of ``migrations/versions/<name>.py`` (file names start with a digit, so no
+    import statement reaches them): a later migration, a test or a benchmark reuses the SQL text
+    it holds exactly as written."""
+    path = MIGRATIONS / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_backoffice_migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

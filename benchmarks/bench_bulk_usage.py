@@ -18,7 +18,6 @@ activates every one of them), 10 rows of 0.5 h a package on 10 days, written in 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import time
 
@@ -65,13 +64,9 @@ def add_packages(engine: sa.engine.Engine, packages: int, per_package: int) -> N
 
 
 def _rules_of_migration_0004(c) -> None:
-    path = migrate.MIGRATIONS / "versions" / "0004_packages.py"
-    spec = importlib.util.spec_from_file_location("_migration_0004_for_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    original = migrate.migration_module("0014_bulk_usage").function_of_migration_0004()
     c.execute(sa.text("DROP TRIGGER package_usage_validate_inserted ON backoffice.package_usage"))
-    c.exec_driver_sql(module.VALIDATE_PACKAGE_USAGE.replace(
-        "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1).replace("%", "%%"))
+    c.exec_driver_sql(original.replace("%", "%%"))
 
 
 def insert_select(engine, batch: dict, rules: str = "0014", keep: bool = False) -> tuple[float, int]:

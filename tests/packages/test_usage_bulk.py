@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.util
 import threading
 import uuid
 from decimal import Decimal
@@ -30,7 +29,6 @@ BULK_WAYS = ("values", "insert_select", "copy")
 CHECK = "23514"  # check_violation
 UNKNOWN = uuid.UUID("00000000-0000-4000-8000-000000000017")
 PURCHASE = dt.date(2025, 1, 10)
-MIGRATION_0004 = migrate.MIGRATIONS / "versions" / "0004_packages.py"
 
 
 def day(month: int, d: int) -> dt.date:
@@ -42,10 +40,9 @@ def sql(conn, statement, **params):
 
 
 def _original_row_function() -> str:
-    spec = importlib.util.spec_from_file_location("_migration_0004_for_tests", MIGRATION_0004)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VALIDATE_PACKAGE_USAGE.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    """As migration 0004 wrote it (read here, not through 0014's downgrade that a test checks)."""
+    original = migrate.migration_module("0004_packages").VALIDATE_PACKAGE_USAGE
+    return original.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 def _add_type(conn, name, hours, validity) -> int:

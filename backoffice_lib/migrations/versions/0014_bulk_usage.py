@@ -41,9 +41,6 @@ Revision ID: 0014
 Revises: 0013
 """
 
-import importlib.util
-from pathlib import Path
-
 from alembic import op
 
 revision = "0014"
@@ -239,12 +236,12 @@ CREATE TRIGGER package_usage_validate_inserted
 """
 
 
-def _function_of_migration_0004() -> str:
-    path = Path(__file__).with_name("0004_packages.py")
-    spec = importlib.util.spec_from_file_location("_backoffice_migration_0004", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VALIDATE_PACKAGE_USAGE.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+def function_of_migration_0004() -> str:
+    """``validate_package_usage()`` exactly as migration 0004 wrote it (downgrade, tests, bench)."""
+    from backoffice_lib.migrate import migration_module
+
+    original = migration_module("0004_packages").VALIDATE_PACKAGE_USAGE
+    return original.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 def upgrade() -> None:
@@ -256,4 +253,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS package_usage_validate_inserted ON backoffice.package_usage")
     op.execute("DROP FUNCTION IF EXISTS backoffice.validate_package_usage_set()")
-    op.execute(_function_of_migration_0004())
+    op.execute(function_of_migration_0004())
