@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Index, Numeric, Text, text
+from sqlalchemy import CheckConstraint, Index, Integer, Numeric, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -50,3 +50,6 @@ class JobRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(TSTZ, nullable=False, server_default=NOW)
     finished_at: Mapped[dt.datetime | None] = mapped_column(TSTZ)
     duration_seconds: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    # The process that runs it, so that a run whose process died is not shown running forever.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(Text)
