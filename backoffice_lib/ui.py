@@ -314,6 +314,34 @@ def message_html(text: str, kind: str = "info") -> str:
     return f'<div class="bo-message bo-{kind}" role="status">{html.escape(text)}</div>'
 
 
+class FormMessages:
+    """Status lines that sit beside the buttons that cause them (one per form of a page, each
+    placed under its form's buttons): ``say(where, text, kind)`` writes one and clears the others,
+    so no earlier message stays beside another form. Each line has the CSS classes ``css`` and
+    ``css-<where>``; ``last`` is the line written last (or the first)."""
+
+    def __init__(self, names: Sequence[str], css: str):
+        import ipywidgets as widgets
+
+        self.boxes = {}
+        for name in names:
+            box = widgets.HTML()
+            box.add_class(css)
+            box.add_class(f"{css}-{name}")
+            self.boxes[name] = box
+        self.last = self.boxes[names[0]]
+
+    def __getitem__(self, name: str):
+        return self.boxes[name]
+
+    def say(self, where: str, text: str, kind: str = "ok") -> None:
+        for name, box in self.boxes.items():
+            if name != where:
+                box.value = ""
+        self.last = self.boxes[where]
+        self.last.value = message_html(text, kind)
+
+
 class PagedTable:
     """A long table page by page (``page_size`` rows, sticky header, previous/next)."""
 
