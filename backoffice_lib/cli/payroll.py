@@ -113,9 +113,11 @@ def run(month: str, user: str | None) -> None:
 @click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
 @USER_OPTION
 def finalise(month: str, user: str | None) -> None:
-    """Lock MONTH: record who, when, totals and checksum (admin only, audited)."""
+    """Lock MONTH on its finished run of the current data (admin only, audited).
+
+    Refused (exit 2) when the data changed since the last run: `payroll run` first."""
     from .. import access, database
-    from ..payroll.run import AlreadyFinalised, PayrollBlocked, finalise_payroll
+    from ..payroll.run import AlreadyFinalised, NoFinishedRun, PayrollBlocked, finalise_payroll
 
     access.require(user, "payroll", admin=True)
     try:
@@ -124,7 +126,7 @@ def finalise(month: str, user: str | None) -> None:
     except PayrollBlocked as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BLOCKING)
-    except AlreadyFinalised as exc:
+    except (AlreadyFinalised, NoFinishedRun) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     click.echo(

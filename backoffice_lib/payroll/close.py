@@ -25,7 +25,7 @@ from ..models.core import MonthlyServiceCharge, PublicHoliday
 from . import load
 from .compute import PayrollResult
 from .diff import DIFF_COLUMNS, compute_run_diff, snapshot_lines
-from .run import compute_month
+from .run import PayrollBlocked, compute_finalisable_run, compute_month
 
 AREA = "payroll"
 POOL = MonthlyServiceCharge.__table__
@@ -182,6 +182,7 @@ def reopen_payroll(conn: Connection, month: str, user: str | None, reason: str) 
         after={"status": "draft"},
         details={"reason": reason, "month": month},
     )
+    current_run: dict | None  # the latest run of the data as it is now (load.load_current_run)
     return {"run_id": finalised["id"], "month": month, "reason": reason}
 
 
@@ -208,6 +209,7 @@ class CloseChecklist:
 
     @property
     def locked(self) -> bool:
+        current_run=load.load_current_run(conn, month, result.checksum),
         return self.finalised is not None
 
 
@@ -253,20 +255,48 @@ def compute_checklist_steps(checklist: CloseChecklist) -> list[dict]:
                    else "none"),
     })
     steps.append({
+def compute_run_step(c: CloseChecklist) -> dict:
+    """The "Run payroll" step: done only by a finished run of the month's data as it is now."""
+    latest, current = c.latest_run, c.current_run
+    if latest is None:
+        return {"step": "Run payroll", "state": "todo", "detail": "no run of this month yet"}
+    if c.finalised:
+        current = c.finalised
+    elif current is None:
+        return {"step": "Run payroll", "state": "todo",
+                "detail": f"the data changed since run #{latest['id']}: run payroll again"}
+    elif current.get("job_status") == "running":
+        return {"step": "Run payroll", "state": "todo",
+                "detail": f"run #{current['id']} is still running"}
+    elif current.get("job_status") == "failed":
+        return {"step": "Run payroll", "state": "blocked",
+                "detail": f"run #{current['id']} failed: run payroll again"}
+    return {
+        "step": "Run payroll",
+        "state": "done",
+        "detail": f"run #{current['id']} by {current['created_by']} at "
+                  f"{current['created_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}",
+    }
+
+
+def prepare_finalise(conn: Connection, month: str, user: str | None) -> tuple[str, str]:
+    """The question a person answers before finalising, and the checksum of the data it is
+    about; refused (ValueError) when the month cannot be finalised as it is."""
+    access.check(conn, user, AREA, admin=True)
+    _require_open(conn, month, "finalise it again")
+    result = compute_month(conn, month)
+    if result.has_blocking_errors:
+        raise PayrollBlocked("fix the blocking errors first: "
+                             + "; ".join(result.errors["message"]))
+    compute_finalisable_run(month, load.load_current_run(conn, month, result.checksum))
+    return compute_finalise_question(result), result.checksum
+
+
         "step": "Review flags",
         "state": "todo" if c.review_flags else "done",
         "detail": f"{c.review_flags} to review" if c.review_flags else "none",
     })
-    if c.latest_run is None:
-        steps.append({"step": "Run payroll", "state": "todo", "detail": "no run of this month yet"})
-    else:
-        run = c.latest_run
-        steps.append({
-            "step": "Run payroll",
-            "state": "done",
-            "detail": f"run #{run['id']} by {run['created_by']} at "
-                      f"{run['created_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}",
-        })
+    steps.append(compute_run_step(c))
     if c.finalised:
         steps.append({
             "step": "Finalise",

@@ -27,7 +27,7 @@ import ipywidgets as widgets
 from .. import access, audit, bangkok, database, money, ui
 from ..staff import timeclock
 from . import close
-from .run import AlreadyFinalised, PayrollBlocked, compute_month, finalise_payroll
+from .run import compute_month, finalise_payroll
 
 POLL_SECONDS = 0.5
 RUN_TIMEOUT_SECONDS = 600
@@ -278,24 +278,37 @@ class PayrollClose:
             self.run_button.disabled = False
 
     def _follow_until_done(self, run_id, month: str) -> None:
-        deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
-        progress = self.runner.progress(run_id)
+        started = time.monotonic()
+        deadline = started + RUN_TIMEOUT_SECONDS
+        progress = self.runner.progress(run_id, started)
         while not progress.finished and time.monotonic() < deadline:
-            if progress.cells_total:
-                self.progress.max = progress.cells_total
-                self.progress.value = progress.cells_done
-                self.progress_text.value = (
-                    f"<span class='close-progress'>{progress.cells_done} of "
-                    f"{progress.cells_total} cells done</span>")
+            self._show_progress(progress)
             time.sleep(POLL_SECONDS)
-            progress = self.runner.progress(run_id)
+            progress = self.runner.progress(run_id, started)
         try:
             self._show_run(progress, month)
         finally:
             self.run_button.disabled = bool(self.checklist and self.checklist.locked)
 
+    def _show_progress(self, progress) -> None:
+        """Cells done, and why the run is late or stalled when it is (said within seconds)."""
+        if progress.cells_total:
+            self.progress.max = progress.cells_total
+            self.progress.value = progress.cells_done
+            text = f"{progress.cells_done} of {progress.cells_total} cells done"
+        else:
+            text = "starting the run…"
+        if progress.note:
+            text += f" · {progress.note}"
+        self.progress_text.value = (
+            f"<span class='close-progress' data-note='{'yes' if progress.note else 'no'}'>"
+            f"{html.escape(text)}</span>")
+
     def _show_run(self, progress, month: str) -> None:
         run = progress.run
+        if progress.finished and run is None:
+            self._say(self.progress_text, progress.note or "the run could not start", ok=False)
+            return
         if not progress.finished or run is None:
             self._say(self.progress_text, f"run {progress.run_id} did not finish in time "
                       "(see the Runs page)", ok=False)
@@ -319,15 +332,13 @@ class PayrollClose:
     def ask_finalise(self) -> str:
         try:
             with database.transaction(self.engine) as conn:
-                access.check(conn, self.user.email, close.AREA, admin=True)
-                result = compute_month(conn, self.picker.value)
+                question, checksum = close.prepare_finalise(conn, self.picker.value,
+                                                            self.user.email)
         except access.AccessDenied as exc:
             return self._refused(exc, self.finalise_message, "payroll_run")
-        if result.has_blocking_errors:
-            return self._say(self.finalise_message, "fix the blocking errors first: "
-                             + "; ".join(result.errors["message"]), ok=False)
-        self._confirm_checksum = result.checksum
-        question = close.compute_finalise_question(result)
+        except ValueError as exc:
+            return self._say(self.finalise_message, str(exc), ok=False)
+        self._confirm_checksum = checksum
         self.question.value = f"<p class='close-question'>{html.escape(question)}</p>"
         self.confirm.layout.display = self.cancel.layout.display = None
         return question
@@ -348,11 +359,12 @@ class PayrollClose:
                 summary = finalise_payroll(conn, self.picker.value, self.user.email)
         except access.AccessDenied as exc:
             return self._refused(exc, self.finalise_message, "payroll_run")
-        except (PayrollBlocked, AlreadyFinalised, ValueError) as exc:
+        except ValueError as exc:  # blocked, already finalised, no finished run
             return self._say(self.finalise_message, str(exc), ok=False)
         self.refresh()
         return self._say(self.finalise_message, f"Finalised payroll {summary['month']}: "
-                         f"{summary['people']} people, total ฿{summary['totals']['total_pay']}",
+                         f"{summary['people']} people, total "
+                         f"฿{money.to_decimal(summary['totals']['total_pay']):,.2f}",
                          ok=True)
 
     def reopen(self) -> str:

@@ -22,12 +22,14 @@ from ..models.core import (
     Staff,
     StaffCompensation,
 )
+from ..models.jobs import JobRun
 from ..models.payroll import PayrollRun
 from ..models.statutory import StaffTaxAllowance, StatutoryRate
 from .compute import PayrollInputs, entries_window, setting_value
 from .statutory import PersonStatutory, RateRow, StatutoryInputs
 
 RUNS = PayrollRun.__table__
+JOB_RUNS = JobRun.__table__
 
 STAFF_COLUMNS = ["id", "staff_id", "staff_name", "is_active"]
 COMPENSATION_COLUMNS = [
@@ -157,6 +159,21 @@ def load_runs(conn: Connection, month: str) -> list[dict]:
 def load_finalised_run(conn: Connection, month: str) -> dict | None:
     row = conn.execute(
         sa.select(RUNS).where(RUNS.c.month == month, RUNS.c.status == "finalised")
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def load_current_run(conn: Connection, month: str, checksum: str) -> dict | None:
+    """The month's latest draft run computed on data with ``checksum`` (the data as it is now),
+    with ``job_status``: the status of the notebook run that wrote its files (None when it was
+    not written by a notebook run)."""
+    outputs_of_job = sa.func.concat(JOB_RUNS.c.run_dir, "/outputs")
+    row = conn.execute(
+        sa.select(RUNS, JOB_RUNS.c.status.label("job_status"), JOB_RUNS.c.error.label("job_error"))
+        .select_from(RUNS.outerjoin(JOB_RUNS, outputs_of_job == RUNS.c.run_folder))
+        .where(RUNS.c.month == month, RUNS.c.status == "draft", RUNS.c.checksum == checksum)
+        .order_by(RUNS.c.created_at.desc(), RUNS.c.id.desc())
+        .limit(1)
     ).mappings().first()
     return dict(row) if row else None
 

@@ -24,6 +24,10 @@ class AlreadyFinalised(ValueError):
     """The month already has a finalised run."""
 
 
+class NoFinishedRun(ValueError):
+    """The month has no finished run of its current data: finance has not seen what it locks."""
+
+
 @dataclass
 class PayrollRunReport:
     """A draft run of a month, with what it is compared against."""
@@ -114,10 +118,28 @@ def _draft_run(month, result, summary: dict, user: str, run_folder: str | None =
     }
 
 
-def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
-    """Lock ``month`` (admin only): record who, when, totals and checksum; audited.
+def compute_finalisable_run(month: str, run: dict | None) -> None:
+    """A month is finalised on a finished run of its current data (what finance has seen):
+    refused when there is none, or when the notebook run that writes its files has not
+    succeeded."""
+    if run is None:
+        raise NoFinishedRun(
+            f"payroll {month} has no run of its current data: run payroll first (the time "
+            "entries, pay rates or service charge changed since the last run, or it never ran)"
+        )
+    if run.get("job_status") == "running":
+        raise NoFinishedRun(f"payroll {month}: run #{run['id']} is still running; finalise "
+                            "when it has finished")
+    if run.get("job_status") == "failed":
+        raise NoFinishedRun(f"payroll {month}: the last run (#{run['id']}) failed "
+                            f"({run.get('job_error') or 'see the Runs page'}): run payroll again")
 
-    Refuses a month with blocking errors or one already finalised.
+
+def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
+    """Lock ``month`` (admin only) on its finished run of the current data; audited.
+
+    Refuses a month with blocking errors, one already finalised, and one whose data changed
+    since its last finished run (``NoFinishedRun``).
     """
     bangkok.parse_month(month)
     who = access.check(conn, user, "payroll", admin=True)
@@ -132,8 +154,10 @@ def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
         raise PayrollBlocked(
             f"payroll {month} cannot be finalised: " + "; ".join(result.errors["message"])
         )
+    run = load.load_current_run(conn, month, result.checksum)
+    compute_finalisable_run(month, run)
     summary = _summary(result)
-    run_id = load.save_run(conn, _draft_run(month, result, summary, who.email))
+    run_id = run["id"]
     load.save_finalised(conn, run_id, who.email)
     audit.record(conn, who.email, "PAYROLL_FINALISE", "payroll_run", run_id,
                  before={"status": "draft"}, after={**summary, "status": "finalised"})

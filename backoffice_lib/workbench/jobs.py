@@ -313,6 +313,7 @@ def load_recent_runs(
     *, job_name: str | None = None, limit: int = 20, engine: Engine | None = None
 ) -> list[dict]:
     with database.transaction(engine) as conn:
+        runs.save_abandoned_runs(conn)
         return runs.load_runs(conn, job_name=job_name, limit=limit)
 
 
@@ -376,6 +377,8 @@ def run_due(
         if not got:
             raise RunDueBusy("another `backoffice jobs run-due` is running on this database")
         try:
+            with database.transaction(engine) as conn:
+                runs.save_abandoned_runs(conn)  # a killed run does not hold its period for ever
             for job in jobs:
                 period = compute_period_key(job.schedule, today)
                 with database.transaction(engine) as conn:

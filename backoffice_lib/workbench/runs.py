@@ -155,6 +155,8 @@ def save_run_started(
             status="running",
             run_dir=run_dir,
             started_at=started_at,
+            pid=os.getpid(),
+            host=socket.gethostname(),
         )
     )
 
@@ -180,6 +182,45 @@ def save_run_finished(
             duration_seconds=Decimal(f"{duration_seconds:.3f}"),
         )
     )
+
+
+ABANDONED_REASON = ("the run's process ended before the run finished (stopped, killed or the "
+                    "machine restarted): start it again")
+
+
+def compute_process_gone(pid: int | None, started_at: dt.datetime) -> bool:
+    """Whether the process that ran a run (started at ``started_at``) no longer exists.
+
+    A pid reused by a later process does not count as alive: its start must precede the run's.
+    """
+    import psutil
+
+    if pid is None:
+        return False  # recorded before processes were: nothing to tell
+    try:
+        created = psutil.Process(pid).create_time()
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return True
+    except psutil.Error:
+        return False
+    return created > started_at.timestamp() + 1
+
+
+def save_abandoned_runs(conn: Connection) -> list[uuid.UUID]:
+    """Mark failed the running runs of this machine whose process is gone; returns their ids."""
+    host = socket.gethostname()
+    rows = conn.execute(
+        sa.select(JOB_RUNS.c.id, JOB_RUNS.c.pid, JOB_RUNS.c.started_at)
+        .where(JOB_RUNS.c.status == "running", JOB_RUNS.c.host == host)
+    ).all()
+    gone = [row.id for row in rows if compute_process_gone(row.pid, row.started_at)]
+    if gone:
+        conn.execute(
+            sa.update(JOB_RUNS)
+            .where(JOB_RUNS.c.id.in_(gone), JOB_RUNS.c.status == "running")
+            .values(status="failed", error=ABANDONED_REASON, finished_at=sa.func.now())
+        )
+    return gone
 
 
 def load_runs(conn: Connection, *, job_name: str | None = None, limit: int = 20) -> list[dict]:
@@ -243,12 +284,29 @@ def database_url_for_kernels(engine: Engine | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
+# What a page's kernel knows of Voilà and of the request that opened it. A run never inherits it:
+# a run's kernel that believes it is a preheated Voilà kernel waits for a page request that never
+# comes (the "who is signed in" step of a report started from a dashboard).
+PAGE_ENV_PREFIXES = ("VOILA_", "HTTP_")
+PAGE_ENV_NAMES = ("QUERY_STRING", "SCRIPT_NAME", "PATH_INFO", "SERVER_NAME", "SERVER_PORT",
+                  "SERVER_PROTOCOL", "SERVER_SOFTWARE", "REQUEST_METHOD", "REMOTE_ADDR")
+
+
+def compute_is_page_variable(name: str) -> bool:
+    return name.startswith(PAGE_ENV_PREFIXES) or name in PAGE_ENV_NAMES
+
+
 @contextlib.contextmanager
 def kernel_environment(engine: Engine | None = None) -> Iterator[None]:
-    """Environment the kernel inherits: database URL, absolute data dir, private runtime dir."""
-    keys = ("BACKOFFICE_DATA_DIR", "XDG_RUNTIME_DIR", "BACKOFFICE_DATABASE_URL")
+    """Environment the kernel inherits: database URL, absolute data dir, private runtime dir, and
+    nothing of a Voilà page or request (see ``PAGE_ENV_PREFIXES``)."""
+    keys = ("BACKOFFICE_DATA_DIR", "XDG_RUNTIME_DIR", "BACKOFFICE_DATABASE_URL",
+            *(k for k in os.environ if compute_is_page_variable(k)))
     saved = {k: os.environ.get(k) for k in keys}
     try:
+        for key in keys:
+            if compute_is_page_variable(key):
+                del os.environ[key]
         os.environ["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
         os.environ["BACKOFFICE_DATABASE_URL"] = database_url_for_kernels(engine)
         ensure_runtime_dir()

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import html
 import json
@@ -25,6 +26,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -192,17 +194,41 @@ def find_entry(path: str) -> catalog.CatalogEntry:
     return entry
 
 
-def _child_environment(user: str) -> dict[str, str]:
-    """The run's environment: the acting user named, never a request header to fall back on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HTTP_")}
-    env.pop(session_user.AUTH_HEADER_ENV, None)
+# A run's process starts from a clean environment, like a scheduled run: the machine's basics
+# and the workbench's settings, nothing of the process that starts it (a dashboard kernel's
+# Voilà state, a request's headers, the server's secrets).
+CHILD_ENV_NAMES = ("PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "USER", "LOGNAME",
+                   "VIRTUAL_ENV", "PYTHONPATH", "XDG_RUNTIME_DIR", "IPYTHONDIR", "JUPYTER_PATH")
+CHILD_ENV_SETTINGS = ("BACKOFFICE_DATABASE_URL", "BACKOFFICE_DATA_DIR", "BACKOFFICE_JOBS_FILE",
+                      "BACKOFFICE_NOTEBOOKS_DIR")
+START_SECONDS = 20  # a run whose history row has not appeared by then is said to be late
+STALL_SECONDS = 120  # one cell running longer than this is named on the page
+
+
+def compute_child_environment(environ: Mapping[str, str], user: str) -> dict[str, str]:
+    """The run's environment (pure): an allowlist of ``environ``, and the acting user named."""
+    env = {k: v for k, v in environ.items()
+           if k in CHILD_ENV_NAMES or k in CHILD_ENV_SETTINGS or k.startswith("LC_")}
     env["BACKOFFICE_USER"] = user
     env["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
+    return env
+
+
+def _child_environment(user: str) -> dict[str, str]:
+    env = compute_child_environment(os.environ, user)
     env["BACKOFFICE_DATABASE_URL"] = runs.database_url_for_kernels()
     return env
 
 
 def start_report_run(
+# The processes this one started, so that a run whose process ended early is told at once.
+_processes: dict[uuid.UUID, subprocess.Popen] = {}
+
+
+def run_log_path(run_id: uuid.UUID) -> Path:
+    return settings.data_dir() / "logs" / f"run-{run_id}.log"
+
+
     entry_path: str, parameters: Mapping[str, Any], user: str, *, run_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Start a report run in the background (its own process); returns the run's id at once.
@@ -211,9 +237,9 @@ def start_report_run(
     as ``user``. The job_runs row appears when the process has started (about a second).
     """
     run_id = run_id or uuid.uuid4()
-    logs = settings.private_dir(settings.data_dir() / "logs")
-    log = os.fdopen(os.open(logs / f"run-{run_id}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                            0o600), "wb")
+    settings.private_dir(settings.data_dir() / "logs")
+    log = os.fdopen(os.open(run_log_path(run_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                    "wb")
     command = [
         sys.executable, "-m", "backoffice_lib.workbench.runs_page",
         "--run-id", str(run_id), "--notebook", entry_path,
@@ -225,6 +251,7 @@ def start_report_run(
     )
     log.close()
     threading.Thread(target=process.wait, daemon=True, name=f"run-{run_id}").start()
+    _processes[run_id] = process
     return run_id
 
 
@@ -255,35 +282,87 @@ class RunProgress:
     cells_total: int
     run: dict | None
 
+    note: str = ""  # why a run is late, stalled or ended without a history row
     @property
     def finished(self) -> bool:
         return self.status in ("succeeded", "failed")
 
 
+def _cell_state(cell: Mapping[str, Any]) -> str:
+    return (cell.get("metadata", {}).get("papermill", {}) or {}).get("status") or ""
+
+
 def compute_cells_done(notebook: Mapping[str, Any]) -> tuple[int, int]:
-    """(cells papermill has completed, cells in the notebook) of an executed notebook."""
-    cells = notebook.get("cells") or []
-    done = sum(
-        1 for c in cells if (c.get("metadata", {}).get("papermill", {}) or {}).get("status")
-        == "completed"
-    )
-    return done, len(cells)
+    """(code cells papermill has completed, code cells in the notebook) of an executed notebook;
+    markdown cells are not work a person waits for."""
+    cells = [c for c in notebook.get("cells") or [] if c.get("cell_type") == "code"]
+    return sum(1 for c in cells if _cell_state(c) == "completed"), len(cells)
 
 
-def load_run_progress(run_id: uuid.UUID, *, engine=None) -> RunProgress:
+def compute_running_cell(notebook: Mapping[str, Any], now: dt.datetime) -> tuple[int, str, float]:
+    """(position among code cells, first source line, seconds running) of the cell papermill is
+    running, or (0, "", 0.0) when none is."""
+    cells = [c for c in notebook.get("cells") or [] if c.get("cell_type") == "code"]
+    for position, cell in enumerate(cells, start=1):
+        if _cell_state(cell) == "running":
+            started = (cell.get("metadata", {}).get("papermill", {}) or {}).get("start_time")
+            seconds = 0.0
+            if started:
+                with contextlib.suppress(ValueError):
+                    since = dt.datetime.fromisoformat(started)
+                    if since.tzinfo is None:
+                        since = since.replace(tzinfo=dt.UTC)
+                    seconds = (now - since).total_seconds()
+            source = "".join(cell.get("source") or "").strip().splitlines()
+            return position, (source[0] if source else ""), seconds
+    return 0, "", 0.0
+
+
+def compute_stall_note(position: int, source: str, seconds: float) -> str:
+    if position and seconds >= STALL_SECONDS:
+        return f"cell {position} ({source[:60]}) has been running for {seconds:.0f} s"
+    return ""
+
+
+def _log_tail(run_id: uuid.UUID, lines: int = 3) -> str:
+    try:
+        text = run_log_path(run_id).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return " ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def load_run_progress(run_id: uuid.UUID, *, engine=None, started: float | None = None
+                      ) -> RunProgress:
+    """How far a run is. A run of a process this one started is failed at once, with the reason,
+    when the process ended without finishing it; ``started`` (a ``time.monotonic()`` value) lets
+    a run that has not started after ``START_SECONDS`` say so."""
+    process = _processes.get(run_id)
+    exit_code = process.poll() if process is not None else None
     with database.transaction(engine) as conn:
         run = runs.load_run(conn, run_id)
     if run is None:
-        return RunProgress(run_id, "starting", 0, 0, None)
+        if run is not None and run["status"] == "running" and runs.save_abandoned_runs(conn):
+            run = runs.load_run(conn, run_id)
+        if exit_code is not None:
+            why = _log_tail(run_id) or f"exit code {exit_code}"
+            return RunProgress(run_id, "failed", 0, 0, None, f"the run could not start: {why}")
+        late = started is not None and time.monotonic() - started > START_SECONDS
+        note = (f"the run has not started after {START_SECONDS} s (the machine may be busy)"
+                if late else "")
+        return RunProgress(run_id, "starting", 0, 0, None, note)
     executed = Path(run["run_dir"]) / Path(run["notebook"]).name
     done = total = 0
     try:
-        done, total = compute_cells_done(json.loads(executed.read_text(encoding="utf-8")))
+    note = ""
+        notebook = json.loads(executed.read_text(encoding="utf-8"))
+        done, total = compute_cells_done(notebook)
+        note = compute_stall_note(*compute_running_cell(notebook, dt.datetime.now(dt.UTC)))
     except (OSError, ValueError):
         pass  # not written yet, or being written: the next look will tell
     if run["status"] != "running" and total:
         done = total if run["status"] == "succeeded" else done
-    return RunProgress(run_id, run["status"], done, total, run)
+    return RunProgress(run_id, run["status"], done, total, run, note)
 
 
 @dataclass(frozen=True)
@@ -295,8 +374,8 @@ class NotebookRunner:
     def start(self, parameters: Mapping[str, Any], user: str) -> uuid.UUID:
         return start_report_run(self.entry_path, parameters, user)
 
-    def progress(self, run_id: uuid.UUID) -> RunProgress:
-        return load_run_progress(run_id)
+    def progress(self, run_id: uuid.UUID, started: float | None = None) -> RunProgress:
+        return load_run_progress(run_id, started=started)
 
     def files(self, run: Mapping[str, Any]) -> list[dict]:
         return files.compute_run_files(run)
@@ -389,6 +468,7 @@ def handlers(base_url: str, user_of: Callable[[Any], str | None]) -> list[tuple]
             email = user_of(self)
             with database.transaction() as conn:
                 _, visible = files.load_visible_runs(conn, email, limit=50)
+                runs.save_abandoned_runs(conn)  # a run whose process died is not "running"
             started = self.get_argument("started", "")
             message = f"Run {started} started: it appears below within seconds." if started else ""
             running = any(r["status"] == "running" for r in visible)
@@ -469,7 +549,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--notebook", required=True)
     parser.add_argument("--parameters", default="{}")
     args = parser.parse_args(argv)
-    result = run_report(args.run_id, args.notebook, json.loads(args.parameters))
+    try:
+        result = run_report(args.run_id, args.notebook, json.loads(args.parameters))
+    except runs.RunError as exc:  # the page that started it shows this line
+        print(f"the run could not start: {exc}", flush=True)
+        return 2
     print(f"{result.job_name}: {result.status} -> {result.run_dir}", flush=True)
     return 0 if result.ok else 1
 

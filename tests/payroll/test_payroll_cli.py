@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok, migrate
 from backoffice_lib.payroll.compute import PAY_COLUMNS
-from backoffice_lib.payroll.run import compute_month
+from backoffice_lib.payroll.run import compute_month, run_payroll
 from backoffice_lib.payroll.statutory import NET_PAY_COLUMNS
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
@@ -135,13 +135,20 @@ def test_payroll_cli_blocking_errors_exit_3(private_env):
     assert [r["staff_id"] for r in rows] == ["P001", "P002"]
 
 
-def test_payroll_cli_finalise_and_reopen_with_a_reason(private_env):
+def test_payroll_cli_finalise_and_reopen_with_a_reason(private_env, private_url):
     refused = cli("finalise", "--month", "2025-04", "--user", "clerk@test.example",
                   env=private_env)
     assert refused.returncode == 2 and "not an admin" in refused.stderr
     blocked = cli("finalise", "--month", "2025-03", "--user", "boss@test.example",
                   env=private_env)
     assert blocked.returncode == 3 and "Unpaid Person" in blocked.stderr
+    not_run = cli("finalise", "--month", "2025-04", "--user", "boss@test.example",
+                  env=private_env)
+    assert not_run.returncode == 2 and "run payroll first" in not_run.stderr
+    engine = sa.create_engine(private_url)
+    with engine.begin() as conn:
+        run_payroll(conn, "2025-04", "boss@test.example")
+    engine.dispose()
     done = cli("finalise", "--month", "2025-04", "--user", "boss@test.example", env=private_env)
     assert done.returncode == 0, done.stderr
     assert "finalised payroll 2025-04" in done.stdout

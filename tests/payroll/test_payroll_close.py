@@ -171,6 +171,7 @@ def test_save_service_charge_refused_once_finalised_until_reopened(conn, world):
     conn.execute(sa.text("DELETE FROM backoffice.time_entries WHERE id = :i"),
                  {"i": world["forgot"]})
     close.save_service_charge(conn, MONTH, "900", ADMIN)
+    run_payroll(conn, MONTH, ADMIN)
     finalise_payroll(conn, MONTH, ADMIN)
     with pytest.raises(close.CloseRefused, match="finalised .* reopen it"):
         close.save_service_charge(conn, MONTH, "1000", ADMIN)
@@ -183,6 +184,7 @@ def test_save_service_charge_refused_once_finalised_until_reopened(conn, world):
 def test_reopen_needs_an_admin_and_a_reason_and_is_audited(conn, world):
     conn.execute(sa.text("DELETE FROM backoffice.time_entries WHERE id = :i"),
                  {"i": world["forgot"]})
+    run_payroll(conn, MONTH, ADMIN)
     finalised = finalise_payroll(conn, MONTH, ADMIN)
     with pytest.raises(close.CloseRefused, match="needs a reason"):
         close.reopen_payroll(conn, MONTH, ADMIN, "   ")

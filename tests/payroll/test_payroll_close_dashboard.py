@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.payroll.close_dashboard import PayrollClose
+from backoffice_lib.payroll.run import run_payroll
 from backoffice_lib.workbench.runs_page import notebook_runner
 
 MONTH = bangkok.previous_month(bangkok.previous_month(bangkok.month_key(bangkok.today())))
@@ -56,6 +57,13 @@ def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view,
 
 def test_finalise_needs_the_question_first_then_locks_and_reopens(admin_view, demo_engine):
     assert "changed since you were asked" in admin_view.finalise()
+    assert "run payroll first" in admin_view.ask_finalise()  # finance has not seen the month
+    assert admin_view.confirm.layout.display == "none"
+    with database.transaction(demo_engine) as conn:
+        run_payroll(conn, MONTH, "admin@studio.example")
+    admin_view.refresh()
+    run_step = admin_view.steps.value.split(". Run payroll")[0].rsplit("<tr", 1)[1]
+    assert "data-state='done'" in run_step
     question = admin_view.ask_finalise()
     assert question.startswith(f"Finalise payroll {MONTH}: ")
     assert admin_view.confirm.layout.display is None  # the confirm button shows

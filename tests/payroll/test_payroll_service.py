@@ -17,6 +17,7 @@ from backoffice_lib.payroll import load
 from backoffice_lib.payroll.diff import compute_run_diff
 from backoffice_lib.payroll.run import (
     AlreadyFinalised,
+    NoFinishedRun,
     PayrollBlocked,
     compute_month,
     finalise_payroll,
@@ -146,7 +147,9 @@ def test_payroll_diff_last_month_computed_when_no_run(conn, world):
 
 
 def test_payroll_finalise_records_who_when_totals_checksum(conn, world):
+    seen = run_payroll(conn, "2025-01", ADMIN)
     summary = finalise_payroll(conn, "2025-01", ADMIN)
+    assert summary["run_id"] == seen.run_id  # the run finance saw is the one locked
     run = load.load_finalised_run(conn, "2025-01")
     assert run["finalised_by"] == ADMIN and run["finalised_at"] is not None
     assert run["checksum"] == summary["checksum"]
@@ -164,6 +167,37 @@ def test_payroll_finalise_refused_with_blocking_errors(conn, world):
     with pytest.raises(PayrollBlocked, match="Carl NoPay"):
         finalise_payroll(conn, "2025-01", ADMIN)
     assert load.load_finalised_run(conn, "2025-01") is None
+
+
+def test_payroll_finalise_needs_a_finished_run_of_the_current_data(conn, world):
+    with pytest.raises(NoFinishedRun, match="no run of its current data"):
+        finalise_payroll(conn, "2025-01", ADMIN)  # never run
+    run_payroll(conn, "2025-01", ADMIN)
+    punch(conn, world["bob"], "2025-01-08 09:00", "2025-01-08 11:00")
+    with pytest.raises(NoFinishedRun, match="no run of its current data"):
+        finalise_payroll(conn, "2025-01", ADMIN)  # the data changed since the run
+    assert load.load_finalised_run(conn, "2025-01") is None
+    again = run_payroll(conn, "2025-01", ADMIN)
+    assert finalise_payroll(conn, "2025-01", ADMIN)["run_id"] == again.run_id
+
+
+@pytest.mark.parametrize("job_status, refusal", [
+    ("running", "still running"),
+    ("failed", "failed .*kernel died.*run payroll again"),
+])
+def test_payroll_finalise_needs_the_notebook_run_to_have_succeeded(conn, world, job_status,
+                                                                   refusal):
+    run_dir = f"/runs/payroll/{job_status}"
+    conn.execute(sa.text(
+        "INSERT INTO backoffice.job_runs (job_name, notebook, run_dir, status, error)"
+        " VALUES ('payroll', 'payroll_run.ipynb', :d, :s, :e)"),
+        {"d": run_dir, "s": job_status, "e": "kernel died" if job_status == "failed" else None})
+    run_payroll(conn, "2025-01", ADMIN, f"{run_dir}/outputs")
+    with pytest.raises(NoFinishedRun, match=refusal):
+        finalise_payroll(conn, "2025-01", ADMIN)
+    conn.execute(sa.text("UPDATE backoffice.job_runs SET status = 'succeeded', error = NULL,"
+                         " finished_at = now() WHERE run_dir = :d"), {"d": run_dir})
+    assert finalise_payroll(conn, "2025-01", ADMIN)["status"] == "finalised"
 
 
 def test_payroll_finalise_is_admin_only(conn, world):
@@ -184,6 +218,7 @@ def _savepoint_fails(conn, statement, params=None) -> bool:
 
 
 def test_payroll_finalised_month_locks_time_entries(conn, world):
+    run_payroll(conn, "2025-01", ADMIN)
     finalise_payroll(conn, "2025-01", ADMIN)
     alice = world["alice"]
     move = ("UPDATE backoffice.time_entries SET timestamp = timestamp + interval '5 minutes'"
@@ -203,6 +238,7 @@ def test_payroll_finalised_month_locks_time_entries(conn, world):
 def test_payroll_finalised_month_locks_days_whose_week_ends_in_it(conn, world):
     # Monday 30 December 2024 belongs to the week ending Saturday 4 January 2025, whose
     # overtime January paid.
+    run_payroll(conn, "2025-01", ADMIN)
     finalise_payroll(conn, "2025-01", ADMIN)
     assert _savepoint_fails(
         conn, "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
@@ -213,6 +249,7 @@ def test_payroll_finalised_month_locks_days_whose_week_ends_in_it(conn, world):
 
 
 def test_payroll_finalised_month_leaves_other_months_open(conn, world):
+    run_payroll(conn, "2025-01", ADMIN)
     finalise_payroll(conn, "2025-01", ADMIN)
     # February is open: entries of a week ending in February are free.
     assert not _savepoint_fails(
@@ -224,6 +261,7 @@ def test_payroll_finalised_month_leaves_other_months_open(conn, world):
 
 
 def test_payroll_finalised_month_locks_compensation(conn, world):
+    run_payroll(conn, "2025-01", ADMIN)
     finalise_payroll(conn, "2025-01", ADMIN)
     bob = world["bob"]
     assert _savepoint_fails(

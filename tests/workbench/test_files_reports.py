@@ -110,8 +110,16 @@ def test_report_form_posts_the_notebook_and_a_month_picker():
     ],
 )
 def test_cells_done_of_total_from_papermill_metadata(statuses, expected):
-    cells = [{"metadata": {"papermill": {"status": s}} if s else {}} for s in statuses]
+    cells = [{"cell_type": "code", "metadata": {"papermill": {"status": s}} if s else {}}
+             for s in statuses]
     assert runs_page.compute_cells_done({"cells": cells}) == expected
+
+
+def test_cells_done_counts_code_cells_only():
+    """A 13-code-cell notebook with 8 markdown cells is 13 cells of work, not 21."""
+    code = {"cell_type": "code", "metadata": {"papermill": {"status": "completed"}}}
+    markdown = {"cell_type": "markdown", "metadata": {"papermill": {"status": "completed"}}}
+    assert runs_page.compute_cells_done({"cells": [markdown, code, markdown, code]}) == (2, 2)
 
 
 def _run(**values) -> dict:
