@@ -182,7 +182,6 @@ def reopen_payroll(conn: Connection, month: str, user: str | None, reason: str) 
         after={"status": "draft"},
         details={"reason": reason, "month": month},
     )
-    current_run: dict | None  # the latest run of the data as it is now (load.load_current_run)
     return {"run_id": finalised["id"], "month": month, "reason": reason}
 
 
@@ -201,6 +200,7 @@ class CloseChecklist:
     holidays: list[tuple[dt.date, str]]
     finalised: dict | None
     latest_run: dict | None
+    current_run: dict | None  # the latest run of the data as it is now (load.load_current_run)
     blocking_errors: int
     review_flags: int
     people: int
@@ -209,7 +209,6 @@ class CloseChecklist:
 
     @property
     def locked(self) -> bool:
-        current_run=load.load_current_run(conn, month, result.checksum),
         return self.finalised is not None
 
 
@@ -228,6 +227,7 @@ def load_close_checklist(conn: Connection, month: str, user: str | None) -> Clos
         holidays=load_holidays(conn, month),
         finalised=load.load_finalised_run(conn, month),
         latest_run=runs[0] if runs else None,
+        current_run=load.load_current_run(conn, month, result.checksum),
         blocking_errors=len(result.errors),
         review_flags=len(result.flags),
         people=len(result.lines),
@@ -255,6 +255,24 @@ def compute_checklist_steps(checklist: CloseChecklist) -> list[dict]:
                    else "none"),
     })
     steps.append({
+        "step": "Review flags",
+        "state": "todo" if c.review_flags else "done",
+        "detail": f"{c.review_flags} to review" if c.review_flags else "none",
+    })
+    steps.append(compute_run_step(c))
+    if c.finalised:
+        steps.append({
+            "step": "Finalise",
+            "state": "done",
+            "detail": f"locked: finalised by {c.finalised['finalised_by']} at "
+                      f"{c.finalised['finalised_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}",
+        })
+    else:
+        steps.append({"step": "Finalise", "state": "blocked" if c.blocking_errors else "todo",
+                      "detail": "not finalised"})
+    return steps
+
+
 def compute_run_step(c: CloseChecklist) -> dict:
     """The "Run payroll" step: done only by a finished run of the month's data as it is now."""
     latest, current = c.latest_run, c.current_run
@@ -290,24 +308,6 @@ def prepare_finalise(conn: Connection, month: str, user: str | None) -> tuple[st
                              + "; ".join(result.errors["message"]))
     compute_finalisable_run(month, load.load_current_run(conn, month, result.checksum))
     return compute_finalise_question(result), result.checksum
-
-
-        "step": "Review flags",
-        "state": "todo" if c.review_flags else "done",
-        "detail": f"{c.review_flags} to review" if c.review_flags else "none",
-    })
-    steps.append(compute_run_step(c))
-    if c.finalised:
-        steps.append({
-            "step": "Finalise",
-            "state": "done",
-            "detail": f"locked: finalised by {c.finalised['finalised_by']} at "
-                      f"{c.finalised['finalised_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}",
-        })
-    else:
-        steps.append({"step": "Finalise", "state": "blocked" if c.blocking_errors else "todo",
-                      "detail": "not finalised"})
-    return steps
 
 
 def _span(row) -> str:

@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import exc as sa_exc
 
-from .. import access, audit, bangkok, database, session_user, settings
+from .. import access, audit, bangkok, database, settings
 from . import catalog, files, runs
 
 FILE_PARAMETERS = ("file",)  # need an upload: not offered as a form on the landing page
@@ -210,17 +210,16 @@ def compute_child_environment(environ: Mapping[str, str], user: str) -> dict[str
     env = {k: v for k, v in environ.items()
            if k in CHILD_ENV_NAMES or k in CHILD_ENV_SETTINGS or k.startswith("LC_")}
     env["BACKOFFICE_USER"] = user
-    env["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
     return env
 
 
 def _child_environment(user: str) -> dict[str, str]:
     env = compute_child_environment(os.environ, user)
+    env["BACKOFFICE_DATA_DIR"] = str(settings.data_dir())
     env["BACKOFFICE_DATABASE_URL"] = runs.database_url_for_kernels()
     return env
 
 
-def start_report_run(
 # The processes this one started, so that a run whose process ended early is told at once.
 _processes: dict[uuid.UUID, subprocess.Popen] = {}
 
@@ -229,6 +228,7 @@ def run_log_path(run_id: uuid.UUID) -> Path:
     return settings.data_dir() / "logs" / f"run-{run_id}.log"
 
 
+def start_report_run(
     entry_path: str, parameters: Mapping[str, Any], user: str, *, run_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Start a report run in the background (its own process); returns the run's id at once.
@@ -250,8 +250,8 @@ def run_log_path(run_id: uuid.UUID) -> Path:
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
     log.close()
-    threading.Thread(target=process.wait, daemon=True, name=f"run-{run_id}").start()
     _processes[run_id] = process
+    threading.Thread(target=process.wait, daemon=True, name=f"run-{run_id}").start()
     return run_id
 
 
@@ -281,8 +281,8 @@ class RunProgress:
     cells_done: int
     cells_total: int
     run: dict | None
-
     note: str = ""  # why a run is late, stalled or ended without a history row
+
     @property
     def finished(self) -> bool:
         return self.status in ("succeeded", "failed")
@@ -341,9 +341,9 @@ def load_run_progress(run_id: uuid.UUID, *, engine=None, started: float | None =
     exit_code = process.poll() if process is not None else None
     with database.transaction(engine) as conn:
         run = runs.load_run(conn, run_id)
-    if run is None:
         if run is not None and run["status"] == "running" and runs.save_abandoned_runs(conn):
             run = runs.load_run(conn, run_id)
+    if run is None:
         if exit_code is not None:
             why = _log_tail(run_id) or f"exit code {exit_code}"
             return RunProgress(run_id, "failed", 0, 0, None, f"the run could not start: {why}")
@@ -353,8 +353,8 @@ def load_run_progress(run_id: uuid.UUID, *, engine=None, started: float | None =
         return RunProgress(run_id, "starting", 0, 0, None, note)
     executed = Path(run["run_dir"]) / Path(run["notebook"]).name
     done = total = 0
-    try:
     note = ""
+    try:
         notebook = json.loads(executed.read_text(encoding="utf-8"))
         done, total = compute_cells_done(notebook)
         note = compute_stall_note(*compute_running_cell(notebook, dt.datetime.now(dt.UTC)))
@@ -467,8 +467,8 @@ def handlers(base_url: str, user_of: Callable[[Any], str | None]) -> list[tuple]
         def get(self):
             email = user_of(self)
             with database.transaction() as conn:
-                _, visible = files.load_visible_runs(conn, email, limit=50)
                 runs.save_abandoned_runs(conn)  # a run whose process died is not "running"
+                _, visible = files.load_visible_runs(conn, email, limit=50)
             started = self.get_argument("started", "")
             message = f"Run {started} started: it appears below within seconds." if started else ""
             running = any(r["status"] == "running" for r in visible)
