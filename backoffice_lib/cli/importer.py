@@ -1,7 +1,8 @@
 """``backoffice import live``: the one-way import from the studio's live system (admins).
 
 Exit codes: 0 the import finished (even with quarantined rows); 2 the source cannot be read or
-is not the live system's shape, or the user is refused (one line on stderr).
+is not the live system's shape, a dump is plain SQL or would create anything that runs code
+(functions, extensions, triggers, roles...), or the user is refused (one line on stderr).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def import_group() -> None:
 
 @import_group.command("live")
 @click.option("--source", required=True, metavar="URL|FILE",
-              help="the live database URL (read-only), or a pg_dump of it (custom or plain)")
+              help="the live database URL (read-only), or a custom-format dump of it (pg_dump -Fc;"
+                   " plain SQL is refused)")
 @click.option("--dry-run", is_flag=True,
               help="do all the work in a transaction that is rolled back; same report")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

@@ -1,11 +1,15 @@
 """Reading the live system, read-only: its database URL, or a ``pg_dump`` of it.
 
 A URL is opened with ``default_transaction_read_only`` and read in one repeatable-read
-transaction (one consistent snapshot). A dump (pg_dump custom or plain format) is restored into
-a staging database created for the import on the workbench's own server (the dump's schemas are
-named ``backoffice``, ``public`` and ``pos`` like the workbench's own, so they cannot share a
-database with them), with the ``pg_restore`` / ``psql`` of the embedded PostgreSQL, read the same
-way, and dropped afterwards. The live database is never written to.
+transaction (one consistent snapshot). A dump runs no code from its source (issue 22): only a
+custom-format archive (``pg_dump -Fc``) is taken, a plain SQL file is refused (its psql
+meta-commands would run); the archive's table of contents is judged first (``archive.py``:
+tables, data, indexes, constraints and sequences of the live schemas, nothing that runs code),
+then it is restored with ``pg_restore`` (never ``psql``) into a staging database on the
+workbench's own server (the dump's schemas are named like the workbench's own, so they cannot
+share a database) by a login role made for the run (no superuser, no CREATEROLE/CREATEDB, member
+of no role, owner of the staging database only), checked, read as that role the same way, and
+dropped afterwards with the role. The live database is never written to.
 
 Every query names its columns; ``staff.clear_pin`` is never among them.
 """
@@ -17,7 +21,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import secrets
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +32,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from .archive import ArchivePlan, compute_archive_plan, format_refusal
 from .mapping import TABLES, TableSpec
 
 READ_BATCH = 20_000
@@ -204,13 +211,23 @@ def compute_dump_format(head: bytes) -> str | None:
 
 # The hosted live database has uuid-ossp (Supabase installs it in schema "extensions"); the
 # embedded server has not: table defaults naming uuid_generate_v4() would fail to restore.
-STAGING_STUBS = """
+# Created by the import's role; the staging check allows exactly these functions.
+STUB_BODY = "SELECT gen_random_uuid()"
+STUB_SCHEMAS = ("public", "extensions")
+STAGING_STUBS = f"""
 CREATE SCHEMA IF NOT EXISTS extensions;
 CREATE OR REPLACE FUNCTION public.uuid_generate_v4() RETURNS uuid
-  LANGUAGE sql AS 'SELECT gen_random_uuid()';
+  LANGUAGE sql AS '{STUB_BODY}';
 CREATE OR REPLACE FUNCTION extensions.uuid_generate_v4() RETURNS uuid
-  LANGUAGE sql AS 'SELECT gen_random_uuid()';
+  LANGUAGE sql AS '{STUB_BODY}';
 """
+ROLE_ATTRIBUTES = ("LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOINHERIT NOREPLICATION"
+                   " NOBYPASSRLS CONNECTION LIMIT 4")
+RESTORE_OPTIONS = ("--no-owner", "--no-privileges", "--no-comments", "--no-security-labels",
+                   "--no-tablespaces", "--no-publications", "--no-subscriptions",
+                   "--no-policies", "--no-statistics", "--no-password")
+PLAIN_REFUSED = ("{path} is a plain SQL dump, refused: plain SQL dumps run psql commands; make a"
+                 " custom-format dump with pg_dump -Fc")
 
 
 def _prepare_staging(staging: URL) -> None:
@@ -219,40 +236,133 @@ def _prepare_staging(staging: URL) -> None:
 
 
 @contextlib.contextmanager
+def _import_role(admin: Engine) -> Iterator[tuple[str, str]]:
+    """A login role made for this run: no superuser, no CREATEROLE/CREATEDB, member of nothing
+    (so not of pg_execute_server_program / pg_write_server_files / pg_read_server_files); dropped
+    afterwards, also after a failure."""
+    name = f"live_import_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    password = secrets.token_hex(24)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE ROLE \"{name}\" {ROLE_ATTRIBUTES} PASSWORD '{password}'"))
+    except sa.exc.DBAPIError as exc:
+        raise SourceUnreadable(
+            "restoring a dump needs a workbench database user that may create roles and"
+            f" databases ({str(exc.orig).strip().splitlines()[0] if exc.orig else exc})"
+        ) from None
+    try:
+        yield name, password
+    finally:
+        _drop_role(admin, name)
+
+
+def _drop_role(admin: Engine, name: str) -> None:
+    with admin.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                             " WHERE usename = :n"), {"n": name})
+        try:
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+        except sa.exc.DBAPIError:
+            conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
+            conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+
+
+def _read_plan(tool: str, path: Path) -> ArchivePlan:
+    done = subprocess.run([tool, "--list", str(path)], capture_output=True, text=True,
+                          check=False, errors="replace")
+    if done.returncode != 0:
+        raise SourceUnreadable(f"{path} is not a readable pg_dump archive")
+    plan = compute_archive_plan(done.stdout)
+    if plan.refused:
+        raise SourceUnreadable(format_refusal(path.name, plan.refused))
+    if not plan.restore_lines:
+        raise SourceUnreadable(f"{path} holds no table of the live system")
+    return plan
+
+
+def _restore(tool: str, path: Path, plan: ArchivePlan, staging: URL) -> None:
+    """pg_restore of the planned entries only, connected as the import's role."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["PGPASSWORD"] = str(staging.password)
+    uri = staging.set(drivername="postgresql", password=None).render_as_string(
+        hide_password=False)
+    with tempfile.TemporaryDirectory(prefix="live-import-") as folder:
+        listing = Path(folder) / "restore.list"
+        listing.write_text("\n".join(plan.restore_lines) + "\n")
+        done = subprocess.run([tool, *RESTORE_OPTIONS, f"--use-list={listing}",
+                               f"--dbname={uri}", str(path)],
+                              capture_output=True, text=True, env=env, check=False,
+                              errors="replace")
+    if "could not" in done.stderr and "valid archive" in done.stderr:
+        raise SourceUnreadable(f"{path} is not a readable pg_dump archive")
+
+
+STAGING_CHECKS = {
+    "function": "SELECT n.nspname || '.' || p.proname FROM pg_proc p"
+                " JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                " AND NOT (p.proname = 'uuid_generate_v4' AND n.nspname = ANY(%(stubs)s)"
+                "          AND p.prosrc = %(body)s AND p.prolang = (SELECT oid FROM pg_language"
+                "          WHERE lanname = 'sql') AND NOT p.prosecdef)",
+    "extension": "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'",
+    "event trigger": "SELECT evtname FROM pg_event_trigger",
+    "trigger": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    "rule or view": "SELECT r.rulename FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
+                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')",
+    "policy": "SELECT polname FROM pg_policy",
+    "operator": "SELECT o.oprname FROM pg_operator o JOIN pg_namespace n"
+                " ON n.oid = o.oprnamespace WHERE n.nspname <> 'pg_catalog'",
+}
+
+
+def _check_staging(staging: URL, path: Path) -> None:
+    """After the restore (the listing's labels are the archive writer's word): the staging
+    database holds nothing that runs code, else the import is refused."""
+    found = []
+    with psycopg.connect(_libpq(staging), autocommit=True) as connection:
+        for kind, sql in STAGING_CHECKS.items():
+            rows = connection.execute(sql, {"stubs": list(STUB_SCHEMAS), "body": STUB_BODY})
+            found += [f"{kind} {name}" for (name,) in rows.fetchall()]
+    if found:
+        raise SourceUnreadable(format_refusal(path.name, found))
+
+
+@contextlib.contextmanager
 def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
+    """A staging database restored from a custom-format dump by a role made for the run (the
+    URL yielded connects as that role); refused before anything is created when the archive's
+    table of contents holds anything but the live shape. Dropped afterwards with the role."""
     from ..history.backup import BackupError, find_tool
 
     with path.open("rb") as handle:
         kind = compute_dump_format(handle.read(64))
+    if kind == "plain":
+        raise SourceUnreadable(PLAIN_REFUSED.format(path=path))
     if kind is None:
         raise SourceUnreadable(f"{path} is neither a pg_dump archive nor an SQL dump")
-    name = f"live_import_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(workbench.url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             major = int(conn.scalar(sa.text("SHOW server_version_num"))) // 10000
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        staging = workbench.url.set(database=name)
-        _prepare_staging(staging)
-        env = dict(os.environ)
-        if staging.password:
-            env["PGPASSWORD"] = str(staging.password)
-        uri = staging.set(drivername="postgresql", password=None).render_as_string(
-            hide_password=False)
         try:
-            if kind == "custom":
-                command = [find_tool("pg_restore", major), "--no-owner", "--no-privileges",
-                           f"--dbname={uri}", str(path)]
-            else:
-                command = [find_tool("psql", major), "--no-psqlrc", "--quiet",
-                           f"--dbname={uri}", f"--file={path}"]
+            tool = find_tool("pg_restore", major)
         except BackupError as exc:
             raise SourceUnreadable(str(exc)) from exc
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-        if kind == "custom" and "could not" in done.stderr and "valid archive" in done.stderr:
-            raise SourceUnreadable(f"{path} is not a readable pg_dump archive")
-        yield staging
+        plan = _read_plan(tool, path)
+        with _import_role(admin) as (role, password):
+            name = f"live_import_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            try:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
+                    conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+                staging = workbench.url.set(database=name, username=role, password=password)
+                _prepare_staging(staging)
+                _restore(tool, path, plan, staging)
+                _check_staging(staging, path)
+                yield staging
+            finally:
+                with contextlib.suppress(Exception), admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
-        with contextlib.suppress(Exception), admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

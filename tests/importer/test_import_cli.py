@@ -39,10 +39,9 @@ def _dump(url, path, fmt: str) -> None:
                     f"--file={path}", f"--dbname={libpq(url)}"], check=True)
 
 
-@pytest.mark.parametrize("fmt", ["custom", "plain"])
-def test_import_live_from_a_pg_dump_file_dry_run(env, live_url, tmp_path, fmt):
-    dump = tmp_path / f"live.{fmt}"
-    _dump(live_url, dump, fmt)
+def test_import_live_from_a_pg_dump_file_dry_run(env, live_url, tmp_path):
+    dump = tmp_path / "live.custom"
+    _dump(live_url, dump, "custom")
     done = run_backoffice("import", "live", "--source", str(dump), "--dry-run", "--format",
                           "json", "--user", ADMIN, env=env)
     assert done.returncode == 0, done.stderr
@@ -55,6 +54,19 @@ def test_import_live_from_a_pg_dump_file_dry_run(env, live_url, tmp_path, fmt):
     with sa.create_engine(live_url).connect() as conn:  # the staging database is gone
         assert conn.scalar(sa.text(
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'live_import_%'")) == 0
+        assert conn.scalar(sa.text(  # and so is the role that restored it
+            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'live_import_%'")) == 0
+
+
+def test_import_live_refuses_a_plain_sql_dump_fix_issue_22(env, live_url, tmp_path):
+    dump = tmp_path / "live.sql"
+    _dump(live_url, dump, "plain")
+    done = run_backoffice("import", "live", "--source", str(dump), "--dry-run", "--user", ADMIN,
+                          env=env)
+    assert done.returncode == 2
+    assert "plain SQL dumps run psql commands; make a custom-format dump with pg_dump -Fc" in (
+        done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_import_live_from_the_url_prints_the_report_and_json_has_the_same_keys(env, live_url):

@@ -244,6 +244,14 @@ TABLE = [
     row("demo load as-of 30 February", ["demo", "load", "--as-of", "2025-02-30"], "calendar"),
     row("demo load seed negative", ["demo", "load", "--seed", "-1"], "--seed"),
     row("unknown command", ["nosuch"], "No such command"),
+    # --- import live: a dump runs no code (issue 22) ------------------------------------------
+    row("import live plain SQL dump", ["import", "live", "--source", "{tmp}/plain.sql",
+                                       "--dry-run"], "plain SQL dumps run psql commands"),
+    row("import live archive with functions",
+        ["import", "live", "--source", "{tmp}/saved.dump", "--dry-run"],
+        "is refused: its restore would create"),
+    row("import live not a dump", ["import", "live", "--source", "{tmp}/junk.dump"],
+        "neither a pg_dump"),
     # --- an unreachable database: one line, exit 2, on every kind of command ------------------
     *[row(f"unreachable database: {' '.join(args[:2])}", args, "cannot reach the database",
           env=UNREACHABLE)
@@ -273,6 +281,7 @@ def known(demo_engine, demo_database_url, tmp_path_factory):
     """Real ids of the demo data for the rows that need one, and files for the restore rows."""
     tmp = tmp_path_factory.mktemp("bad-inputs")
     (tmp / "junk.dump").write_text("not a dump")
+    (tmp / "plain.sql").write_text(f"-- PostgreSQL database dump\n\\! touch {tmp}/pwned\n")
     with demo_engine.connect() as conn:
         values = {
             "package": str(conn.scalar(sa.text(
