@@ -54,7 +54,7 @@ def stop() -> None:
 
 
 @db.command("maintain")
-@click.option("--months-ahead", type=WholeNumber(0, 36), default=partitions.DEFAULT_MONTHS_AHEAD,
+@click.option("--months-ahead", type=WholeNumber(0, 36, "months ahead"), default=partitions.DEFAULT_MONTHS_AHEAD,
               show_default=True,
               help="create partitions for this month and this many months after it (0-36)")
 @USER_OPTION

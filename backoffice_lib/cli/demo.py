@@ -18,9 +18,9 @@ def demo() -> None:
 
 
 @demo.command()
-@click.option("--seed", default=42, show_default=True, type=WholeNumber(0, 2**63 - 1),
+@click.option("--seed", default=42, show_default=True, type=WholeNumber(0, 2**63 - 1, "the seed"),
               help="Same seed, same data.")
-@click.option("--scale", default=1, show_default=True, type=WholeNumber(1, 100),
+@click.option("--scale", default=1, show_default=True, type=WholeNumber(1, 100, "the scale"),
               help="Multiplies staff, customers, packages and sales (1-100).")
 @click.option("--as-of", "as_of", type=DATE, default=None,
               help="Last date of the data (YYYY-MM-DD); default: today in Bangkok.")

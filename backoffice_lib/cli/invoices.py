@@ -14,13 +14,12 @@ from pathlib import Path
 
 import click
 
-from .. import access, database, settings
+from .. import access, database, settings, values
 from ..invoices import service as invoice_service
 from ..reconciliation import reading, service
-from .params import DECIMAL_PATTERN, DecimalNumber
+from .params import DecimalNumber
 
 EXIT_BAD_INPUT = 2
-ITEM_MAXIMUM = Decimal("9999999999.99")  # numeric(12,2)
 
 
 def _fail(message: str) -> None:
@@ -40,18 +39,16 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 def _check_item_numbers(text: str) -> None:
-    """An item's quantity and unit price: ASCII digits (thousands commas allowed), at most 2
-    decimals, within numeric(12,2); the description may be any text."""
+    """An item's quantity and unit price: values.parse_money (ASCII digits, thousands commas
+    allowed, at most 2 decimals, within numeric(12,2)); the description may be any text."""
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
         _fail(f'--item must look like "description;quantity;unit_price", not {text!r}')
     for what, raw in (("quantity", parts[1]), ("unit price", parts[2])):
-        value = raw.strip().replace(",", "")
-        if not DECIMAL_PATTERN.fullmatch(value):
-            _fail(f"--item {what} must be a number such as 1.5 (digits 0-9), not {raw!r}")
-        number = Decimal(value)
-        if number.as_tuple().exponent < -2 or not 0 <= number <= ITEM_MAXIMUM:
-            _fail(f"--item {what} {raw!r} must be 0 to {ITEM_MAXIMUM} with at most 2 decimals")
+        try:
+            values.parse_money(raw.strip(), f"--item {what}")
+        except values.BadNumber as exc:
+            _fail(str(exc))
 
 
 def _json_default(value):
@@ -78,7 +75,7 @@ def invoice() -> None:
 @click.option("--date", "invoice_date", required=True, help="invoice date YYYY-MM-DD")
 @click.option("--item", "items", multiple=True, required=True,
               help='"description;quantity;unit_price", repeat for each item')
-@click.option("--tax-rate", default=None, type=DecimalNumber(Decimal(0), Decimal(100)),
+@click.option("--tax-rate", default=None, type=DecimalNumber(Decimal(100), what="the tax rate"),
               help="withholding tax percent (default: invoice_settings.default_wht_rate)")
 @USER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from .. import access, bangkok, database
-from .params import DATE, HOURS, MONEY
+from .params import DATE, HOURS, money_option_type
 
 EXIT_REFUSED = 2
 
@@ -141,7 +141,7 @@ def use_command(package_id, hours, used_date, employee, booking_id, user) -> Non
 @click.option("--type", "package_type", required=True, help="Package type name or id.")
 @click.option("--date", "purchase_date", type=DATE, help="Purchase date (default today).")
 @click.option("--employee", help="Selling employee.")
-@click.option("--discount", type=MONEY, help="Discount in THB.")
+@click.option("--discount", type=money_option_type("the discount"), help="Discount in THB.")
 @USER
 def sell_command(customer, package_type, purchase_date, employee, discount, user) -> None:
     """Sell a package (it starts unactivated); prints the new package id."""

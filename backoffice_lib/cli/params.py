@@ -1,41 +1,37 @@
 """Values parsed where they enter the CLI, once: months, business dates, whole numbers, decimals.
 
-Each is a click parameter type, so a bad value ends as one line on stderr and exit code 2 (the
-command group's handler), before the command reads or writes anything. Digits are ASCII only
-(``int('๓')`` and ``Decimal('๑.๕')`` would otherwise pass), months and dates go through the one
-parser of ``bangkok`` (plausible window 2000-01-01 .. today + 5 years), and numbers are bounded
-by the ``numeric`` column they end in, so none reaches PostgreSQL to overflow there.
+Each is a click parameter type over the shared parsers of ``backoffice_lib.values`` (the forms
+call the same ones, so both refuse the same values with the same message), and a bad value ends
+as one line on stderr and exit code 2 (the command group's handler), before the command reads or
+writes anything. The rule (``values``): ASCII digits only, at most 2 decimals for hours and
+money, months and dates in the plausible business window, numbers bounded by the ``numeric``
+column they end in, so none reaches PostgreSQL to overflow there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import click
 
-from .. import bangkok
-
-INTEGER_PATTERN = re.compile(r"[+-]?[0-9]+", re.ASCII)
-DECIMAL_PATTERN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+from .. import bangkok, values
 
 
 class Month(click.ParamType):
-    """A business month 'YYYY-MM' (bangkok.parse_business_month); the value stays the key."""
+    """A business month 'YYYY-MM' (values.parse_business_month); the value stays the key."""
 
     name = "YYYY-MM"
 
     def convert(self, value, param, ctx):
         try:
-            bangkok.parse_business_month(value)
+            return str(values.parse_business_month(str(value)))
         except bangkok.BadMonth as exc:
             self.fail(str(exc), param, ctx)
-        return value
 
 
 class BusinessDate(click.ParamType):
-    """'YYYY-MM-DD' in the plausible window (bangkok.parse_date) -> datetime.date."""
+    """'YYYY-MM-DD' in the plausible window (values.parse_business_date) -> datetime.date."""
 
     name = "YYYY-MM-DD"
 
@@ -43,59 +39,55 @@ class BusinessDate(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return bangkok.parse_date(value, "the date")
+            return values.parse_business_date(value, "the date")
         except bangkok.BadDate as exc:
             self.fail(str(exc), param, ctx)
 
 
 class WholeNumber(click.ParamType):
-    """An integer of ASCII digits within [minimum, maximum]."""
+    """An integer of ASCII digits within [minimum, maximum] (values.parse_whole_number)."""
 
     name = "integer"
 
-    def __init__(self, minimum: int, maximum: int) -> None:
-        self.minimum, self.maximum = minimum, maximum
+    def __init__(self, minimum: int, maximum: int, what: str = "the number") -> None:
+        self.minimum, self.maximum, self.what = minimum, maximum, what
 
     def convert(self, value, param, ctx):
-        if isinstance(value, int) and not isinstance(value, bool):
-            number = value
-        else:
-            text = str(value).strip()
-            if not INTEGER_PATTERN.fullmatch(text) or len(text) > 20:
-                self.fail(f"{value!r} is not a whole number (digits 0-9)", param, ctx)
-            number = int(text)
-        if not self.minimum <= number <= self.maximum:
-            self.fail(f"{number} is not between {self.minimum} and {self.maximum}", param, ctx)
-        return number
+        try:
+            return values.parse_whole_number(value, self.what, self.minimum, self.maximum)
+        except values.BadNumber as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class DecimalNumber(click.ParamType):
-    """A decimal of ASCII digits, at most ``places`` decimals, within [minimum, maximum]."""
+    """A decimal of ASCII digits, at most ``places`` decimals, 0 to ``maximum``
+    (values.parse_decimal; ``grouped`` takes thousands commas and ฿ as money does)."""
 
     name = "number"
 
-    def __init__(self, minimum: Decimal, maximum: Decimal, places: int = 2) -> None:
-        self.minimum, self.maximum, self.places = Decimal(minimum), Decimal(maximum), places
+    def __init__(self, maximum: Decimal, places: int = 2, what: str = "the number",
+                 grouped: bool = False) -> None:
+        self.maximum, self.places, self.what, self.grouped = maximum, places, what, grouped
 
     def convert(self, value, param, ctx):
-        if isinstance(value, Decimal):
-            number = value
-        else:
-            text = str(value).strip()
-            if not DECIMAL_PATTERN.fullmatch(text) or len(text) > 40:
-                self.fail(f"{value!r} is not a number such as 1.5 (digits 0-9)", param, ctx)
-            try:
-                number = Decimal(text)
-            except InvalidOperation:
-                self.fail(f"{value!r} is not a number such as 1.5", param, ctx)
-        if number.as_tuple().exponent < -self.places:
-            self.fail(f"{value} has more than {self.places} decimals", param, ctx)
-        if not self.minimum <= number <= self.maximum:
-            self.fail(f"{value} is not between {self.minimum} and {self.maximum}", param, ctx)
-        return number
+        try:
+            return values.parse_decimal(value, self.what, maximum=self.maximum,
+                                        places=self.places, grouped=self.grouped)
+        except values.BadNumber as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def hours_option_type(what: str = "hours") -> DecimalNumber:
+    """values.parse_hours as an option type."""
+    return DecimalNumber(values.MAX_HOURS, what=what)
+
+
+def money_option_type(what: str = "the amount") -> DecimalNumber:
+    """values.parse_money as an option type."""
+    return DecimalNumber(values.MAX_MONEY, what=what, grouped=True)
 
 
 MONTH = Month()
 DATE = BusinessDate()
-HOURS = DecimalNumber(Decimal(0), Decimal("999999.99"))  # numeric(8,2)
-MONEY = DecimalNumber(Decimal(0), Decimal("9999999999.99"))  # numeric(12,2)
+HOURS = hours_option_type()
+MONEY = money_option_type()

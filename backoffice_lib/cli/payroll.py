@@ -24,7 +24,7 @@ EXIT_BAD_INPUT = 2
 EXIT_BLOCKING = 3
 RUN_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_run.ipynb"
 
-RATE_VALUE = DecimalNumber(Decimal(0), Decimal("9999999999.9999"), places=4)  # numeric(14,4)
+RATE_VALUE = DecimalNumber(Decimal("9999999999.9999"), places=4, what="the value")  # numeric(14,4)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
                            help="Acting admin (or BACKOFFICE_USER).")
 

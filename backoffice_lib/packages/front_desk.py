@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import functools
 import html
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import ipywidgets as widgets
 import sqlalchemy as sa
 
-from .. import bangkok, database, ui
+from .. import bangkok, database, ui, values
 from ..staff import people
 from . import customers, service
 
@@ -60,16 +59,6 @@ def load_recent_customers(conn, limit: int = RECENT_CUSTOMERS) -> list[dict]:
 def customer_label(row: dict) -> str:
     parts = [row["customer_name"], row.get("customer_code") or "", row.get("contact_number") or ""]
     return " · ".join(p for p in parts if p)
-
-
-def parse_hours(text: str) -> Decimal:
-    try:
-        hours = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise ValueError(f"hours must be a number such as 1 or 1.5, not {text!r}") from None
-    if not hours.is_finite():
-        raise ValueError(f"hours must be a number such as 1 or 1.5, not {text!r}")
-    return hours
 
 
 def compute_preview_html(preview: dict) -> str:
@@ -286,8 +275,8 @@ class FrontDesk:
             ) if self.customer.value is not None else ""
             return None
         try:
-            hours = parse_hours(self.use_hours.value)
-            day = ui.parse_date(self.use_date.value)
+            hours = values.parse_hours(self.use_hours.value.strip())
+            day = values.parse_business_date(self.use_date.value.strip())
         except ValueError as exc:
             self.use_preview.value = ui.message_html(str(exc), "refused")
             return None
@@ -332,8 +321,9 @@ class FrontDesk:
         if customer is None:
             return None
         try:
-            day = ui.parse_date(self.sell_date.value)
-            discount = self.sell_discount.value.replace(",", "").replace("฿", "").strip() or None
+            day = values.parse_business_date(self.sell_date.value.strip())
+            typed = self.sell_discount.value.strip()
+            discount = values.parse_money(typed, "the discount") if typed else None
         except ValueError as exc:
             self.say(str(exc), "refused")
             return None
@@ -358,8 +348,8 @@ class FrontDesk:
             self.say("Pick one of the customer's usable packages first.", "refused")
             return None
         try:
-            hours = parse_hours(self.use_hours.value)
-            day = ui.parse_date(self.use_date.value)
+            hours = values.parse_hours(self.use_hours.value.strip())
+            day = values.parse_business_date(self.use_date.value.strip())
         except ValueError as exc:
             self.say(str(exc), "refused")
             return None
@@ -406,7 +396,7 @@ class FrontDesk:
             self.say("Pick the package to extend.", "refused")
             return None
         try:
-            day = ui.parse_date(self.extend_date.value, "the new expiry")
+            day = values.parse_business_date(self.extend_date.value.strip(), "the new expiry")
         except ValueError as exc:
             self.say(str(exc), "refused")
             return None

@@ -12,15 +12,14 @@ allowed user may look at the month's checklist without names or pay (``can_act``
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money
+from .. import access, audit, bangkok, money, values
 from ..models.core import MonthlyServiceCharge, PublicHoliday
 from . import load
 from .compute import PayrollResult
@@ -31,8 +30,6 @@ AREA = "payroll"
 POOL = MonthlyServiceCharge.__table__
 HOLIDAYS = PublicHoliday.__table__
 RUNS = load.RUNS
-MAX_POOL = Decimal("9999999999.99")  # numeric(12,2)
-AMOUNT_PATTERN = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$", re.ASCII)
 
 
 class CloseRefused(ValueError):
@@ -46,7 +43,7 @@ def compute_close_month(text: str, today: dt.date) -> str:
     """A month a person may close: YYYY-MM, not after the current Bangkok month."""
     value = (text or "").strip()
     try:
-        bangkok.parse_month(value)
+        values.parse_business_month(value)
     except bangkok.BadMonth as exc:
         raise CloseRefused(str(exc)) from None
     if value > bangkok.month_key(today):
@@ -57,29 +54,14 @@ def compute_close_month(text: str, today: dt.date) -> str:
 def compute_pool_amount(value) -> Decimal:
     """The service-charge pool typed by a person: '12,345.50', '฿ 800' or a Decimal.
 
-    Refused: empty, negative, not a plain ASCII number, more than 2 decimals, beyond numeric(12,2).
+    Refused (values.parse_money, the rule of every amount): empty, negative, not a plain ASCII
+    number, more than 2 decimals, beyond numeric(12,2).
     """
-    if isinstance(value, float):
-        raise CloseRefused("the amount must be typed as a number, e.g. 12345.50")
-    if isinstance(value, (Decimal, int)):
-        text = str(value)
-    else:
-        text = str(value or "").strip().replace(",", "").replace("฿", "").replace("THB", "")
-        text = text.strip()
-    if not text:
-        raise CloseRefused("enter the month's service-charge pool in THB (0 if there is none)")
-    if text.startswith("-"):
-        raise CloseRefused(f"the service-charge pool cannot be negative ({text})")
-    if not AMOUNT_PATTERN.match(text):
-        raise CloseRefused(
-            f"the service-charge pool must be a number of THB with at most 2 decimals, not {text!r}"
-        )
+    text = value.strip() if isinstance(value, str) else value
     try:
-        amount = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern already refused it
-        raise CloseRefused(f"not a number: {text!r}") from None
-    if amount > MAX_POOL:
-        raise CloseRefused(f"the service-charge pool cannot exceed {MAX_POOL:,} THB")
+        amount = values.parse_money(text, "the month's service-charge pool")
+    except values.BadNumber as exc:
+        raise CloseRefused(str(exc)) from None
     return money.round_money(amount)
 
 

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 
 from .. import access, audit, bangkok, database, settings
+from ..values import parse_business_month
 from . import catalog, files, runs
 
 FILE_PARAMETERS = ("file",)  # need an upload: not offered as a form on the landing page
@@ -90,9 +91,9 @@ def compute_report_parameters(
         raw = str(form.get(name, "") or "").strip()
         if kind == "month":
             try:
-                bangkok.parse_month(raw)
-            except bangkok.BadMonth:
-                raise ReportRefused(f"{name}: pick a month (YYYY-MM), not {raw!r}") from None
+                parse_business_month(raw)
+            except bangkok.BadMonth as exc:
+                raise ReportRefused(f"{name}: {exc}") from None
             if raw > bangkok.month_key(today):
                 raise ReportRefused(f"{name}: {raw} is in the future")
             values[name] = raw

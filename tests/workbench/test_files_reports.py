@@ -67,9 +67,9 @@ def test_report_parameters_from_a_valid_form(entry, form, expected):
     ("entry", "form", "message"),
     [
         (PAYROLL, {"month": "2027-01"}, "in the future"),
-        (PAYROLL, {"month": "2026-13"}, "pick a month"),
-        (PAYROLL, {"month": ""}, "pick a month"),
-        (PAYROLL, {"month": "2026-11'; drop"}, "pick a month"),
+        (PAYROLL, {"month": "2026-13"}, "YYYY-MM"),
+        (PAYROLL, {"month": ""}, "YYYY-MM"),
+        (PAYROLL, {"month": "2026-11'; drop"}, "YYYY-MM"),
         (ALERTS, {"as_of": "2026-12-02"}, "not a date a report can cover"),
         (ALERTS, {"as_of": "0001-01-01"}, "not a date a report can cover"),
         (ALERTS, {"as_of": "1/12/2026"}, "pick a date"),
