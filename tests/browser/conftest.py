@@ -44,7 +44,10 @@ class Server:
         return f"{self.base}/{path}"
 
 
-def start_server(env: dict, *, port: int, log: Path, pool_size: int = 1, extra=()) -> Server:
+def start_server(env: dict, *, port: int, log: Path, pool_size: int | None = None, extra=()
+                 ) -> Server:
+    """``backoffice serve`` as people run it: its default pool of preheated kernels unless a test
+    is about the pool itself."""
     command = [
         str(Path(sys.executable).with_name("backoffice")),
         "serve",
@@ -52,8 +55,7 @@ def start_server(env: dict, *, port: int, log: Path, pool_size: int = 1, extra=(
         str(port),
         "--token",
         TOKEN,
-        "--pool-size",
-        str(pool_size),
+        *(["--pool-size", str(pool_size)] if pool_size is not None else []),
         *extra,
     ]
     handle = log.open("wb")

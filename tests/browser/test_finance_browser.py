@@ -1,10 +1,12 @@
 """Finance closes the month in the browser (issue 13): payroll close, run files, reports on demand.
 
-Three flows in headless Chromium, offline, against ``backoffice serve`` (no preheated kernels) on
-this module's demo database, each checked in the database afterwards:
+Three flows in headless Chromium, offline, against ``backoffice serve`` as people run it (its
+default pool of preheated kernels) on this module's demo database, each checked in the database
+afterwards:
 
 1. an admin closes a month on the payroll close dashboard: a negative service charge is refused
-   (nothing written), the pool is saved (audited), **Run payroll** shows its progress and ends with
+   (nothing written), the pool is saved (audited), Finalise is refused before a run, **Run
+   payroll** (started from the preheated kernel) shows its progress and ends with
    the totals, the diffs and the run's files; a payslip downloads (PDF, its file name, audited);
    the executed notebook opens as HTML without script; **Finalise** asks with the total and head
    count and the month shows locked; reopening is refused without a reason, then reopens;
@@ -58,7 +60,7 @@ def _serve(demo_database_url, tmp_path_factory, user: str):
     env = server_env(demo_database_url)
     env["BACKOFFICE_USER"] = user
     log = tmp_path_factory.mktemp("serve-finance") / "serve.log"
-    return start_server(env, port=free_port(), log=log, pool_size=0)
+    return start_server(env, port=free_port(), log=log)
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +145,24 @@ def test_admin_closes_the_month_in_the_browser(chromium, as_admin, screenshots, 
         assert str(pool(demo_engine)) == "45000.00"
         assert audit_count(demo_engine, ADMIN, "SERVICE_CHARGE_SAVE") == saves + 1
 
-        # Run payroll: progress (cells done of total), then totals, diffs and the run's files
+        # Finalise is refused while the month's current data has no finished run
+        page.click("button:has-text('Finalise…')")
+        _wait_message(page, "run payroll first")
+        assert page.locator(".close-question").count() == 0
+
+        # Run payroll (from the preheated dashboard kernel): progress in code cells, then
+        # totals, diffs and the run's files
         started = time.monotonic()
         page.click("button:has-text('Run payroll')")
-        page.wait_for_selector(".close-progress", timeout=60_000)
-        assert re.fullmatch(r"\d+ of \d+ cells done", page.inner_text(".close-progress"))
+        page.wait_for_function(
+            "() => /\\d+ of 13 cells done/.test("
+            "document.querySelector('.close-progress')?.innerText || '')", timeout=60_000)
         page.wait_for_selector("a.close-file", timeout=180_000)
         print(f"run payroll -> files listed in {time.monotonic() - started:.1f} s")
+        assert scalar(demo_engine, "SELECT status FROM backoffice.job_runs WHERE notebook LIKE"
+                      " '%payroll_run.ipynb' ORDER BY started_at DESC LIMIT 1") == "succeeded"
+        step = page.locator("tr.step", has_text="Run payroll")
+        assert step.get_attribute("data-state") == "done"
         names = page.locator("a.close-file").all_inner_texts()
         assert {f"payroll_{MONTH}.xlsx", "payslips.zip", "notebook.html"} <= set(names)
         assert page.locator(".close-totals").count() == 1

@@ -24,7 +24,7 @@ def _server(demo_database_url, tmp_path_factory, user):
     env = server_env(demo_database_url)
     env["BACKOFFICE_USER"] = user
     log = tmp_path_factory.mktemp("invoices") / "serve.log"
-    return start_server(env, port=free_port(), log=log, pool_size=0)
+    return start_server(env, port=free_port(), log=log)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ def as_admin(demo_database_url, tmp_path_factory):
     env = server_env(demo_database_url)
     env["BACKOFFICE_USER"] = ADMIN
     server = start_server(env, port=free_port(),
-                          log=tmp_path_factory.mktemp("reconciliation") / "serve.log", pool_size=0)
+                          log=tmp_path_factory.mktemp("reconciliation") / "serve.log")
     yield server
     stop_server(server.process)
 
