@@ -44,3 +44,14 @@ def migration_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def migration_sql(name: str, attribute: str, containing: str = "") -> str:
+    """SQL text an earlier migration wrote, exactly as written: its ``attribute`` (a string), or
+    the one statement of that list containing ``containing``. The one way a later migration
+    restores (or builds on) an earlier definition, instead of a copy that could drift."""
+    value = getattr(migration_module(name), attribute)
+    if isinstance(value, str):
+        return value
+    (statement,) = [s for s in value if containing in s]
+    return statement

@@ -53,6 +53,23 @@ def stop() -> None:
     click.echo(database.stop_embedded_server())
 
 
+@db.command("schema-dump")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default docs/schema.sql of this checkout).")
+def schema_dump_command(out: str | None) -> None:
+    """Write the schema at head (pg_dump --schema-only of a scratch database) to docs/schema.sql."""
+    from pathlib import Path
+
+    from ..history import schema_dump
+
+    try:
+        text = schema_dump.run_schema_dump()
+    except schema_dump.SchemaDumpError as exc:
+        _fail(str(exc))
+    path = schema_dump.save_schema_file(text, Path(out) if out else schema_dump.SCHEMA_FILE)
+    click.echo(f"wrote {path} ({len(text.splitlines())} lines, the schema at head)")
+
+
 @db.command("maintain")
 @click.option("--months-ahead", type=WholeNumber(0, 36, "months ahead"), default=partitions.DEFAULT_MONTHS_AHEAD,
               show_default=True,

@@ -37,7 +37,7 @@ Revises: 0007
 
 from alembic import op
 
-from backoffice_lib.migrations.rules_0001 import RULES_SQL
+from backoffice_lib.migrate import migration_sql
 
 revision = "0008"
 down_revision = "0007"
@@ -179,16 +179,24 @@ BEGIN
   RETURN NULL;
 END $$
 """
+# From here on the row trigger of the payroll lock (migration 0003) fires on updates and deletes.
 PAYROLL_ROW_TRIGGER = """
 CREATE TRIGGER time_entries_payroll_lock
-  BEFORE {events} ON backoffice.time_entries
+  BEFORE UPDATE OR DELETE ON backoffice.time_entries
   FOR EACH ROW EXECUTE FUNCTION backoffice.guard_finalised_payroll_time_entries()
 """
 
 
 def _original_row_function() -> str:
-    (statement,) = [s for s in RULES_SQL if "CREATE FUNCTION backoffice.validate_time_entry()" in s]
+    """``validate_time_entry()`` exactly as migration 0001 wrote it (downgrade)."""
+    statement = migration_sql("0001_foundation_schema", "RULES_SQL",
+                              "CREATE FUNCTION backoffice.validate_time_entry()")
     return statement.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
+def _original_payroll_row_trigger() -> str:
+    """The payroll lock's row trigger exactly as migration 0003 wrote it (downgrade)."""
+    return migration_sql("0003_payroll", "LOCK_SQL", "CREATE TRIGGER time_entries_payroll_lock")
 
 
 def upgrade() -> None:
@@ -202,7 +210,7 @@ def upgrade() -> None:
     op.execute(ROW_CHECKS)
     op.execute(PAYROLL_LOCK_ON_INSERTS)
     op.execute("DROP TRIGGER time_entries_payroll_lock ON backoffice.time_entries")
-    op.execute(PAYROLL_ROW_TRIGGER.format(events="UPDATE OR DELETE"))
+    op.execute(PAYROLL_ROW_TRIGGER)
     op.execute(
         "CREATE TRIGGER time_entries_payroll_lock_inserted AFTER INSERT ON backoffice.time_entries"
         " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
@@ -213,7 +221,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS time_entries_payroll_lock_inserted ON backoffice.time_entries")
     op.execute("DROP TRIGGER IF EXISTS time_entries_payroll_lock ON backoffice.time_entries")
-    op.execute(PAYROLL_ROW_TRIGGER.format(events="INSERT OR UPDATE OR DELETE"))
+    op.execute(_original_payroll_row_trigger())
     op.execute("DROP FUNCTION IF EXISTS backoffice.guard_finalised_payroll_inserted_time_entries()")
     op.execute(_original_row_function())
     for name in STATEMENT_TRIGGERS.values():

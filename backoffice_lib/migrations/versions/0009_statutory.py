@@ -12,6 +12,8 @@ Revises: 0008
   changed, never its value (the function of migration 0001 otherwise, restored on downgrade).
 """
 
+import textwrap
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -49,70 +51,33 @@ SEED_RATES = [
     ("pit_bracket", "0.35", "2017-01-01", "5000000"),
 ]
 
-LOG_STAFF_CHANGES = """
-CREATE OR REPLACE FUNCTION backoffice.log_staff_changes() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  actor text := nullif(current_setting('backoffice.actor', true), '');
-  why text := nullif(current_setting('backoffice.reason', true), '');
-  old_snapshot jsonb;
-  new_snapshot jsonb;
-  kind text;
-  summary text;
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    old_snapshot := to_jsonb(OLD) - 'pin_hash'{national_id};
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    new_snapshot := to_jsonb(NEW) - 'pin_hash'{national_id};
-  END IF;
-
-  IF TG_OP = 'INSERT' THEN
-    kind := 'created';
-    summary := 'created ' || NEW.staff_name;
-  ELSIF TG_OP = 'DELETE' THEN
-    kind := 'deleted';
-    summary := 'deleted ' || OLD.staff_name;
-  ELSE
-    SELECT string_agg(key, ', ' ORDER BY key) INTO summary
-      FROM jsonb_each(new_snapshot) AS n(key, value)
-     WHERE key <> 'updated_at' AND n.value IS DISTINCT FROM old_snapshot -> key;
-    IF NEW.pin_hash IS DISTINCT FROM OLD.pin_hash THEN
-      summary := concat_ws(', ', 'pin', summary);
-    END IF;{national_id_changed}
-    IF summary IS NULL THEN
-      RETURN NULL;  -- nothing changed
-    END IF;
-    summary := 'changed ' || summary;
-    kind := CASE
-      WHEN NEW.is_active IS DISTINCT FROM OLD.is_active THEN
-        CASE WHEN NEW.is_active THEN 'activated' ELSE 'deactivated' END
-      WHEN NEW.pin_hash IS DISTINCT FROM OLD.pin_hash THEN 'pin_changed'
-      WHEN NEW.locked_until > now()
-           AND (OLD.locked_until IS NULL OR OLD.locked_until <= now()) THEN 'locked'
-      WHEN OLD.locked_until > now()
-           AND (NEW.locked_until IS NULL OR NEW.locked_until <= now()) THEN 'unlocked'
-      ELSE 'updated'
-    END;
-  END IF;
-
-  INSERT INTO backoffice.staff_audit_log (
-    staff_id, action_type, changed_by_type, changed_by_identifier, changes_summary,
-    old_data_snapshot, new_data_snapshot, reason
-  ) VALUES (
-    CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.id END,
-    kind,
-    CASE WHEN actor IS NULL THEN 'system' ELSE 'admin' END,
-    coalesce(actor, 'system:' || current_user),
-    summary, old_snapshot, new_snapshot, why
-  );
-  RETURN NULL;
-END $$
-"""
 NATIONAL_ID_CHANGED = """
     IF NEW.national_id IS DISTINCT FROM OLD.national_id THEN
       summary := concat_ws(', ', 'national_id', summary);
     END IF;"""
+PIN_CHANGED = """
+    IF NEW.pin_hash IS DISTINCT FROM OLD.pin_hash THEN
+      summary := concat_ws(', ', 'pin', summary);
+    END IF;"""
+
+
+def log_staff_changes_of_0001() -> str:
+    """``log_staff_changes()`` exactly as migration 0001 wrote it (downgrade)."""
+    from backoffice_lib.migrate import migration_sql
+
+    original = migration_sql("0001_foundation_schema", "RULES_SQL",
+                             "CREATE FUNCTION backoffice.log_staff_changes()")
+    return original.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+
+
+def log_staff_changes_without_national_id() -> str:
+    """0001's function with the national ID kept out of the snapshots and named when changed."""
+    function = textwrap.dedent(log_staff_changes_of_0001())
+    for old, new in (("- 'pin_hash';", "- 'pin_hash' - 'national_id';"),
+                     (PIN_CHANGED, PIN_CHANGED + NATIONAL_ID_CHANGED)):
+        assert old in function, old
+        function = function.replace(old, new)
+    return function
 
 
 def upgrade() -> None:
@@ -183,12 +148,11 @@ def upgrade() -> None:
     )
     op.create_index("uq_staff_national_id", "staff", ["national_id"], unique=True, schema=SCHEMA,
                     postgresql_where=sa.text("national_id IS NOT NULL"))
-    op.execute(LOG_STAFF_CHANGES.format(national_id=" - 'national_id'",
-                                        national_id_changed=NATIONAL_ID_CHANGED))
+    op.execute(log_staff_changes_without_national_id())
 
 
 def downgrade() -> None:
-    op.execute(LOG_STAFF_CHANGES.format(national_id="", national_id_changed=""))
+    op.execute(log_staff_changes_of_0001())
     op.drop_index("uq_staff_national_id", table_name="staff", schema=SCHEMA)
     op.drop_constraint(op.f("ck_staff_title_known"), "staff", type_="check", schema=SCHEMA)
     op.drop_constraint(op.f("ck_staff_national_id_check_digit"), "staff", type_="check",

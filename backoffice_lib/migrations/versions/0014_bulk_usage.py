@@ -238,9 +238,9 @@ CREATE TRIGGER package_usage_validate_inserted
 
 def function_of_migration_0004() -> str:
     """``validate_package_usage()`` exactly as migration 0004 wrote it (downgrade, tests, bench)."""
-    from backoffice_lib.migrate import migration_module
+    from backoffice_lib.migrate import migration_sql
 
-    original = migration_module("0004_packages").VALIDATE_PACKAGE_USAGE
+    original = migration_sql("0004_packages", "VALIDATE_PACKAGE_USAGE")
     return original.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
