@@ -41,6 +41,19 @@ USAGE_COLUMNS = {
     "booking_id": "Booking",
 }
 
+NO_STAFF_LABEL = "— pick who is credited —"
+MESSAGES = ("customer", "use", "sell", "new", "admin")
+#: Who the signed-in user is on the staff list. The schema has no allowed_users -> staff key: a
+#: user is a staff member when exactly one active staff member bears their name (coach name or
+#: coach display name, any case); else nobody is credited by default.
+SIGNED_IN_STAFF_SQL = """
+SELECT s.staff_name
+  FROM backoffice.allowed_users u
+  JOIN backoffice.staff s
+    ON lower(btrim(s.staff_name)) IN (lower(btrim(u.coach_name)), lower(btrim(u.coach_display_name)))
+ WHERE lower(u.email) = lower(:email) AND s.is_active IS NOT FALSE
+"""
+
 RECENT_SQL = """
 SELECT c.id, c.customer_name, c.customer_code, c.contact_number
   FROM public.customers c
@@ -54,6 +67,20 @@ SELECT c.id, c.customer_name, c.customer_code, c.contact_number
 def load_recent_customers(conn, limit: int = RECENT_CUSTOMERS) -> list[dict]:
     """The customers who bought most recently (the desk's first choices)."""
     return [dict(r) for r in conn.execute(sa.text(RECENT_SQL), {"limit": limit}).mappings()]
+
+
+def load_signed_in_staff_name(conn, user_email: str) -> str | None:
+    """The staff name of the signed-in user when they are on the staff list (exactly one active
+    staff member bears their name), else None: the desk then credits nobody by default."""
+    names = [r[0] for r in conn.execute(sa.text(SIGNED_IN_STAFF_SQL), {"email": user_email})]
+    return names[0] if len(names) == 1 else None
+
+
+def compute_staff_options(names: list[str], signed_in: str | None) -> tuple[list, str | None]:
+    """The "Staff" choices and the default: the signed-in person when they are staff, else the
+    placeholder (None), never a name nobody chose."""
+    options = [(NO_STAFF_LABEL, None)] + [(n, n) for n in names]
+    return options, signed_in if signed_in in names else None
 
 
 def customer_label(row: dict) -> str:
@@ -88,7 +115,8 @@ def compute_preview_html(preview: dict) -> str:
     )
 
 
-_field = functools.partial(ui.field, width="220px", label_width="100px")
+# inputs wide enough for their values ("Nattaya Sirisombat", "2027-01-15")
+_field = functools.partial(ui.field, width="280px", label_width="100px")
 _button = ui.button
 _card = ui.card
 
@@ -100,11 +128,11 @@ class FrontDesk:
         self.user_email = user_email
         self.engine = engine
         today = bangkok.today().isoformat()
-        self.message = widgets.HTML()
-        self.message.add_class("bo-desk-message")
+        # each form's messages beside its buttons (bo-desk-message-customer, -use, -sell, ...)
+        self.messages = ui.FormMessages(MESSAGES, "bo-desk-message")
         self.customer = _field(widgets.Dropdown, "bo-customer", width="460px",
                                description="Customer", options=[])
-        self.find = _field(widgets.Text, "bo-find", width="300px", description="Find",
+        self.find = _field(widgets.Text, "bo-find", width="360px", description="Find",
                            placeholder="name, phone, e-mail or code")
         self.find_button = _button("Find", "bo-find-go")
         self.new_name = _field(widgets.Text, "bo-new-customer-name", description="Name")
@@ -119,7 +147,7 @@ class FrontDesk:
         self.sell_date = _field(widgets.Text, "bo-sell-date", description="Date", value=today)
         self.sell_discount = _field(widgets.Text, "bo-sell-discount", description="Discount ฿",
                                     value="0")
-        self.employee = _field(widgets.Dropdown, "bo-employee", width="320px",
+        self.employee = _field(widgets.Dropdown, "bo-employee", width="360px",
                                description="Staff", options=[])
         self.sell_button = _button("Sell package", "bo-sell-save", "primary")
         # usage
@@ -155,8 +183,8 @@ class FrontDesk:
             ui.stylesheet(),
             widgets.HTML('<h2 class="bo-title">Front desk</h2><p class="bo-hint">Find or add the'
                          " customer, then sell a package or record the hours used.</p>"),
-            self.message,
-            _card([self.customer, widgets.HBox([self.find, self.find_button])]),
+            _card([self.customer, widgets.HBox([self.find, self.find_button]),
+                   self.messages["customer"]]),
             widgets.HTML("<h3>Packages</h3>"),
             self.packages_table,
             widgets.HTML("<h3>Record usage</h3>"),
@@ -167,19 +195,23 @@ class FrontDesk:
                 self.use_booking,
                 self.use_preview,
                 self.use_button,
+                self.messages["use"],
             ]),
             widgets.HTML("<h3>Sell a package</h3>"),
             _card([self.sell_type, widgets.HBox([self.sell_date, self.sell_discount]),
-                   self.sell_button]),
+                   widgets.HTML('<p class="bo-hint">Sold by the Staff chosen under Record usage'
+                                " (none if nobody is chosen).</p>"),
+                   self.sell_button, self.messages["sell"]]),
             widgets.HTML("<h3>Usage history</h3>"),
             self.usage_table,
             widgets.HTML("<h3>Add a customer</h3>"),
             _card([widgets.HBox([self.new_name, self.new_phone, self.new_email]),
-                   self.new_button]),
+                   self.new_button, self.messages["new"]]),
             widgets.HTML("<h3>Transfer or extend (admins)</h3>"),
             _card([self.admin_package, self.admin_reason,
                    widgets.HBox([self.transfer_to, self.transfer_button]),
-                   widgets.HBox([self.extend_date, self.extend_button])]),
+                   widgets.HBox([self.extend_date, self.extend_button]),
+                   self.messages["admin"]]),
         ])
         self.widget.add_class("bo-page")
         with database.transaction(self.engine) as conn:
@@ -188,9 +220,11 @@ class FrontDesk:
                 "SELECT id, name FROM backoffice.package_types ORDER BY display_order, name"
             )).all()
             staff = people.load_staff(conn)
+            signed_in = load_signed_in_staff_name(conn, user_email)
         self._set_customers(recent, keep=None)
         ui.set_options(self.sell_type, [(name, int(pk)) for pk, name in types])
-        ui.set_options(self.employee, list(staff["staff_name"]))
+        options, default = compute_staff_options(list(staff["staff_name"]), signed_in)
+        ui.set_options(self.employee, options, default)
         for field in (self.use_package, self.use_hours, self.use_date):
             field.observe(lambda _: self.show_preview(), names="value")
         self.customer.observe(lambda _: self.show_customer(), names="value")
@@ -198,8 +232,13 @@ class FrontDesk:
 
     # --- state -------------------------------------------------------------------------------
 
-    def say(self, text: str, kind: str = "ok") -> None:
-        self.message.value = ui.message_html(text, kind)
+    @property
+    def message(self):
+        """The message line written last (beside the button pressed last)."""
+        return self.messages.last
+
+    def say(self, text: str, kind: str = "ok", where: str = "customer") -> None:
+        self.messages.say(where, text, kind)
 
     def _set_customers(self, rows: list[dict], keep: Any) -> None:
         options = [("— pick a customer —", None)] + [(customer_label(r), r["id"]) for r in rows]
@@ -285,9 +324,9 @@ class FrontDesk:
         self.use_preview.value = compute_preview_html(preview)
         return preview
 
-    def _after_write(self, text: str) -> None:
+    def _after_write(self, text: str, where: str) -> None:
         self.show_customer()
-        self.say(text)
+        self.say(text, where=where)
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -300,24 +339,25 @@ class FrontDesk:
             engine=self.engine,
         )
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "new")
             return None
         for field in (self.new_name, self.new_phone, self.new_email):
             field.value = ""
         self._set_customers([result], keep=None)
         self.customer.value = result["id"]
-        self.say(f"Added {result['customer_name']} ({result['customer_code']}).")
+        self.say(f"Added {result['customer_name']} ({result['customer_code']}): picked above.",
+                 where="new")
         return result
 
-    def _customer_row(self) -> dict | None:
+    def _customer_row(self, where: str) -> dict | None:
         if self.customer.value is None:
-            self.say("Pick or find the customer first.", "refused")
+            self.say("Pick or find the customer first.", "refused", where)
             return None
         with database.transaction(self.engine) as conn:
             return customers.load_customer(conn, self.customer.value)
 
     def sell(self):
-        customer = self._customer_row()
+        customer = self._customer_row("sell")
         if customer is None:
             return None
         try:
@@ -325,7 +365,7 @@ class FrontDesk:
             typed = self.sell_discount.value.strip()
             discount = values.parse_money(typed, "the discount") if typed else None
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "sell")
             return None
         result, refusal = ui.form_action(
             lambda c: service.sell_package(
@@ -337,44 +377,51 @@ class FrontDesk:
             engine=self.engine,
         )
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "sell")
             return None
-        self._after_write(f"Sold {self.sell_type.label} to {customer['customer_name']} on {day}.")
+        self._after_write(f"Sold {self.sell_type.label} to {customer['customer_name']} on {day}.",
+                          "sell")
         return result
 
     def record_usage(self):
         package_id = self.use_package.value
         if package_id is None:
-            self.say("Pick one of the customer's usable packages first.", "refused")
+            self.say("Pick one of the customer's usable packages first.", "refused", "use")
+            return None
+        if self.employee.value is None:
+            self.say("Not recorded: pick the Staff member credited with this usage first.",
+                     "refused", "use")
             return None
         try:
             hours = values.parse_hours(self.use_hours.value.strip())
             day = values.parse_business_date(self.use_date.value.strip())
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "use")
             return None
         result, refusal = ui.form_action(
             lambda c: service.record_usage(
                 c, self.user_email, package_id, hours=hours, used_date=day,
-                employee_name=self.employee.value or "", booking_id=self.use_booking.value,
+                employee_name=self.employee.value, booking_id=self.use_booking.value,
             ),
             engine=self.engine,
         )
         if refusal:
-            self.say(f"Not recorded: {refusal}", "refused")
+            self.say(f"Not recorded: {refusal}", "refused", "use")
             self.show_preview()
             return None
         left = result["package"]["remaining_hours"]
         self._after_write(
-            f"Recorded {hours} h on {day}"
-            + ("" if left is None else f"; {left:.2f} h left") + "."
+            f"Recorded {hours} h on {day}, credited to {self.employee.value}"
+            + ("" if left is None else f"; {left:.2f} h left") + ".",
+            "use",
         )
         return result
 
     def transfer(self):
         package_id, target = self.admin_package.value, self.transfer_to.value
         if package_id is None or target is None:
-            self.say("Pick the package and the customer to transfer it to.", "refused")
+            self.say("Pick the package and the customer to transfer it to.", "refused",
+                     "admin")
             return None
         result, refusal = ui.form_action(
             lambda c: service.transfer_package(
@@ -385,20 +432,20 @@ class FrontDesk:
             require=(self.user_email, AREA, True),
         )
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "admin")
             return None
-        self._after_write(f"Transferred the package to {result['customer_name']}.")
+        self._after_write(f"Transferred the package to {result['customer_name']}.", "admin")
         return result
 
     def extend(self):
         package_id = self.admin_package.value
         if package_id is None:
-            self.say("Pick the package to extend.", "refused")
+            self.say("Pick the package to extend.", "refused", "admin")
             return None
         try:
             day = values.parse_business_date(self.extend_date.value.strip(), "the new expiry")
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "admin")
             return None
         result, refusal = ui.form_action(
             lambda c: service.extend_package_expiry(
@@ -409,9 +456,9 @@ class FrontDesk:
             require=(self.user_email, AREA, True),
         )
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "admin")
             return None
-        self._after_write(f"The package now expires on {result['expiration_date']}.")
+        self._after_write(f"The package now expires on {result['expiration_date']}.", "admin")
         return result
 
 

@@ -8,6 +8,7 @@ never stored (only its bcrypt hash), logged or audited in clear.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -20,7 +21,8 @@ from .. import bangkok, database, ui
 from . import compensation, people
 
 AREA = people.AREA
-NEW_PERSON_WIDTH = "260px"
+NEW_PERSON_WIDTH = "320px"
+MESSAGES = ("person", "pay", "add", "coach")
 STAFF_COLUMNS = {
     "staff_name": "Name",
     "staff_id": "Employee ID",
@@ -50,7 +52,8 @@ HISTORY_COLUMNS = {
 }
 
 
-_field = functools.partial(ui.field, width="220px", label_width="130px")
+# inputs wide enough for their values: "Nattaya Sirisombat", "2027-01-15", "15,000.00"
+_field = functools.partial(ui.field, width="320px", label_width="130px")
 _button = ui.button
 
 
@@ -73,10 +76,32 @@ def compute_staff_rows(staff: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["_order", "staff_name"], kind="stable").drop(columns="_order")
 
 
-class RatesForm:
-    """The fields of one compensation row; shows salary or hourly fields for the type chosen."""
+def _amount_value(amount) -> str:
+    """An amount as the form shows it to be edited: 15000, 95.5 (no separator: typed back as is)."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
-    def __init__(self, prefix: str, *, effective_from: dt.date):
+
+def compute_person_history(staff_history: pd.DataFrame, pay_history: pd.DataFrame) -> pd.DataFrame:
+    """A person's change history: their record's changes and their pay-rate changes, newest
+    first (both carry created_at, action_type, changed_by_identifier, changes_summary, reason)."""
+    frames = [f for f in (staff_history, pay_history) if len(f)]
+    if not frames:
+        return staff_history
+    merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    when = list(merged["created_at"])
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    order = sorted(range(len(when)), key=lambda i: when[i] or oldest, reverse=True)
+    return merged.iloc[order].reset_index(drop=True)
+
+
+class RatesForm:
+    """The fields of one compensation row; shows salary or hourly fields for the type chosen.
+
+    ``fill`` copies every field of a rate (the one in force, or a new person's defaults), so
+    that a change typed into one field keeps all the others."""
+
+    def __init__(self, prefix: str, *, effective_from: dt.date, rates: compensation.Rates):
         self.kind = _field(
             widgets.Dropdown, f"bo-{prefix}-type", options=["salary", "hourly"], value="salary",
             description="Pay type",
@@ -85,23 +110,39 @@ class RatesForm:
                              placeholder="15000")
         self.hourly = _field(widgets.Text, f"bo-{prefix}-hourly", description="Hourly rate ฿",
                              placeholder="80")
-        self.overtime = _field(widgets.Text, f"bo-{prefix}-ot", description="OT / hour ฿", value="0")
-        self.holiday = _field(widgets.Text, f"bo-{prefix}-holiday", description="Holiday / hour ฿",
-                              value="0")
+        self.overtime = _field(widgets.Text, f"bo-{prefix}-ot", description="OT / hour ฿")
+        self.holiday = _field(widgets.Text, f"bo-{prefix}-holiday", description="Holiday / hour ฿")
         self.min_hours = _field(widgets.Text, f"bo-{prefix}-min-hours",
-                                description="Allowance after (h)", value="6")
+                                description="Allowance after (h)")
         self.eligible = _field(widgets.Checkbox, f"bo-{prefix}-eligible",
                                description="Service charge", value=False, indent=False)
-        self.effective_from = _field(widgets.Text, f"bo-{prefix}-from", description="From (date)",
-                                     value=effective_from.isoformat())
+        self.effective_from = _field(widgets.Text, f"bo-{prefix}-from", description="From (date)")
+        self.fields = (self.kind, self.salary, self.hourly, self.overtime, self.holiday,
+                       self.min_hours, self.eligible, self.effective_from)
         self.kind.observe(lambda _: self._show_fields(), names="value")
-        self._show_fields()
+        self.fill(rates, effective_from)
         self.widget = widgets.VBox([
             widgets.HBox([self.kind, self.effective_from]),
             widgets.HBox([self.salary, self.hourly]),
             widgets.HBox([self.overtime, self.holiday]),
             widgets.HBox([self.min_hours, self.eligible]),
         ])
+
+    def fill(self, rates: compensation.Rates, effective_from: dt.date) -> None:
+        """Every field from ``rates``; the start date ``effective_from``."""
+        self.kind.value = rates.compensation_type
+        self.salary.value = _amount_value(rates.base_salary) if rates.base_salary else ""
+        self.hourly.value = _amount_value(rates.hourly_rate) if rates.hourly_rate else ""
+        self.overtime.value = _amount_value(rates.ot_rate_per_hour)
+        self.holiday.value = _amount_value(rates.holiday_rate_per_hour)
+        self.min_hours.value = str(rates.min_hours_for_allowance)
+        self.eligible.value = bool(rates.is_service_charge_eligible)
+        self.effective_from.value = effective_from.isoformat()
+        self._show_fields()
+
+    def on_change(self, callback) -> None:
+        for field in self.fields:
+            field.observe(lambda _: callback(), names="value")
 
     def _show_fields(self) -> None:
         salary = self.kind.value == "salary"
@@ -136,10 +177,15 @@ class StaffAdmin:
         self.user_email = user_email
         self.engine = engine
         today = bangkok.today()
-        self.message = widgets.HTML()
-        self.message.add_class("bo-admin-message")
+        self.today = today
+        # each form's messages beside its buttons (bo-admin-message-person, -pay, -add, -coach)
+        self.messages = ui.FormMessages(MESSAGES, "bo-admin-message")
         self.secret = widgets.HTML()
         self.secret.add_class("bo-secret-box")
+        self.new_secret = widgets.HTML()
+        self.new_secret.add_class("bo-secret-box")
+        self.new_secret.add_class("bo-new-secret-box")
+        self.pending: tuple | None = None  # a pay cut waiting for "Yes, save"
 
         # the people
         self.people_table = ui.PagedTable(
@@ -148,14 +194,14 @@ class StaffAdmin:
             empty="Nobody is on the staff list yet: add the first person below.",
         )
         # one person
-        self.person = _field(widgets.Dropdown, "bo-person", width="420px", description="Person",
+        self.person = _field(widgets.Dropdown, "bo-person", width="520px", description="Person",
                              options=[])
         self.summary = widgets.HTML()
         self.name = _field(widgets.Text, "bo-edit-name", description="Name")
         self.staff_id = _field(widgets.Text, "bo-edit-staff-id", description="Employee ID")
         self.eligible = _field(widgets.Checkbox, "bo-edit-eligible", description="Service charge",
                                indent=False)
-        self.reason = _field(widgets.Text, "bo-reason", width="446px", description="Reason",
+        self.reason = _field(widgets.Text, "bo-reason", width="640px", description="Reason",
                              placeholder="why (kept in the audit trail)")
         self.save_button = _button("Save changes", "bo-edit-save", "primary")
         self.active_button = _button("Deactivate", "bo-toggle-active", "warning")
@@ -164,8 +210,17 @@ class StaffAdmin:
         self.pay_table = widgets.HTML()
         self.history_table = widgets.HTML()
         self.history_table.add_class("bo-history-table")
-        self.raise_form = RatesForm("raise", effective_from=today.replace(day=1))
+        self.raise_form = RatesForm("raise", effective_from=today,
+                                    rates=compensation.compute_new_person_rates())
         self.raise_button = _button("Save new rate", "bo-raise-save", "primary")
+        self.confirm_text = widgets.HTML()
+        self.confirm_yes = _button("Yes, save", "bo-raise-confirm", "danger")
+        self.confirm_no = _button("Cancel", "bo-raise-cancel")
+        self.confirm_box = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_yes, self.confirm_no])],
+            layout=widgets.Layout(display="none"),
+        )
+        self.confirm_box.add_class("bo-raise-confirm-box")
 
         # a new person
         self.new_name = _field(widgets.Text, "bo-add-name", description="Name",
@@ -180,12 +235,15 @@ class StaffAdmin:
                                     width=NEW_PERSON_WIDTH)
         self.new_generate = _field(widgets.Checkbox, "bo-add-generate", indent=False,
                                    description="Generate a PIN instead")
-        self.new_rates = RatesForm("add", effective_from=today)
+        self.new_rates = RatesForm("add", effective_from=today,
+                                   rates=compensation.compute_new_person_rates())
+        # one service-charge choice for a new person: the person's and their first rate's
+        self.new_rates.eligible.layout.display = "none"
         self.add_button = _button("Add person", "bo-add-save", "primary")
 
         # coach rates
         self.coach_table = widgets.HTML()
-        self.coach_type = _field(widgets.Dropdown, "bo-coach-type", width="300px",
+        self.coach_type = _field(widgets.Dropdown, "bo-coach-type", width="360px",
                                  description="Rate type", options=[])
         self.coach_rate = _field(widgets.Text, "bo-coach-rate", description="฿ per hour")
         self.coach_button = _button("Save coach rate", "bo-coach-save", "primary")
@@ -195,6 +253,9 @@ class StaffAdmin:
         self.unlock_button.on_click(lambda _: self.unlock())
         self.reset_button.on_click(lambda _: self.reset_pin())
         self.raise_button.on_click(lambda _: self.save_rate())
+        self.confirm_yes.on_click(lambda _: self.confirm_rate())
+        self.confirm_no.on_click(lambda _: self.cancel_rate())
+        self.raise_form.on_change(self._forget_pending)
         self.add_button.on_click(lambda _: self.add_person())
         self.coach_button.on_click(lambda _: self.save_coach_rate())
         self.new_generate.observe(lambda _: self._pin_fields(), names="value")
@@ -204,8 +265,6 @@ class StaffAdmin:
                 ui.stylesheet(),
                 widgets.HTML('<h2 class="bo-title">Staff admin</h2><p class="bo-hint">People, PINs,'
                              " locks, pay rates and coach rates. Every change is audited.</p>"),
-                self.message,
-                self.secret,
                 widgets.HTML("<h3>People</h3>"),
                 self.people_table.widget,
                 widgets.HTML("<h3>One person</h3>"),
@@ -215,13 +274,18 @@ class StaffAdmin:
                     self.reason,
                     widgets.HBox([self.save_button, self.active_button, self.unlock_button,
                                   self.reset_button]),
+                    self.messages["person"],
+                    self.secret,
                 ]),
                 widgets.HTML("<h3>Pay rates</h3>"),
                 self._card([
                     self.pay_table,
-                    widgets.HTML('<p class="bo-hint">A new rate from a date closes the current one'
+                    widgets.HTML('<p class="bo-hint">A new rate starts as a copy of the one in force:'
+                                 " change what changes. From a date, it closes the current one"
                                  " on the day before.</p>"),
                     self.raise_form.widget, self.raise_button,
+                    self.confirm_box,
+                    self.messages["pay"],
                 ]),
                 widgets.HTML("<h3>Change history</h3>"),
                 self.history_table,
@@ -233,6 +297,8 @@ class StaffAdmin:
                     widgets.HTML('<p class="bo-hint">First pay rate</p>'),
                     self.new_rates.widget,
                     self.add_button,
+                    self.messages["add"],
+                    self.new_secret,
                 ]),
                 widgets.HTML("<h3>Coach rates</h3>"),
                 self._card([
@@ -240,6 +306,7 @@ class StaffAdmin:
                                  " booking type (Coaching packages and individual lessons).</p>"),
                     self.coach_table,
                     widgets.HBox([self.coach_type, self.coach_rate, self.coach_button]),
+                    self.messages["coach"],
                 ]),
             ],
             layout=widgets.Layout(width="100%"),
@@ -262,9 +329,14 @@ class StaffAdmin:
 
     # --- state -------------------------------------------------------------------------------
 
-    def say(self, text: str, kind: str = "ok") -> None:
-        self.message.value = ui.message_html(text, kind)
-        self.secret.value = ""  # a PIN is shown once: any later message hides it
+    @property
+    def message(self):
+        """The message line written last (beside the button pressed last)."""
+        return self.messages.last
+
+    def say(self, text: str, kind: str = "ok", where: str = "person") -> None:
+        self.messages.say(where, text, kind)
+        self.secret.value = self.new_secret.value = ""  # a PIN is shown once: any message hides it
 
     def reload(self, keep: int | None = None) -> None:
         with database.transaction(self.engine) as conn:
@@ -292,8 +364,12 @@ class StaffAdmin:
         with database.transaction(self.engine) as conn:
             person = people.resolve_staff(conn, int(pk))
             pay = compensation.load_compensation(conn, int(pk))
-            history = people.load_staff_history(conn, int(pk))
+            history = compute_person_history(
+                people.load_staff_history(conn, int(pk)),
+                compensation.load_pay_rate_history(conn, int(pk)),
+            )
         self.current = person
+        self.fill_rate_form(pay.to_dict("records"))
         self.name.value = person["staff_name"]
         self.staff_id.value = person["staff_id"] or ""
         self.eligible.value = bool(person["is_service_charge_eligible"])
@@ -319,22 +395,34 @@ class StaffAdmin:
             history, HISTORY_COLUMNS, empty="No change recorded for this person yet."
         )
 
+    def fill_rate_form(self, rows: list[dict]) -> None:
+        """The new-rate form as a copy of the rate in force (every field), from the first date
+        the service accepts that is not in the past; a person without a rate gets the defaults."""
+        self._forget_pending()
+        self.current_rows = rows
+        in_force = compensation.compute_row_in_force(rows, self.today)
+        rates = (compensation.compute_rates_of_row(in_force) if in_force is not None
+                 else compensation.compute_new_person_rates())
+        self.raise_form.fill(rates, compensation.compute_default_start(rows, self.today))
+        self._forget_pending()
+
     # --- actions -----------------------------------------------------------------------------
 
-    def _act(self, work, done: str | None = None, *, keep: int | None = None):
+    def _act(self, work, done: str | None = None, *, keep: int | None = None,
+             where: str = "person"):
         result, refusal = ui.form_action(work, engine=self.engine)
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", where)
             return None
         self.reload(keep=keep)
         self.show_person()
         if done:
-            self.say(done(result) if callable(done) else done)
+            self.say(done(result) if callable(done) else done, where=where)
         return result
 
-    def _pk(self) -> int | None:
+    def _pk(self, where: str = "person") -> int | None:
         if self.person.value is None:
-            self.say("Pick a person first.", "refused")
+            self.say("Pick a person first.", "refused", where)
         return self.person.value
 
     def save_person(self):
@@ -386,29 +474,69 @@ class StaffAdmin:
         self._show_pin(result["staff_name"], pin)
         return pin
 
-    def _show_pin(self, name: str, pin: str) -> None:
-        self.secret.value = (
+    def _show_pin(self, name: str, pin: str, box=None) -> None:
+        (box or self.secret).value = (
             '<div class="bo-card" role="status"><p class="bo-hint">New PIN for '
             f"{html.escape(name)}: hand it over now. It is not stored and will not be shown"
             f' again.</p><div class="bo-secret">{html.escape(pin)}</div></div>'
         )
 
+    def _forget_pending(self) -> None:
+        self.pending = None
+        self.confirm_box.layout.display = "none"
+        self.confirm_text.value = ""
+
     def save_rate(self):
-        pk = self._pk()
+        """Save the new rate; one that lowers a component to 0 or drops service-charge
+        eligibility is not saved yet: the form says what it changes and waits for "Yes, save"."""
+        pk = self._pk("pay")
         if pk is None:
             return None
         try:
             rates, start = self.raise_form.rates(), self.raise_form.start()
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "pay")
             return None
+        rows = getattr(self, "current_rows", [])
+        replaced = compensation.compute_row_in_force(rows, start) if rows else None
+        cuts = compensation.compute_pay_cuts(
+            compensation.compute_rates_of_row(replaced) if replaced is not None else None, rates
+        )
+        if cuts:
+            self._forget_pending()
+            name = self.current["staff_name"] if getattr(self, "current", None) else "this person"
+            self.confirm_text.value = ui.message_html(
+                f"This new rate from {start} lowers {name}'s pay: " + "; ".join(cuts)
+                + ". Save it anyway?", "refused",
+            )
+            self.confirm_box.layout.display = None
+            self.messages.say("pay", "Not saved yet: confirm or cancel the change above.", "info")
+            self.pending = (int(pk), rates, start)
+            return None
+        return self._save_rate(int(pk), rates, start)
+
+    def confirm_rate(self):
+        """"Yes, save": save the change the confirmation described."""
+        if self.pending is None:
+            self.say("Nothing to confirm: press Save new rate first.", "refused", "pay")
+            return None
+        pk, rates, start = self.pending
+        self._forget_pending()
+        return self._save_rate(pk, rates, start)
+
+    def cancel_rate(self) -> None:
+        self._forget_pending()
+        self.say("Not saved: the change was cancelled.", "info", "pay")
+
+    def _save_rate(self, pk: int, rates: compensation.Rates, start: dt.date):
         return self._act(
             lambda c: compensation.add_compensation(
-                c, self.user_email, int(pk), rates, start, reason=self.reason.value or None
+                c, self.user_email, pk, rates, start, reason=self.reason.value or None
             ),
             lambda r: f"New {r['compensation_type']} rate from {r['effective_from']} saved"
             + (f"; the previous rate ends on {r['closed'][0]['effective_to']}" if r["closed"]
                else "") + ".",
+            where="pay",
         )
 
     def add_person(self):
@@ -418,13 +546,14 @@ class StaffAdmin:
         else:
             pin = self.new_pin.value
             if pin != self.new_pin_again.value:
-                self.say("The two PINs differ: type the same 6 digits twice.", "refused")
+                self.say("The two PINs differ: type the same 6 digits twice.", "refused", "add")
                 return None
         try:
             rates, start = self.new_rates.rates(), self.new_rates.start()
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "add")
             return None
+        rates = dataclasses.replace(rates, is_service_charge_eligible=bool(self.new_eligible.value))
 
         def work(conn):
             created = people.create_staff(
@@ -438,16 +567,17 @@ class StaffAdmin:
         result, refusal = ui.form_action(work, engine=self.engine)
         self.new_pin.value = self.new_pin_again.value = ""
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "add")
             return None
         for field in (self.new_name, self.new_staff_id):
             field.value = ""
+        self.new_rates.fill(compensation.compute_new_person_rates(), self.today)
         self.reload(keep=result["id"])
         self.show_person()
         self.say(f"Added {result['staff_name']} (id {result['id']}) with a first pay rate from"
-                 f" {start}.")
+                 f" {start}.", where="add")
         if generated:
-            self._show_pin(result["staff_name"], pin)
+            self._show_pin(result["staff_name"], pin, self.new_secret)
         return result
 
     def save_coach_rate(self):
@@ -456,6 +586,7 @@ class StaffAdmin:
                 c, self.user_email, self.coach_type.value or "", self.coach_rate.value
             ),
             lambda r: f"Coach rate for {r['rate_type']}: {ui.format_money(r['rate'])} per hour.",
+            where="coach",
         )
 
 

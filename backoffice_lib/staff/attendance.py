@@ -77,6 +77,21 @@ def _overlaps(start_a, end_a, start_b, end_b) -> bool:
 # --- schedule generation ---------------------------------------------------------------------
 
 
+ALREADY_EXISTS = "already exists"
+
+
+def compute_skip_reason(start: dt.time, end: dt.time, clash: tuple[dt.time, dt.time]) -> str:
+    """Why a planned shift is skipped: the same shift already exists (the same times), or it
+    overlaps a different shift of that person, named."""
+    if (start, end) == tuple(clash):
+        return f"the shift {start:%H:%M}-{end:%H:%M} {ALREADY_EXISTS}"
+    return f"overlaps the shift {clash[0]:%H:%M}-{clash[1]:%H:%M}"
+
+
+def is_already_existing(reason: str) -> bool:
+    return str(reason).endswith(ALREADY_EXISTS)
+
+
 def compute_generated_shifts(
     patterns: pd.DataFrame, existing: pd.DataFrame, date_from: dt.date, date_to: dt.date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -122,10 +137,7 @@ def compute_generated_shifts(
             )
             if clash is not None:
                 skipped.append(
-                    {
-                        **shift,
-                        "reason": f"overlaps the shift {clash[0]:%H:%M}-{clash[1]:%H:%M}",
-                    }
+                    {**shift, "reason": compute_skip_reason(row.start_time, row.end_time, clash)}
                 )
                 continue
             others.append((row.start_time, row.end_time))

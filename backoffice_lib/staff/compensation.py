@@ -34,6 +34,20 @@ PACKAGE_TYPES = PackageType.__table__
 AREA = "staff"
 TYPES = ("salary", "hourly")
 INDIVIDUAL_RATE_TYPES = ("Individual, 1 PAX", "Individual, 2 PAX")
+#: A new person's first rate starts with these premiums (THB per hour, flat, on top of base pay:
+#: business-rules §3.2), inside the studio's ranges (OT 70-150, holiday 80-200), never 0: a form
+#: left as it opens must not pay overtime or holiday work nothing.
+DEFAULT_OT_RATE_PER_HOUR = Decimal("100.00")
+DEFAULT_HOLIDAY_RATE_PER_HOUR = Decimal("100.00")
+DEFAULT_MIN_HOURS_FOR_ALLOWANCE = 6
+#: The components a change may lower to 0 (only after a confirmation), as a person reads them.
+COMPONENT_LABELS = {
+    "base_salary": "monthly salary",
+    "hourly_rate": "hourly rate",
+    "ot_rate_per_hour": "overtime rate",
+    "holiday_rate_per_hour": "holiday rate",
+}
+HISTORY_COLUMNS = ["created_at", "action_type", "changed_by_identifier", "changes_summary", "reason"]
 COLUMNS = [
     "id",
     "staff_id",
@@ -118,6 +132,112 @@ def compute_row_values(rates: Rates) -> dict[str, Any]:
         "is_service_charge_eligible": bool(rates.is_service_charge_eligible),
         "min_hours_for_allowance": int(rates.min_hours_for_allowance),
     }
+
+
+def compute_new_person_rates(compensation_type: str = "salary") -> Rates:
+    """What a new person's first pay rate starts as: non-zero OT and holiday premiums."""
+    return Rates(
+        compensation_type=compensation_type,
+        ot_rate_per_hour=DEFAULT_OT_RATE_PER_HOUR,
+        holiday_rate_per_hour=DEFAULT_HOLIDAY_RATE_PER_HOUR,
+        min_hours_for_allowance=DEFAULT_MIN_HOURS_FOR_ALLOWANCE,
+    )
+
+
+def compute_rates_of_row(row: dict) -> Rates:
+    """A stored compensation row (or an audit snapshot of one) as Rates: every field copied."""
+    hours = row.get("min_hours_for_allowance")
+    return Rates(
+        compensation_type=row.get("compensation_type") or "salary",
+        base_salary=Decimal(str(row.get("base_salary") or 0)),
+        hourly_rate=Decimal(str(row.get("hourly_rate") or 0)),
+        ot_rate_per_hour=Decimal(str(row.get("ot_rate_per_hour") or 0)),
+        holiday_rate_per_hour=Decimal(str(row.get("holiday_rate_per_hour") or 0)),
+        is_service_charge_eligible=bool(row.get("is_service_charge_eligible")),
+        min_hours_for_allowance=DEFAULT_MIN_HOURS_FOR_ALLOWANCE if hours is None else int(hours),
+    )
+
+
+def compute_row_in_force(existing: list[dict], day: dt.date) -> dict | None:
+    """The row in force on ``day``; else the latest row that started before it (a leaver's last
+    rate); else the earliest row to come (a rate that starts later); None without rows."""
+    rows = sorted(existing, key=lambda r: r["effective_from"])
+    for row in rows:
+        end = row["effective_to"]
+        if row["effective_from"] <= day and (end is None or end >= day):
+            return row
+    started = [r for r in rows if r["effective_from"] <= day]
+    if started:
+        return started[-1]
+    return rows[0] if rows else None
+
+
+def compute_default_start(existing: list[dict], today: dt.date) -> dt.date:
+    """The first date, from ``today`` on, that a new rate may start from (``compute_raise_plan``
+    accepts it): today, or the day after the latest start or closed end that reaches today."""
+    start = today
+    for row in existing:
+        start = max(start, row["effective_from"] + dt.timedelta(days=1))
+        if row["effective_to"] is not None:
+            start = max(start, row["effective_to"] + dt.timedelta(days=1))
+    return start
+
+
+def _amount_text(value: Decimal) -> str:
+    return "0" if value == 0 else f"{value:,.2f}"
+
+
+def compute_pay_cuts(current: Rates | None, new: Rates) -> list[str]:
+    """What a new rate lowers to 0 or drops, compared with the rate it replaces, as a person
+    reads it ("overtime rate 150.00 -> 0", "service charge: eligible -> not eligible"); empty
+    when nothing is cut (a first rate cuts nothing). Such a change is saved only once confirmed."""
+    if current is None:
+        return []
+    before, after = compute_row_values(current), compute_row_values(new)
+    cuts = [
+        f"{label} {_amount_text(before[key])} -> 0"
+        for key, label in COMPONENT_LABELS.items()
+        if before[key] > 0 and after[key] == 0
+    ]
+    if before["is_service_charge_eligible"] and not after["is_service_charge_eligible"]:
+        cuts.append("service charge: eligible -> not eligible")
+    return cuts
+
+
+def compute_change_summary(previous: dict | None, new: dict) -> str:
+    """One line of a person's change history for a new pay rate: what changed from the rate it
+    replaced (every field), or the first rate's values."""
+    rates = compute_rates_of_row(new)
+    values = compute_row_values(rates)
+    start = new.get("effective_from")
+    if previous is None or "compensation_type" not in previous:
+        kind = rates.compensation_type
+        amount = values["base_salary"] if kind == "salary" else values["hourly_rate"]
+        parts = [
+            f"pay rate from {start}: {kind} {_amount_text(amount)}",
+            f"overtime rate {_amount_text(values['ot_rate_per_hour'])}",
+            f"holiday rate {_amount_text(values['holiday_rate_per_hour'])}",
+            "service charge: " + ("eligible" if values["is_service_charge_eligible"]
+                                   else "not eligible"),
+        ]
+        return ", ".join(parts)
+    old = compute_row_values(compute_rates_of_row(previous))
+    changes = []
+    if old["compensation_type"] != values["compensation_type"]:
+        changes.append(f"pay type {old['compensation_type']} -> {values['compensation_type']}")
+    for key, label in COMPONENT_LABELS.items():
+        if old[key] != values[key]:
+            changes.append(f"{label} {_amount_text(old[key])} -> {_amount_text(values[key])}")
+    if old["is_service_charge_eligible"] != values["is_service_charge_eligible"]:
+        changes.append(
+            "service charge: "
+            + ("eligible -> not eligible" if old["is_service_charge_eligible"]
+               else "not eligible -> eligible")
+        )
+    if old["min_hours_for_allowance"] != values["min_hours_for_allowance"]:
+        changes.append(f"allowance after {old['min_hours_for_allowance']} h ->"
+                       f" {values['min_hours_for_allowance']} h")
+    return f"new pay rate from {start}: " + (", ".join(changes) or "same rates")
 
 
 def _period(row: dict) -> str:
@@ -219,7 +339,13 @@ def add_compensation(
             ).scalar_one()
     except sa.exc.DBAPIError as exc:
         raise CompensationError(f"{person['staff_name']}: {_database_reason(exc)}") from None
-    before = {"closed": [{"id": r["id"], "effective_to": None} for r in closes]}
+    before = {
+        "closed": [
+            {**{k: r[k] for k in COLUMNS if k not in ("staff_id", "effective_from")},
+             "effective_from": r["effective_from"], "effective_to": None}
+            for r in closes
+        ]
+    }
     after = {
         **values,
         "id": new_id,
@@ -236,6 +362,35 @@ def add_compensation(
         details={"staff_name": person["staff_name"], **({"reason": reason} if reason else {})},
     )
     return {**values, "id": new_id, "closed": after["closed"]}
+
+
+def load_pay_rate_history(conn: Connection, staff_pk: int, *, limit: int = 100) -> pd.DataFrame:
+    """A person's pay-rate changes from the audit trail, as rows of the change history
+    (created_at, action_type, changed_by_identifier, changes_summary, reason), newest first: the
+    rates ``add_compensation`` saved and the rows the importer closed (``close_pay_rate``)."""
+    rows = conn.execute(
+        sa.text(
+            'SELECT "timestamp", action, user_email, details FROM backoffice.audit_logs'
+            " WHERE resource_type = 'staff_compensation'"
+            "   AND (details->'after'->>'staff_id' = :staff"
+            "        OR (details->>'fix' = 'close_pay_rate' AND resource_id IN"
+            "            (SELECT id::text FROM backoffice.staff_compensation"
+            "              WHERE staff_id = :pk)))"
+            ' ORDER BY "timestamp" DESC LIMIT :limit'
+        ),
+        {"staff": str(int(staff_pk)), "pk": int(staff_pk), "limit": limit},
+    ).all()
+    history = []
+    for created_at, action, email, details in rows:
+        after = details.get("after") or {}
+        closed = (details.get("before") or {}).get("closed") or []
+        if "staff_id" in after:
+            kind = "pay_rate_raised" if action == "RAISE" else "pay_rate_set"
+            summary = compute_change_summary(closed[0] if closed else None, after)
+        else:
+            kind, summary = "pay_rate_closed", f"pay rate ends on {after.get('effective_to')}"
+        history.append((created_at, kind, email, summary, details.get("reason")))
+    return pd.DataFrame(history, columns=HISTORY_COLUMNS, dtype=object)
 
 
 # --- coach rates --------------------------------------------------------------------------------

@@ -31,6 +31,34 @@ PLAN_COLUMNS = {
 }
 
 
+MESSAGES = ("week", "shift", "pattern", "generate")
+
+
+def compute_preview_summary(created: int, existing: int, overlapping: int) -> str:
+    """What a generation preview finds, said exactly: shifts to create, shifts of these dates
+    that already exist as they are, and planned shifts that overlap a different shift."""
+    def shifts(n: int) -> str:
+        return f"{n} shift" + ("" if n == 1 else "s")
+
+    found = []
+    if existing:
+        found.append(f"{shifts(existing)} of these dates already exist"
+                     if existing > 1 else "1 shift of these dates already exists")
+    if overlapping:
+        found.append(f"{shifts(overlapping)} would overlap a different shift and are skipped"
+                     if overlapping > 1 else "1 shift would overlap a different shift and is"
+                     " skipped")
+    if created == 0:
+        if existing and not overlapping:
+            return (f"Nothing to create: the {shifts(existing)} of these dates already exist"
+                    if existing > 1 else "Nothing to create: the shift of these dates already"
+                    " exists") + "."
+        if not found:
+            return "Nothing to create: no active weekly pattern falls in these dates."
+        return "Nothing to create: " + "; ".join(found) + "."
+    return f"{shifts(created)} will be created" + "".join(f"; {f}" for f in found) + "."
+
+
 def week_start(day: dt.date) -> dt.date:
     """The Sunday on or before ``day`` (weeks run Sunday to Saturday)."""
     return day - dt.timedelta(days=attendance.day_of_week(day))
@@ -92,7 +120,8 @@ def compute_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
     )
 
 
-_field = functools.partial(ui.field, width="200px", label_width="90px")
+# inputs wide enough for their values ("2027-01-15", "Nattaya Sirisombat (EMP012)")
+_field = functools.partial(ui.field, width="240px", label_width="90px")
 _button = ui.button
 _card = ui.card
 
@@ -104,11 +133,11 @@ class ScheduleBoard:
         self.user_email = user_email
         self.engine = engine
         today = bangkok.today()
-        self.message = widgets.HTML()
-        self.message.add_class("bo-schedule-message")
+        # each form's messages beside its buttons (bo-schedule-message-week, -pattern, -generate)
+        self.messages = ui.FormMessages(MESSAGES, "bo-schedule-message")
         # weekly patterns
         self.pattern_grid = widgets.HTML()
-        self.pattern_person = _field(widgets.Dropdown, "bo-pattern-person", width="300px",
+        self.pattern_person = _field(widgets.Dropdown, "bo-pattern-person", width="400px",
                                      description="Person", options=[])
         self.pattern_day = _field(widgets.Dropdown, "bo-pattern-day", description="Weekday",
                                   options=[(d, i) for i, d in enumerate(WEEKDAYS)], value=1)
@@ -118,7 +147,7 @@ class ScheduleBoard:
         self.pattern_location = _field(widgets.Text, "bo-pattern-location",
                                        description="Location")
         self.pattern_add = _button("Add pattern", "bo-pattern-save", "primary")
-        self.pattern_pick = _field(widgets.Dropdown, "bo-pattern-pick", width="420px",
+        self.pattern_pick = _field(widgets.Dropdown, "bo-pattern-pick", width="480px",
                                    description="Pattern", options=[])
         self.pattern_toggle = _button("Switch on / off", "bo-pattern-toggle")
         # generation
@@ -138,7 +167,7 @@ class ScheduleBoard:
         self.week_previous = _button("‹ Week before", "bo-week-previous")
         self.week_next = _button("Week after ›", "bo-week-next")
         self.week_grid = widgets.HTML()
-        self.shift_pick = _field(widgets.Dropdown, "bo-shift-pick", width="460px",
+        self.shift_pick = _field(widgets.Dropdown, "bo-shift-pick", width="520px",
                                  description="Shift", options=[])
         self.shift_date = _field(widgets.Text, "bo-shift-date", description="Date")
         self.shift_start = _field(widgets.Text, "bo-shift-start", description="Start")
@@ -147,7 +176,7 @@ class ScheduleBoard:
         self.shift_hint = widgets.HTML()
         self.shift_save = _button("Save shift", "bo-shift-save", "primary")
         self.shift_delete = _button("Delete shift", "bo-shift-delete", "danger")
-        self.new_person = _field(widgets.Dropdown, "bo-new-shift-person", width="300px",
+        self.new_person = _field(widgets.Dropdown, "bo-new-shift-person", width="400px",
                                  description="Person", options=[])
         self.new_date = _field(widgets.Text, "bo-new-shift-date", description="Date",
                                value=today.isoformat())
@@ -175,7 +204,6 @@ class ScheduleBoard:
             widgets.HTML('<h2 class="bo-title">Schedules</h2><p class="bo-hint">Weekly patterns,'
                          " shifts generated from them, and the week's shifts. Overlapping shifts"
                          " of one person are refused.</p>"),
-            self.message,
             widgets.HTML("<h3>Week</h3>"),
             _card([
                 widgets.HBox([self.week_previous, self.week_label, self.week_next]),
@@ -185,12 +213,14 @@ class ScheduleBoard:
                 self.new_person_hint,
                 widgets.HBox([self.new_start, self.new_end, self.new_location]),
                 self.new_save,
+                self.messages["week"],
                 widgets.HTML('<p class="bo-hint">Edit or delete a shift of this week</p>'),
                 self.shift_pick,
                 self.shift_hint,
                 widgets.HBox([self.shift_date, self.shift_start, self.shift_end,
                               self.shift_location]),
                 widgets.HBox([self.shift_save, self.shift_delete]),
+                self.messages["shift"],
             ]),
             widgets.HTML("<h3>Weekly patterns</h3>"),
             _card([
@@ -199,11 +229,13 @@ class ScheduleBoard:
                 widgets.HBox([self.pattern_start, self.pattern_end, self.pattern_location]),
                 self.pattern_add,
                 widgets.HBox([self.pattern_pick, self.pattern_toggle]),
+                self.messages["pattern"],
             ]),
             widgets.HTML("<h3>Generate shifts from the patterns</h3>"),
             _card([
                 widgets.HBox([self.gen_from, self.gen_to, self.preview_button,
                               self.generate_button]),
+                self.messages["generate"],
                 self.preview,
             ]),
         ])
@@ -214,8 +246,13 @@ class ScheduleBoard:
 
     # --- state -------------------------------------------------------------------------------
 
-    def say(self, text: str, kind: str = "ok") -> None:
-        self.message.value = ui.message_html(text, kind)
+    @property
+    def message(self):
+        """The message line written last (beside the button pressed last)."""
+        return self.messages.last
+
+    def say(self, text: str, kind: str = "ok", where: str = "week") -> None:
+        self.messages.say(where, text, kind)
 
     def reload(self) -> None:
         last = self.week + dt.timedelta(days=6)
@@ -283,26 +320,27 @@ class ScheduleBoard:
         self.shift_pick.value = None
         self.reload()
 
-    def _act(self, work, done) -> Any:
+    def _act(self, work, done, where: str) -> Any:
         result, refusal = ui.form_action(work, engine=self.engine)
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", where)
             return None
         self.reload()
-        self.say(done(result) if callable(done) else done)
+        self.say(done(result) if callable(done) else done, where=where)
         return result
 
-    def _times(self, start: widgets.Text, end: widgets.Text) -> tuple[dt.time, dt.time] | None:
+    def _times(self, start: widgets.Text, end: widgets.Text,
+               where: str) -> tuple[dt.time, dt.time] | None:
         try:
             return ui.parse_time(start.value, "the start"), ui.parse_time(end.value, "the end")
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", where)
             return None
 
     # --- actions -----------------------------------------------------------------------------
 
     def add_pattern(self):
-        times = self._times(self.pattern_start, self.pattern_end)
+        times = self._times(self.pattern_start, self.pattern_end, "pattern")
         if times is None or self.pattern_person.value is None:
             return None
         return self._act(
@@ -312,18 +350,20 @@ class ScheduleBoard:
             ),
             f"Pattern added: {WEEKDAYS[self.pattern_day.value]} {_hhmm(times[0])}–"
             f"{_hhmm(times[1])}.",
+            "pattern",
         )
 
     def toggle_pattern(self):
         pattern_id = self.pattern_pick.value
         if pattern_id is None:
-            self.say("Pick a pattern first.", "refused")
+            self.say("Pick a pattern first.", "refused", "pattern")
             return None
         label = {v: k for k, v in self.pattern_pick.options}[pattern_id]
         active = label.endswith("(off)")
         return self._act(
             lambda c: schedules.set_pattern_active(c, self.user_email, pattern_id, active),
             f"Pattern switched {'on' if active else 'off'}.",
+            "pattern",
         )
 
     def _forget_preview(self) -> None:
@@ -334,7 +374,7 @@ class ScheduleBoard:
         try:
             return ui.parse_date(self.gen_from.value, "From"), ui.parse_date(self.gen_to.value, "To")
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "generate")
             return None
 
     def preview_generation(self):
@@ -347,20 +387,25 @@ class ScheduleBoard:
         )
         if refusal:
             self._forget_preview()
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", "generate")
             return None
-        skipped = report.skipped
+        existing = report.existing_count()
+        overlaps = report.skipped[
+            [not attendance.is_already_existing(r) for r in report.skipped["reason"]]
+        ] if len(report.skipped) else report.skipped
+        summary = compute_preview_summary(len(report.created), existing, len(overlaps))
         self.preview.value = (
-            f'<p class="bo-gen-summary"><strong>{len(report.created)} shift(s) will be created,'
-            f" {len(skipped)} skipped as overlaps.</strong></p>"
-            + ui.table_html(report.created, PLAN_COLUMNS,
-                            empty="Nothing to create: no active pattern falls in these dates.")
-            + ("<p class='bo-hint'>Skipped, and why</p>"
-               + ui.table_html(skipped, {**PLAN_COLUMNS, "reason": "Why"}) if len(skipped) else "")
+            f'<p class="bo-gen-summary"><strong>{html.escape(summary)}</strong></p>'
+            + (ui.table_html(report.created, PLAN_COLUMNS) if len(report.created) else "")
+            + ("<p class='bo-hint'>Skipped: they overlap a different shift</p>"
+               + ui.table_html(overlaps, {**PLAN_COLUMNS, "reason": "Why"}) if len(overlaps)
+               else "")
         )
         self._previewed = period
         self.generate_button.disabled = report.created.empty
-        self.say("Preview ready: nothing is saved until you press Create these shifts.", "info")
+        self.say("Preview ready: nothing is saved until you press Create these shifts."
+                 if len(report.created) else "Preview ready: nothing to create.", "info",
+                 "generate")
         return report
 
     def generate(self):
@@ -368,11 +413,14 @@ class ScheduleBoard:
         if period is None:
             return None
         if period != self._previewed:
-            self.say("Preview these dates first.", "refused")
+            self.say("Preview these dates first.", "refused", "generate")
             return None
         result = self._act(
             lambda c: schedules.run_generate_schedules(c, self.user_email, *period),
-            lambda r: f"Created {len(r.created)} shift(s); skipped {len(r.skipped)} overlapping.",
+            lambda r: f"Created {len(r.created)} shift(s)"
+            + (f"; {r.existing_count()} already existed" if r.existing_count() else "")
+            + f"; skipped {len(r.skipped) - r.existing_count()} overlapping.",
+            "generate",
         )
         self._forget_preview()
         return result
@@ -380,15 +428,15 @@ class ScheduleBoard:
     def save_shift(self):
         shift_id = self.shift_pick.value
         if shift_id is None:
-            self.say("Pick a shift first.", "refused")
+            self.say("Pick a shift first.", "refused", "shift")
             return None
-        times = self._times(self.shift_start, self.shift_end)
+        times = self._times(self.shift_start, self.shift_end, "shift")
         if times is None:
             return None
         try:
             day = ui.parse_date(self.shift_date.value)
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "shift")
             return None
         return self._act(
             lambda c: schedules.update_shift(
@@ -396,26 +444,28 @@ class ScheduleBoard:
                 end_time=times[1], location=self.shift_location.value.strip() or None,
             ),
             lambda r: f"Shift saved: {r['staff_name']} {day} {_hhmm(times[0])}–{_hhmm(times[1])}.",
+            "shift",
         )
 
     def delete_shift(self):
         shift_id = self.shift_pick.value
         if shift_id is None:
-            self.say("Pick a shift first.", "refused")
+            self.say("Pick a shift first.", "refused", "shift")
             return None
         return self._act(
             lambda c: schedules.delete_shift(c, self.user_email, shift_id),
             lambda r: f"Deleted the shift of {r['staff_name']} on {r['schedule_date']}.",
+            "shift",
         )
 
     def add_shift(self):
-        times = self._times(self.new_start, self.new_end)
+        times = self._times(self.new_start, self.new_end, "week")
         if times is None or self.new_person.value is None:
             return None
         try:
             day = ui.parse_date(self.new_date.value)
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "week")
             return None
         return self._act(
             lambda c: schedules.create_shift(
@@ -423,6 +473,7 @@ class ScheduleBoard:
                 location=self.new_location.value.strip() or None,
             ),
             f"Shift added on {day}, {_hhmm(times[0])}–{_hhmm(times[1])}.",
+            "week",
         )
 
 

@@ -49,7 +49,21 @@ class GenerationReport:
     skipped: pd.DataFrame
 
     def summary(self) -> str:
-        return f"created {len(self.created)} shifts, skipped {len(self.skipped)} overlapping"
+        """"created 3 shifts, skipped 1 overlapping"; identical shifts that already exist are
+        counted apart ("created 0 shifts, 66 already exist, skipped 0 overlapping")."""
+        existing = self.existing_count()
+        overlapping = len(self.skipped) - existing
+        return (
+            f"created {len(self.created)} shifts, "
+            + (f"{existing} already exist, " if existing else "")
+            + f"skipped {overlapping} overlapping"
+        )
+
+    def existing_count(self) -> int:
+        """Skipped shifts that already exist as they are (the same person, date and times)."""
+        if self.skipped.empty:
+            return 0
+        return int(sum(attendance.is_already_existing(r) for r in self.skipped["reason"]))
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -233,7 +247,9 @@ def _save_planned(conn: Connection, rows: list[dict]) -> GenerationReport:
             skipped.append(
                 {
                     **values,
-                    "reason": f"overlaps the shift {clash.start_time:%H:%M}-{clash.end_time:%H:%M}",
+                    "reason": attendance.compute_skip_reason(
+                        values["start_time"], values["end_time"], (clash.start_time, clash.end_time)
+                    ),
                 }
             )
             continue

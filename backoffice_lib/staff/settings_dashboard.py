@@ -29,7 +29,9 @@ USER_COLUMNS = {
 }
 
 
-_field = functools.partial(ui.field, width="220px", label_width="110px")
+MESSAGES = ("holidays", "settings", "users")
+# inputs wide enough for their values ("2027-01-15", names, e-mails)
+_field = functools.partial(ui.field, width="260px", label_width="110px")
 _button = ui.button
 _card = ui.card
 
@@ -41,22 +43,24 @@ class StudioSettings:
         self.user_email = user_email
         self.engine = engine
         this_year = bangkok.today().year
-        self.message = widgets.HTML()
-        self.message.add_class("bo-settings-message")
+        # each form's messages beside its buttons (bo-settings-message-holidays, -settings, -users)
+        self.messages = ui.FormMessages(MESSAGES, "bo-settings-message")
         # holidays
         with database.transaction(self.engine) as conn:
             years = holidays.load_holiday_years(conn)
         choices = sorted(set(years) | {this_year - 1, this_year, this_year + 1})
-        self.year = _field(widgets.Dropdown, "bo-holiday-year", width="200px", description="Year",
+        self.year = _field(widgets.Dropdown, "bo-holiday-year", width="200px", label_width="50px",
+                           description="Year",
                            options=choices, value=year if year in choices else this_year)
         self.holiday_table = widgets.HTML()
         self.fill_button = _button("Fill from the Thai calendar", "bo-holiday-fill", "primary")
-        self.holiday_pick = _field(widgets.Dropdown, "bo-holiday-pick", width="420px",
+        self.fill_button.layout.width = "auto"  # the whole label, never "Fill from the Thai ca…"
+        self.holiday_pick = _field(widgets.Dropdown, "bo-holiday-pick", width="520px",
                                    description="Holiday", options=[])
         self.holiday_toggle = _button("Switch on / off", "bo-holiday-toggle")
         self.holiday_date = _field(widgets.Text, "bo-holiday-date", description="Date",
                                    placeholder="2026-12-24")
-        self.holiday_name = _field(widgets.Text, "bo-holiday-name", width="320px",
+        self.holiday_name = _field(widgets.Text, "bo-holiday-name", width="360px",
                                    description="Name", placeholder="Studio closed")
         self.holiday_add = _button("Add day", "bo-holiday-add")
         # settings
@@ -64,9 +68,9 @@ class StudioSettings:
         self.setting_hints: dict[str, widgets.HTML] = {}
         rows = []
         for setting in settings_service.SETTINGS:
-            field = _field(widgets.Text, f"bo-setting-{setting.key}", width="330px",
+            field = _field(widgets.Text, f"bo-setting-{setting.key}", width="380px",
                            description=setting.label)
-            field.style.description_width = "220px"
+            field.style.description_width = "240px"
             save = _button("Save", f"bo-setting-save-{setting.key}", "primary")
             reset = _button("Use default", f"bo-setting-reset-{setting.key}")
             save.on_click(lambda _, key=setting.key: self.save_setting(key))
@@ -78,9 +82,9 @@ class StudioSettings:
         self.settings_box = widgets.VBox(rows)
         # who may sign in
         self.users_table = widgets.HTML()
-        self.user_pick = _field(widgets.Dropdown, "bo-user-pick", width="420px",
+        self.user_pick = _field(widgets.Dropdown, "bo-user-pick", width="480px",
                                 description="User", options=[])
-        self.user_email_field = _field(widgets.Text, "bo-user-email", width="320px",
+        self.user_email_field = _field(widgets.Text, "bo-user-email", width="400px",
                                        description="E-mail")
         self.user_admin = _field(widgets.Checkbox, "bo-user-admin", description="Admin",
                                  indent=False, width="100px")
@@ -105,16 +109,16 @@ class StudioSettings:
             ui.stylesheet(),
             widgets.HTML('<h2 class="bo-title">Studio settings</h2><p class="bo-hint">Public'
                          " holidays, payroll and time-clock settings, and who may sign in.</p>"),
-            self.message,
             widgets.HTML("<h3>Public holidays</h3>"),
             _card([
                 widgets.HBox([self.year, self.fill_button]),
                 self.holiday_table,
                 widgets.HBox([self.holiday_pick, self.holiday_toggle]),
                 widgets.HBox([self.holiday_date, self.holiday_name, self.holiday_add]),
+                self.messages["holidays"],
             ]),
             widgets.HTML("<h3>Payroll and time clock</h3>"),
-            _card([self.settings_box]),
+            _card([self.settings_box, self.messages["settings"]]),
             widgets.HTML("<h3>Who may sign in</h3>"),
             _card([
                 self.users_table,
@@ -122,6 +126,7 @@ class StudioSettings:
                 widgets.HBox([self.user_email_field, self.user_admin, self.user_coach]),
                 widgets.HBox([self.user_code, self.user_name]),
                 widgets.HBox([self.user_add, self.user_save, self.user_remove]),
+                self.messages["users"],
             ]),
         ])
         self.widget.add_class("bo-page")
@@ -130,17 +135,22 @@ class StudioSettings:
         self.show_settings()
         self.show_users()
 
-    def say(self, text: str, kind: str = "ok") -> None:
-        self.message.value = ui.message_html(text, kind)
+    @property
+    def message(self):
+        """The message line written last (beside the button pressed last)."""
+        return self.messages.last
 
-    def _act(self, work, done, then) -> Any:
+    def say(self, text: str, kind: str = "ok", where: str = "holidays") -> None:
+        self.messages.say(where, text, kind)
+
+    def _act(self, work, done, then, where: str) -> Any:
         result, refusal = ui.form_action(work, engine=self.engine)
         if refusal:
-            self.say(refusal, "refused")
+            self.say(refusal, "refused", where)
             self._fill_user()  # the form shows what is stored again, not the refused change
             return None
         then()
-        self.say(done(result) if callable(done) else done)
+        self.say(done(result) if callable(done) else done, where=where)
         return result
 
     # --- holidays ------------------------------------------------------------------------------
@@ -168,12 +178,13 @@ class StudioSettings:
             lambda r: f"{year}: added {len(r['added'])} holiday(s) from the Thai calendar;"
             f" {len(r['kept'])} already listed were kept as they are.",
             self.show_holidays,
+            "holidays",
         )
 
     def toggle_holiday(self):
         day = self.holiday_pick.value
         if day is None:
-            self.say("Pick a holiday first.", "refused")
+            self.say("Pick a holiday first.", "refused", "holidays")
             return None
         active = bool((self._holidays[self._holidays["holiday_date"] == day]["is_active"]
                        == False).any())
@@ -181,24 +192,35 @@ class StudioSettings:
             lambda c: holidays.set_holiday_active(c, self.user_email, day, active),
             f"{day} switched {'on' if active else 'off'}.",
             self.show_holidays,
+            "holidays",
         )
 
     def add_holiday(self):
+        """Add a day; the view stays on the year the user was on (a day of another year is
+        said to be listed under its year, which joins the year choices)."""
         try:
             day = ui.parse_date(self.holiday_date.value)
         except ValueError as exc:
-            self.say(str(exc), "refused")
+            self.say(str(exc), "refused", "holidays")
             return None
+        shown = int(self.year.value)
+        where = "" if day.year == shown else f" (listed under {day.year}; still showing {shown})"
         result = self._act(
             lambda c: holidays.add_holiday(c, self.user_email, day, self.holiday_name.value),
-            f"{day} added as a holiday.",
-            lambda: None,
+            f"{day} added as a holiday{where}.",
+            self._keep_year,
+            "holidays",
         )
-        if result is not None:
-            if day.year in self.year.options:
-                self.year.value = day.year
-            self.show_holidays()
         return result
+
+    def _keep_year(self) -> None:
+        """After an addition: the added day's year joins the choices, the shown year stays."""
+        shown = self.year.value
+        added = ui.parse_date(self.holiday_date.value).year
+        if added not in self.year.options:
+            self.year.options = sorted({*self.year.options, added})
+            self.year.value = shown
+        self.show_holidays()
 
     # --- settings ------------------------------------------------------------------------------
 
@@ -220,6 +242,7 @@ class StudioSettings:
             ),
             lambda v: f"{settings_service.BY_KEY[key].label}: {v} saved.",
             self.show_settings,
+            "settings",
         )
 
     def reset_setting(self, key: str):
@@ -227,6 +250,7 @@ class StudioSettings:
             lambda c: settings_service.reset_setting(c, self.user_email, key),
             lambda v: f"{settings_service.BY_KEY[key].label}: back to the default, {v}.",
             self.show_settings,
+            "settings",
         )
 
     # --- who may sign in -----------------------------------------------------------------------
@@ -268,12 +292,13 @@ class StudioSettings:
             ),
             lambda r: f"{r['email']} may now sign in.",
             self.show_users,
+            "users",
         )
 
     def save_user(self):
         email = self.user_pick.value
         if email is None:
-            self.say("Pick a user to change (or Add user for a new one).", "refused")
+            self.say("Pick a user to change (or Add user for a new one).", "refused", "users")
             return None
         return self._act(
             lambda c: sign_in_users.update_allowed_user(
@@ -283,17 +308,19 @@ class StudioSettings:
             ),
             lambda r: f"Saved {r['email']}.",
             self.show_users,
+            "users",
         )
 
     def remove_user(self):
         email = self.user_pick.value
         if email is None:
-            self.say("Pick the user to remove.", "refused")
+            self.say("Pick the user to remove.", "refused", "users")
             return None
         return self._act(
             lambda c: sign_in_users.remove_allowed_user(c, self.user_email, email),
             lambda r: f"{r['email']} can no longer sign in.",
             self.show_users,
+            "users",
         )
 
 

@@ -160,3 +160,69 @@ def test_open_bookings_leave_out_the_ones_already_recorded(conn, khun_anan, pack
 def test_front_desk_is_for_allowed_users_only(conn, users):
     with pytest.raises(access.AccessDenied):
         customers.create_customer(conn, "stranger@example.com", "X", contact_number="1")
+
+
+# --- issue 29: the desk credits nobody by default ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case,signed_in,default",
+    [
+        ("the signed-in user is staff: them", "Ploy Desk", "Ploy Desk"),
+        ("not staff: nobody, the user must choose", None, None),
+        ("a name not on the list: nobody", "Someone Else", None),
+    ],
+)
+def test_the_staff_credited_defaults_to_the_signed_in_staff_member_else_nobody(
+    case, signed_in, default
+):
+    from backoffice_lib.packages import front_desk
+
+    options, chosen = front_desk.compute_staff_options(["Anan Desk", "Ploy Desk"], signed_in)
+    assert options[0] == (front_desk.NO_STAFF_LABEL, None)
+    assert chosen == default
+
+
+def _desk_on_a_usable_package(engine, user):
+    from backoffice_lib.packages import front_desk
+
+    desk = front_desk.FrontDesk(user, engine=engine)
+    for _, customer_id in desk.customer.options[1:]:
+        desk.customer.value = customer_id
+        if desk.use_package.options:
+            return desk
+    pytest.fail("no demo customer with a usable package")
+
+
+def _usage_count(engine):
+    with engine.connect() as c:
+        return c.execute(sa.text("SELECT count(*) FROM backoffice.package_usage")).scalar()
+
+
+def test_a_usage_without_a_staff_choice_is_refused_and_nothing_is_written(demo_engine):
+    desk = _desk_on_a_usable_package(demo_engine, "admin@studio.example")  # not on the staff list
+    assert desk.employee.value is None
+    desk.use_hours.value = "0.5"
+    before = _usage_count(demo_engine)
+    assert desk.record_usage() is None
+    assert "pick the Staff member credited" in desk.messages["use"].value
+    assert _usage_count(demo_engine) == before
+    name = desk.employee.options[1][1]
+    desk.employee.value = name
+    recorded = desk.record_usage()
+    assert recorded is not None, desk.message.value
+    assert _usage_count(demo_engine) == before + 1
+    assert f"credited to {name}" in desk.messages["use"].value
+    with demo_engine.connect() as c:
+        assert c.execute(sa.text("SELECT employee_name FROM backoffice.package_usage WHERE id ="
+                                 " :i"), {"i": recorded["id"]}).scalar() == name
+
+
+def test_a_signed_in_staff_member_is_credited_by_default(demo_engine):
+    with demo_engine.begin() as c:
+        name = c.execute(sa.text("SELECT staff_name FROM backoffice.staff WHERE is_active"
+                                 " ORDER BY staff_name DESC LIMIT 1")).scalar()
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, coach_name) VALUES"
+                          " ('desk-staff@studio.example', :n)"), {"n": name.upper()})
+    desk = _desk_on_a_usable_package(demo_engine, "desk-staff@studio.example")
+    assert desk.employee.value == name

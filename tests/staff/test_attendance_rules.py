@@ -331,7 +331,7 @@ def test_generation_creates_active_patterns_of_each_weekday():
     [
         ([("08:00", "09:00")], 1, None),  # touching is fine
         ([("16:00", "18:00")], 0, "overlaps the shift 16:00-18:00"),
-        ([("09:00", "17:00")], 0, "overlaps the shift 09:00-17:00"),  # generating twice
+        ([("09:00", "17:00")], 0, "the shift 09:00-17:00 already exists"),  # generating twice
         ([("10:00", "11:00")], 0, "overlaps the shift 10:00-11:00"),
     ],
     ids=["touching_ok", "overlap_end", "same_shift_again", "inside"],

@@ -165,3 +165,101 @@ def test_coach_rate_is_set_then_changed_and_audited(conn, person):
 def test_negative_coach_rate_is_refused(conn, person):
     with pytest.raises(CompensationError, match="cannot be negative"):
         compensation.save_coach_rate(conn, ADMIN, "Individual, 2 PAX", "-5")
+
+
+# --- issue 29: forms that cannot do harm by default ------------------------------------------
+
+IN_FORCE = Rates("salary", base_salary=Decimal(15000), ot_rate_per_hour=Decimal(150),
+                 holiday_rate_per_hour=Decimal(200), is_service_charge_eligible=True)
+
+
+@pytest.mark.parametrize(
+    "case,current,new,cuts",
+    [
+        ("a raise typed with only a new salary cuts nothing", IN_FORCE,
+         Rates("salary", base_salary=Decimal(16000), ot_rate_per_hour=Decimal(150),
+               holiday_rate_per_hour=Decimal(200), is_service_charge_eligible=True), []),
+        ("overtime to 0 and service charge dropped", IN_FORCE,
+         Rates("salary", base_salary=Decimal(16000), holiday_rate_per_hour=Decimal(200)),
+         ["overtime rate 150.00 -> 0", "service charge: eligible -> not eligible"]),
+        ("holiday rate to 0", IN_FORCE,
+         Rates("salary", base_salary=Decimal(15000), ot_rate_per_hour=Decimal(150),
+               is_service_charge_eligible=True), ["holiday rate 200.00 -> 0"]),
+        ("salary to hourly drops the salary", IN_FORCE,
+         Rates("hourly", hourly_rate=Decimal(90), ot_rate_per_hour=Decimal(150),
+               holiday_rate_per_hour=Decimal(200), is_service_charge_eligible=True),
+         ["monthly salary 15,000.00 -> 0"]),
+        ("lowering but not to 0 is no cut", IN_FORCE,
+         Rates("salary", base_salary=Decimal(12000), ot_rate_per_hour=Decimal(1),
+               holiday_rate_per_hour=Decimal(1), is_service_charge_eligible=True), []),
+        ("a component already 0 stays 0: no cut", Rates("hourly", hourly_rate=Decimal(80)),
+         Rates("hourly", hourly_rate=Decimal(85)), []),
+        ("a first rate cuts nothing", None, Rates("salary", base_salary=Decimal(9000)), []),
+    ],
+)
+def test_a_change_that_lowers_a_component_to_0_or_drops_service_charge_must_be_confirmed(
+    case, current, new, cuts
+):
+    assert compensation.compute_pay_cuts(current, new) == cuts
+
+
+TODAY = D(2026, 12, 6)
+
+
+@pytest.mark.parametrize(
+    "case,existing,start",
+    [
+        ("no rate yet: today", [], TODAY),
+        ("the open row started earlier: today", [row(D(2026, 1, 1))], TODAY),
+        ("the open row starts today: tomorrow", [row(TODAY)], D(2026, 12, 7)),
+        ("a rate to come: the day after it starts", [row(D(2027, 1, 1))], D(2027, 1, 2)),
+        ("a closed row reaching past today: the day after it ends",
+         [row(D(2026, 1, 1), D(2026, 12, 31))], D(2027, 1, 1)),
+        ("a closed row that ended: today", [row(D(2025, 1, 1), D(2025, 12, 31))], TODAY),
+    ],
+)
+def test_a_new_rate_starts_today_or_the_first_later_day_the_service_accepts(case, existing,
+                                                                            start):
+    assert compensation.compute_default_start(existing, TODAY) == start
+    assert compensation.compute_raise_plan(existing, start)[1] is None
+
+
+@pytest.mark.parametrize(
+    "case,existing,expected",
+    [
+        ("the row in force today", [row(D(2026, 1, 1), D(2026, 6, 30), 1), row(D(2026, 7, 1),
+                                                                               pk=2)], 2),
+        ("a leaver's last row", [row(D(2026, 1, 1), D(2026, 6, 30), 1)], 1),
+        ("only a row to come", [row(D(2027, 1, 1), pk=3)], 3),
+        ("no row", [], None),
+    ],
+)
+def test_the_new_rate_form_copies_the_row_in_force(case, existing, expected):
+    found = compensation.compute_row_in_force(existing, TODAY)
+    assert (found["id"] if found else None) == expected
+
+
+def test_new_people_start_with_non_zero_overtime_and_holiday_rates():
+    rates = compensation.compute_new_person_rates()
+    assert rates.ot_rate_per_hour > 0 and rates.holiday_rate_per_hour > 0
+    assert rates.min_hours_for_allowance == 6
+
+
+def test_pay_rate_changes_appear_in_the_persons_change_history(conn, person):
+    compensation.add_compensation(conn, ADMIN, person, IN_FORCE, D(2026, 1, 1))
+    cut = Rates("salary", base_salary=Decimal(16000), holiday_rate_per_hour=Decimal(200))
+    compensation.add_compensation(conn, ADMIN, person, cut, D(2026, 4, 1), reason="review")
+    history = compensation.load_pay_rate_history(conn, person).to_dict("records")
+    assert [h["action_type"] for h in sorted(history, key=lambda h: h["changes_summary"])] == [
+        "pay_rate_raised", "pay_rate_set"]
+    raised = next(h for h in history if h["action_type"] == "pay_rate_raised")
+    assert raised["changes_summary"] == (
+        "new pay rate from 2026-04-01: monthly salary 15,000.00 -> 16,000.00,"
+        " overtime rate 150.00 -> 0, service charge: eligible -> not eligible"
+    )
+    assert raised["changed_by_identifier"] == ADMIN and raised["reason"] == "review"
+    first = next(h for h in history if h["action_type"] == "pay_rate_set")
+    assert first["changes_summary"] == (
+        "pay rate from 2026-01-01: salary 15,000.00, overtime rate 150.00, holiday rate 200.00,"
+        " service charge: eligible"
+    )

@@ -56,8 +56,23 @@ def test_generating_twice_skips_and_reports_every_overlap_fix(conn, people):
     schedules.run_generate_schedules(conn, ADMIN, MONDAY, MONDAY)
     again = schedules.run_generate_schedules(conn, ADMIN, MONDAY, MONDAY)
     assert again.created.empty
-    assert list(again.skipped["reason"]) == ["overlaps the shift 09:00-17:00"]
+    assert list(again.skipped["reason"]) == ["the shift 09:00-17:00 already exists"]
     assert len(shifts(conn)) == 1
+
+
+def test_identical_shifts_already_exist_and_only_a_different_shift_overlaps_fix(conn, people):
+    schedules.create_weekly_pattern(conn, ADMIN, "E1", 1, T(9), T(17))
+    schedules.create_weekly_pattern(conn, ADMIN, "E2", 1, T(9), T(17))
+    schedules.run_generate_schedules(conn, ADMIN, MONDAY, MONDAY)
+    schedules.create_weekly_pattern(conn, ADMIN, "E1", 1, T(16), T(20))
+    again = schedules.run_generate_schedules(conn, ADMIN, MONDAY, MONDAY)
+    assert sorted(again.skipped["reason"]) == [
+        "overlaps the shift 09:00-17:00",
+        "the shift 09:00-17:00 already exists",
+        "the shift 09:00-17:00 already exists",
+    ]
+    assert again.existing_count() == 2
+    assert again.summary() == "created 0 shifts, 2 already exist, skipped 1 overlapping"
 
 
 def test_generation_keeps_manual_shifts_and_skips_overlapping_patterns(conn, people):

@@ -198,7 +198,7 @@ def test_schedule_generate_and_attendance_csv(world, engine):
     again = run(
         "schedule", "generate", "--from", str(monday), "--to", str(monday), user=world["admin"]
     )
-    assert "skipped Nok" in again.output and "overlaps the shift 09:00-17:00" in again.output
+    assert "skipped Nok" in again.output and "the shift 09:00-17:00 already exists" in again.output
     report = run(
         "attendance",
         "--from",
