@@ -37,7 +37,8 @@ def _psycopg_url(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername != "postgresql+psycopg":
-        raise DatabaseUnavailable(f"BACKOFFICE_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
+        raise DatabaseUnavailable("BACKOFFICE_DATABASE_URL must be a PostgreSQL URL, not "
+                                  f"{settings.mask_secrets(repr(url))}")
     return parsed
 
 
@@ -288,7 +289,8 @@ def _create_database_if_missing(admin_url: URL, name: str) -> None:
 
 
 def masked_url(url: URL | None = None) -> str:
-    return (url or database_url()).render_as_string(hide_password=True)
+    """The URL for a message: its password (and any ``password=`` in its query) masked."""
+    return settings.mask_secrets((url or database_url()).render_as_string(hide_password=True))
 
 
 @functools.cache
@@ -311,7 +313,7 @@ def check_connection(engine: Engine | None = None) -> None:
     except sa.exc.OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
-            f"cannot reach the database {masked_url(engine.url)}: {reason}"
+            f"cannot reach the database {masked_url(engine.url)}: {settings.mask_secrets(reason)}"
         ) from exc
 
 

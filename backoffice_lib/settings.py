@@ -5,6 +5,11 @@ BACKOFFICE_DATABASE_URL  any PostgreSQL 14+ (plain ``postgresql://`` accepted). 
 BACKOFFICE_DATA_DIR      where the embedded server, run folders and file stores live
                          (default ``.backoffice/`` in the working directory).
 BACKOFFICE_USER          the acting user's e-mail for CLI commands.
+BACKOFFICE_UPLOAD_MAX_MB, _MAX_RATIO, _MAX_ROWS, _MAX_COLUMNS, _MAX_LINE
+                         limits of a spreadsheet read from outside (``upload_limits``).
+
+No secret in a message (issue 22): ``mask_secrets`` hides the password of every URL (and every
+``password=``) in a text; each message that may name a database or mail URL goes through it.
 
 Files private (issue 12): the data dir holds payslips, staff photos, uploads and backups (personal
 data and PIN hashes), so everything the workbench creates under it is owner-only whatever the
@@ -19,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 BUSINESS_TIMEZONE = "Asia/Bangkok"
@@ -34,6 +41,18 @@ PRIVATE_UMASK = 0o077
 def database_url_from_env() -> str | None:
     url = os.environ.get("BACKOFFICE_DATABASE_URL", "").strip()
     return url or None
+
+
+URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)[^\s/'\"]*@")
+KEY_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s&;,'\"]+)", re.IGNORECASE)
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with the password of every URL (``scheme://user:***@host``) and of every
+    ``password=...`` (a query string, a libpq DSN) replaced by ``***``."""
+    text = URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}@", str(text))
+    return KEY_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}", text)
 
 
 def data_dir() -> Path:
@@ -133,3 +152,40 @@ def private_umask() -> Iterator[None]:
 
 def acting_user_from_env() -> str | None:
     return os.environ.get("BACKOFFICE_USER") or None
+
+
+# --- uploads: a spreadsheet from outside is bounded before it is parsed (issue 22) -------------
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_uncompressed_bytes: int  # an .xlsx unpacked (all its parts)
+    max_compression_ratio: int  # unpacked / packed size of any part above 1 MB
+    max_rows: int
+    max_columns: int
+    max_line_chars: int  # one CSV line
+    max_zip_members: int = 10_000
+    ratio_checked_from_bytes: int = 1024 * 1024
+
+
+UPLOAD_LIMIT_VARIABLES = {  # variable -> (field, default, unit multiplier)
+    "BACKOFFICE_UPLOAD_MAX_MB": ("max_uncompressed_bytes", 50, 1024 * 1024),
+    "BACKOFFICE_UPLOAD_MAX_RATIO": ("max_compression_ratio", 100, 1),
+    "BACKOFFICE_UPLOAD_MAX_ROWS": ("max_rows", 100_000, 1),
+    "BACKOFFICE_UPLOAD_MAX_COLUMNS": ("max_columns", 200, 1),
+    "BACKOFFICE_UPLOAD_MAX_LINE": ("max_line_chars", 100_000, 1),
+}
+
+
+def upload_limits() -> UploadLimits:
+    """The limits in force (read on each call); a bad value is a ValueError naming the variable."""
+    values = {}
+    for variable, (field, default, unit) in UPLOAD_LIMIT_VARIABLES.items():
+        text = os.environ.get(variable, "").strip()
+        if not text:
+            values[field] = default * unit
+            continue
+        if not text.isascii() or not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{variable} must be a whole number above 0, not {text!r}")
+        values[field] = int(text) * unit
+    return UploadLimits(**values)

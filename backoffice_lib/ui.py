@@ -99,10 +99,10 @@ def guarded_dashboard(area: str, build: Callable[[Any], Any], *, admin: bool | N
     except AccessDenied as exc:
         return error_panel(str(exc).capitalize(), title="Access refused")
     except database.DatabaseUnavailable as exc:
-        return error_panel(str(exc), title="The database cannot be reached")
+        return error_panel(settings.mask_secrets(str(exc)), title="The database cannot be reached")
     except Exception as exc:  # noqa: BLE001 - shown to the person, traceback kept in the log
         _log_dashboard_failure(area, exc)
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = settings.mask_secrets(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
         message = f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
         return error_panel(
             f"{message}. The details are in {settings.data_dir() / 'logs' / 'dashboards.log'}."

@@ -18,7 +18,7 @@ LIB = Path(__file__).resolve().parents[1] / "backoffice_lib"
 # The shared base: imports no domain.
 BASE = {
     "access", "audit", "bangkok", "database", "migrate", "money", "session_user", "settings",
-    "ui", "models", "migrations", "values",
+    "ui", "models", "migrations", "spreadsheets", "values",
 }
 # Which domains each domain may build on (besides the base). A new package must be placed here.
 BUILDS_ON = {

@@ -89,7 +89,7 @@ class WorkbenchGroup(click.Group):
                 line = describe_error(exc)
                 if line is None:
                     raise
-                click.echo(f"error: {line}", err=True)
+                click.echo(f"error: {settings.mask_secrets(line)}", err=True)
                 sys.exit(EXIT_BAD_INPUT)
 
 

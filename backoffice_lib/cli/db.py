@@ -21,7 +21,9 @@ EXIT_BAD_INPUT = 2
 
 
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    from .. import settings
+
+    click.echo(f"error: {settings.mask_secrets(message)}", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 

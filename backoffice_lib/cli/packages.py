@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .. import access, bangkok, database
+from .. import access, bangkok, database, spreadsheets
 from .params import DATE, HOURS, money_option_type
 
 EXIT_REFUSED = 2
@@ -42,7 +42,8 @@ def _package_type(value: str) -> int | str:
 
 
 def _cell(value) -> str:
-    return "" if value is None else str(value)
+    """A CSV field: empty for null; text that could run as a formula made inert."""
+    return "" if value is None else str(spreadsheets.inert_value(value))
 
 
 def _json_value(value) -> str:

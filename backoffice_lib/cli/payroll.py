@@ -8,8 +8,6 @@ insured person without a valid national ID); 1 the finance notebook run failed.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sys
@@ -62,12 +60,9 @@ def compute(month: str, fmt: str, out: str | None, user: str | None) -> None:
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else _columns(),
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        text = buffer.getvalue()
+        from ..payroll.outputs import compose_pay_csv
+
+        text = compose_pay_csv(rows, list(rows[0]) if rows else _columns())
     if out:
         Path(out).write_text(text, encoding="utf-8")
     else:

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from .. import access, bangkok, database
+from .. import access, bangkok, database, spreadsheets
 from ..staff import people, pins, schedules, timeclock
 
 EXIT_REFUSED = 1
@@ -320,7 +320,7 @@ def attendance(date_from: str, date_to: str, fmt: str, user: str | None) -> None
 
 def _print(frame: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(spreadsheets.inert_frame(frame).to_csv(index=False), nl=False)
     elif frame.empty:
         click.echo("(no rows)")
     else:

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import audit, bangkok, database, settings
+from .. import audit, bangkok, database, settings, spreadsheets
 
 SCHEMA = "backoffice"
 ARCHIVE_SCHEMA = "archive"
@@ -280,5 +280,6 @@ def partitions_maintain_report(months_ahead: int = DEFAULT_MONTHS_AHEAD, output_
     if output_dir:
         target = Path(output_dir)
         target.mkdir(parents=True, exist_ok=True)
-        overview.to_csv(target / f"partitions_{bangkok.today().isoformat()}.csv", index=False)
+        spreadsheets.inert_frame(overview).to_csv(
+            target / f"partitions_{bangkok.today().isoformat()}.csv", index=False)
     return overview

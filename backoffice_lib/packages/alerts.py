@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from .. import audit, bangkok, settings
+from .. import audit, bangkok, settings, spreadsheets
 from ..models.core import PayrollSetting
 from ..models.packages import PackageAlert
 from ..money import round_hours
@@ -245,9 +245,12 @@ def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_o
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(ALERT_LIST_COLUMNS)
-        for record in frame.itertuples(index=False):
-            writer.writerow(["" if v is None or v is pd.NaT else v for v in record])
-    frame.to_excel(xlsx_path, index=False, sheet_name="alerts")
+        for record in frame.itertuples(index=False):  # names typed at the front desk: data only
+            writer.writerow(spreadsheets.inert_row(
+                "" if v is None or v is pd.NaT else v for v in record))
+    with pd.ExcelWriter(xlsx_path, engine="openpyxl") as excel:
+        frame.to_excel(excel, index=False, sheet_name="alerts")
+        spreadsheets.make_workbook_inert(excel.book)
     return {"csv": csv_path, "xlsx": xlsx_path, "count": len(frame)}
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, settings
+from .. import access, audit, bangkok, settings, spreadsheets
 from ..money import ZERO
 from .rules import compute_coach_totals, compute_visible_coach
 
@@ -164,13 +165,19 @@ def coach_earnings_report(
     if output_dir:
         folder = settings.private_dir(output_dir, narrow_existing=False)
         name = f"coach_earnings_{result['coach_code'] or 'all'}_{month}.csv"
-        with (folder / name).open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(EARNINGS_COLUMNS)
-            for row in result["rows"]:
-                writer.writerow(["" if row[c] is None else row[c] for c in EARNINGS_COLUMNS])
-        report["file"] = str(folder / name)
+        report["file"] = str(write_earnings_csv(result["rows"], folder / name))
     return report
+
+
+def write_earnings_csv(rows: list[dict[str, Any]], path: Path) -> Path:
+    """The earnings rows as CSV (EARNINGS_COLUMNS); customers' names are data, never formulas."""
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EARNINGS_COLUMNS)
+        for row in rows:
+            writer.writerow(spreadsheets.inert_row(
+                "" if row[c] is None else row[c] for c in EARNINGS_COLUMNS))
+    return Path(path)
 
 
 def coach_earnings_total(totals: list[dict[str, Any]]) -> Decimal:

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok
+from .. import access, audit, bangkok, spreadsheets
 from ..models.core import Package, PackageType, PackageUsage
 from ..money import round_money, to_decimal
 from .rules import (  # noqa: F401 - the rules, re-exported for callers
@@ -75,6 +75,7 @@ STATUS_EXPRESSIONS = {
     "package_status": "backoffice.package_status(p.first_use_date, p.expiration_date, pt.hours,"
                       " u.used_hours, {as_of})",
 }
+STATUS_TEXT_COLUMNS = ("customer_name", "package_type_name")
 STATUS_SQL = (
     "SELECT "
     + ", ".join(f"{e.format(as_of='CAST(:as_of AS date)')} AS {c}"
@@ -91,9 +92,10 @@ def compute_status_copy_sql(as_of: dt.date) -> str:
     if not isinstance(as_of, dt.date):
         raise TypeError("as_of must be a date")
     literal = f"DATE '{as_of.isoformat()}'"
-    select = (
-        "SELECT " + ", ".join(f"{e.format(as_of=literal)} AS {c}"
-                              for c, e in STATUS_EXPRESSIONS.items())
+    select = (  # names typed by people: formula-like text made inert (spreadsheets.inert_sql)
+        "SELECT " + ", ".join(
+            f"{spreadsheets.inert_sql(e) if c in STATUS_TEXT_COLUMNS else e.format(as_of=literal)}"
+            f" AS {c}" for c, e in STATUS_EXPRESSIONS.items())
         + STATUS_FROM + STATUS_ORDER
     )
     return f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER true)"

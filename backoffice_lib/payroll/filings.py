@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money, settings
+from .. import access, audit, bangkok, money, settings, spreadsheets
 from . import load, sso_file
 from .compute import PayrollResult
 from .outputs import _normalise_zip, fixed_timestamp
@@ -159,6 +159,7 @@ def _save_book(book, path: Path, month: str) -> Path:
     book.properties.created = naive
     book.properties.modified = naive
     book.properties.creator = "backoffice workbench"
+    spreadsheets.make_workbook_inert(book)  # names are data, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(_normalise_zip(buffer.getvalue(), stamp))
@@ -243,8 +244,9 @@ def compose_pnd1_csv(filings: Filings) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(PND1_COLUMNS)
     for x in filings.pnd1_lines:
-        writer.writerow([x["seq"], x["staff_id"], x["national_id"], x["title"], x["first_name"],
-                         x["last_name"], f"{x['income_paid']:.2f}", f"{x['tax_withheld']:.2f}"])
+        writer.writerow(spreadsheets.inert_row([
+            x["seq"], x["staff_id"], x["national_id"], x["title"], x["first_name"],
+            x["last_name"], f"{x['income_paid']:.2f}", f"{x['tax_withheld']:.2f}"]))
     t = filings.pnd1_totals
     writer.writerow(["TOTAL", "", "", "", "", "", f"{t['income_paid']:.2f}",
                      f"{t['tax_withheld']:.2f}"])

@@ -7,6 +7,7 @@ identical files.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import bangkok, money, settings
+from .. import bangkok, money, settings, spreadsheets
 from .compute import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
 from .statutory import NET_PAY_COLUMNS, explain_net_pay
 
@@ -65,6 +66,16 @@ def compute_pay_table(result: PayrollResult) -> list[dict]:
                 row[name] = "" if value is None else str(value)
         rows.append(row)
     return rows
+
+
+def compose_pay_csv(rows: list[dict], columns: list[str]) -> str:
+    """``payroll compute``'s CSV: the rows of ``compute_pay_table`` under ``columns``; a name
+    that could run as a formula is written as text (money like -12.50 stays a number)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: spreadsheets.inert_value(v) for k, v in r.items()} for r in rows)
+    return buffer.getvalue()
 
 
 def thb(value) -> str:
@@ -185,6 +196,7 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     book.properties.created = naive
     book.properties.modified = naive
     book.properties.creator = "backoffice workbench"
+    spreadsheets.make_workbook_inert(book)  # names and flags are data, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(_normalise_zip(buffer.getvalue(), stamp))

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import money
+from .. import money, settings, spreadsheets
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 HEADER_SCAN_ROWS = 50
@@ -291,11 +291,12 @@ def _from_serial(number: float) -> dt.date:
 # --------------------------------------------------------------------------- files to cell rows
 
 
-def _read_csv_rows(data: bytes) -> list[tuple[int, list]]:
+def _read_csv_rows(data: bytes, name: str, limits) -> list[tuple[int, list]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp874", errors="replace")
+    spreadsheets.check_csv_text(text, name, limits)  # line length, before the csv module
     sample = "\n".join(text[:65536].splitlines()[:HEADER_SCAN_ROWS])  # the sniffer is slow on more
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -307,40 +308,19 @@ def _read_csv_rows(data: bytes) -> list[tuple[int, list]]:
     try:
         for record in reader:
             rows.append((start, record))
+            spreadsheets.check_csv_record(name, len(rows), record, limits)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise FileRefused(f"the CSV file cannot be read near line {start}: {exc}") from None
     return rows
 
 
-def _read_xlsx_rows(path: Path) -> list[tuple[int, list]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # Not read-only: merged ranges are only known on a fully loaded sheet.
-        workbook = load_workbook(path, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileRefused(f"the Excel file cannot be opened: {exc}") from None
-    sheet = workbook.worksheets[0]
-    merged = [
-        (r.min_row, r.max_row, r.min_col, r.max_col, sheet.cell(r.min_row, r.min_col).value)
-        for r in sheet.merged_cells.ranges
-    ]
-    rows = {i: list(values) for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)}
-    for min_row, max_row, min_col, max_col, value in merged:
-        for r in range(min_row, max_row + 1):
-            cells = rows.setdefault(r, [])
-            if len(cells) < max_col:
-                cells.extend([None] * (max_col - len(cells)))
-            for c in range(min_col, max_col + 1):
-                cells[c - 1] = value
-    workbook.close()
-    return sorted(rows.items())
-
-
 def read_cell_rows(path, file_name: str | None = None) -> list[tuple[int, list]]:
-    """(line number, cells) of the file's first sheet or CSV; refuses big or unknown files."""
+    """(line number, cells) of the file's first sheet or CSV; refuses big or unknown files.
+
+    Bounded before parsing (issue 22, ``settings.upload_limits``): an .xlsx is checked as a zip
+    (unpacked size, compression ratio) and read in openpyxl's read-only streaming mode within the
+    row and column limits; a CSV within the line-length, row and column limits."""
     path = Path(path)
     name = file_name or path.name
     try:
@@ -354,10 +334,16 @@ def read_cell_rows(path, file_name: str | None = None) -> list[tuple[int, list]]
     if size == 0:
         raise FileRefused(f"{name} is empty")
     suffix = Path(name).suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv_rows(path.read_bytes())
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx_rows(path)
+    try:
+        limits = settings.upload_limits()
+        if suffix in (".csv", ".txt", ".tsv"):
+            return _read_csv_rows(path.read_bytes(), name, limits)
+        if suffix in (".xlsx", ".xlsm"):
+            return spreadsheets.read_xlsx_first_sheet(path, name, limits)
+    except (spreadsheets.SpreadsheetRefused, ValueError) as exc:
+        if isinstance(exc, FileRefused):
+            raise
+        raise FileRefused(str(exc)) from None
     if suffix == ".xls":
         raise FileRefused(f"{name} is an old .xls workbook; save it as .xlsx or CSV")
     raise FileRefused(f"{name} is neither CSV nor .xlsx")

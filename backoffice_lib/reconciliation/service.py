@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection, Engine
 
-from .. import access, audit, bangkok, database, money, settings
+from .. import access, audit, bangkok, database, money, settings, spreadsheets
 from ..models.core import AllowedUser, AuditLog, ReconciliationItem, ReconciliationSession
 from ..models.external import PosSale
 from ..models.finance import PartnerProduct, ReconciliationColumnMapping
@@ -626,4 +626,5 @@ def export_session_workbook(conn: Connection, session_id, path) -> Path:
                         table[column].dt, "tz", None) is not None:
                     table[column] = table[column].dt.tz_localize(None)
             table.to_excel(writer, sheet_name=sheet, index=False)
+        spreadsheets.make_workbook_inert(writer.book)  # partner files' text: data, not formulas
     return path

@@ -196,3 +196,19 @@ def test_import_restores_as_a_role_made_for_the_run_owning_only_the_staging_data
                     as_role.execute(attack)
         raise RuntimeError("failure inside the staging block")
     _assert_nothing_happened(workbench, before, marker)
+
+
+def test_import_dry_run_of_a_good_archive_touches_nothing_in_the_workbench(
+        workbench, tmp_path, marker):
+    from backoffice_lib.history.backup import load_counts
+
+    with live_database() as url:
+        dump = _dump(url, tmp_path / "live.dump")
+    before = _state(workbench)
+    with workbench.connect() as conn:
+        counts = load_counts(conn)
+    report = service.import_live(str(dump), ADMIN, dry_run=True, engine=workbench)
+    assert report["dry_run"] is True and report["totals"]["read"] == 59
+    with workbench.connect() as conn:
+        assert load_counts(conn) == counts
+    _assert_nothing_happened(workbench, before, marker)
