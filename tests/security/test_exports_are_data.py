@@ -266,7 +266,7 @@ def test_payroll_workbook_names_are_data(tmp_path):
     assert_text_cells(path, "Detail", HOSTILE)
     summary = list(load_workbook(path)["Summary"].iter_rows())
     header = next(r for r in summary if r[0].value == "staff_id")
-    total_pay = [c.column for c in header if c.value == "total_pay"][0]
+    total_pay = next(c.column for c in header if c.value == "total_pay")
     person = next(r for r in summary if r[1].value == HOSTILE[0])
     assert (person[total_pay - 1].value, person[total_pay - 1].data_type) == (800, "n")
 
