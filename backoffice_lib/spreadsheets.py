@@ -191,7 +191,8 @@ def read_xlsx_first_sheet(path: str | Path, name: str,
     check_xlsx_archive(path, name, limits)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, zipfile.BadZipFile) as exc:
+    except (InvalidFileException, KeyError, TypeError, OSError, ValueError, SyntaxError,
+            zipfile.BadZipFile) as exc:  # XML errors (defusedxml's too) are SyntaxErrors
         raise SpreadsheetRefused(f"the Excel file cannot be opened: {exc}") from None
     try:
         if not book.worksheets:

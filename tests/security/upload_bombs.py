@@ -1,0 +1,66 @@
+"""Hostile spreadsheets for the bounded-read tests: an .xlsx written part by part with zipfile
+(openpyxl would take minutes to write millions of cells), streamed so that the test's own memory
+stays small."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def write_xlsx(path: Path, *, rows: int, columns: int, dimension: str | None = None,
+               far_column: str | None = None) -> Path:
+    """An .xlsx whose first sheet has ``rows`` x ``columns`` cells holding 1 (no ``r``
+    attributes: it compresses ~1000 times), an optional declared ``dimension`` and an optional
+    last row holding one cell in ``far_column`` (such as ``"ZZ"``)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(SHEET_HEAD.encode())
+            if dimension:
+                sheet.write(f'<dimension ref="{dimension}"/>'.encode())
+            sheet.write(b"<sheetData>")
+            row = b"<row>" + b"<c><v>1</v></c>" * columns + b"</row>"
+            block = row * 1000
+            for _ in range(rows // 1000):
+                sheet.write(block)
+            sheet.write(row * (rows % 1000))
+            if far_column:
+                last = rows + 1
+                sheet.write(f'<row r="{last}"><c r="{far_column}{last}"><v>1</v></c></row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+    return path
