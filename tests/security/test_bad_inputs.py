@@ -263,7 +263,21 @@ TABLE = [
           ["coaching", "earnings", "--from", "2025-01-01", "--to", "2025-01-31"],
           ["db", "maintain"], ["invoice", "suppliers"],
       ]],
+    # --- no secret in any error (issue 22): a URL's password is masked -------------------------
+    row("db url: a MySQL URL's password masked", ["db", "url"],
+        "not 'mysql://root:***@db.example/x'",
+        env={"BACKOFFICE_DATABASE_URL": "mysql://root:s3cret@db.example/x"}),
+    row("db upgrade: a password in the query masked", ["db", "upgrade"], "password=***",
+        env={"BACKOFFICE_DATABASE_URL": f"{NOWHERE}?password=s3cret"}),
+    row("unreachable with a password: masked", ["payroll", "compute", "--month", "2025-01"],
+        "nobody:***@127.0.0.1",
+        env={"BACKOFFICE_DATABASE_URL": "postgresql://nobody:s3cret@127.0.0.1:1/nothing"}),
+    row("db backup: an unreachable URL's password masked", ["db", "backup", "{tmp}/x.dump"],
+        "***", env={"BACKOFFICE_DATABASE_URL": "postgresql://nobody:s3cret@127.0.0.1:1/nothing"}),
     # --- a few exactly as a person runs them (a subprocess) ------------------------------------
+    row("subprocess: db url with a MySQL URL's password masked", ["db", "url"],
+        "not 'mysql://root:***@db.example/x'",
+        env={"BACKOFFICE_DATABASE_URL": "mysql://root:s3cret@db.example/x"}, as_subprocess=True),
     row("subprocess: payroll month with a newline", ["payroll", "compute", "--month", "2025-01\n"],
         "YYYY-MM", as_subprocess=True),
     row("subprocess: unreachable database", ["payroll", "compute", "--month", "2025-01"],
@@ -349,6 +363,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert len(lines) == 1, stderr
     assert lines[0].startswith("error: ")
     assert fragment in lines[0], lines[0]
+    assert "s3cret" not in stderr  # issue 22: no password in any error
     assert _counts(demo_engine) == before
 
 
