@@ -246,14 +246,44 @@ def _import_role(admin: Engine) -> Iterator[tuple[str, str]]:
         with admin.connect() as conn:
             conn.execute(sa.text(f"CREATE ROLE \"{name}\" {ROLE_ATTRIBUTES} PASSWORD '{password}'"))
     except sa.exc.DBAPIError as exc:
-        raise SourceUnreadable(
-            "restoring a dump needs a workbench database user that may create roles and"
-            f" databases ({str(exc.orig).strip().splitlines()[0] if exc.orig else exc})"
-        ) from None
+        raise SourceUnreadable("restoring a dump needs a workbench database user that may"
+                               f" create roles and databases ({_first_line(exc)})") from None
     try:
         yield name, password
     finally:
         _drop_role(admin, name)
+
+
+def _first_line(exc: sa.exc.DBAPIError) -> str:
+    text = str(exc.orig or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _sweep_leftovers(admin: Engine) -> None:
+    """Staging databases and roles of imports whose process died (killed: its ``finally``
+    never ran) are dropped; the names carry the pid (an import of this machine)."""
+    with admin.connect() as conn:
+        roles = conn.scalars(sa.text(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE 'live\\_import\\_%'")).all()
+        databases = conn.scalars(sa.text(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'live\\_import\\_%'")).all()
+    dead = [(kind, name) for kind, names in (("DATABASE", databases), ("ROLE", roles))
+            for name in names if name.split("_")[2].isdigit()
+            and not _alive(int(name.split("_")[2]))]
+    for kind, name in dead:  # the databases first: their role owns them
+        force = " WITH (FORCE)" if kind == "DATABASE" else ""
+        with contextlib.suppress(sa.exc.DBAPIError), admin.connect() as conn:
+            conn.execute(sa.text(f'DROP {kind} IF EXISTS "{name}"{force}'))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _drop_role(admin: Engine, name: str) -> None:
@@ -340,7 +370,8 @@ def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
     if kind == "plain":
         raise SourceUnreadable(PLAIN_REFUSED.format(path=path))
     if kind is None:
-        raise SourceUnreadable(f"{path} is neither a pg_dump archive nor an SQL dump")
+        raise SourceUnreadable(f"{path} is neither a pg_dump archive nor an SQL dump (make a"
+                               " custom-format dump with pg_dump -Fc)")
     admin = sa.create_engine(workbench.url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -350,12 +381,18 @@ def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
         except BackupError as exc:
             raise SourceUnreadable(str(exc)) from exc
         plan = _read_plan(tool, path)
+        _sweep_leftovers(admin)
         with _import_role(admin) as (role, password):
             name = f"live_import_{os.getpid()}_{uuid.uuid4().hex[:8]}"
             try:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
-                    conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+                try:
+                    with admin.connect() as conn:
+                        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER "{role}"'))
+                        conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC'))
+                except sa.exc.DBAPIError as exc:
+                    raise SourceUnreadable(
+                        "restoring a dump needs a workbench database user that may create"
+                        f" databases owned by another role ({_first_line(exc)})") from None
                 staging = workbench.url.set(database=name, username=role, password=password)
                 _prepare_staging(staging)
                 _restore(tool, path, plan, staging)

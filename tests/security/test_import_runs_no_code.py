@@ -212,3 +212,49 @@ def test_import_dry_run_of_a_good_archive_touches_nothing_in_the_workbench(
     with workbench.connect() as conn:
         assert load_counts(conn) == counts
     _assert_nothing_happened(workbench, before, marker)
+
+
+LONG_TABLE = """
+CREATE TABLE backoffice.import_notes_with_a_long_name (first_long_column_name_for_room integer,
+  second_long_column_name_for_room integer, third_long_column_name_for_room integer);
+INSERT INTO backoffice.import_notes_with_a_long_name VALUES (1, 2, 3);
+"""
+
+
+def _copy_to_program_archive(tmp_path: Path, marker: Path) -> Path:
+    """A real archive whose data statement (run by pg_restore as it is written in the archive)
+    is rewritten into COPY ... TO PROGRAM (same length: the archive stays readable)."""
+    with _scratch(LONG_TABLE) as url:
+        dump = _dump(url, tmp_path / "live.dump")
+    data = dump.read_bytes()
+    statement = (b"COPY backoffice.import_notes_with_a_long_name (first_long_column_name_for_room,"
+                 b" second_long_column_name_for_room, third_long_column_name_for_room)"
+                 b" FROM stdin;\n")
+    assert data.count(statement) == 1
+    attack = f"COPY (SELECT 1) TO PROGRAM 'touch {marker}';".encode()
+    dump.write_bytes(data.replace(statement, attack.ljust(len(statement) - 1) + b"\n"))
+    return dump
+
+
+def test_import_archive_whose_data_statement_is_copy_to_program_writes_no_file(
+        workbench, tmp_path, marker):
+    dump = _copy_to_program_archive(tmp_path, marker)
+    before = _state(workbench)
+    report = service.import_live(str(dump), ADMIN, dry_run=True, engine=workbench)
+    assert report["dry_run"] is True
+    _assert_nothing_happened(workbench, before, marker)
+
+
+def test_import_drops_the_staging_database_and_role_a_killed_import_left(workbench, tmp_path):
+    dead = "live_import_999999999_deadbeef"  # beyond pid_max: that process cannot be running
+    with workbench.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{dead}" LOGIN'))
+        conn.execute(sa.text(f'CREATE DATABASE "{dead}" OWNER "{dead}"'))
+    with live_database(rows=False) as url:
+        dump = _dump(url, tmp_path / "live.dump")
+    service.import_live(str(dump), ADMIN, dry_run=True, engine=workbench)
+    with workbench.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM pg_roles WHERE rolname = :n"),
+                           {"n": dead}) == 0
+        assert conn.scalar(sa.text("SELECT count(*) FROM pg_database WHERE datname = :n"),
+                           {"n": dead}) == 0
