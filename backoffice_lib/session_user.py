@@ -82,12 +82,6 @@ def signed_in_user() -> str | None:
     return settings.acting_user_from_env()
 
 
-def signed_in_via() -> str:
-    """How the user was identified, for a status line."""
-    header = auth_header()
-    return f"header {header}" if header else "BACKOFFICE_USER"
-
-
 def dashboard_user(area: str, *, admin: bool | None = None):
     """The signed-in ``access.User`` allowed into ``area``; raises ``access.AccessDenied``.
 

@@ -151,3 +151,25 @@ def demo_env(demo_database_url, monkeypatch):
         "BACKOFFICE_DATABASE_URL", demo_database_url.render_as_string(hide_password=False)
     )
     return dict(os.environ)
+
+
+@pytest.fixture
+def demo_conn(demo_engine):
+    """A rolled-back transaction on this module's copy of the demo database."""
+    with demo_engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            yield connection
+        finally:
+            outer.rollback()
+
+
+@pytest.fixture
+def users(conn):
+    """Two allowed users in ``conn``'s transaction: ``timeclock_fixtures.ADMIN`` (an admin) and
+    ``MANAGER`` (allowed, not an admin); returns the admin's e-mail. A module that needs other
+    users (a coach, a stranger) defines its own ``users``."""
+    from timeclock_fixtures import ADMIN, add_users
+
+    add_users(conn)
+    return ADMIN

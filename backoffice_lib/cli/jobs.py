@@ -1,4 +1,4 @@
-"""`backoffice serve` and `backoffice jobs run-due | run NAME | list`.
+"""`backoffice jobs run-due | run NAME | list`.
 
 Exit codes: 0 success (or nothing due), 1 a run failed (its folder and job_runs row say why),
 2 bad input (unknown job, bad -p, broken jobs.yml/catalog, unreachable database).
@@ -11,7 +11,7 @@ import sys
 import click
 
 from .. import bangkok
-from ..workbench import catalog, jobs, serve
+from ..workbench import jobs
 
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -37,91 +37,6 @@ def _acting_admin(user: str | None) -> str:
     who = access.require(user, "jobs", admin=True)
     os.environ["BACKOFFICE_USER"] = who.email
     return who.email
-
-
-@click.command("serve")
-@click.option("--port", default=serve.DEFAULT_PORT, show_default=True, type=int)
-@click.option("--ip", default="127.0.0.1", show_default=True, help="address to listen on")
-@click.option(
-    "--user",
-    envvar="BACKOFFICE_USER",
-    help="single machine: the signed-in user's e-mail (default BACKOFFICE_USER)",
-)
-@click.option(
-    "--auth-header",
-    envvar="BACKOFFICE_AUTH_HEADER",
-    help="shared deployment: the auth proxy's header naming the user, e.g. X-Forwarded-Email"
-    " (believed only with the proxy's secret and/or from --trusted-proxy; needs --public-host)",
-)
-@click.option(
-    "--token",
-    envvar="BACKOFFICE_SERVE_TOKEN",
-    help="Jupyter token required in the URL (default: a new random one; '' with --no-token)",
-)
-@click.option("--no-token", is_flag=True, help="no token (only behind an auth proxy or for tests)")
-@click.option(
-    "--pool-size",
-    default=serve.DEFAULT_POOL_SIZE,
-    show_default=True,
-    type=click.IntRange(0, 4),
-    help="preheated kernels per dashboard (0: start a kernel per page view)",
-)
-@click.option(
-    "--proxy-secret-file",
-    envvar="BACKOFFICE_PROXY_SECRET_FILE",
-    type=click.Path(dir_okay=False),
-    help="with --auth-header: file holding the secret the proxy sends as X-Backoffice-Proxy-Secret"
-    " (else BACKOFFICE_PROXY_SECRET)",
-)
-@click.option(
-    "--trusted-proxy",
-    "trusted_proxies",
-    multiple=True,
-    metavar="ADDRESS",
-    help="with --auth-header: the proxy's address or network (repeatable)",
-)
-@click.option(
-    "--public-host",
-    "public_hosts",
-    multiple=True,
-    metavar="HOST",
-    help="the host name people open (the Host header is checked; repeatable)",
-)
-@click.option(
-    "--kiosk",
-    is_flag=True,
-    help="serve only the time-clock kiosk, as --user (an allowed, non-admin kiosk user)",
-)
-def serve_command(
-    port, ip, user, auth_header, token, no_token, pool_size, proxy_secret_file, trusted_proxies,
-    public_hosts, kiosk,
-):
-    """Serve the catalog's dashboards with Voilà (landing page at /)."""
-    import os
-
-    from ..workbench import signin
-
-    if no_token or auth_header:
-        token = ""
-    elif not token:
-        token = serve.new_token()
-    try:
-        secret = signin.read_proxy_secret(proxy_secret_file, os.environ) if auth_header else ""
-        options = serve.ServeOptions(
-            port=port,
-            ip=ip,
-            token=token,
-            auth_header=auth_header or None,
-            user=user or None,
-            pool_size=pool_size,
-            proxy_secret=secret,
-            trusted_proxies=tuple(trusted_proxies),
-            public_hosts=tuple(public_hosts),
-            kiosk=kiosk,
-        )
-        serve.run_server(options, announce=lambda line: click.echo(line, err=False))
-    except (catalog.CatalogError, signin.SignInConfigError) as exc:
-        _fail(str(exc))
 
 
 @click.group("jobs")

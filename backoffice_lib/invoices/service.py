@@ -292,23 +292,6 @@ def create_supplier(conn: Connection, email: str, *, name: str, **fields) -> dic
     return row
 
 
-def update_supplier(conn: Connection, email: str, supplier_id, **fields) -> dict:
-    access.check(conn, email, "invoices")
-    before = load_supplier(conn, supplier_id)
-    values = _clean_supplier_fields(fields)
-    if "tax_id" in values:
-        _check_tax_id_free(conn, values["tax_id"], except_id=before["id"])
-    row = conn.execute(
-        sa.update(SUPPLIERS)
-        .where(SUPPLIERS.c.id == before["id"])
-        .values(**values, updated_at=sa.func.now())
-        .returning(SUPPLIERS)
-    ).mappings().one()
-    audit.record(conn, email, "UPDATE", "invoice_supplier", before["id"],
-                 before={k: before[k] for k in values}, after=values)
-    return dict(row)
-
-
 def delete_supplier(conn: Connection, email: str, supplier_id) -> None:
     """Delete a supplier that has no invoices; one with invoices (even void ones) is refused."""
     access.check(conn, email, "invoices")
@@ -436,17 +419,6 @@ def load_invoice_pdf(conn: Connection, email: str, number: str) -> tuple[str, by
                  details={"invoice_number": invoice["invoice_number"], "file_name": name,
                           "bytes": len(content)})
     return name, content
-
-
-def record_pdf_path(conn: Connection, email: str, number: str, path: str) -> None:
-    user = access.check(conn, email, "invoices")
-    invoice = load_invoice(conn, number)
-    conn.execute(
-        sa.update(INVOICES).where(INVOICES.c.id == invoice["id"])
-        .values(pdf_file_path=path, updated_by=user.id, updated_at=sa.func.now())
-    )
-    audit.record(conn, email, "UPDATE", "invoice", invoice["id"],
-                 before={"pdf_file_path": invoice["pdf_file_path"]}, after={"pdf_file_path": path})
 
 
 def load_invoices(conn: Connection, month: str | None = None, *, include_void: bool = True):

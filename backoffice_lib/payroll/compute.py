@@ -578,10 +578,6 @@ def _dates_of(numbers) -> list[dt.date]:
     return [converted[i] for i in inverse.ravel()]
 
 
-def _hours(seconds: int) -> Decimal:
-    return money.round_hours(money.hours_from_seconds(int(seconds)))
-
-
 def _bangkok_time(us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(us) / _US, tz=bangkok.BANGKOK)
 

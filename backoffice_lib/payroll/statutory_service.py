@@ -135,9 +135,3 @@ def load_staff_statutory_for_admin(conn: Connection, user: str | None, staff: in
     return dict(row)
 
 
-def load_rate_table(conn: Connection) -> list[dict]:
-    """Every dated rate row, by key, threshold and date (no personal data)."""
-    return [dict(r) for r in conn.execute(
-        sa.select(RATES.c.rate_key, RATES.c.threshold, RATES.c.value, RATES.c.effective_from,
-                  RATES.c.note, RATES.c.created_by)
-        .order_by(RATES.c.rate_key, RATES.c.threshold, RATES.c.effective_from)).mappings()]

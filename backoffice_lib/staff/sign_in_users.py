@@ -44,7 +44,9 @@ def compute_email(value: str) -> str:
     return email
 
 
-def compute_coach_code(value: str | None) -> str | None:
+def parse_coach_code(value: str | None) -> str | None:
+    """A coach code as typed ('boss ' -> 'BOSS', '' -> None), refused unless 2-20 letters,
+    digits or _ (not the coach code read from a booking type: importer.mapping)."""
     code = (value or "").strip().upper() or None
     if code is not None and not COACH_CODE.match(code):
         raise SignInUserError(
@@ -119,7 +121,7 @@ def add_allowed_user(
 ) -> dict:
     access.check(conn, user_email, AREA, admin=True)
     email = compute_email(email)
-    code = compute_coach_code(coach_code)
+    code = parse_coach_code(coach_code)
     if conn.execute(sa.select(USERS.c.id).where(sa.func.lower(USERS.c.email) == email)).first():
         raise SignInUserError(f"{email} may already sign in")
     _check_coach(conn, is_coach, code)
@@ -155,7 +157,7 @@ def update_allowed_user(
     target = _load(conn, email)
     if target.is_admin and not is_admin:
         _refuse_last_admin(conn, target, "demoted")
-    code = compute_coach_code(coach_code)
+    code = parse_coach_code(coach_code)
     _check_coach(conn, is_coach, code, target.id)
     row = _write(
         conn,

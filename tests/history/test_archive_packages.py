@@ -17,16 +17,6 @@ from backoffice_lib.packages import service as package_service
 ADMIN = "admin@studio.example"
 
 
-@pytest.fixture
-def demo_conn(demo_engine):
-    with demo_engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
-
-
 def _figures(conn, as_of):
     """package id -> (used, remaining, status) by the packages rules, from live ∪ archived."""
     rows = conn.execute(

@@ -18,16 +18,6 @@ ADMIN = "admin@studio.example"
 COACH = "boss@studio.example"
 
 
-@pytest.fixture
-def demo_conn(demo_engine):
-    with demo_engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
-
-
 def _months_ago(n: int) -> str:
     month = bangkok.month_key(bangkok.today())
     for _ in range(n):

@@ -7,20 +7,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from timeclock_fixtures import ADMIN, MANAGER
 
 from backoffice_lib.invoices import service as invoice_service
 
 D = Decimal
-ADMIN = "inv-admin@studio.example"
-MANAGER = "inv-staff@studio.example"
-
-
-@pytest.fixture
-def users(conn):
-    conn.execute(sa.text(
-        "INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:a, true), (:m, false)"
-    ), {"a": ADMIN, "m": MANAGER})
-    return ADMIN
 
 
 @pytest.fixture

@@ -9,24 +9,16 @@ from decimal import Decimal as D
 
 import pytest
 import sqlalchemy as sa
+from timeclock_fixtures import MANAGER as DESK  # allowed, not an admin
 
 from backoffice_lib import access, bangkok
 from backoffice_lib.packages import customers
 from backoffice_lib.packages import service as package_service
 from backoffice_lib.packages.customers import CustomerError
 
-ADMIN = "admin-fd@studio.example"
-DESK = "desk-fd@studio.example"
-
 
 def sql(conn, statement, **params):
     return conn.execute(sa.text(statement), params)
-
-
-@pytest.fixture
-def users(conn):
-    sql(conn, "INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:a, true), (:d, false)",
-        a=ADMIN, d=DESK)
 
 
 def add_type(conn, name, hours="10", validity="1 month"):

@@ -161,16 +161,6 @@ def test_payroll_compute_by_an_admin_is_audited(known, demo_engine, monkeypatch)
 # --- the library rules behind the commands -----------------------------------------------------
 
 
-@pytest.fixture
-def demo_conn(demo_engine):
-    with demo_engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
-
-
 @pytest.mark.parametrize("pin", ["12345", "1234567", "", "๑๒๓๔๕๖", "12345a", "123456\n"])
 def test_a_malformed_pin_is_refused_before_any_check_and_never_counted(demo_conn, pin):
     person = demo_conn.execute(sa.text(

@@ -17,17 +17,6 @@ ADMIN = "admin@studio.example"
 COACH = "min@studio.example"
 
 
-@pytest.fixture
-def demo_conn(demo_engine):
-    """A rolled-back transaction on this module's copy of the demo database."""
-    with demo_engine.connect() as connection:
-        outer = connection.begin()
-        try:
-            yield connection
-        finally:
-            outer.rollback()
-
-
 def sql(conn, text, **params):
     return conn.execute(sa.text(text), params)
 

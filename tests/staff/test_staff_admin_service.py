@@ -8,18 +8,13 @@ import datetime as dt
 import json
 
 import pytest
-from timeclock_fixtures import ADMIN, MANAGER, add_staff, add_users, sql
+from timeclock_fixtures import ADMIN, MANAGER, add_staff, sql
 
 from backoffice_lib import access, bangkok
 from backoffice_lib.staff import admin_dashboard, people, pins, schedules
 from backoffice_lib.staff.schedules import ScheduleError
 
 D, T = dt.date, dt.time
-
-
-@pytest.fixture
-def users(conn):
-    add_users(conn)
 
 
 def test_generated_pin_is_six_digits_and_never_one_repeated_digit():

@@ -5,15 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from timeclock_fixtures import ADMIN, MANAGER, add_staff, add_users, sql
+from timeclock_fixtures import ADMIN, MANAGER, add_staff, sql
 
 from backoffice_lib import access, bangkok
 from backoffice_lib.staff import people, pins
-
-
-@pytest.fixture
-def users(conn):
-    add_users(conn)
 
 
 def audit_rows(conn, resource_id):

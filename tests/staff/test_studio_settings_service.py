@@ -7,19 +7,13 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from timeclock_fixtures import ADMIN, MANAGER, add_users, sql
+from timeclock_fixtures import ADMIN, MANAGER, sql
 
 from backoffice_lib import access
 from backoffice_lib.staff import holidays, settings_service, sign_in_users, timeclock
 from backoffice_lib.staff.holidays import HolidayError
 from backoffice_lib.staff.settings_service import SettingError
 from backoffice_lib.staff.sign_in_users import SignInUserError
-
-
-@pytest.fixture
-def users(conn):
-    add_users(conn)
-
 
 # --- holidays ------------------------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""`backoffice reconcile` (business-rules §7): a partner's or coach's file against the POS.
+
+Exit codes: 0 the session completed; 2 bad input (one line on stderr) or a refused file (the
+session is stored as ``failed`` and the JSON/text result still printed on stdout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from .. import access
+from ..reconciliation import reading, service
+
+EXIT_BAD_INPUT = 2
+
+USER_OPTION = click.option(
+    "--user", "user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
+)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    from .. import bangkok
+
+    try:
+        return bangkok.parse_date(value, option)
+    except bangkok.BadDate as exc:
+        _fail(str(exc))
+
+
+def _json_default(value):
+    if isinstance(value, Decimal):
+        return float(value)  # 2-decimal amounts print exactly (shortest repr)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+@click.command("reconcile")
+@click.option("--type", "rec_type", required=True, help="restaurant or coaching_<coach>")
+@click.option("--file", "file_path", required=True, type=click.Path(dir_okay=False),
+              help="CSV or .xlsx, at most 10 MB")
+@click.option("--from", "date_from", default=None, help="period start YYYY-MM-DD (default: file)")
+@click.option("--to", "date_to", default=None, help="period end YYYY-MM-DD (default: file)")
+@click.option("--date-window", default=0, type=click.IntRange(0, 31), show_default=True,
+              help="match POS rows up to N days apart")
+@click.option("--columns", "columns", default=None,
+              help="map the file's headers: date=<header>,amount=<header>,... (remembered for "
+                   "the type)")
+@USER_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def reconcile(rec_type, file_path, date_from, date_to, date_window, columns, user, fmt) -> None:
+    """Reconcile a partner's or coach's file against the point of sale.
+
+    Exit 0 when the session completed, 2 when the file was refused (session failed).
+    """
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    mapping = None
+    if columns is not None:
+        try:
+            mapping = reading.parse_column_mapping(columns)
+        except ValueError as exc:
+            _fail(str(exc))
+    access.require(user, "reconciliation")
+    if not Path(file_path).is_file():
+        _fail(f"no such file: {file_path}")
+    try:
+        result = service.reconcile_file(user, rec_type, file_path, date_from=start, date_to=end,
+                                        date_window=date_window, columns=mapping)
+    except (service.ReconciliationError, reading.FileRefused) as exc:
+        _fail(str(exc))
+    if fmt == "json":
+        click.echo(json.dumps({k: result[k] for k in service.RESULT_KEYS},
+                              default=_json_default, ensure_ascii=False))
+    else:
+        click.echo(f"session {result['session_id']}: {result['status']}")
+        if result["error"]:
+            click.echo(f"error: {result['error']}")
+        else:
+            click.echo(
+                f"{result['matched_items']} of {result['total_invoice_items']} file rows matched "
+                f"({result['match_rate']}%) against {result['total_pos_records']} POS records; "
+                f"variance {result['variance_amount']} THB"
+            )
+        for line in result["row_errors"]:
+            click.echo(line)
+    if result["status"] != "completed":
+        sys.exit(EXIT_BAD_INPUT)
+
+
