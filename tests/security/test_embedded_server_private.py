@@ -150,6 +150,8 @@ def test_embedded_server_started_by_root_opens_no_parent_and_runs_in_its_own_gro
         assert _modes(data_dir) == before  # not one parent's mode or owner changed
         assert info["socket_dir"] == str(data_dir / "pgdata")
         _assert_private(data_dir, info, _server_account(), _starter())
+        refused = _nobody_can_connect(info["socket_dir"])
+        assert refused.returncode == 3, refused.stdout + refused.stderr
     assert _modes(data_dir) == before
 
 
