@@ -7,6 +7,7 @@ lazy import cannot hide an upward arrow.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,7 @@ PURE = {
     "backoffice_lib.packages.rules",
     "backoffice_lib.reconciliation.matching",
     "backoffice_lib.reconciliation.reading",
+    "backoffice_lib.values",
 }
 DASHBOARD_SUFFIXES = ("dashboard", "explorer", "kiosk")
 
@@ -224,3 +226,72 @@ def test_command_help_lines_match_the_commands():
         command = load_command(name)
         assert command.name == name
         assert command.get_short_help_str(limit=300) == help_line, name
+
+
+# --- rooms (issue 21): the rules that hold today; more join as the dashboards are rewritten ------
+
+# Widgets and plots: dashboards (*dashboard, *explorer, *kiosk), the shared frame (ui) and the
+# pages not yet named as dashboards; kernel_warmup imports them ahead of a page view.
+WIDGET_MODULES = {
+    "backoffice_lib.ui",
+    "backoffice_lib.packages.front_desk",
+    "backoffice_lib.workbench.overview",
+    "backoffice_lib.workbench.kernel_warmup",
+}
+WIDGET_PACKAGES = ("ipywidgets", "anywidget", "plotly")
+# Serving pages and running notebooks: the workbench (session_user reads the page's request).
+SERVER_PACKAGES = ("voila", "jupyter_server", "tornado", "papermill", "nbclient")
+SQL_TEXT = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+(\.\w+)? SET|DELETE FROM)\b")
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """Top-level names of the packages outside backoffice_lib a file imports, anywhere in it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+              if not n.level}
+    return {name.split(".")[0] for name in names if name}
+
+
+def library_files() -> list[Path]:
+    return [p for p in sorted(LIB.rglob("*.py")) if "migrations/versions" not in p.as_posix()]
+
+
+def test_widgets_and_plots_only_in_dashboards_and_ui():
+    misplaced = [
+        f"{module_name(path)} imports {sorted(found)}"
+        for path in library_files()
+        if not is_dashboard(module_name(path)) and module_name(path) not in WIDGET_MODULES
+        for found in [third_party_imports(path) & set(WIDGET_PACKAGES)]
+        if found
+    ]
+    assert misplaced == []
+
+
+def test_pages_are_served_and_notebooks_run_only_by_the_workbench():
+    misplaced = [
+        f"{module_name(path)} imports {sorted(found)}"
+        for path in library_files()
+        if top(module_name(path)) != "workbench"
+        and module_name(path) != "backoffice_lib.session_user"
+        for found in [third_party_imports(path) & set(SERVER_PACKAGES)]
+        if found
+    ]
+    assert misplaced == []
+
+
+@pytest.mark.parametrize("module", sorted(PURE))
+def test_pure_rules_hold_no_sql_widgets_or_drivers(module):
+    path = module_path(module)
+    assert not third_party_imports(path) & {"psycopg", "sqlalchemy", *WIDGET_PACKAGES,
+                                            *SERVER_PACKAGES}
+    texts = [n.value for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert [t[:60] for t in texts if SQL_TEXT.search(t)] == []
+
+
+def test_the_command_line_imports_no_dashboard():
+    """Commands call services; a dashboard's widgets never run behind a command."""
+    reached = [f"{module} -> {target}" for module, targets in graph().items()
+               if top(module) == "cli" for target in targets if is_dashboard(target)]
+    assert reached == []
