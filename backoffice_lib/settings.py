@@ -43,7 +43,8 @@ def database_url_from_env() -> str | None:
     return url or None
 
 
-URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)[^\s/'\"]*@")
+# scheme://user:password@ (also scheme:/user:… as a path shows a URL after normalising "//")
+URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*:/{1,3}[^\s:/@'\"]*:)[^\s/'\"]*@")
 KEY_PASSWORD = re.compile(r"(password\s*=\s*)('[^']*'|[^\s&;,'\"]+)", re.IGNORECASE)
 MASK = "***"
 

@@ -43,7 +43,9 @@ def live(source: str, dry_run: bool, fmt: str, user: str | None) -> None:
     try:
         report = service.import_live(source, user, dry_run=dry_run)
     except service.SourceUnreadable as exc:
-        click.echo(f"error: {exc}", err=True)
+        from .. import settings
+
+        click.echo(f"error: {settings.mask_secrets(str(exc))}", err=True)  # --source may be a URL
         sys.exit(EXIT_BAD_INPUT)
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, default=str))

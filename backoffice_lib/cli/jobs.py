@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from .. import bangkok
+from .. import bangkok, settings
 from ..workbench import jobs
 
 EXIT_RUN_FAILED = 1
@@ -59,7 +59,7 @@ def _echo_result(result) -> None:
         click.echo(line)
     else:
         click.echo(line, err=True)
-        click.echo(f"  reason: {result.error}", err=True)
+        click.echo(f"  reason: {settings.mask_secrets(str(result.error))}", err=True)
 
 
 @jobs_group.command("run-due")

@@ -99,7 +99,10 @@ def run(month: str, user: str | None) -> None:
         requested_by=who.email,
     )
     if not result.ok:
-        click.echo(f"error: payroll run failed: {result.error} (see {result.run_dir})", err=True)
+        from .. import settings
+
+        click.echo(f"error: payroll run failed: {settings.mask_secrets(str(result.error))} "
+                   f"(see {result.run_dir})", err=True)
         sys.exit(1)
     click.echo(str(result.run_dir))
 

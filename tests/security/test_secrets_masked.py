@@ -35,6 +35,8 @@ SECRET = "s3cr3t-Pa55"
     pytest.param(f"host=db.example user=u password={SECRET} dbname=x",
                  "host=db.example user=u password=*** dbname=x", id="a libpq DSN"),
     pytest.param(f"password = '{SECRET} with spaces'", "password = ***", id="a quoted password"),
+    pytest.param(f"no file mysql:/root:{SECRET}@db.example/x", "no file mysql:/root:***@db.example/x",
+                 id="a URL as a path shows it (one slash)"),
     pytest.param("postgresql://backoffice@db.example/studio",
                  "postgresql://backoffice@db.example/studio", id="no password: unchanged"),
     pytest.param("http://host:8080/a@b", "http://host:8080/a@b", id="a port is not a password"),
@@ -112,3 +114,17 @@ def test_a_dashboard_error_panel_masks_the_url(dashboard_admin, monkeypatch, tmp
     shown = ui.guarded_dashboard("payroll", build).value
     assert SECRET not in shown
     assert ":***@" in shown
+
+
+@pytest.mark.parametrize("source", [
+    pytest.param(f"postgresql://live:{SECRET}@127.0.0.1:1/studio", id="an unreachable live URL"),
+    pytest.param(f"postgresql://live:{SECRET}@127.0.0.1:1/studio?password={SECRET}",
+                 id="a password in the query too"),
+    pytest.param(f"mysql://live:{SECRET}@127.0.0.1:1/studio", id="not a PostgreSQL URL"),
+])
+def test_import_live_never_prints_the_sources_password(dashboard_admin, tmp_path, source):
+    result = CliRunner().invoke(cli, ["import", "live", "--source", source, "--dry-run",
+                                      "--user", dashboard_admin], prog_name="backoffice")
+    assert result.exit_code == 2, result.output
+    assert SECRET not in result.stdout + result.stderr
+    assert result.stderr.startswith("error: ")
