@@ -102,15 +102,17 @@ def compute_missing_outputs(expected: Sequence[str], present: Mapping[str, int])
 
 
 def compute_error_reason(exc: BaseException) -> str:
-    """One readable line for a failed run: papermill's cell error, or the exception itself."""
+    """One readable line for a failed run: papermill's cell error, or the exception itself;
+    a URL's password masked (the line is saved and shown on the runs page)."""
     ename = getattr(exc, "ename", None)
     if ename:
         evalue = str(getattr(exc, "evalue", "") or "").strip()
         cell = getattr(exc, "exec_count", None)
         where = f" in cell [{cell}]" if cell is not None else ""
-        return f"{ename}{where}: {evalue}" if evalue else f"{ename}{where}"
+        return settings.mask_secrets(f"{ename}{where}: {evalue}" if evalue else f"{ename}{where}")
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return settings.mask_secrets(f"{type(exc).__name__}: {text[0]}" if text
+                                 else type(exc).__name__)
 
 
 def _jsonable(value: Any) -> Any:

@@ -128,3 +128,11 @@ def test_import_live_never_prints_the_sources_password(dashboard_admin, tmp_path
     assert result.exit_code == 2, result.output
     assert SECRET not in result.stdout + result.stderr
     assert result.stderr.startswith("error: ")
+
+
+def test_a_failed_runs_reason_masks_the_url():
+    from backoffice_lib.workbench.runs import compute_error_reason
+
+    reason = compute_error_reason(database.DatabaseUnavailable(
+        f"cannot reach the database postgresql://a:{SECRET}@h/d: refused"))
+    assert reason == "DatabaseUnavailable: cannot reach the database postgresql://a:***@h/d: refused"
