@@ -279,6 +279,14 @@ def compute_run_step(c: CloseChecklist) -> dict:
     }
 
 
+def prepare_run(conn: Connection, month: str, user: str | None) -> str:
+    """The month a person may run payroll for from the close page (admin, open month)."""
+    access.check(conn, user, AREA, admin=True)
+    month = compute_close_month(month, bangkok.today())
+    _require_open(conn, month, "run it again")
+    return month
+
+
 def prepare_finalise(conn: Connection, month: str, user: str | None) -> tuple[str, str]:
     """The question a person answers before finalising, and the checksum of the data it is
     about; refused (ValueError) when the month cannot be finalised as it is."""

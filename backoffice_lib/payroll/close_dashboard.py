@@ -231,6 +231,8 @@ class PayrollClose:
                                                    ) from None
                 moment = moment.replace(tzinfo=bangkok.BANGKOK)
             with database.transaction(self.engine) as conn:
+                # the close page corrects entries for admins only (its form is not shown else)
+                access.check(conn, self.user.email, close.AREA, admin=True)
                 if action == "add":
                     timeclock.add_missing_clock_out(conn, self.user.email, entry_id, moment,
                                                     reason)
@@ -251,9 +253,12 @@ class PayrollClose:
         month = self.picker.value
         if self._thread is not None and self._thread.is_alive():
             return self._say(self.progress_text, "a run is already in progress", ok=False)
-        try:
-            close.compute_close_month(month, bangkok.today())
-        except close.CloseRefused as exc:
+        try:  # checked here too: a click can reach the kernel without the button on screen
+            with database.transaction(self.engine) as conn:
+                month = close.prepare_run(conn, month, self.user.email)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.progress_text, "payroll_run")
+        except ValueError as exc:
             return self._say(self.progress_text, str(exc), ok=False)
         self.run_button.disabled = True
         self.run_result.value = ""

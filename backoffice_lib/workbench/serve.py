@@ -157,6 +157,7 @@ def _workbench_voila_class(
     """A Voilà app whose ``/`` is the landing page and which renders only catalogued dashboards."""
     import tornado.web
     from jupyter_server.base.handlers import JupyterHandler
+    from jupyter_server.auth.logout import LogoutHandler
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
     from voila.request_info_handler import RequestInfoSocketHandler
@@ -196,12 +197,26 @@ def _workbench_voila_class(
                                              forms=forms))
 
     class DashboardHandler(TornadoVoilaHandler):
+        _kernel_bound = False
+
         @tornado.web.authenticated
         async def get(self, path=None):
             if path not in allowed:
                 raise tornado.web.HTTPError(404, f"{path} is not a dashboard of the catalog")
             _ = self.xsrf_token  # the page's shutdown beacon posts it back when it is closed
             await super().get(path)
+
+        def write(self, chunk):
+            # the page names its kernel: from now on it answers only the person who opened it
+            if not self._kernel_bound and isinstance(chunk, str):
+                found = signin.KERNEL_ID_IN_PAGE.search(chunk)
+                if found:
+                    header = options.auth_header
+                    user = (self.request.headers.get(header) or "").strip() if header else (
+                        os.environ.get("BACKOFFICE_USER") or "")
+                    signin.bind_kernel(found.group(1), user)
+                    self._kernel_bound = True
+            super().write(chunk)
 
     class WorkbenchVoila(Voila):
         name = "backoffice-serve"
@@ -211,6 +226,9 @@ def _workbench_voila_class(
             for spec in super().init_handlers():
                 pattern, handler = spec[0], spec[1]
                 if handler in (TornadoVoilaTreeHandler, VoilaContentsHandler):
+                    continue
+                if handler is LogoutHandler:
+                    handlers.append((pattern, signin.signout_handler(policy), *spec[2:]))
                     continue
                 if handler is TornadoVoilaHandler:
                     handlers.append((pattern, DashboardHandler, *spec[2:]))
@@ -244,6 +262,8 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     dashboards = signin.served_dashboards([entry.path for entry in load_dashboards()], policy)
     config = Config(compute_voila_config(dashboards, options))
     config.Voila.tornado_settings = signin.tornado_settings(policy)  # access log without the token
+    config.Voila.identity_provider_class = signin.identity_provider_class(
+        signin.session_hours(os.environ))
     app_class = _workbench_voila_class(dashboards, options, policy)
     app = app_class.instance(config=config)
     app.initialize([])

@@ -46,6 +46,12 @@ MIN_SECRET_LENGTH = 16
 KIOSK_PATH = "staff/time_clock_kiosk.ipynb"
 KIOSK_AREA = "timeclock"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
+# Host headers a browser on this machine sends (any port). A page elsewhere that points its own
+# name at 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+WILDCARD_ADDRESSES = frozenset({"", "0.0.0.0", "::", "[::]"})
+SESSION_HOURS_ENV = "BACKOFFICE_SESSION_HOURS"
+DEFAULT_SESSION_HOURS = 12
 AUDIT_REPEAT_SECONDS = 30  # one audit row per (address, reason, claimed user) in that window
 
 log = logging.getLogger("backoffice.serve")
@@ -119,6 +125,33 @@ def parse_public_hosts(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(hosts)
 
 
+def compute_allowed_hosts(ip: str, public_hosts: Sequence[str], header_mode: bool
+                          ) -> tuple[str, ...]:
+    """The Host headers the server answers: the configured public hosts, and, but behind a
+    proxy, this machine's loopback names and the address it listens on."""
+    if header_mode:
+        return tuple(public_hosts)
+    listen = ip.strip().lower()
+    own = () if listen in WILDCARD_ADDRESSES or is_loopback(listen) else (
+        f"[{listen}]" if ":" in listen else listen,)
+    return tuple(dict.fromkeys((*public_hosts, *LOOPBACK_HOSTS, *own)))
+
+
+def session_hours(environ: Mapping[str, str]) -> float:
+    """How long a sign-in lasts (``BACKOFFICE_SESSION_HOURS``, default 12)."""
+    raw = (environ.get(SESSION_HOURS_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_SESSION_HOURS
+    try:
+        hours = float(raw)
+    except ValueError:
+        hours = -1
+    if not 0 < hours <= 24 * 30:
+        raise SignInConfigError(f"{SESSION_HOURS_ENV} must be a number of hours from 0 to 720,"
+                                f" not {raw!r}")
+    return hours
+
+
 def read_proxy_secret(path: str | os.PathLike | None, environ: Mapping[str, str]) -> str:
     """The proxy's shared secret: the first line of ``path``, else ``BACKOFFICE_PROXY_SECRET``."""
     if path:
@@ -182,7 +215,7 @@ def compute_policy(options: Any) -> SignInPolicy:
         auth_header=auth_header,
         proxy_secret=secret,
         trusted_proxies=proxies,
-        public_hosts=hosts,
+        public_hosts=compute_allowed_hosts(options.ip, hosts, bool(auth_header)),
         kiosk_path=KIOSK_PATH if options.kiosk else None,
     )
 
@@ -244,6 +277,46 @@ def _peer_in(remote_ip: str, networks: Sequence[Network]) -> bool:
     return any(address in network for network in networks)
 
 
+KERNEL_PATH = re.compile(
+    r"/(?:api/kernels|voila/execution)(?:/(?P<kernel_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+    r"[0-9a-f]{4}-[0-9a-f]{12}))?(?:/|$)")
+KERNEL_ID_IN_PAGE = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
+MAX_KERNEL_OWNERS = 10_000
+
+# kernel id -> the user whose page started it (header mode: one server, many people)
+_kernel_owners: dict[str, str] = {}
+
+
+def bind_kernel(kernel_id: str, user: str | None) -> None:
+    """The kernel of a page belongs to the person who opened the page."""
+    if len(_kernel_owners) > MAX_KERNEL_OWNERS:  # culled kernels' entries: forget the oldest
+        for old in list(_kernel_owners)[: MAX_KERNEL_OWNERS // 2]:
+            del _kernel_owners[old]
+    _kernel_owners[kernel_id] = user or ""
+
+
+def check_kernel_request(policy: SignInPolicy, path: str, claimed: str | None,
+                         owners: Mapping[str, str], server_url: str = "/") -> Refusal | None:
+    """Behind the proxy, a kernel answers only the person whose page started it; the list of
+    every kernel answers nobody (pure)."""
+    if policy.mode != "header":
+        return None
+    prefix = server_url.rstrip("/")
+    if not path.startswith(prefix + "/"):
+        return None
+    match = KERNEL_PATH.match(path[len(prefix):])
+    if match is None:
+        return None
+    kernel_id = match.group("kernel_id")
+    if kernel_id is None:
+        return Refusal(403, "list of kernels", "Not found here.", claimed)
+    owner = owners.get(kernel_id)
+    if not claimed or owner != claimed:
+        return Refusal(403, "another person's kernel" if owner else "a kernel of no page",
+                       "This page belongs to someone else: open the dashboard yourself.", claimed)
+    return None
+
+
 def check_request(
     policy: SignInPolicy,
     *,
@@ -252,6 +325,7 @@ def check_request(
     host: str,
     headers: Mapping[str, str],
     server_url: str = "/",
+    kernel_owners: Mapping[str, str] | None = None,
 ) -> Refusal | None:
     """None when the request may go on; otherwise why it is refused (pure).
 
@@ -290,7 +364,7 @@ def check_request(
                 "Not signed in: open the back office through its sign-in page.",
                 claimed,
             )
-    return None
+    return check_kernel_request(policy, path, claimed, kernel_owners or {}, server_url)
 
 
 def compute_refusal_html(refusal: Refusal) -> str:
@@ -396,6 +470,7 @@ class _GateMixin:
             host=request.host,
             headers=request.headers,
             server_url=server_url,
+            kernel_owners=_kernel_owners,
         )
         if refusal is not None:
             await self._signin_refuse(refusal)
@@ -475,6 +550,72 @@ def guard_handlers(handlers: Sequence[Any], policy: SignInPolicy) -> list[Any]:
     return result
 
 
+def compute_cookie_options(hours: float, https: bool) -> dict[str, Any]:
+    """The sign-in cookie: not readable by scripts, not sent by other sites' requests, only over
+    HTTPS when the page came over HTTPS, and no longer than the session lasts."""
+    options: dict[str, Any] = {"httponly": True, "samesite": "Lax", "expires_days": hours / 24}
+    if https:
+        options["secure"] = True
+    return options
+
+
+def identity_provider_class(hours: float) -> type:
+    """Jupyter's token sign-in with the cookie of ``compute_cookie_options``, refused on the
+    server after ``hours`` too (the browser's expiry alone is the browser's word)."""
+    from jupyter_server.auth.identity import PasswordIdentityProvider
+
+    class WorkbenchIdentityProvider(PasswordIdentityProvider):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.get_secure_cookie_kwargs = {"max_age_days": hours / 24}
+
+        def set_login_cookie(self, handler, user) -> None:
+            request = handler.request
+            https = (request.protocol == "https"
+                     or request.headers.get("X-Forwarded-Proto", "").lower() == "https")
+            handler.set_secure_cookie(self.get_cookie_name(handler), self.user_to_cookie(user),
+                                      path=handler.base_url, **compute_cookie_options(hours, https))
+
+    return WorkbenchIdentityProvider
+
+
+def compute_signed_out_html(mode: str, base_url: str) -> str:
+    again = ("Sign in again through the studio's sign-in page." if mode == "header" else
+             "To come back, open the address with its token that <code>backoffice serve</code>"
+             " printed.")
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<link rel="icon" href="data:;base64,="><title>Signed out</title></head>'
+        '<body style="font-family:system-ui,sans-serif;margin:40px">'
+        '<h1 style="font-size:20px">You are signed out</h1>'
+        f'<p class="signed-out">This browser no longer holds your sign-in. {again}</p>'
+        f'<p><a href="{html.escape(base_url)}">Back office</a></p></body></html>'
+    )
+
+
+def signout_handler(policy: SignInPolicy) -> type:
+    """``/logout``: forget the sign-in cookie and the form cookie, say so (Jupyter's own page
+    has no template under Voilà and answered 500)."""
+    from jupyter_server.auth.decorator import allow_unauthenticated
+    from jupyter_server.base.handlers import JupyterHandler
+
+    class SignOutHandler(JupyterHandler):
+        def check_xsrf_cookie(self) -> None:
+            return None  # signing out changes nothing but this browser's cookies
+
+        @allow_unauthenticated
+        def get(self) -> None:
+            self.identity_provider.clear_login_cookie(self)
+            self.clear_cookie("_xsrf", path=self.base_url)
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(compute_signed_out_html(policy.mode, self.base_url))
+
+        post = get
+
+    return SignOutHandler
+
+
 def tornado_settings(policy: SignInPolicy) -> dict[str, Any]:
     """Extra tornado settings of the Voilà app: the scrubbing access log, and the gate in front
     of the 404 of paths no handler serves (so that no path at all answers a refused request)."""
@@ -484,4 +625,5 @@ def tornado_settings(policy: SignInPolicy) -> dict[str, Any]:
         "log_function": log_request,
         "default_handler_class": guarded(tornado.web.ErrorHandler, policy),
         "default_handler_args": {"status_code": 404},
+        "xsrf_cookie_kwargs": {"samesite": "Lax"},
     }

@@ -111,3 +111,28 @@ def test_an_admin_demoted_while_the_page_is_open_is_refused_and_audited(demo_eng
                   " WHERE month_year = :m", m=MONTH) == before
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
                   " AND action = 'ACCESS_DENIED'", e=email) == 2
+
+
+def test_a_viewer_who_sends_clicks_to_hidden_buttons_is_refused_server_side(demo_engine):
+    """The buttons are not shown to a viewer, but their handlers exist in the kernel: a click
+    sent over the websocket must be refused by the handler itself, audited, nothing written."""
+    email = "min@studio.example"
+    view = PayrollClose(user(demo_engine, email), MONTH,
+                        notebook_runner("payroll/payroll_run.ipynb"), demo_engine)
+    refusals = scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs"
+                      " WHERE user_email = :e AND action = 'ACCESS_DENIED'", e=email)
+    runs = scalar(demo_engine, "SELECT count(*) FROM backoffice.job_runs")
+    entries = scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries")
+    view.pool.value = "1"
+    view.entry.options = [("an entry", 1)]
+    view.entry.value = 1
+    view.action.value = "delete"
+    view.reason.value = "sent over the websocket"
+    view.reopen_reason.value = "sent over the websocket"
+    for handler in (view.save_service_charge, view.start_run, view.apply_correction,
+                    view.ask_finalise, view.reopen):
+        assert "not an admin" in handler(), handler.__name__
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.job_runs") == runs
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries") == entries
+    assert scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                  " AND action = 'ACCESS_DENIED'", e=email) == refusals + 5

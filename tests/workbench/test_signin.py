@@ -120,6 +120,11 @@ ADDRESS = signin.compute_policy(
             public_hosts=(f"{PUBLIC_HOST}:8443",))
 )
 TOKEN_POLICY = signin.compute_policy(options(token="t"))
+NO_TOKEN_POLICY = signin.compute_policy(options(token=""))
+LAN_POLICY = signin.compute_policy(options(token="t", ip="192.168.1.5",
+                                           public_hosts=("studio.lan",)))
+KERNEL = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+OWNER = "owner@studio.example"
 FORGED = {"X-Forwarded-Email": "admin@studio.example"}
 SIGNED = {**FORGED, signin.SECRET_HEADER: SECRET}
 
@@ -150,7 +155,27 @@ SIGNED = {**FORGED, signin.SECRET_HEADER: SECRET}
         (ADDRESS, "/", "::ffff:10.1.2.3", f"{PUBLIC_HOST}:8443", FORGED, None),
         (ADDRESS, "/", "10.1.2.4", f"{PUBLIC_HOST}:8443", FORGED, "not from a trusted proxy"),
         (ADDRESS, "/", "10.1.2.3", PUBLIC_HOST, FORGED, "wrong Host header"),
-        (TOKEN_POLICY, "/", "203.0.113.9", "anything", FORGED, None),
+        (TOKEN_POLICY, "/", "203.0.113.9", "anything", FORGED, "wrong Host header"),
+        (TOKEN_POLICY, "/", "127.0.0.1", "127.0.0.1:8866", {}, None),
+        (TOKEN_POLICY, "/", "127.0.0.1", "localhost:8866", {}, None),
+        (TOKEN_POLICY, "/", "::1", "[::1]:8866", {}, None),
+        (TOKEN_POLICY, "/", "127.0.0.1", "rebound.evil.test:8866", {}, "wrong Host header"),
+        (NO_TOKEN_POLICY, "/", "127.0.0.1", "rebound.evil.test:8866", {}, "wrong Host header"),
+        (NO_TOKEN_POLICY, "/", "127.0.0.1", "localhost", {}, None),
+        (LAN_POLICY, "/", "192.168.1.9", "192.168.1.5:8866", {}, None),
+        (LAN_POLICY, "/", "192.168.1.9", "studio.lan:8866", {}, None),
+        (LAN_POLICY, "/", "192.168.1.9", "evil.test:8866", {}, "wrong Host header"),
+        (HEADER, f"/api/kernels/{KERNEL}/channels", "127.0.0.1", PUBLIC_HOST,
+         {**SIGNED, "X-Forwarded-Email": OWNER}, None),
+        (HEADER, f"/api/kernels/{KERNEL}/channels", "127.0.0.1", PUBLIC_HOST, SIGNED,
+         "another person's kernel"),
+        (HEADER, f"/api/kernels/{KERNEL}", "127.0.0.1", PUBLIC_HOST, SIGNED,
+         "another person's kernel"),
+        (HEADER, f"/voila/execution/{KERNEL}", "127.0.0.1", PUBLIC_HOST, SIGNED,
+         "another person's kernel"),
+        (HEADER, "/api/kernels/0b6d3c2e-1111-4222-8333-944455556666/channels", "127.0.0.1",
+         PUBLIC_HOST, SIGNED, "a kernel of no page"),
+        (HEADER, "/api/kernels", "127.0.0.1", PUBLIC_HOST, SIGNED, "list of kernels"),
     ],
     ids=[
         "forged-header-without-secret", "wrong-secret", "secret-and-header",
@@ -159,19 +184,46 @@ SIGNED = {**FORGED, signin.SECRET_HEADER: SECRET}
         "kernel-query-channel-from-loopback", "kernel-query-channel-from-outside",
         "secret-and-proxy-address", "secret-from-another-address", "proxy-address-without-secret",
         "trusted-address-only", "trusted-address-ipv4-mapped", "untrusted-address",
-        "host-without-the-configured-port", "token-mode-leaves-it-to-the-token",
+        "host-without-the-configured-port", "token-mode-any-host",
+        "token-mode-loopback-address", "token-mode-localhost", "token-mode-ipv6-loopback",
+        "token-mode-dns-rebinding", "no-token-dns-rebinding", "no-token-localhost",
+        "lan-listen-address", "lan-public-host", "lan-other-host",
+        "kernel-of-the-person-who-opened-it", "kernel-of-another-person",
+        "kernel-api-of-another-person", "execution-of-another-person", "kernel-of-no-page",
+        "list-of-every-kernel",
     ],
 )
 def test_the_header_is_believed_only_from_the_proxy_on_every_path(
     policy, path, peer, host, headers, refused
 ):
-    refusal = signin.check_request(policy, path=path, remote_ip=peer, host=host, headers=headers)
+    refusal = signin.check_request(policy, path=path, remote_ip=peer, host=host, headers=headers,
+                                   kernel_owners={KERNEL: OWNER})
     if refused is None:
         assert refusal is None
     else:
         assert refusal is not None and refused in refusal.reason
         assert refusal.status == 403
         assert SECRET not in refusal.reason + refusal.message
+
+
+@pytest.mark.parametrize(("hours", "https", "expected"), [
+    (12, False, {"httponly": True, "samesite": "Lax", "expires_days": 0.5}),
+    (24, True, {"httponly": True, "samesite": "Lax", "expires_days": 1, "secure": True}),
+])
+def test_the_sign_in_cookie_is_http_only_same_site_and_lasts_the_session(hours, https, expected):
+    assert signin.compute_cookie_options(hours, https) == expected
+
+
+@pytest.mark.parametrize(("value", "hours"), [(None, 12), ("8", 8.0), (" 0.5 ", 0.5)])
+def test_the_session_lifetime_is_a_setting_of_12_hours_by_default(value, hours):
+    environ = {} if value is None else {signin.SESSION_HOURS_ENV: value}
+    assert signin.session_hours(environ) == hours
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "a day", "721"])
+def test_a_session_lifetime_that_is_not_hours_is_refused(value):
+    with pytest.raises(signin.SignInConfigError, match="number of hours"):
+        signin.session_hours({signin.SESSION_HOURS_ENV: value})
 
 
 def test_a_refused_request_names_the_claimed_user_for_the_audit_but_never_signs_it_in():
@@ -320,6 +372,18 @@ def test_the_kernel_learns_the_user_only_from_a_request_through_the_proxy(header
     assert "signed in: None" in second.text
 
 
+def test_a_kernel_answers_only_the_person_whose_page_started_it(header_server, people):
+    http, _ = header_server
+    admin, kiosk = people
+    page = http.get("/voila/render/whoami.ipynb", user=admin, secret=SECRET)
+    kernel = signin.KERNEL_ID_IN_PAGE.search(page.text).group(1)
+    mine = http.get(f"/api/kernels/{kernel}", user=admin, secret=SECRET)
+    assert mine.status_code == 200 and mine.json()["id"] == kernel
+    theirs = http.get(f"/api/kernels/{kernel}", user=kiosk, secret=SECRET)
+    assert theirs.status_code == 403
+    assert http.get("/api/kernels", user=admin, secret=SECRET).status_code == 403
+
+
 def _refusals(engine, since, path):
     with engine.connect() as c:
         return c.execute(
@@ -376,8 +440,8 @@ def test_no_path_of_the_server_answers_a_forged_header(header_server, people):
     for path in ["/voila/render/history/audit_explorer.ipynb", "/voila/static/voila.js",
                  f"/api/kernels/{kernel}", "/voila/tree", "/login", "/no/such/path"]:
         assert http.get(path, user=admin).status_code == 403, path
-    # the same kernel path through the proxy reaches Jupyter (unknown kernel: 404, not 403)
-    assert http.get(f"/api/kernels/{kernel}", user=admin, secret=SECRET).status_code == 404
+    # through the proxy too: a kernel no page of this person started answers nobody
+    assert http.get(f"/api/kernels/{kernel}", user=admin, secret=SECRET).status_code == 403
     port = int(http.base.rsplit(":", 1)[1])
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         connect(  # Host: the public host, as through the proxy; but no secret
@@ -437,6 +501,29 @@ def test_kiosk_mode_serves_the_time_clock_and_nothing_else(kiosk_server):
             assert answer.status_code == 404, entry.path
     assert requests.get(f"{base}/voila/render/{signin.KIOSK_PATH}", timeout=30,
                         allow_redirects=False).status_code in (302, 403)  # no token: login
+
+
+def test_sign_in_cookie_and_sign_out(kiosk_server):
+    base, _ = kiosk_server
+    session = requests.Session()
+    kiosk = f"{base}/voila/render/{signin.KIOSK_PATH}"
+    first = session.head(f"{kiosk}?token={TOKEN}", allow_redirects=False, timeout=60)
+    cookie = first.headers["Set-Cookie"]
+    assert cookie.startswith("username-") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    login = next(c for c in session.cookies if c.name.startswith("username"))
+    assert login.expires - time.time() <= 12 * 3600 + 60
+    out = session.get(f"{base}/logout", allow_redirects=False, timeout=30)
+    assert out.status_code == 200 and "You are signed out" in out.text
+    assert not [c for c in session.cookies if c.name.startswith("username")]
+    assert session.head(kiosk, allow_redirects=False, timeout=30).status_code in (302, 403)
+
+
+def test_a_rebound_host_name_is_refused_in_token_mode(kiosk_server):
+    base, _ = kiosk_server
+    port = base.rsplit(":", 1)[1]
+    answer = requests.get(f"{base}/?token={TOKEN}", headers={"Host": f"rebound.test:{port}"},
+                          allow_redirects=False, timeout=30)
+    assert answer.status_code == 403
 
 
 def test_the_token_is_never_written_to_the_log(kiosk_server):
