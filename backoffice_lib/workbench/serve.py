@@ -156,8 +156,8 @@ def _workbench_voila_class(
 ):
     """A Voilà app whose ``/`` is the landing page and which renders only catalogued dashboards."""
     import tornado.web
-    from jupyter_server.base.handlers import JupyterHandler
     from jupyter_server.auth.logout import LogoutHandler
+    from jupyter_server.base.handlers import JupyterHandler
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
     from voila.request_info_handler import RequestInfoSocketHandler
