@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from . import bangkok, money, session_user, settings
+from . import bangkok, money, session_user, settings, values
 
 ERROR_CLASS = "backoffice-error"
 
@@ -420,10 +420,9 @@ def form_action(work: Callable[[Any], Any], *, engine: Any = None, require: tupl
 
 
 def parse_date(text: str, label: str = "the date") -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise ValueError(f"{label} must look like 2026-03-01, not {text!r}") from None
+    """A date typed in a form: values.parse_business_date (the rule of the CLI's dates) of the
+    text without the spaces around it; refusals are ValueErrors with the reason."""
+    return values.parse_business_date(str(text).strip(), label)
 
 
 def parse_time(text: str, label: str = "the time") -> dt.time:

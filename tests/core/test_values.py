@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from backoffice_lib import bangkok, values
+from backoffice_lib import bangkok, ui, values
 from backoffice_lib.cli import cli
 from backoffice_lib.packages.front_desk import FrontDesk
 from backoffice_lib.payroll import close
@@ -226,6 +226,9 @@ def test_the_command_line_and_the_forms_refuse_the_same_value_with_the_same_mess
     else:
         shown = [_cli_refusal(_use("--date", typed)), _desk_refusal(desk, "use_date", typed),
                  _desk_refusal(desk, "sell_date", typed)]
+        with pytest.raises(ValueError) as refused:
+            ui.parse_date(typed)  # every other form's date (schedules, holidays, pay rates)
+        shown.append(str(refused.value))
     for text in shown:
         assert message in text
 
