@@ -5,7 +5,7 @@ BACKOFFICE_DATABASE_URL  any PostgreSQL 14+ (plain ``postgresql://`` accepted). 
 BACKOFFICE_DATA_DIR      where the embedded server, run folders and file stores live
                          (default ``.backoffice/`` in the working directory).
 BACKOFFICE_USER          the acting user's e-mail for CLI commands.
-BACKOFFICE_UPLOAD_MAX_MB, _MAX_RATIO, _MAX_ROWS, _MAX_COLUMNS, _MAX_LINE
+BACKOFFICE_UPLOAD_MAX_MB, _MAX_RATIO, _MAX_ROWS, _MAX_COLUMNS, _MAX_LINE, _MAX_CELLS
                          limits of a spreadsheet read from outside (``upload_limits``).
 
 No secret in a message (issue 22): ``mask_secrets`` hides the password of every URL (and every
@@ -165,6 +165,7 @@ class UploadLimits:
     max_rows: int
     max_columns: int
     max_line_chars: int  # one CSV line
+    max_cells: int  # filled cells of a sheet, and texts in an .xlsx's shared-string table
     max_zip_members: int = 10_000
     ratio_checked_from_bytes: int = 1024 * 1024
 
@@ -175,6 +176,7 @@ UPLOAD_LIMIT_VARIABLES = {  # variable -> (field, default, unit multiplier)
     "BACKOFFICE_UPLOAD_MAX_ROWS": ("max_rows", 100_000, 1),
     "BACKOFFICE_UPLOAD_MAX_COLUMNS": ("max_columns", 200, 1),
     "BACKOFFICE_UPLOAD_MAX_LINE": ("max_line_chars", 100_000, 1),
+    "BACKOFFICE_UPLOAD_MAX_CELLS": ("max_cells", 1_000_000, 1),
 }
 
 

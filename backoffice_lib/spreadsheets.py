@@ -39,6 +39,7 @@ from . import settings
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 QUOTE = "'"
+CHUNK = 1 << 20  # bytes read at a time from a zip member
 
 
 # --------------------------------------------------------------------------- writing
@@ -114,8 +115,10 @@ def _megabytes(size: int) -> str:
 
 def check_xlsx_archive(path: str | Path, name: str,
                        limits: settings.UploadLimits | None = None) -> None:
-    """Refuse an .xlsx whose zip is not one, unpacks beyond the size limit or packs a large member
-    more tightly than the ratio limit. Reads only the zip's directory: no XML is parsed."""
+    """Refuse an .xlsx whose zip is not one, unpacks beyond the size limit, packs a large member
+    more tightly than the ratio limit, or holds more shared texts than the cell limit (openpyxl
+    loads them all before the first row, ~10 µs each). The zip's directory, then a byte count of
+    ``<si>`` tags outside the sheets: no XML is parsed."""
     limits = limits or settings.upload_limits()
     try:
         with zipfile.ZipFile(path) as archive:
@@ -139,6 +142,32 @@ def check_xlsx_archive(path: str | Path, name: str,
                 raise SpreadsheetRefused(
                     f"{name} is packed {ratio:,.0f} times ({member.filename}): not an ordinary "
                     "spreadsheet (a zip bomb?); save it again from Excel or as CSV")
+    texts = _count_shared_texts(path, members)
+    if texts > limits.max_cells:
+        raise SpreadsheetRefused(
+            f"{name} holds {texts:,} different texts; at most {limits.max_cells:,} cells are "
+            "read. Keep only the sheet you need or save it as CSV")
+
+
+SHARED_TEXT = re.compile(rb"<(?:\w+:)?si[\s/>]")
+
+
+def _count_shared_texts(path, members) -> int:
+    """``<si>`` tags (a shared-string table's entries) in every part but the sheets, whatever
+    the table is called; counted on the bytes in chunks (a tag cut between chunks is kept)."""
+    count = 0
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            if member.filename.startswith("xl/worksheets/") or member.is_dir():
+                continue
+            tail = b""
+            with archive.open(member) as source:
+                while chunk := source.read(CHUNK):
+                    data = tail + chunk
+                    count += len(SHARED_TEXT.findall(data))
+                    cut = data.rfind(b"<", max(0, len(data) - 16))
+                    tail = data[cut:] if cut >= 0 and not SHARED_TEXT.match(data, cut) else b""
+    return count
 
 
 def _check_extent(name: str, rows: int | None, columns: int | None,
@@ -158,7 +187,6 @@ def _check_extent(name: str, rows: int | None, columns: int | None,
 
 
 MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")
-CHUNK = 1 << 20
 
 
 def _merged_ranges(archive_open, sheet_path: str) -> list[tuple[int, int, int, int]]:
@@ -200,6 +228,11 @@ def read_xlsx_first_sheet(path: str | Path, name: str,
         sheet = book.worksheets[0]
         declared_rows, declared_columns = sheet.max_row, sheet.max_column
         _check_extent(name, declared_rows, declared_columns, limits, declared=True)
+        if declared_rows and declared_columns and \
+                declared_rows * declared_columns > limits.max_cells:
+            raise SpreadsheetRefused(
+                f"{name} declares {declared_rows:,} rows x {declared_columns:,} columns; at most "
+                f"{limits.max_cells:,} cells are read. Delete the rows and columns you do not need")
         rows = _stream_rows(sheet, name, limits)
         merged = _merged_ranges(book._archive.open, sheet._worksheet_path)
     except SpreadsheetRefused:
@@ -220,7 +253,7 @@ def _stream_rows(sheet, name: str, limits: settings.UploadLimits) -> dict[int, l
     (at most 16,384 columns, the format's limit): the first too wide is refused."""
     sheet.reset_dimensions()
     rows: dict[int, list] = {}
-    widest = 0
+    widest = filled = 0
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
         if number > limits.max_rows:
             _check_extent(name, number, None, limits, declared=False)
@@ -231,6 +264,11 @@ def _stream_rows(sheet, name: str, limits: settings.UploadLimits) -> dict[int, l
         while cells and cells[-1] is None:
             cells.pop()
         widest = max(widest, len(cells))
+        filled += len(cells)
+        if filled > limits.max_cells:
+            raise SpreadsheetRefused(
+                f"{name} has more than {limits.max_cells:,} cells; at most {limits.max_cells:,} "
+                "are read. Split the file (by month, for example)")
         rows[number] = cells
     for cells in rows.values():
         cells.extend([None] * (widest - len(cells)))
@@ -244,8 +282,8 @@ def _fill_merged(rows: dict[int, list], merged, name: str, limits: settings.Uplo
             continue
         max_row, max_col = min(max_row, limits.max_rows), min(max_col, limits.max_columns)
         filled += (max_row - min_row + 1) * (max_col - min_col + 1)
-        if filled > limits.max_rows * 10:
-            raise SpreadsheetRefused(f"{name} merges more than {limits.max_rows * 10:,} cells; "
+        if filled > limits.max_cells:
+            raise SpreadsheetRefused(f"{name} merges more than {limits.max_cells:,} cells; "
                                      "unmerge them or save the sheet as CSV")
         top_left = rows.get(min_row, [])
         value = top_left[min_col - 1] if min_col - 1 < len(top_left) else None

@@ -68,6 +68,29 @@ def write_bomb(path: Path, rows: int, columns: int, dimension: str | None) -> Pa
     return path
 
 
+def write_shared_texts(path: Path, texts: int) -> Path:
+    """A two-cell sheet over a table of ``texts`` different short texts (openpyxl would load them
+    all, ~10 µs each, before the first row)."""
+    kind = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rel = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in PARTS.items():
+            text = text.replace("</Types>", kind).replace("</Relationships>", rel) \
+                if name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels") else text
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", HEAD + (
+            '<sheetData><row><c t="s"><v>0</v></c></row></sheetData></worksheet>'))
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as table:
+            table.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            for start in range(0, texts, 10_000):
+                table.write(b"".join(b"<si><t>%d</t></si>" % i
+                                     for i in range(start, min(texts, start + 10_000))))
+            table.write(b"</sst>")
+    return path
+
+
 def write_ordinary(path: Path, rows: int) -> Path:
     """A partner file as Excel writes it (its dimension first): date, SKU, item, quantity,
     amount. (openpyxl's write-only mode writes no dimension: openpyxl then reads such a sheet
@@ -100,6 +123,8 @@ CASES = {
         lambda p: write_bomb(p / "bomb.xlsx", 60_000, 20, None), "refused"),
     "bomb declaring 1,048,576 x 16,384 in 1 KB": (
         lambda p: write_bomb(p / "bomb.xlsx", 1000, 3, "A1:XFD1048576"), "refused"),
+    "2.3 million shared texts (49 MB unpacked, under the size limit)": (
+        lambda p: write_shared_texts(p / "texts.xlsx", 2_300_000), "refused"),
     "CSV: one line of 9 MB of commas": (lambda p: write_long_csv_line(p / "line.csv"), "refused"),
     "ordinary .xlsx, 5,000 rows": (lambda p: write_ordinary(p / "sales.xlsx", 5_000), "read"),
     "ordinary .xlsx, 50,000 rows": (lambda p: write_ordinary(p / "sales.xlsx", 50_000), "read"),

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from upload_bombs import write_xlsx
+from upload_bombs import write_shared_strings_bomb, write_xlsx
 
 from backoffice_lib import settings, spreadsheets
 from backoffice_lib.cli import cli
@@ -83,6 +83,17 @@ REFUSED = [
     ("no dimension, rows beyond the limit", xlsx(rows=1_500, columns=2),
      {"BACKOFFICE_UPLOAD_MAX_ROWS": "1000"}, "has more than 1,000 rows"),
     ("301 columns in a row", xlsx(rows=2, columns=301), {}, "has more than 200 columns"),
+    ("2.3 million shared texts (6 MB, under the size limit)",
+     lambda p: write_shared_strings_bomb(p.with_suffix(".xlsx"), 2_300_000), {},
+     "holds 2,300,000 different texts; at most 1,000,000 cells are read"),
+    ("shared texts under another part name", lambda p: write_shared_strings_bomb(
+        p.with_suffix(".xlsx"), 1_001, name="strings.xml"), {"BACKOFFICE_UPLOAD_MAX_CELLS": "1000"},
+     "holds 1,001 different texts"),
+    ("declares 2 million cells within the row and column limits",
+     xlsx(rows=3, columns=3, dimension="A1:CV20000"), {},
+     "declares 20,000 rows x 100 columns; at most 1,000,000 cells"),
+    ("no dimension, cells beyond the limit", xlsx(rows=30, columns=5),
+     {"BACKOFFICE_UPLOAD_MAX_CELLS": "100"}, "has more than 100 cells"),
     ("limit of 10 MB unpacked as a setting", xlsx(rows=20_000, columns=20),
      {"BACKOFFICE_UPLOAD_MAX_MB": "1"}, "at most 1.0 MB is read"),
     ("not a zip", raw(b"PK\x03\x04 not really a zip"), {}, "is not an Excel (.xlsx) file"),
@@ -168,8 +179,8 @@ def test_upload_limits_are_settings_with_sane_defaults(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     limits = settings.upload_limits()
     assert (limits.max_uncompressed_bytes, limits.max_compression_ratio, limits.max_rows,
-            limits.max_columns, limits.max_line_chars) == (50 * 1024 * 1024, 100, 100_000, 200,
-                                                           100_000)
+            limits.max_columns, limits.max_line_chars, limits.max_cells) == (
+        50 * 1024 * 1024, 100, 100_000, 200, 100_000, 1_000_000)
     monkeypatch.setenv("BACKOFFICE_UPLOAD_MAX_MB", "5")
     monkeypatch.setenv("BACKOFFICE_UPLOAD_MAX_COLUMNS", "30")
     limits = settings.upload_limits()

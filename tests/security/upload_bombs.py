@@ -64,3 +64,32 @@ def write_xlsx(path: Path, *, rows: int, columns: int, dimension: str | None = N
                 sheet.write(f'<row r="{last}"><c r="{far_column}{last}"><v>1</v></c></row>'.encode())
             sheet.write(b"</sheetData></worksheet>")
     return path
+
+
+SHARED_STRINGS_TYPE = ('<Override PartName="/xl/{name}" ContentType="application/vnd.'
+                       'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+SHARED_STRINGS_REL = ('<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/'
+                      'officeDocument/2006/relationships/sharedStrings" Target="{name}"/>')
+
+
+def write_shared_strings_bomb(path: Path, texts: int, name: str = "sharedStrings.xml") -> Path:
+    """A two-cell sheet over a shared-string table of ``texts`` different short texts (openpyxl
+    loads the whole table before the first row); ``name`` may hide the table under another
+    part name (the content types say what it is)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.replace(
+            "</Types>", SHARED_STRINGS_TYPE.format(name=name) + "</Types>"))
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace(
+            "</Relationships>", SHARED_STRINGS_REL.format(name=name) + "</Relationships>"))
+        archive.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD + (
+            '<sheetData><row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row></sheetData>'
+            '</worksheet>'))
+        with archive.open(f"xl/{name}", "w", force_zip64=True) as table:
+            table.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            for start in range(0, texts, 10_000):
+                table.write(b"".join(b"<si><t>%d</t></si>" % i
+                                     for i in range(start, min(texts, start + 10_000))))
+            table.write(b"</sst>")
+    return path
