@@ -81,6 +81,12 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+def month_key(month: Month | str) -> str:
+    """'YYYY-MM' of a Month, or of a key that Month.parse accepts (else BadMonth): what a service
+    taking either a Month (forms, code) or a key (the CLI, notebook parameters) works with."""
+    return str(month if isinstance(month, Month) else Month.parse(month))
+
+
 def parse_business_month(text: str) -> Month:
     """A month key in the plausible business window (what ``--month`` and month fields take)."""
     return Month(*bangkok.parse_business_month(text))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, money, settings, spreadsheets
+from .. import access, audit, bangkok, money, settings, spreadsheets, values
 from . import load, sso_file
 from .compute import PayrollResult
 from .outputs import _normalise_zip, fixed_timestamp
@@ -115,13 +115,13 @@ def compute_filings(result: PayrollResult, identities: dict[int, dict], employer
                    pnd1_totals=pnd1_totals, blocking=blocking, warnings=warnings)
 
 
-def prepare_filings(conn: Connection, month: str, user: str | None,
+def prepare_filings(conn: Connection, month: values.Month | str, user: str | None,
                     result: PayrollResult | None = None) -> Filings:
     """Admin only: compute the month (or take ``result``), check the people, audit; raises
     ``FilingsBlocked`` when an insured person has no valid national ID."""
     from .run import compute_month
 
-    bangkok.parse_month(month)
+    month = values.month_key(month)
     who = access.check(conn, user, "payroll", admin=True)
     result = result if result is not None else compute_month(conn, month)
     identities = load.load_staff_identities(conn)

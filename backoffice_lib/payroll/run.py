@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok
+from .. import access, audit, bangkok, values
 from . import load
 from .compute import PayrollResult, compute_payroll
 from .diff import snapshot_lines
@@ -45,9 +45,9 @@ class PayrollRunReport:
     output_dir: str = ""
 
 
-def compute_month(conn: Connection, month: str) -> PayrollResult:
+def compute_month(conn: Connection, month: values.Month | str) -> PayrollResult:
     """Load and compute a month (no writes)."""
-    bangkok.parse_month(month)
+    month = values.month_key(month)
     return compute_payroll(load.load_payroll_inputs(conn, month))
 
 
@@ -63,10 +63,10 @@ def _summary(result: PayrollResult) -> dict:
 
 
 def run_payroll(
-    conn: Connection, month: str, user: str | None, output_dir: str | None = None
+    conn: Connection, month: values.Month | str, user: str | None, output_dir: str | None = None
 ) -> PayrollRunReport:
     """Compute ``month``, save it as a draft run, audit it; compare with the previous runs."""
-    bangkok.parse_month(month)
+    month = values.month_key(month)
     who = access.check(conn, user, "payroll")
     result = compute_month(conn, month)
     previous_runs = load.load_runs(conn, month)
@@ -135,13 +135,13 @@ def compute_finalisable_run(month: str, run: dict | None) -> None:
                             f"({run.get('job_error') or 'see the Runs page'}): run payroll again")
 
 
-def finalise_payroll(conn: Connection, month: str, user: str | None) -> dict:
+def finalise_payroll(conn: Connection, month: values.Month | str, user: str | None) -> dict:
     """Lock ``month`` (admin only) on its finished run of the current data; audited.
 
     Refuses a month with blocking errors, one already finalised, and one whose data changed
     since its last finished run (``NoFinishedRun``).
     """
-    bangkok.parse_month(month)
+    month = values.month_key(month)
     who = access.check(conn, user, "payroll", admin=True)
     existing = load.load_finalised_run(conn, month)
     if existing:
