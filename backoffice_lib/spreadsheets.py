@@ -116,9 +116,10 @@ def _megabytes(size: int) -> str:
 def check_xlsx_archive(path: str | Path, name: str,
                        limits: settings.UploadLimits | None = None) -> None:
     """Refuse an .xlsx whose zip is not one, unpacks beyond the size limit, packs a large member
-    more tightly than the ratio limit, or holds more shared texts than the cell limit (openpyxl
-    loads them all before the first row, ~10 µs each). The zip's directory, then a byte count of
-    ``<si>`` tags outside the sheets: no XML is parsed."""
+    more tightly than the ratio limit, or whose other parts hold more shared texts than the cell
+    limit or more elements than an ordinary file (openpyxl loads them all before the first row,
+    ~10 µs each). The zip's directory, then a count of tags on the bytes of the parts other than
+    the sheets: no XML is parsed."""
     limits = limits or settings.upload_limits()
     try:
         with zipfile.ZipFile(path) as archive:
@@ -142,32 +143,60 @@ def check_xlsx_archive(path: str | Path, name: str,
                 raise SpreadsheetRefused(
                     f"{name} is packed {ratio:,.0f} times ({member.filename}): not an ordinary "
                     "spreadsheet (a zip bomb?); save it again from Excel or as CSV")
-    texts = _count_shared_texts(path, members)
-    if texts > limits.max_cells:
+    texts, texts_elements, part, elements = _count_elements(path, members)
+    if texts > limits.max_cells or texts_elements > 4 * limits.max_cells:
         raise SpreadsheetRefused(
             f"{name} holds {texts:,} different texts; at most {limits.max_cells:,} cells are "
             "read. Keep only the sheet you need or save it as CSV")
+    if elements > MAX_PART_ELEMENTS:
+        raise SpreadsheetRefused(
+            f"{name} holds {elements:,} entries in {part} (cell formats, names…); an ordinary "
+            f"Excel file has far fewer than {MAX_PART_ELEMENTS:,}. Save it again from Excel or "
+            "as CSV")
 
 
-SHARED_TEXT = re.compile(rb"<(?:\w+:)?si[\s/>]")
+# openpyxl parses every part but the sheets when it opens a workbook (the shared-string table,
+# the styles, the workbook's names, document properties), all before the first row, ~10 µs an
+# element: counted first on the bytes (``bytes.count``, no parsing). The shared-string table is
+# bounded by the cell limit; any other part by MAX_PART_ELEMENTS (Excel keeps at most 64,000 cell
+# formats; a styles part of 700,000 took openpyxl 10 s and 500 MB).
+MAX_PART_ELEMENTS = 500_000
+ROOT = re.compile(rb"\s*(?:<\?[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:(\w+):)?(\w+)", re.DOTALL)
 
 
-def _count_shared_texts(path, members) -> int:
-    """``<si>`` tags (a shared-string table's entries) in every part but the sheets, whatever
-    the table is called; counted on the bytes in chunks (a tag cut between chunks is kept)."""
-    count = 0
+def _count_elements(path, members) -> tuple[int, int, str, int]:
+    """(texts of the shared-string table, all its elements, the other part with the most
+    elements, their count): elements are ``<`` not followed by ``/``, ``?`` or ``!``; a ``<`` cut
+    between chunks is carried into the next one."""
+    texts = texts_elements = most = 0
+    worst = ""
     with zipfile.ZipFile(path) as archive:
         for member in members:
             if member.filename.startswith("xl/worksheets/") or member.is_dir():
                 continue
-            tail = b""
+            tail, text_tag, found = b"", None, 0
             with archive.open(member) as source:
-                while chunk := source.read(CHUNK):
+                while True:
+                    chunk = source.read(CHUNK)
                     data = tail + chunk
-                    count += len(SHARED_TEXT.findall(data))
-                    cut = data.rfind(b"<", max(0, len(data) - 16))
-                    tail = data[cut:] if cut >= 0 and not SHARED_TEXT.match(data, cut) else b""
-    return count
+                    if text_tag is None:
+                        root = ROOT.match(data)
+                        is_table = bool(root) and root.group(2) == b"sst"
+                        prefix = root.group(1) + b":" if root and root.group(1) else b""
+                        text_tag = b"<" + prefix + b"si" if is_table else b""
+                    cut = data.rfind(b"<", max(0, len(data) - 32)) if chunk else -1
+                    body, tail = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+                    found += (body.count(b"<") - body.count(b"</") - body.count(b"<?")
+                              - body.count(b"<!"))
+                    if text_tag:
+                        texts += body.count(text_tag)
+                    if not chunk:
+                        break
+            if text_tag:
+                texts_elements += found
+            elif found > most:
+                most, worst = found, member.filename
+    return texts, texts_elements, worst, most
 
 
 def _check_extent(name: str, rows: int | None, columns: int | None,

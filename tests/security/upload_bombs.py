@@ -93,3 +93,31 @@ def write_shared_strings_bomb(path: Path, texts: int, name: str = "sharedStrings
                                      for i in range(start, min(texts, start + 10_000))))
             table.write(b"</sst>")
     return path
+
+
+STYLES_TYPE = ('<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+               'officedocument.spreadsheetml.styles+xml"/>')
+STYLES_REL = ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/'
+              '2006/relationships/styles" Target="styles.xml"/>')
+
+
+def write_styles_bomb(path: Path, formats: int) -> Path:
+    """A one-cell sheet over a styles part of ``formats`` cell formats (numbers varied so that it
+    does not compress beyond the ratio limit): 700,000 of them took openpyxl 10 s and 500 MB."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.replace(
+            "</Types>", STYLES_TYPE + "</Types>"))
+        archive.writestr("_rels/.rels", ROOT_RELS)
+        archive.writestr("xl/workbook.xml", WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.replace(
+            "</Relationships>", STYLES_REL + "</Relationships>"))
+        archive.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD + (
+            "<sheetData><row><c><v>1</v></c></row></sheetData></worksheet>"))
+        with archive.open("xl/styles.xml", "w", force_zip64=True) as styles:
+            styles.write(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                         b'2006/main"><cellXfs>')
+            for start in range(0, formats, 10_000):
+                styles.write(b"".join(b'<xf numFmtId="%d" fontId="0"/>' % (i * 7919 % 1000)
+                                      for i in range(start, min(formats, start + 10_000))))
+            styles.write(b"</cellXfs></styleSheet>")
+    return path
