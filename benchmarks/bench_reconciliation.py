@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.bench_reconciliation
 
 Targets (issue 6): reconciling (matching, items, summary) takes under 5 s, and at most 3× the time
-of reading both inputs (the invoice file through ``reading.read_invoice_file``, the POS rows from a
+of reading both inputs (the invoice file through ``partner_file.load_invoice_file``, the POS rows from a
 CSV into the Decimal frame the service builds from the database). Both kinds are measured:
 coaching (name similarity blocked by date, ± 1 day window) and restaurant (blocked by date and SKU).
 Prints figures and ratios; asserts nothing.
@@ -20,7 +20,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from backoffice_lib.reconciliation import matching, reading
+from backoffice_lib.reconciliation.reports import partner_file
+from backoffice_lib.reconciliation.rules import matching
 
 INVOICE_ROWS = 5_000
 POS_ROWS = 200_000
@@ -114,7 +115,7 @@ def _clock() -> tuple[float, float]:
 
 def bench(kind: str, inv_path: Path, pos_path: Path, window: int) -> dict:
     wall, cpu = _clock()
-    invoices = reading.read_invoice_file(inv_path, kind).rows
+    invoices = partner_file.load_invoice_file(inv_path, kind).rows
     pos = read_pos(pos_path, kind)
     wall_read, cpu_read = time.perf_counter() - wall, time.process_time() - cpu
     wall, cpu = _clock()

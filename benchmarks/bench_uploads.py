@@ -134,11 +134,12 @@ CASES = {
 
 
 def _read(path: Path) -> str:
-    from backoffice_lib.reconciliation import reading
+    from backoffice_lib.reconciliation.reports import partner_file
+    from backoffice_lib.reconciliation.rules import parsing
 
     try:
-        return f"read {len(reading.read_cell_rows(path)):,} rows"
-    except reading.FileRefused as refused:
+        return f"read {len(partner_file.load_cell_rows(path)):,} rows"
+    except parsing.FileRefused as refused:
         return f"refused: {refused}"
 
 
@@ -158,7 +159,7 @@ def run_case(path: Path, read=_read) -> dict:
 
     import openpyxl  # noqa: F401
 
-    from backoffice_lib.reconciliation import reading  # noqa: F401 - imported before timing
+    from backoffice_lib.reconciliation.reports import partner_file  # noqa: F401 - imported before timing
 
     start = time.perf_counter()
     outcome = read(path)

@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from .. import access
-from ..reconciliation import reading, service
+from ..reconciliation import service
+from ..reconciliation.rules import parsing
 
 EXIT_BAD_INPUT = 2
 
@@ -70,7 +71,7 @@ def reconcile(rec_type, file_path, date_from, date_to, date_window, columns, use
     mapping = None
     if columns is not None:
         try:
-            mapping = reading.parse_column_mapping(columns)
+            mapping = parsing.parse_column_mapping(columns)
         except ValueError as exc:
             _fail(str(exc))
     access.require(user, "reconciliation")
@@ -79,7 +80,7 @@ def reconcile(rec_type, file_path, date_from, date_to, date_window, columns, use
     try:
         result = service.reconcile_file(user, rec_type, file_path, date_from=start, date_to=end,
                                         date_window=date_window, columns=mapping)
-    except (service.ReconciliationError, reading.FileRefused) as exc:
+    except (service.ReconciliationError, parsing.FileRefused) as exc:
         _fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps({k: result[k] for k in service.RESULT_KEYS},

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from cli_runner import run_backoffice
 
-from backoffice_lib.reconciliation import service
+from backoffice_lib.reconciliation import queries, service
 
 ADMIN = "map-admin@studio.example"
 GERMAN = ("Datum,Artikel,Menge,Betrag\n"
@@ -56,7 +56,7 @@ def test_an_undecided_file_fails_its_session_and_asks_for_a_mapping(conn, admin,
 def test_a_given_mapping_is_remembered_audited_and_used(conn, admin, german):
     result = service.run_reconciliation(conn, admin, "restaurant", german, columns=MAPPING)
     assert (result["status"], result["matched_items"]) == ("completed", 2)
-    assert service.load_column_mapping(conn, "restaurant") == MAPPING
+    assert queries.load_column_mapping(conn, "restaurant") == MAPPING
     audit = conn.execute(sa.text(
         "SELECT resource_id, details FROM backoffice.audit_logs"
         " WHERE resource_type = 'reconciliation_column_mapping'")).one()
@@ -76,7 +76,7 @@ def test_a_mapping_is_per_reconciliation_type(conn, admin, german):
     service.save_column_mapping(conn, admin, "restaurant", MAPPING)
     conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_coach, coach_code)"
                          " VALUES ('mapcoach@studio.example', true, 'MAPCOACH')"))
-    assert service.load_column_mapping(conn, "coaching_MAPCOACH") == {}
+    assert queries.load_column_mapping(conn, "coaching_MAPCOACH") == {}
 
 
 def test_changing_one_column_keeps_the_others_and_audits_the_change(conn, admin):
@@ -100,7 +100,7 @@ def test_a_bad_mapping_is_refused_before_any_session(conn, admin, german, column
     with pytest.raises(service.ReconciliationError, match=message):
         service.run_reconciliation(conn, admin, "restaurant", german, columns=columns)
     assert _sessions(conn) == before
-    assert service.load_column_mapping(conn, "restaurant") == {}
+    assert queries.load_column_mapping(conn, "restaurant") == {}
 
 
 def test_only_admins_map_columns(conn, admin):
@@ -134,7 +134,7 @@ def test_cli_columns_maps_reconciles_and_remembers(committed_admin, engine, germ
     again = run_backoffice("reconcile", "--type", "restaurant", "--file", str(german), env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     with engine.connect() as c:
-        assert service.load_column_mapping(c, "restaurant") == MAPPING
+        assert queries.load_column_mapping(c, "restaurant") == MAPPING
 
 
 @pytest.mark.parametrize("columns,message", [
@@ -173,7 +173,7 @@ def test_review_dashboard_shows_the_header_asks_once_and_remembers(committed_adm
 
     import ipywidgets as widgets
 
-    from backoffice_lib.reconciliation.dashboard import reconciliation_dashboard
+    from backoffice_lib.reconciliation.reconciliation_dashboard import reconciliation_dashboard
 
     monkeypatch.setenv("BACKOFFICE_USER", committed_admin)
     board = reconciliation_dashboard("")
@@ -203,7 +203,7 @@ def test_review_dashboard_shows_the_header_asks_once_and_remembers(committed_adm
     mapping.children[-1].click()  # Remember and reconcile
     assert mapping.layout.display == "none"
     with engine.connect() as c:
-        assert service.load_column_mapping(c, "restaurant") == MAPPING
+        assert queries.load_column_mapping(c, "restaurant") == MAPPING
         status = c.execute(sa.text(
             "SELECT status FROM backoffice.reconciliation_sessions ORDER BY created_at DESC"
             " LIMIT 1")).scalar()

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from backoffice_lib.reconciliation import service
+from backoffice_lib.reconciliation import queries, service
 
 ADMIN = "pp-admin@studio.example"
 CLERK = "pp-clerk@studio.example"
@@ -39,7 +39,7 @@ def sales(conn):
 
 def _pos_skus(conn, products):
     day = dt.date.fromisoformat(DAY)
-    frame = service.load_pos_restaurant(conn, day, day, products)
+    frame = queries.load_pos_restaurant(conn, day, day, products)
     return sorted(frame["sku"]), sum(frame["amount"], Decimal(0))
 
 
@@ -61,7 +61,7 @@ SCOPES = [
 def test_pos_side_counts_only_the_partners_products(conn, sales, rule, kept, skus, amount):
     for match_on, value in kept:
         service.save_partner_product(conn, ADMIN, "restaurant", match_on, value)
-    products = service.load_partner_products(conn, "restaurant")
+    products = queries.load_partner_products(conn, "restaurant")
     assert _pos_skus(conn, products) == (skus, Decimal(amount))
 
 
@@ -74,7 +74,7 @@ def test_partner_reconciliation_leaves_bay_and_pro_shop_lines_out(conn, sales, t
     result = service.run_reconciliation(conn, ADMIN, "restaurant", path)
     assert (result["status"], result["total_pos_records"], result["matched_items"],
             result["variance_amount"]) == ("completed", 2, 2, Decimal("0.00"))
-    session = service.load_session(conn, result["session_id"])
+    session = queries.load_session(conn, result["session_id"])
     assert session["pos_scope"] == "the partner's products: categories Drinks, Restaurant"
 
 
@@ -83,7 +83,7 @@ def test_without_a_product_list_the_session_says_every_line_was_counted(conn, sa
     path.write_text(f"Date,SKU,Qty,Amount\n{DAY},RST-001,2,240\n")
     result = service.run_reconciliation(conn, ADMIN, "restaurant", path)
     assert result["total_pos_records"] == 5  # bay, glove and the special count: no list kept
-    session = service.load_session(conn, result["session_id"])
+    session = queries.load_session(conn, result["session_id"])
     assert "no product list is kept" in session["pos_scope"]
 
 
@@ -113,7 +113,7 @@ def test_only_admins_keep_partner_products(conn, sales):
 
 def test_demo_data_keeps_the_restaurants_food_and_drinks(demo_engine):
     with demo_engine.connect() as c:
-        products = service.load_partner_products(c, "restaurant")
+        products = queries.load_partner_products(c, "restaurant")
         categories = set(c.execute(sa.text(
             "SELECT DISTINCT product_category FROM pos.sales")).scalars())
     assert products.categories == ("Drinks", "Restaurant")
@@ -123,7 +123,7 @@ def test_demo_data_keeps_the_restaurants_food_and_drinks(demo_engine):
 def test_stopping_a_partner_product_is_audited_and_unknown_ones_refused(conn, sales):
     service.save_partner_product(conn, ADMIN, "restaurant", "sku", "SPC-7")
     service.delete_partner_product(conn, ADMIN, "restaurant", "sku", "SPC-7")
-    assert service.load_partner_products(conn, "restaurant").kept is False
+    assert queries.load_partner_products(conn, "restaurant").kept is False
     deleted = conn.execute(sa.text(
         "SELECT details->'before'->>'value' FROM backoffice.audit_logs"
         " WHERE resource_type = 'partner_product' AND action = 'DELETE'")).scalar()
@@ -137,7 +137,7 @@ def test_review_dashboard_keeps_and_drops_the_restaurants_products(engine, monke
 
     import ipywidgets as widgets
 
-    from backoffice_lib.reconciliation.dashboard import reconciliation_dashboard
+    from backoffice_lib.reconciliation.reconciliation_dashboard import reconciliation_dashboard
 
     email = f"pp-dash-{uuid.uuid4().hex[:6]}@studio.example"
     with engine.begin() as c:

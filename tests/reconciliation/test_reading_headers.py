@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice_lib.reconciliation import reading
+from backoffice_lib.reconciliation.reports import partner_file
+from backoffice_lib.reconciliation.rules import parsing
 
 HEADERS = [
     # rule, header cell, column (None: not a known column)
@@ -41,7 +42,7 @@ HEADERS = [
 
 @pytest.mark.parametrize("rule,header,column", HEADERS, ids=[h[0] for h in HEADERS])
 def test_header_is_recognised_by_meaning(rule, header, column):
-    match = reading.recognise_header(header)
+    match = parsing.recognise_header(header)
     assert (match.column if match else None) == column
 
 
@@ -60,7 +61,7 @@ CELL_CHOICE = [
 
 @pytest.mark.parametrize("rule,cells,expected", CELL_CHOICE, ids=[c[0] for c in CELL_CHOICE])
 def test_which_cell_names_a_column(rule, cells, expected):
-    _, texts = reading.match_header_cells(cells)
+    _, texts = parsing.match_header_cells(cells)
     assert texts == expected
 
 
@@ -70,7 +71,7 @@ def test_header_row_is_the_row_naming_most_columns_not_a_title_row(tmp_path):
         "รายงานยอดขาย,,วันที่พิมพ์ 01/02/2025,\n"  # a title row naming two columns
         "วันที่,รหัสสินค้า,จำนวนที่ขาย,ราคาขายสุทธิ\n"
         "03/01/2025,RST-001,2,240\n", encoding="utf-8")
-    result = reading.read_invoice_file(path, "restaurant")
+    result = partner_file.load_invoice_file(path, "restaurant")
     assert result.header_row == 2
     assert result.columns == {"date": "วันที่", "sku": "รหัสสินค้า", "quantity": "จำนวนที่ขาย",
                               "amount": "ราคาขายสุทธิ"}
@@ -80,7 +81,7 @@ def test_header_row_is_the_row_naming_most_columns_not_a_title_row(tmp_path):
 def test_english_headers_with_more_words(tmp_path):
     path = tmp_path / "english.csv"
     path.write_text("Sale Date,Item Name,Qty Sold,Net Amount (THB)\n2025-01-05,Pad Thai,2,240\n")
-    result = reading.read_invoice_file(path, "restaurant")
+    result = partner_file.load_invoice_file(path, "restaurant")
     assert result.columns == {"date": "Sale Date", "product": "Item Name", "quantity": "Qty Sold",
                               "amount": "Net Amount (THB)"}
 
@@ -89,8 +90,8 @@ def test_undecided_column_is_refused_with_the_header_row_and_a_sample(tmp_path):
     path = tmp_path / "german.csv"
     path.write_text("Datum,Artikel,Menge,Betrag\n05.01.2025,RST-001,2,240\n"
                     "05.01.2025,RST-002,1,90\n")
-    with pytest.raises(reading.ColumnsUndecided, match="map the columns once") as refused:
-        reading.read_invoice_file(path, "restaurant")
+    with pytest.raises(parsing.ColumnsUndecided, match="map the columns once") as refused:
+        partner_file.load_invoice_file(path, "restaurant")
     preview = refused.value.preview
     assert preview.header_line == 1 and not preview.decided
     assert preview.header_cells == ["Datum", "Artikel", "Menge", "Betrag"]
@@ -102,7 +103,7 @@ def test_a_mapping_decides_the_columns_it_names(tmp_path):
     path = tmp_path / "german.csv"
     path.write_text("Datum,Artikel,Menge,Betrag\n05.01.2025,RST-001,2,240\n")
     mapping = {"date": "Datum", "sku": "artikel", "quantity": "Menge", "amount": "BETRAG"}
-    result = reading.read_invoice_file(path, "restaurant", mapping=mapping)
+    result = partner_file.load_invoice_file(path, "restaurant", mapping=mapping)
     assert result.columns == {"date": "Datum", "sku": "Artikel", "quantity": "Menge",
                               "amount": "Betrag"}
     assert [(str(r["quantity"]), str(r["amount"])) for r in result.rows.to_dict("records")] == [
@@ -112,16 +113,16 @@ def test_a_mapping_decides_the_columns_it_names(tmp_path):
 def test_a_mapping_overrides_recognition(tmp_path):
     path = tmp_path / "two_amounts.csv"
     path.write_text("Date,SKU,Qty,Amount,Net Amount Paid\n2025-01-05,RST-001,2,240,230\n")
-    assert reading.read_invoice_file(path, "restaurant").rows["amount"].tolist()[0] == 240
-    mapped = reading.read_invoice_file(path, "restaurant", mapping={"amount": "Net Amount Paid"})
+    assert partner_file.load_invoice_file(path, "restaurant").rows["amount"].tolist()[0] == 240
+    mapped = partner_file.load_invoice_file(path, "restaurant", mapping={"amount": "Net Amount Paid"})
     assert str(mapped.rows["amount"].tolist()[0]) == "230.00"
 
 
 def test_a_missing_required_column_is_undecided_with_what_was_found(tmp_path):
     path = tmp_path / "no_amount.csv"
     path.write_text("Date,SKU,Qty,Gesamt\n2025-01-05,RST-001,2,240\n")
-    with pytest.raises(reading.ColumnsUndecided, match="no column for amount") as refused:
-        reading.read_invoice_file(path, "restaurant")
+    with pytest.raises(parsing.ColumnsUndecided, match="no column for amount") as refused:
+        partner_file.load_invoice_file(path, "restaurant")
     assert refused.value.preview.columns == {"date": "Date", "sku": "SKU", "quantity": "Qty"}
     assert refused.value.preview.missing == ["amount"]
 
@@ -129,7 +130,7 @@ def test_a_missing_required_column_is_undecided_with_what_was_found(tmp_path):
 def test_a_sku_of_dash_means_no_sku(tmp_path):
     path = tmp_path / "dash.csv"
     path.write_text("Date,SKU,Item,Qty,Amount\n2025-01-05,-,Pad Thai,2,240\n")
-    row = reading.read_invoice_file(path, "restaurant").rows.to_dict("records")[0]
+    row = partner_file.load_invoice_file(path, "restaurant").rows.to_dict("records")[0]
     assert (row["sku"], row["product"]) == (None, "Pad Thai")
 
 
@@ -141,7 +142,7 @@ COLUMN_OPTIONS = [
 
 @pytest.mark.parametrize("rule,text,expected", COLUMN_OPTIONS, ids=[c[0] for c in COLUMN_OPTIONS])
 def test_columns_option_is_parsed(rule, text, expected):
-    assert reading.parse_column_mapping(text) == expected
+    assert parsing.parse_column_mapping(text) == expected
 
 
 @pytest.mark.parametrize("text,message", [
@@ -153,4 +154,4 @@ def test_columns_option_is_parsed(rule, text, expected):
 ])
 def test_bad_columns_option_is_refused(text, message):
     with pytest.raises(ValueError, match=message):
-        reading.parse_column_mapping(text)
+        parsing.parse_column_mapping(text)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backoffice_lib.reconciliation import matching
+from backoffice_lib.reconciliation.rules import matching
 
 D = Decimal
 DAY = dt.date(2025, 1, 10)

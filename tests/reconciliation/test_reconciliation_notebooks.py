@@ -185,7 +185,7 @@ def _find(widget, kind, description=None):
 def test_review_dashboard_filters_and_reviews_items(engine, monkeypatch):
     import ipywidgets as widgets
 
-    from backoffice_lib.reconciliation.dashboard import reconciliation_dashboard
+    from backoffice_lib.reconciliation.reconciliation_dashboard import reconciliation_dashboard
 
     email = f"rec-dash-{uuid.uuid4().hex[:8]}@studio.example"
     with engine.begin() as c:
@@ -228,7 +228,7 @@ def test_review_dashboard_filters_and_reviews_items(engine, monkeypatch):
 def test_review_dashboard_helpers_cope_with_no_session_yet():
     import pandas as pd
 
-    from backoffice_lib.reconciliation import dashboard as board
+    from backoffice_lib.reconciliation import reconciliation_dashboard as board
 
     empty = pd.DataFrame()
     filtered = board.compute_filtered_items(empty, board.KINDS, (0, 1), board.STATUSES)

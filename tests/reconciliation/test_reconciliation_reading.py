@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice_lib.reconciliation import reading
+from backoffice_lib.reconciliation.reports import partner_file
+from backoffice_lib.reconciliation.rules import parsing
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 D = Decimal
@@ -59,29 +60,29 @@ CORPUS = [
 
 @pytest.mark.parametrize("name,kind,rows,errors,order", CORPUS, ids=[c[0] for c in CORPUS])
 def test_awkward_file_corpus(name, kind, rows, errors, order):
-    result = reading.read_invoice_file(FILES / name, kind)
+    result = partner_file.load_invoice_file(FILES / name, kind)
     assert _rows(result) == rows
     assert result.row_errors == errors
     assert result.date_order == order
 
 
 def test_thai_headers_are_recognised():
-    result = reading.read_invoice_file(FILES / "restaurant_thai_headers.csv", "restaurant")
+    result = partner_file.load_invoice_file(FILES / "restaurant_thai_headers.csv", "restaurant")
     assert result.columns == {"date": "วันที่", "sku": "รหัสสินค้า", "product": "ชื่อสินค้า",
                               "quantity": "จำนวน", "amount": "จำนวนเงิน (บาท)"}
     assert list(result.rows["product"]) == ["ผัดไทย", "เบียร์สิงห์", "ต้มยำกุ้ง"]
 
 
 def test_merged_title_rows_are_skipped_and_merged_dates_fill_down():
-    result = reading.read_invoice_file(FILES / "restaurant_merged_header.xlsx", "restaurant")
+    result = partner_file.load_invoice_file(FILES / "restaurant_merged_header.xlsx", "restaurant")
     assert result.header_row == 3
     assert list(result.rows["date"]) == [dt.date(2025, 1, 5), dt.date(2025, 1, 5),
                                           dt.date(2025, 1, 6)]
 
 
 def test_file_with_no_header_is_refused():
-    with pytest.raises(reading.FileRefused, match="no header row found"):
-        reading.read_invoice_file(FILES / "no_header.csv", "restaurant")
+    with pytest.raises(parsing.FileRefused, match="no header row found"):
+        partner_file.load_invoice_file(FILES / "no_header.csv", "restaurant")
 
 
 def test_file_over_10_mb_is_refused(tmp_path):
@@ -90,23 +91,23 @@ def test_file_over_10_mb_is_refused(tmp_path):
     with path.open("w") as handle:
         handle.write("Date,SKU,Item,Qty,Amount\n")
         handle.write(line * (10 * 1024 * 1024 // len(line) + 10))
-    assert path.stat().st_size > reading.MAX_FILE_BYTES
-    with pytest.raises(reading.FileRefused, match="at most 10 MB"):
-        reading.read_invoice_file(path, "restaurant")
+    assert path.stat().st_size > parsing.MAX_FILE_BYTES
+    with pytest.raises(parsing.FileRefused, match="at most 10 MB"):
+        partner_file.load_invoice_file(path, "restaurant")
 
 
 def test_file_with_header_but_no_readable_rows_is_refused(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("Date,Name,Amount\nnot a date,Somchai,100\n\n")
-    with pytest.raises(reading.FileRefused, match="no readable rows.*row 2: date 'not a date'"):
-        reading.read_invoice_file(path, "coaching")
+    with pytest.raises(parsing.FileRefused, match="no readable rows.*row 2: date 'not a date'"):
+        partner_file.load_invoice_file(path, "coaching")
 
 
 def test_header_without_required_columns_is_refused(tmp_path):
     path = tmp_path / "cols.csv"
     path.write_text("Date,Name\n2025-01-01,Somchai\n")
-    with pytest.raises(reading.FileRefused, match="no column for amount"):
-        reading.read_invoice_file(path, "coaching")
+    with pytest.raises(parsing.FileRefused, match="no column for amount"):
+        partner_file.load_invoice_file(path, "coaching")
 
 
 @pytest.mark.parametrize("name,message", [("old.xls", "save it as .xlsx"),
@@ -114,31 +115,31 @@ def test_header_without_required_columns_is_refused(tmp_path):
 def test_unsupported_file_types_are_refused(tmp_path, name, message):
     path = tmp_path / name
     path.write_bytes(b"x" * 10)
-    with pytest.raises(reading.FileRefused, match=message):
-        reading.read_invoice_file(path, "restaurant")
+    with pytest.raises(parsing.FileRefused, match=message):
+        partner_file.load_invoice_file(path, "restaurant")
 
 
 def test_restaurant_row_without_quantity_is_reported_coaching_defaults_to_1(tmp_path):
     path = tmp_path / "q.csv"
     path.write_text("Date,Name,SKU,Qty,Amount\n2025-01-05,Somchai,RST-001,,240\n"
                     "2025-01-05,Anna,RST-002,1,90\n")
-    restaurant = reading.read_invoice_file(path, "restaurant")
+    restaurant = partner_file.load_invoice_file(path, "restaurant")
     assert restaurant.row_errors == ["row 2: no quantity"]
-    coaching = reading.read_invoice_file(path, "coaching")
+    coaching = partner_file.load_invoice_file(path, "coaching")
     assert list(coaching.rows["quantity"]) == [D("1.00"), D("1.00")]
 
 
 def test_row_numbers_are_file_lines_even_with_quoted_line_breaks(tmp_path):
     path = tmp_path / "multi.csv"
     path.write_text('Date,Name,Amount\n2025-01-05,"Somchai\nJaidee",100\n2025-01-06,Anna,x\n')
-    assert reading.read_invoice_file(path, "coaching").row_errors == [
+    assert partner_file.load_invoice_file(path, "coaching").row_errors == [
         "row 4: amount 'x' is not a number"]
 
 
 def test_thai_windows_encoding_is_read(tmp_path):
     path = tmp_path / "cp874.csv"
     path.write_bytes("วันที่,ชื่อ,จำนวนเงิน\n2025-01-05,สมชาย,100\n".encode("cp874"))
-    result = reading.read_invoice_file(path, "coaching")
+    result = partner_file.load_invoice_file(path, "coaching")
     assert list(result.rows["customer"]) == ["สมชาย"]
 
 
@@ -153,9 +154,9 @@ AMOUNTS = [
 def test_amount_cells(cell, expected):
     if expected is None:
         with pytest.raises(ValueError):
-            reading.parse_amount(cell)
+            parsing.parse_amount(cell)
     else:
-        assert reading.parse_amount(cell) == D(expected)
+        assert parsing.parse_amount(cell) == D(expected)
 
 
 DATES = [
@@ -185,6 +186,6 @@ DATES = [
 def test_date_cells(cell, day_first, expected):
     if expected is None:
         with pytest.raises(ValueError):
-            reading.parse_date(cell, day_first)
+            parsing.parse_date(cell, day_first)
     else:
-        assert reading.parse_date(cell, day_first).isoformat() == expected
+        assert parsing.parse_date(cell, day_first).isoformat() == expected

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 
 from backoffice_lib.access import AccessDenied
 from backoffice_lib.cli import cli
-from backoffice_lib.reconciliation import service
+from backoffice_lib.reconciliation import queries, service
+from backoffice_lib.reconciliation.reports import workbook
 
 FILES = Path(__file__).resolve().parents[1] / "files"
 D = Decimal
@@ -77,7 +78,7 @@ def coach(conn, admin_id):
 
 
 def _items(conn, session_id):
-    return service.load_items(conn, session_id)
+    return queries.load_items(conn, session_id)
 
 
 def test_restaurant_session_sums_pos_per_date_and_sku(conn, restaurant_sales, admin_id):
@@ -87,7 +88,7 @@ def test_restaurant_session_sums_pos_per_date_and_sku(conn, restaurant_sales, ad
         "matched_items": 2, "match_rate": D("100.00"), "variance_amount": D("-220.00"),
         "row_errors": [], "error": None,
     }
-    session = service.load_session(conn, result["session_id"])
+    session = queries.load_session(conn, result["session_id"])
     assert (session["status"], session["file_name"], session["admin_user_id"]) == (
         "completed", "restaurant_bom.csv", admin_id)
     assert (str(session["date_range_start"]), str(session["date_range_end"])) == (
@@ -119,7 +120,7 @@ def test_coaching_session_reads_the_coachs_confirmed_earnings(conn, coach):
     assert (result["status"], result["total_invoice_items"], result["total_pos_records"],
             result["matched_items"], result["variance_amount"]) == (
         "completed", 2, 3, 0, D("-900.00"))
-    session = service.load_session(conn, result["session_id"])
+    session = queries.load_session(conn, result["session_id"])
     assert session["reconciliation_type"] == "coaching_TCOACH"
     assert (str(session["date_range_start"]), str(session["date_range_end"])) == (
         "2025-03-02", "2025-03-04")
@@ -152,7 +153,7 @@ def test_coaching_match_tiers_against_the_view(conn, coach, tmp_path):
 def test_failed_import_leaves_a_failed_session_and_no_items(conn, admin_id, file_name, error):
     result = service.run_reconciliation(conn, ADMIN, "restaurant", FILES / file_name)
     assert result["status"] == "failed" and error in result["error"]
-    session = service.load_session(conn, result["session_id"])
+    session = queries.load_session(conn, result["session_id"])
     assert (session["status"], session["file_name"], session["admin_user_id"]) == (
         "failed", file_name, admin_id)
     assert error in session["error_message"]
@@ -180,7 +181,7 @@ def test_unreadable_rows_are_reported_and_rows_outside_the_period_left_out(conn,
         "row 7: amount 'abc' is not a number", "row 9: date '2025-02-30' does not exist",
         "row 8: date 2025-01-06 is outside the period 2025-01-05 to 2025-01-05"]
     assert (result["total_invoice_items"], result["matched_items"]) == (1, 1)
-    assert service.load_session(conn, result["session_id"])["row_errors"] == result["row_errors"]
+    assert queries.load_session(conn, result["session_id"])["row_errors"] == result["row_errors"]
 
 
 @pytest.mark.parametrize("rec_type,message", [
@@ -231,7 +232,7 @@ def test_review_needs_a_known_action_and_notes(conn, restaurant_sales, action, n
 
 def test_export_writes_matched_invoice_only_and_pos_only_sheets(conn, restaurant_sales, tmp_path):
     result = service.run_reconciliation(conn, ADMIN, "restaurant", FILES / "restaurant_bom.csv")
-    path = service.export_session_workbook(conn, result["session_id"], tmp_path / "out.xlsx")
+    path = workbook.save_session_workbook(conn, result["session_id"], tmp_path / "out.xlsx")
     book = load_workbook(path)
     assert book.sheetnames == ["summary", "matched", "invoice_only", "pos_only"]
     matched = list(book["matched"].iter_rows(values_only=True))

@@ -3,7 +3,7 @@ streaming mode; beyond the limits (``settings.upload_limits``) it is refused wit
 manager understands, and the process goes on reading ordinary files.
 
 One table of hostile files (xlsx bombs built part by part in ``upload_bombs``, CSV files), each
-refused by ``reading.read_cell_rows`` (what the CLI, the notebook and the dashboard upload call)
+refused by ``partner_file.load_cell_rows`` (what the CLI, the notebook and the dashboard upload call)
 with its message; the limits as settings; a refused file through ``backoffice reconcile``.
 The time a bomb takes to be refused is measured in benchmarks/bench_uploads.py, not here.
 """
@@ -17,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from upload_bombs import write_shared_strings_bomb, write_xlsx
+from upload_bombs import write_shared_strings_bomb, write_styles_bomb, write_xlsx
 
 from backoffice_lib import settings, spreadsheets
 from backoffice_lib.cli import cli
-from backoffice_lib.reconciliation import reading
+from backoffice_lib.reconciliation.reports import partner_file
+from backoffice_lib.reconciliation.rules import parsing
 
 
 def xlsx(**kwargs):
@@ -89,6 +90,10 @@ REFUSED = [
     ("shared texts under another part name", lambda p: write_shared_strings_bomb(
         p.with_suffix(".xlsx"), 1_001, name="strings.xml"), {"BACKOFFICE_UPLOAD_MAX_CELLS": "1000"},
      "holds 1,001 different texts"),
+    ("700,000 cell formats (330 KB; openpyxl took 10 s and 500 MB)",
+     lambda p: write_styles_bomb(p.with_suffix(".xlsx"), 700_000), {},
+     "holds 700,002 entries in xl/styles.xml (cell formats, names…); an ordinary Excel file has "
+     "far fewer than 500,000"),
     ("declares 2 million cells within the row and column limits",
      xlsx(rows=3, columns=3, dimension="A1:CV20000"), {},
      "declares 20,000 rows x 100 columns; at most 1,000,000 cells"),
@@ -128,8 +133,8 @@ def test_a_file_beyond_the_limits_is_refused_with_a_message(
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     path = build(tmp_path / "partner")
-    with pytest.raises(reading.FileRefused) as refused:
-        reading.read_cell_rows(path)
+    with pytest.raises(parsing.FileRefused) as refused:
+        partner_file.load_cell_rows(path)
     assert fragment in str(refused.value)
     assert "Traceback" not in str(refused.value)
     monkeypatch.undo()
@@ -141,18 +146,18 @@ def assert_an_ordinary_file_still_reads(tmp_path) -> None:
     book.active.append(["Date", "SKU", "Item", "Qty", "Amount"])
     book.active.append([dt.date(2025, 1, 5), "RST-001", "Pad Thai", 2, 240])
     book.save(tmp_path / "ordinary.xlsx")
-    assert reading.read_cell_rows(tmp_path / "ordinary.xlsx")[1] == (
+    assert partner_file.load_cell_rows(tmp_path / "ordinary.xlsx")[1] == (
         2, [dt.datetime(2025, 1, 5), "RST-001", "Pad Thai", 2, 240])
 
 
 def test_a_file_at_the_limits_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_UPLOAD_MAX_ROWS", "1000")
     monkeypatch.setenv("BACKOFFICE_UPLOAD_MAX_COLUMNS", "20")
-    rows = reading.read_cell_rows(write_xlsx(tmp_path / "edge.xlsx", rows=1_000, columns=20))
+    rows = partner_file.load_cell_rows(write_xlsx(tmp_path / "edge.xlsx", rows=1_000, columns=20))
     assert len(rows) == 1_000
     assert {len(cells) for _, cells in rows} == {20}
     (tmp_path / "edge.csv").write_text("a,b\n" * 1_000, encoding="utf-8")
-    assert len(reading.read_cell_rows(tmp_path / "edge.csv")) == 1_000
+    assert len(partner_file.load_cell_rows(tmp_path / "edge.csv")) == 1_000
 
 
 def test_the_streaming_read_fills_merged_cells_and_ignores_a_wrong_dimension(tmp_path):
@@ -168,7 +173,7 @@ def test_the_streaming_read_fills_merged_cells_and_ignores_a_wrong_dimension(tmp
     sheet["A3"] = dt.date(2025, 1, 5)
     sheet.merge_cells("A3:A5")
     book.save(tmp_path / "merged.xlsx")
-    rows = reading.read_cell_rows(tmp_path / "merged.xlsx")
+    rows = partner_file.load_cell_rows(tmp_path / "merged.xlsx")
     assert rows[0] == (1, ["Daily sales"] * 5)
     assert [cells[0] for _, cells in rows[2:]] == [dt.datetime(2025, 1, 5)] * 3
     assert load_workbook(tmp_path / "merged.xlsx").active.dimensions == "A1:E5"

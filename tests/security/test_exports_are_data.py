@@ -114,6 +114,7 @@ def test_inert_sql_is_the_same_rule_in_postgresql(conn):
 
 def test_reconciliation_workbook_partner_text_is_data(conn, tmp_path):
     from backoffice_lib.reconciliation import service
+    from backoffice_lib.reconciliation.reports import workbook
 
     conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
                          " VALUES (:e, true)"), {"e": ADMIN})
@@ -125,7 +126,7 @@ def test_reconciliation_workbook_partner_text_is_data(conn, tmp_path):
             writer.writerow(["2025-01-05", f"ZZ-{n}", text, 1, 120])
         writer.writerow(["2025-01-05", "ZZ-REFUND", "Refund", 1, "-150.00"])
     result = service.run_reconciliation(conn, ADMIN, "restaurant", partner)
-    path = service.export_session_workbook(conn, result["session_id"], tmp_path / "out.xlsx")
+    path = workbook.save_session_workbook(conn, result["session_id"], tmp_path / "out.xlsx")
     assert_no_formula_in(path)
     assert_text_cells(path, "invoice_only", {h.strip() for h in HOSTILE})  # cells are trimmed
     assert_text_cells(path, "summary", ["=cmd|'-C calc'!A0.csv"])
@@ -212,7 +213,7 @@ def test_cli_packages_csv_rows_are_data():
 
 
 def test_payroll_compute_csv_names_are_data_and_money_stays_numbers():
-    from backoffice_lib.payroll.outputs import compose_pay_csv
+    from backoffice_lib.payroll.reports.outputs import compose_pay_csv
 
     rows = [{"staff_id": "S001", "staff_name": h, "working_days": 3, "net_pay": "-12.50"}
             for h in HOSTILE]
@@ -233,7 +234,7 @@ def test_cli_staff_and_attendance_csv_are_data(capsys):
 
 def _payroll_with_names(names: list[str]):
     from backoffice_lib import bangkok
-    from backoffice_lib.payroll.compute import PayrollInputs, compute_payroll, entries_window
+    from backoffice_lib.payroll.rules import PayrollInputs, compute_payroll, entries_window
 
     staff = [{"id": n + 1, "staff_id": f"S{n + 1:03d}", "staff_name": name, "is_active": True}
              for n, name in enumerate(names)]
@@ -258,7 +259,7 @@ def _payroll_with_names(names: list[str]):
 
 
 def test_payroll_workbook_names_are_data(tmp_path):
-    from backoffice_lib.payroll.outputs import write_workbook
+    from backoffice_lib.payroll.reports.outputs import write_workbook
 
     path = write_workbook(_payroll_with_names(HOSTILE), tmp_path / "payroll.xlsx")
     assert_no_formula_in(path)
@@ -272,7 +273,7 @@ def test_payroll_workbook_names_are_data(tmp_path):
 
 
 def _filings():
-    from backoffice_lib.payroll.filings import Filings
+    from backoffice_lib.payroll.rules.filings import Filings
 
     common = [{"seq": n + 1, "staff_id": f"S{n + 1:03d}", "national_id": "1101700203451",
                "title": "Mr", "first_name": h, "last_name": "@evil"} for n, h in enumerate(HOSTILE)]
@@ -293,7 +294,7 @@ def _filings():
 
 
 def test_filing_workbooks_and_pnd1_csv_names_are_data(tmp_path):
-    from backoffice_lib.payroll import filings as filing_files
+    from backoffice_lib.payroll.reports import filings as filing_files
 
     filings = _filings()
     sso = filing_files.write_sso_workbook(filings, tmp_path / "sso.xlsx")

@@ -15,7 +15,7 @@ import pytest
 
 from backoffice_lib import bangkok, settings
 from backoffice_lib.history import backup
-from backoffice_lib.reconciliation import dashboard as reconciliation_dashboard
+from backoffice_lib.reconciliation.reports import partner_file
 from backoffice_lib.staff import timeclock
 from backoffice_lib.workbench import runs
 
@@ -71,7 +71,7 @@ def test_staff_photos_are_owner_only(loose_umask, data_dir):
 
 
 def test_reconciliation_uploads_are_owner_only(loose_umask, data_dir):
-    path = Path(reconciliation_dashboard.save_upload("partner report.csv", b"Date,Item\n"))
+    path = Path(partner_file.save_upload("partner report.csv", b"Date,Item\n"))
     assert mode(path) == 0o600
     assert readable_by_others(data_dir) == []
 
@@ -136,12 +136,13 @@ def test_filings_and_certificates_are_owner_only_whatever_the_umask(loose_umask,
                                                                     demo_engine):
     """National IDs and pay: the filings and the 50 ทวิ PDFs are private even from a notebook
     or a caller with an open umask (not only from the CLI, which narrows its own)."""
-    from backoffice_lib.payroll import certificates, filings
+    from backoffice_lib.payroll.reports import certificates, filings
+    from backoffice_lib.payroll.service import filings as filing_service
 
     month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
     with demo_engine.connect() as conn, conn.begin() as outer:
-        monthly = filings.prepare_filings(conn, month, ADMIN)
-        employer, people = certificates.prepare_certificates(conn, int(month[:4]), ADMIN)
+        monthly = filing_service.prepare_filings(conn, month, ADMIN)
+        employer, people = filing_service.prepare_certificates(conn, int(month[:4]), ADMIN)
         outer.rollback()  # the audit rows of this test are not kept
     written = filings.write_filings(monthly, tmp_path / "filings" / "deep")
     pdfs = certificates.write_certificates(employer, people[:2], tmp_path / "certificates")
