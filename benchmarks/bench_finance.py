@@ -6,7 +6,7 @@
   (``runs_page.start_report_run`` in its own process, then ``load_run_progress`` every 0.5 s until
   the run has finished and its files are listed);
 - payslip download: GET of one payslip through a real ``backoffice serve`` (token mode), audited;
-- save service charge: ``close.save_service_charge`` in its transaction (the form's action),
+- save service charge: ``service.close.save_service_charge`` in its transaction (the form's action),
   rolled back so that the data is unchanged.
 
 Targets (issue 13): run -> files < 15 s; payslip download < 1 s; save service charge < 1 s.
@@ -26,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from backoffice_lib import bangkok, database
-from backoffice_lib.payroll import close
+from backoffice_lib.payroll.service import close
 from backoffice_lib.workbench import runs_page
 
 from .bench_serve import TOKEN, _start, _stop

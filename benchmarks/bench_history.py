@@ -256,12 +256,12 @@ def history_page_ms(engine, cases) -> float:
 
 
 def payroll_seconds(engine, month: str, repeat: int = 3) -> float:
-    from backoffice_lib.payroll.run import compute_month
+    from backoffice_lib.payroll.service import load_month_payroll
 
     best = float("inf")
     with engine.connect() as conn:
         for _ in range(repeat):
-            elapsed, _ = _timed(compute_month, conn, month)
+            elapsed, _ = _timed(load_month_payroll, conn, month)
             best = min(best, elapsed)
     return best
 

@@ -32,9 +32,9 @@ import numpy as np
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok, database, migrate
-from backoffice_lib.payroll import load
-from backoffice_lib.payroll.compute import compute_payroll
-from backoffice_lib.payroll.statutory import make_national_id
+from backoffice_lib.payroll import queries
+from backoffice_lib.payroll.rules import compute_payroll
+from backoffice_lib.payroll.rules.statutory import make_national_id
 
 MONTH = "2025-01"
 TARGET_1K_S = 2.0
@@ -153,7 +153,7 @@ def bench_month(engine: sa.engine.Engine) -> tuple[float, float, float, int]:
                 {"a": month_start, "b": month_end}).all()
 
         def compute():
-            return compute_payroll(load.load_payroll_inputs(conn, MONTH))
+            return compute_payroll(queries.load_payroll_inputs(conn, MONTH))
 
         read_month()
         compute()
@@ -167,10 +167,10 @@ def bench_net_pay(engine: sa.engine.Engine) -> tuple[float, float, float, float]
     process's CPU: the CPU figures are steadier on a shared machine)."""
     with engine.connect() as conn:
         def gross():
-            return compute_payroll(load.load_payroll_inputs(conn, MONTH, net_pay=False))
+            return compute_payroll(queries.load_payroll_inputs(conn, MONTH, net_pay=False))
 
         def net():
-            return compute_payroll(load.load_payroll_inputs(conn, MONTH))
+            return compute_payroll(queries.load_payroll_inputs(conn, MONTH))
 
         gross()
         net()
@@ -182,7 +182,8 @@ def bench_net_pay(engine: sa.engine.Engine) -> tuple[float, float, float, float]
 
 def bench_filings(engine: sa.engine.Engine) -> tuple[float, int]:
     """prepare_filings (compute, check, audit) + write_filings (4 files), rolled back."""
-    from backoffice_lib.payroll.filings import prepare_filings, write_filings
+    from backoffice_lib.payroll.reports.filings import write_filings
+    from backoffice_lib.payroll.service.filings import prepare_filings
 
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"

@@ -48,19 +48,19 @@ def compute(month: str, fmt: str, out: str | None, user: str | None) -> None:
     Blocking errors go to stderr with exit code 3.
     """
     from .. import access, audit, database
-    from ..payroll.outputs import compute_pay_table
-    from ..payroll.run import compute_month
+    from ..payroll.reports.outputs import compute_pay_table
+    from ..payroll.service import load_month_payroll
 
     who = access.require(user, "payroll")
     with database.transaction() as conn:
-        result = compute_month(conn, month)
+        result = load_month_payroll(conn, month)
         audit.record(conn, who.email, "VIEW", "payroll", month,
                      details={"command": "payroll compute", "people": len(result.lines)})
     rows = compute_pay_table(result)
     if fmt == "json":
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
-        from ..payroll.outputs import compose_pay_csv
+        from ..payroll.reports.outputs import compose_pay_csv
 
         text = compose_pay_csv(rows, list(rows[0]) if rows else _columns())
     if out:
@@ -74,8 +74,8 @@ def compute(month: str, fmt: str, out: str | None, user: str | None) -> None:
 
 
 def _columns() -> list[str]:
-    from ..payroll.compute import PAY_COLUMNS
-    from ..payroll.statutory import NET_PAY_COLUMNS
+    from ..payroll.rules import PAY_COLUMNS
+    from ..payroll.rules.statutory import NET_PAY_COLUMNS
 
     return PAY_COLUMNS + NET_PAY_COLUMNS
 
@@ -115,7 +115,7 @@ def finalise(month: str, user: str | None) -> None:
 
     Refused (exit 2) when the data changed since the last run: `payroll run` first."""
     from .. import access, database
-    from ..payroll.run import AlreadyFinalised, NoFinishedRun, PayrollBlocked, finalise_payroll
+    from ..payroll.service import AlreadyFinalised, NoFinishedRun, PayrollBlocked, finalise_payroll
 
     access.require(user, "payroll", admin=True)
     try:
@@ -140,7 +140,8 @@ def finalise(month: str, user: str | None) -> None:
 def reopen(month: str, reason: str, user: str | None) -> None:
     """Reopen a finalised MONTH: its run becomes a draft again (admin only, a reason, audited)."""
     from .. import access, database
-    from ..payroll.close import CloseRefused, reopen_payroll
+    from ..payroll.rules.close import CloseRefused
+    from ..payroll.service.close import reopen_payroll
 
     access.require(user, "payroll", admin=True)
     try:
@@ -166,7 +167,9 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
     valid national ID blocks the filings: exit 3, the people named on stderr.
     """
     from .. import access, database
-    from ..payroll.filings import FilingsBlocked, prepare_filings, write_filings
+    from ..payroll.reports.filings import write_filings
+    from ..payroll.rules.filings import FilingsBlocked
+    from ..payroll.service.filings import prepare_filings
 
     access.require(user, "payroll", admin=True)
     try:
@@ -198,7 +201,9 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
     Adds up the months of YEAR that have ended.
     """
     from .. import access, database
-    from ..payroll.certificates import NoMonthEnded, prepare_certificates, write_certificates
+    from ..payroll.reports.certificates import write_certificates
+    from ..payroll.rules.filings import NoMonthEnded
+    from ..payroll.service.filings import prepare_certificates
 
     access.require(user, "payroll", admin=True)
     try:
@@ -226,8 +231,8 @@ def set_rate(rate_key: str, value: Decimal, effective_from, threshold: Decimal, 
              user: str | None) -> None:
     """Add a dated statutory rate row (admin only, audited)."""
     from .. import access, database
-    from ..payroll.statutory import BadStatutoryValue
-    from ..payroll.statutory_service import set_statutory_rate
+    from ..payroll.rules.statutory import BadStatutoryValue
+    from ..payroll.service.statutory import set_statutory_rate
 
     access.require(user, "payroll", admin=True)
     try:
@@ -241,8 +246,8 @@ def set_rate(rate_key: str, value: Decimal, effective_from, threshold: Decimal, 
 
 
 def _staff_key(conn, code: str) -> int:
-    from ..payroll.load import load_staff_key
-    from ..payroll.statutory import BadStatutoryValue
+    from ..payroll.queries import load_staff_key
+    from ..payroll.rules.statutory import BadStatutoryValue
 
     key = load_staff_key(conn, code)
     if key is None:
@@ -259,8 +264,8 @@ def _staff_key(conn, code: str) -> int:
 def set_allowance(code: str, year: int, amount: Decimal, user: str | None) -> None:
     """Record the allowances a person declared for a tax year (admin only, audited)."""
     from .. import access, database
-    from ..payroll.statutory import BadStatutoryValue
-    from ..payroll.statutory_service import set_declared_allowances
+    from ..payroll.rules.statutory import BadStatutoryValue
+    from ..payroll.service.statutory import set_declared_allowances
 
     access.require(user, "payroll", admin=True)
     try:
@@ -287,8 +292,8 @@ def set_identity(code: str, national_id, title, first_name, last_name, insured, 
                  user: str | None) -> None:
     """Set a person's statutory details (admin only, audited; the ID itself is never logged)."""
     from .. import access, database
-    from ..payroll.statutory import BadStatutoryValue
-    from ..payroll.statutory_service import set_staff_statutory
+    from ..payroll.rules.statutory import BadStatutoryValue
+    from ..payroll.service.statutory import set_staff_statutory
 
     access.require(user, "payroll", admin=True)
     given = {"national_id": national_id, "title": title, "first_name": first_name,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..payroll.statutory import make_national_id
+from ..payroll.rules.statutory import make_national_id
 from ..staff import pins
 from .names import THAI_FIRST_NAMES, THAI_LAST_NAMES
 from .period import Dice, Period, add_months

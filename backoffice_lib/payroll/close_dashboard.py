@@ -8,7 +8,7 @@ its progress, then the totals, the diffs and the run's files), **Finalise** (aft
 showing the total and head count) and, for a finalised month, **Reopen** with a reason.
 
 Admins act; any other allowed user sees the checklist read-only, without names or pay. Every
-button calls a service of ``close.py`` / ``run.py`` / ``staff.timeclock`` (the CLI's functions);
+button calls a service of ``service.close`` / ``service`` / ``staff.timeclock`` (the CLI's functions);
 a refusal comes back as a message, never a traceback. The run machinery lives in the workbench,
 above this package: the notebook passes a ``runner`` (``workbench.runs_page.notebook_runner``).
 """
@@ -26,8 +26,8 @@ import ipywidgets as widgets
 
 from .. import access, audit, bangkok, database, money, ui
 from ..staff import timeclock
-from . import close
-from .run import compute_month, finalise_payroll
+from .rules import close as close_rules
+from .service import close, finalise_payroll, load_month_payroll
 
 POLL_SECONDS = 0.5
 RUN_TIMEOUT_SECONDS = 600
@@ -55,7 +55,7 @@ def _table(rows: list[dict], columns: list[str], empty: str, css: str = "close-t
     return f"<table class='{css}'><tr>{head}</tr>{body}</table>"
 
 
-def compute_steps_html(steps: list[dict]) -> str:
+def render_steps_html(steps: list[dict]) -> str:
     rows = "".join(
         f"<tr class='step' data-state='{s['state']}'><td>{i}. {html.escape(s['step'])}</td>"
         f"<td style='color:{STATE_COLOURS[s['state']]};font-weight:600'>{s['state']}</td>"
@@ -65,7 +65,7 @@ def compute_steps_html(steps: list[dict]) -> str:
     return f"<table class='close-table close-steps'>{rows}</table>"
 
 
-def compute_files_html(files: list[dict]) -> str:
+def render_files_html(files: list[dict]) -> str:
     links = "".join(
         f"<a class='close-file' href='{html.escape(f['url'])}' target='_blank'>"
         f"{html.escape(f['name'])}</a>"
@@ -81,7 +81,7 @@ class PayrollClose:
         self.user = user
         self.runner = runner
         self.engine = engine
-        self.checklist: close.CloseChecklist | None = None
+        self.checklist: close_rules.CloseChecklist | None = None
         self.corrections: list[tuple[str, int, str]] = []
         this_month = bangkok.month_key(bangkok.today())
         choices = [this_month]
@@ -166,7 +166,7 @@ class PayrollClose:
         month = self.picker.value
         with database.transaction(self.engine) as conn:
             self.checklist = c = close.load_close_checklist(conn, month, self.user.email)
-        self.steps.value = compute_steps_html(close.compute_checklist_steps(c))
+        self.steps.value = render_steps_html(close_rules.compute_checklist_steps(c))
         pay = f" · total ฿{c.total_pay:,.2f}" if c.total_pay is not None else ""
         self.status.value = (
             f"<p class='close-status' data-month='{month}' data-locked='{str(c.locked).lower()}'>"
@@ -189,11 +189,11 @@ class PayrollClose:
         self.pool.disabled = c.locked
         self.reopen_button.disabled = not c.locked
         self.reopen_reason.disabled = not c.locked
-        frame = close.compute_flags_with_entries(c.result)
+        frame = close_rules.compute_flags_with_entries(c.result)
         self.flags.value = "<div class='close-scroll'>" + _table(
             frame.to_dict("records"), list(frame.columns),
             "No blocking errors and no review flags.") + "</div>"
-        self.corrections = close.compute_correctable_entries(c.result)
+        self.corrections = close_rules.compute_correctable_entries(c.result)
         self.entry.options = [(label, entry_id) for label, entry_id, _ in self.corrections]
 
     # ------------------------------------------------------------------ 1. service charge
@@ -320,7 +320,7 @@ class PayrollClose:
             return
         self.progress.max = max(progress.cells_total, 1)
         self.progress.value = progress.cells_done if run["status"] == "failed" else self.progress.max
-        files = compute_files_html(self.runner.files(run))
+        files = render_files_html(self.runner.files(run))
         if run["status"] != "succeeded":
             self._say(self.progress_text, f"run failed: {run['error']}", ok=False)
             self.run_result.value = files
@@ -330,7 +330,7 @@ class PayrollClose:
         with database.transaction(self.engine) as conn:
             summary = close.load_run_summary(
                 conn, month, self.user.email, run_folder=str(Path(run["run_dir"]) / "outputs"))
-        self.run_result.value = compute_run_summary_html(summary) + files
+        self.run_result.value = render_run_summary_html(summary) + files
         self.refresh()
 
     # ------------------------------------------------------------------ 5. finalise / reopen
@@ -358,8 +358,8 @@ class PayrollClose:
         self._hide_question()
         try:
             with database.transaction(self.engine) as conn:
-                if expected is None or compute_month(conn, self.picker.value).checksum != expected:
-                    raise close.CloseRefused("the month's data changed since you were asked: "
+                if expected is None or load_month_payroll(conn, self.picker.value).checksum != expected:
+                    raise close_rules.CloseRefused("the month's data changed since you were asked: "
                                              "press Finalise again to see the new total")
                 summary = finalise_payroll(conn, self.picker.value, self.user.email)
         except access.AccessDenied as exc:
@@ -405,7 +405,7 @@ class PayrollClose:
         return text
 
 
-def compute_run_summary_html(summary: dict) -> str:
+def render_run_summary_html(summary: dict) -> str:
     totals = summary["totals"]
     rows = [{"component": k, "THB": f"{money.to_decimal(v):,.2f}"}
             for k, v in totals.items() if k != "people"]

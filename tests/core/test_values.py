@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from backoffice_lib import bangkok, ui, values
 from backoffice_lib.cli import cli
 from backoffice_lib.packages.front_desk import FrontDesk
-from backoffice_lib.payroll import close, run
+from backoffice_lib.payroll import service
+from backoffice_lib.payroll.rules import close
 from backoffice_lib.workbench import catalog, runs_page
 
 Month = values.Month
@@ -243,10 +244,11 @@ def test_the_pool_of_the_close_form_follows_the_money_rule():
 
 def test_payroll_services_take_a_month_or_its_key(conn, users):
     """The payroll services take the Month a form parsed, or the key the CLI and notebooks pass."""
-    by_key, by_month = run.compute_month(conn, "2025-01"), run.compute_month(conn, Month(2025, 1))
+    by_key, by_month = service.load_month_payroll(conn, "2025-01"), service.load_month_payroll(
+        conn, Month(2025, 1))
     assert by_month.month == by_key.month == "2025-01"
     assert by_month.checksum == by_key.checksum
-    report = run.run_payroll(conn, Month(2025, 1), users)
+    report = service.run_payroll(conn, Month(2025, 1), users)
     assert (report.month, report.last_month) == ("2025-01", "2024-12")
     with pytest.raises(bangkok.BadMonth):
-        run.compute_month(conn, "2025-13")
+        service.load_month_payroll(conn, "2025-13")

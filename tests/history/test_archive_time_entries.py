@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from backoffice_lib import audit, bangkok
 from backoffice_lib.access import AccessDenied
 from backoffice_lib.history import archive as archival
-from backoffice_lib.payroll.run import compute_month
+from backoffice_lib.payroll.service import load_month_payroll
 
 ADMIN = "admin@studio.example"
 COACH = "boss@studio.example"
@@ -66,8 +66,8 @@ def test_archive_plan(rule, months, finalised, before, archive, refused):
 def test_payroll_of_an_archived_month_is_unchanged_from_the_archive_view(demo_conn):
     month, following = _months_ago(3), _months_ago(2)
     _finalise(demo_conn, month)
-    before = compute_month(demo_conn, month)
-    before_following = compute_month(demo_conn, following)
+    before = load_month_payroll(demo_conn, month)
+    before_following = load_month_payroll(demo_conn, following)
     rows = _month_rows(demo_conn, month)
 
     moved = archival.run_archive_time_entries_month(demo_conn, month, ADMIN)
@@ -76,11 +76,11 @@ def test_payroll_of_an_archived_month_is_unchanged_from_the_archive_view(demo_co
     assert _month_rows(demo_conn, month, "backoffice.time_entries") == []
     assert _month_rows(demo_conn, month, "archive.time_entries") == rows
     # The payroll engine reads live and archived entries alike.
-    after = compute_month(demo_conn, month)
+    after = load_month_payroll(demo_conn, month)
     assert after.checksum == before.checksum
     assert after.totals == before.totals
     # The next month's first week reaches back into the archived month: unchanged too.
-    assert compute_month(demo_conn, following).checksum == before_following.checksum
+    assert load_month_payroll(demo_conn, following).checksum == before_following.checksum
     audited = demo_conn.execute(
         sa.text("SELECT user_email, details ->> 'rows' FROM backoffice.audit_logs"
                 " WHERE action = 'ARCHIVE' AND resource_type = 'time_entries'"

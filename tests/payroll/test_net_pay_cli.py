@@ -18,8 +18,8 @@ from cli_runner import run_backoffice
 from openpyxl import load_workbook
 
 from backoffice_lib import bangkok, migrate
-from backoffice_lib.payroll.compute import PAY_COLUMNS
-from backoffice_lib.payroll.statutory import NET_PAY_COLUMNS
+from backoffice_lib.payroll.rules import PAY_COLUMNS
+from backoffice_lib.payroll.rules.statutory import NET_PAY_COLUMNS
 
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
 ADMIN = "netpay-admin@test.example"

@@ -9,10 +9,10 @@ from openpyxl import load_workbook
 from test_net_pay_rules import rate_rows
 from test_payroll_rules import ALICE, BOB, hourly, inputs, salary, shifts
 
-from backoffice_lib.payroll import dashboard
-from backoffice_lib.payroll.compute import compute_payroll
-from backoffice_lib.payroll.outputs import compute_pay_table, write_run_outputs
-from backoffice_lib.payroll.statutory import PersonStatutory, StatutoryInputs
+from backoffice_lib.payroll import payroll_dashboard as dashboard
+from backoffice_lib.payroll.reports.outputs import compute_pay_table, write_run_outputs
+from backoffice_lib.payroll.rules import compute_payroll
+from backoffice_lib.payroll.rules.statutory import PersonStatutory, StatutoryInputs
 
 
 def month_result():

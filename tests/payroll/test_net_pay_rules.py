@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backoffice_lib.payroll import statutory
-from backoffice_lib.payroll.statutory import (
+from backoffice_lib.payroll.rules import statutory
+from backoffice_lib.payroll.rules.statutory import (
     PersonStatutory,
     RateRow,
     StatutoryInputs,

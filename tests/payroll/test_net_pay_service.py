@@ -15,12 +15,16 @@ import sqlalchemy as sa
 from test_payroll_service import add_comp, add_staff, punch
 
 from backoffice_lib.access import AccessDenied
-from backoffice_lib.payroll import load
-from backoffice_lib.payroll.certificates import compute_certificates, months_of_year
-from backoffice_lib.payroll.filings import FilingsBlocked, prepare_filings
-from backoffice_lib.payroll.run import compute_month
-from backoffice_lib.payroll.statutory import BadStatutoryValue, rates_in_force
-from backoffice_lib.payroll.statutory_service import (
+from backoffice_lib.payroll import queries
+from backoffice_lib.payroll.rules.filings import (
+    FilingsBlocked,
+    compute_certificates,
+    months_of_year,
+)
+from backoffice_lib.payroll.rules.statutory import BadStatutoryValue, rates_in_force
+from backoffice_lib.payroll.service import load_month_payroll
+from backoffice_lib.payroll.service.filings import prepare_filings
+from backoffice_lib.payroll.service.statutory import (
     load_staff_statutory_for_admin,
     set_declared_allowances,
     set_staff_statutory,
@@ -48,16 +52,16 @@ def people(conn):
 
 
 def test_net_pay_migration_seeds_the_spec_rates(conn):
-    rates = rates_in_force(load.load_rate_rows(conn), dt.date(2026, 1, 31))
+    rates = rates_in_force(queries.load_rate_rows(conn), dt.date(2026, 1, 31))
     assert (rates.sso_employee_rate, rates.sso_wage_floor, rates.sso_wage_ceiling) == (
         D("0.05"), D(1650), D(17500))
-    assert rates_in_force(load.load_rate_rows(conn), dt.date(2025, 12, 31)).sso_wage_ceiling == D(
+    assert rates_in_force(queries.load_rate_rows(conn), dt.date(2025, 12, 31)).sso_wage_ceiling == D(
         15000)
     assert rates.brackets[1] == (D(150000), D("0.05")) and len(rates.brackets) == 8
 
 
 def test_net_pay_month_from_the_database_worked_example(conn, people):
-    result = compute_month(conn, "2026-01")
+    result = load_month_payroll(conn, "2026-01")
     alice = result.lines[result.lines["staff"] == people["alice"]].iloc[0]
     assert alice["total_pay"] == D("30000.00")
     assert (alice["sso_employee"], alice["withholding_tax"], alice["net_pay"]) == (
@@ -70,7 +74,7 @@ def test_net_pay_month_from_the_database_worked_example(conn, people):
 def test_net_pay_rate_row_added_by_an_admin_is_audited_and_applies(conn, people):
     set_statutory_rate(conn, ADMIN, "sso_employee_rate", "0.03", dt.date(2026, 1, 1),
                        note="temporary cut")
-    result = compute_month(conn, "2026-01")
+    result = load_month_payroll(conn, "2026-01")
     alice = result.lines[result.lines["staff"] == people["alice"]].iloc[0]
     assert alice["sso_employee"] == D("525.00") and alice["sso_employer"] == D("875.00")
     row = conn.execute(sa.text(
@@ -90,11 +94,11 @@ def test_net_pay_rates_are_admin_only(conn, people):
 
 def test_net_pay_declared_allowances_per_year(conn, people):
     set_declared_allowances(conn, ADMIN, people["alice"], 2026, "20000")
-    alice = compute_month(conn, "2026-01").lines.set_index("staff").loc[people["alice"]]
+    alice = load_month_payroll(conn, "2026-01").lines.set_index("staff").loc[people["alice"]]
     assert alice["declared_allowances"] == D("20000.00")
     assert alice["withholding_tax"] == D("81.25")
     set_declared_allowances(conn, ADMIN, people["alice"], 2026, "0")
-    alice = compute_month(conn, "2026-01").lines.set_index("staff").loc[people["alice"]]
+    alice = load_month_payroll(conn, "2026-01").lines.set_index("staff").loc[people["alice"]]
     assert alice["withholding_tax"] == D("164.58")
 
 
@@ -150,9 +154,9 @@ def test_net_pay_certificates_add_up_the_months(conn, people):
     assert months_of_year(2026, dt.date(2026, 3, 15)) == ["2026-01", "2026-02"]
     monthly = []
     for month in ("2026-01", "2026-02"):
-        lines = compute_month(conn, month).lines
+        lines = load_month_payroll(conn, month).lines
         monthly.append([{**r, "month": month} for r in lines.to_dict("records")])
-    found = compute_certificates(2026, monthly, load.load_staff_identities(conn))
+    found = compute_certificates(2026, monthly, queries.load_staff_identities(conn))
     alice = next(c for c in found if c.staff_id == "N001")
     assert (alice.income, alice.tax, alice.sso) == (D("60000.00"), D("329.16"), D("1750.00"))
     assert alice.months == ["2026-01", "2026-02"]

@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok, migrate
-from backoffice_lib.payroll.compute import PAY_COLUMNS
-from backoffice_lib.payroll.run import compute_month, run_payroll
-from backoffice_lib.payroll.statutory import NET_PAY_COLUMNS
+from backoffice_lib.payroll.rules import PAY_COLUMNS
+from backoffice_lib.payroll.rules.statutory import NET_PAY_COLUMNS
+from backoffice_lib.payroll.service import load_month_payroll, run_payroll
 
 BACKOFFICE = str(Path(sys.executable).with_name("backoffice"))
 TWO_DECIMALS = re.compile(r"^-?\d+\.\d{2}$")
@@ -109,7 +109,7 @@ def test_payroll_cli_compute_csv_contract_on_demo_data(demo_env, demo_engine):
         assert D(row["total_pay"]) == total
         assert D(row["net_pay"]) == total - D(row["sso_employee"]) - D(row["withholding_tax"])
     with demo_engine.connect() as conn:
-        expected = compute_month(conn, month).lines
+        expected = load_month_payroll(conn, month).lines
     assert len(rows) == len(expected)
     assert {r["staff_id"]: D(r["total_pay"]) for r in rows} == dict(
         zip(expected["staff_id"], expected["total_pay"])

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok
 from backoffice_lib.access import AccessDenied
-from backoffice_lib.payroll import close
-from backoffice_lib.payroll.run import finalise_payroll, run_payroll
+from backoffice_lib.payroll.rules import close as rules
+from backoffice_lib.payroll.service import close, finalise_payroll, run_payroll
 
 ADMIN = "close-admin@test.example"
 CLERK = "close-clerk@test.example"
@@ -90,7 +90,7 @@ def audits(conn, action: str, user: str) -> list[dict]:
     ],
 )
 def test_pool_amount_is_a_plain_non_negative_number_of_thb(typed, expected):
-    assert close.compute_pool_amount(typed) == expected
+    assert rules.compute_pool_amount(typed) == expected
 
 
 @pytest.mark.parametrize(
@@ -109,8 +109,8 @@ def test_pool_amount_is_a_plain_non_negative_number_of_thb(typed, expected):
     ],
 )
 def test_pool_amount_refused_with_a_reason(typed, message):
-    with pytest.raises(close.CloseRefused, match=message):
-        close.compute_pool_amount(typed)
+    with pytest.raises(rules.CloseRefused, match=message):
+        rules.compute_pool_amount(typed)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_pool_amount_refused_with_a_reason(typed, message):
     [("2026-11", "2026-11"), ("2025-01", "2025-01"), (" 2026-10 ", "2026-10")],
 )
 def test_close_month_is_a_month_that_has_begun(typed, expected):
-    assert close.compute_close_month(typed, TODAY) == expected
+    assert rules.compute_close_month(typed, TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -127,8 +127,8 @@ def test_close_month_is_a_month_that_has_begun(typed, expected):
      ("2026-1", "YYYY-MM"), ("", "YYYY-MM"), ("2026-11x", "YYYY-MM")],
 )
 def test_close_month_refuses_a_future_or_malformed_month(typed, message):
-    with pytest.raises(close.CloseRefused, match=message):
-        close.compute_close_month(typed, TODAY)
+    with pytest.raises(rules.CloseRefused, match=message):
+        rules.compute_close_month(typed, TODAY)
 
 
 def test_save_service_charge_creates_then_corrects_the_pool_audited(conn, world):
@@ -147,7 +147,7 @@ def test_save_service_charge_creates_then_corrects_the_pool_audited(conn, world)
 
 
 def test_save_service_charge_negative_writes_nothing(conn, world):
-    with pytest.raises(close.CloseRefused, match="negative"):
+    with pytest.raises(rules.CloseRefused, match="negative"):
         close.save_service_charge(conn, MONTH, "-500", ADMIN)
     assert pool(conn) is None
     assert audits(conn, "SERVICE_CHARGE_SAVE", ADMIN) == []
@@ -155,7 +155,7 @@ def test_save_service_charge_negative_writes_nothing(conn, world):
 
 def test_save_service_charge_future_month_writes_nothing(conn, world):
     future = bangkok.month_key(bangkok.today() + dt.timedelta(days=40))
-    with pytest.raises(close.CloseRefused, match="future"):
+    with pytest.raises(rules.CloseRefused, match="future"):
         close.save_service_charge(conn, future, "100", ADMIN)
     assert pool(conn, future) is None
 
@@ -173,7 +173,7 @@ def test_save_service_charge_refused_once_finalised_until_reopened(conn, world):
     close.save_service_charge(conn, MONTH, "900", ADMIN)
     run_payroll(conn, MONTH, ADMIN)
     finalise_payroll(conn, MONTH, ADMIN)
-    with pytest.raises(close.CloseRefused, match="finalised .* reopen it"):
+    with pytest.raises(rules.CloseRefused, match="finalised .* reopen it"):
         close.save_service_charge(conn, MONTH, "1000", ADMIN)
     assert pool(conn) == D("900.00")
     close.reopen_payroll(conn, MONTH, ADMIN, "pool was wrong")
@@ -186,7 +186,7 @@ def test_reopen_needs_an_admin_and_a_reason_and_is_audited(conn, world):
                  {"i": world["forgot"]})
     run_payroll(conn, MONTH, ADMIN)
     finalised = finalise_payroll(conn, MONTH, ADMIN)
-    with pytest.raises(close.CloseRefused, match="needs a reason"):
+    with pytest.raises(rules.CloseRefused, match="needs a reason"):
         close.reopen_payroll(conn, MONTH, ADMIN, "   ")
     with pytest.raises(AccessDenied):
         close.reopen_payroll(conn, MONTH, CLERK, "because")
@@ -198,7 +198,7 @@ def test_reopen_needs_an_admin_and_a_reason_and_is_audited(conn, world):
     (row,) = audits(conn, "PAYROLL_REOPEN", ADMIN)
     assert row["details"]["reason"] == "service charge was wrong"
     assert row["details"]["before"]["status"] == "finalised"
-    with pytest.raises(close.CloseRefused, match="not finalised"):
+    with pytest.raises(rules.CloseRefused, match="not finalised"):
         close.reopen_payroll(conn, MONTH, ADMIN, "again")
 
 
@@ -208,7 +208,7 @@ def test_checklist_in_order_for_an_admin(conn, world):
     assert checklist.can_act and checklist.pool == D("1000.00")
     assert checklist.holidays == [(dt.date(2025, 1, 6), "Close test day")]
     assert checklist.people == 2 and checklist.review_flags >= 1
-    steps = close.compute_checklist_steps(checklist)
+    steps = rules.compute_checklist_steps(checklist)
     assert [s["step"] for s in steps] == [
         "Service-charge pool", "Public holidays", "Blocking errors", "Review flags",
         "Run payroll", "Finalise",
@@ -232,14 +232,14 @@ def test_checklist_refuses_an_unknown_user_audited(conn, world):
 
 def test_flags_come_with_the_person_and_the_entries_behind_them(conn, world):
     checklist = close.load_close_checklist(conn, MONTH, ADMIN)
-    flags = close.compute_flags_with_entries(checklist.result)
+    flags = rules.compute_flags_with_entries(checklist.result)
     missing = flags[flags["flag"] == "missing clock out"].to_dict("records")
     assert missing == [{
         "kind": "review", "person": "Bob Close (C002)", "date": "2025-01-08",
         "flag": "missing clock out", "detail": "missing clock out at 09:00",
         "entries": "09:00–? (0.00 h)",
     }]
-    corrections = close.compute_correctable_entries(checklist.result)
+    corrections = rules.compute_correctable_entries(checklist.result)
     assert [(c[1], c[2]) for c in corrections] == [(world["forgot"], "add")]
 
 
@@ -247,7 +247,7 @@ def test_finalise_question_shows_total_and_head_count(conn, world):
     conn.execute(sa.text("DELETE FROM backoffice.time_entries WHERE id = :i"),
                  {"i": world["forgot"]})
     checklist = close.load_close_checklist(conn, MONTH, ADMIN)
-    question = close.compute_finalise_question(checklist.result)
+    question = rules.compute_finalise_question(checklist.result)
     assert question.startswith(f"Finalise payroll {MONTH}: 2 people, total ฿")
     assert f"฿{checklist.total_pay:,.2f}?" in question
 

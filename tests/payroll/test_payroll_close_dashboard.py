@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.payroll.close_dashboard import PayrollClose
-from backoffice_lib.payroll.run import run_payroll
+from backoffice_lib.payroll.service import run_payroll
 from backoffice_lib.workbench.runs_page import notebook_runner
 
 MONTH = bangkok.previous_month(bangkok.previous_month(bangkok.month_key(bangkok.today())))

@@ -8,8 +8,8 @@ from decimal import Decimal as D
 from test_payroll_rules import ALICE, BOB, at, hourly, inputs, salary, shifts, week_of_days
 
 from backoffice_lib import bangkok
-from backoffice_lib.payroll import dashboard
-from backoffice_lib.payroll.compute import compute_payroll
+from backoffice_lib.payroll import payroll_dashboard as dashboard
+from backoffice_lib.payroll.rules import compute_payroll
 
 
 def month_result():

@@ -9,8 +9,8 @@ import time
 from openpyxl import load_workbook
 from test_payroll_rules import ALICE, BOB, CARA, at, hourly, inputs, salary, shifts, week_of_days
 
-from backoffice_lib.payroll.compute import compute_payroll
-from backoffice_lib.payroll.outputs import write_run_outputs
+from backoffice_lib.payroll.reports.outputs import write_run_outputs
+from backoffice_lib.payroll.rules import compute_payroll
 
 
 def month_result():

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice_lib import bangkok
-from backoffice_lib.payroll.compute import (
+from backoffice_lib.payroll.rules import (
     COMPONENTS,
     PayrollInputs,
     compute_payroll,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from backoffice_lib import bangkok
-from backoffice_lib.payroll.compute import (
+from backoffice_lib.payroll.rules import (
     COMPONENTS,
     PayrollInputs,
     compute_payroll,

@@ -13,14 +13,14 @@ import sqlalchemy as sa
 
 from backoffice_lib import audit, bangkok
 from backoffice_lib.access import AccessDenied
-from backoffice_lib.payroll import load
-from backoffice_lib.payroll.diff import compute_run_diff
-from backoffice_lib.payroll.run import (
+from backoffice_lib.payroll import queries
+from backoffice_lib.payroll.rules.diff import compute_run_diff
+from backoffice_lib.payroll.service import (
     AlreadyFinalised,
     NoFinishedRun,
     PayrollBlocked,
-    compute_month,
     finalise_payroll,
+    load_month_payroll,
     run_payroll,
 )
 
@@ -80,7 +80,7 @@ def world(conn):
 
 
 def test_payroll_month_from_the_database(conn, world):
-    result = compute_month(conn, "2025-01")
+    result = load_month_payroll(conn, "2025-01")
     lines = result.lines.set_index("staff_id")
     assert list(lines.index) == ["T001", "T002"]
     alice, bob = lines.loc["T001"], lines.loc["T002"]
@@ -96,7 +96,7 @@ def test_payroll_fix_setting_zero_from_the_database(conn, world):
     conn.execute(sa.text(
         "INSERT INTO backoffice.payroll_settings (setting_key, setting_value)"
         " VALUES ('daily_allowance_thb', '0')"))
-    alice = compute_month(conn, "2025-01").lines.set_index("staff_id").loc["T001"]
+    alice = load_month_payroll(conn, "2025-01").lines.set_index("staff_id").loc["T001"]
     assert alice["daily_allowance"] == D("0.00")
 
 
@@ -104,12 +104,12 @@ def test_payroll_fix_deactivated_staff_stay_in_the_run(conn, world):
     audit.act_as(conn, ADMIN, "left")
     conn.execute(sa.text("UPDATE backoffice.staff SET is_active = false WHERE id = :i"),
                  {"i": world["bob"]})
-    assert "T002" in set(compute_month(conn, "2025-01").lines["staff_id"])
+    assert "T002" in set(load_month_payroll(conn, "2025-01").lines["staff_id"])
 
 
 def test_payroll_run_saves_a_draft_and_audits(conn, world):
     report = run_payroll(conn, "2025-01", ADMIN)
-    runs = load.load_runs(conn, "2025-01")
+    runs = queries.load_runs(conn, "2025-01")
     assert [r["status"] for r in runs] == ["draft"]
     assert runs[0]["checksum"] == report.result.checksum
     assert runs[0]["total_pay"] == report.result.totals["total_pay"]
@@ -150,7 +150,7 @@ def test_payroll_finalise_records_who_when_totals_checksum(conn, world):
     seen = run_payroll(conn, "2025-01", ADMIN)
     summary = finalise_payroll(conn, "2025-01", ADMIN)
     assert summary["run_id"] == seen.run_id  # the run finance saw is the one locked
-    run = load.load_finalised_run(conn, "2025-01")
+    run = queries.load_finalised_run(conn, "2025-01")
     assert run["finalised_by"] == ADMIN and run["finalised_at"] is not None
     assert run["checksum"] == summary["checksum"]
     assert run["total_pay"] == D(summary["totals"]["total_pay"])
@@ -166,7 +166,7 @@ def test_payroll_finalise_refused_with_blocking_errors(conn, world):
     punch(conn, carl, "2025-01-09 09:00", "2025-01-09 17:00")
     with pytest.raises(PayrollBlocked, match="Carl NoPay"):
         finalise_payroll(conn, "2025-01", ADMIN)
-    assert load.load_finalised_run(conn, "2025-01") is None
+    assert queries.load_finalised_run(conn, "2025-01") is None
 
 
 def test_payroll_finalise_needs_a_finished_run_of_the_current_data(conn, world):
@@ -176,7 +176,7 @@ def test_payroll_finalise_needs_a_finished_run_of_the_current_data(conn, world):
     punch(conn, world["bob"], "2025-01-08 09:00", "2025-01-08 11:00")
     with pytest.raises(NoFinishedRun, match="no run of its current data"):
         finalise_payroll(conn, "2025-01", ADMIN)  # the data changed since the run
-    assert load.load_finalised_run(conn, "2025-01") is None
+    assert queries.load_finalised_run(conn, "2025-01") is None
     again = run_payroll(conn, "2025-01", ADMIN)
     assert finalise_payroll(conn, "2025-01", ADMIN)["run_id"] == again.run_id
 

@@ -7,8 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from backoffice_lib.payroll import sso_file
-from backoffice_lib.payroll.sso_file import UploadHeader, UploadLine
+from backoffice_lib.payroll.rules import sso_file
+from backoffice_lib.payroll.rules.sso_file import UploadHeader, UploadLine
 
 COMPANY = "บริษัท แฟร์เวย์ กอล์ฟ สตูดิโอ จำกัด"
 HEADER = UploadHeader(
