@@ -318,214 +318,329 @@ def _dec(value, default: str = "0") -> Decimal:
     return money.to_decimal(value)
 
 
-def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
-    """The month's payroll (§3.2) from its inputs; no I/O."""
-    month = inputs.month
-    first, last = bangkok.month_days(month)
-    days_in_month = (last - first).days + 1
-    first_n, last_n = _day_number(first), _day_number(last)
-    week_start_n = _day_number(first_week_start(month))
-    settings = {key: setting_value(inputs.settings, key) for key in DEFAULT_SETTINGS}
-    threshold_seconds = settings["weekly_ot_threshold_hours"] * 3600
-    allowance_rate = settings["daily_allowance_thb"]
+@dataclass(frozen=True)
+class MonthCalendar:
+    """The month's days as Bangkok dates and as day numbers (days since 1970-01-01)."""
 
-    sessions = pair_sessions(inputs.entries, settings["max_session_hours"])
-    sessions = sessions[(sessions["day"] >= week_start_n) & (sessions["day"] <= last_n)]
+    month: str
+    first: dt.date
+    last: dt.date
+    first_n: int
+    last_n: int
+    week_start_n: int  # the Sunday on or before the 1st: the first week paid in the month
+
+    @property
+    def days_in_month(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def compute_calendar(month: str) -> MonthCalendar:
+    first, last = bangkok.month_days(month)
+    return MonthCalendar(month, first, last, _day_number(first), _day_number(last),
+                         _day_number(first_week_start(month)))
+
+
+def compute_month_sessions(entries: pd.DataFrame, calendar: MonthCalendar,
+                           max_session_hours: Decimal, holidays: set[dt.date]) -> pd.DataFrame:
+    """The sessions from the first week's Sunday to the month's last day, each with whether it
+    is in the month, on a public holiday, and the Saturday its week ends on (day numbers)."""
+    sessions = pair_sessions(entries, max_session_hours)
+    sessions = sessions[(sessions["day"] >= calendar.week_start_n)
+                        & (sessions["day"] <= calendar.last_n)]
     sessions = sessions.reset_index(drop=True)
-    holiday_numbers = np.array(sorted(_day_number(d) for d in inputs.holidays), dtype="int64")
-    sessions["in_month"] = sessions["day"] >= first_n
+    holiday_numbers = np.array(sorted(_day_number(d) for d in holidays), dtype="int64")
+    sessions["in_month"] = sessions["day"] >= calendar.first_n
     sessions["holiday"] = np.isin(sessions["day"].to_numpy(), holiday_numbers)
     dow = (sessions["day"] + 4) % 7  # day 0 (1970-01-01) was a Thursday; Sunday = 0
     sessions["week_end"] = sessions["day"] + (6 - dow)
+    return sessions
 
-    # Days: seconds per person and date.
-    days = (
+
+def compute_days(sessions: pd.DataFrame) -> pd.DataFrame:
+    """Seconds and sessions per person and date."""
+    return (
         sessions.groupby(["staff", "day"], sort=True)
         .agg(seconds=("seconds", "sum"), sessions=("seconds", "size"),
              holiday=("holiday", "first"), in_month=("in_month", "first"))
         .reset_index()
     )
-    # Weeks ending (Saturday) in the month, judged on all their days; holiday hours excluded.
-    paid_weeks = sessions[(sessions["week_end"] >= first_n) & (sessions["week_end"] <= last_n)]
+
+
+def compute_weeks(sessions: pd.DataFrame, calendar: MonthCalendar,
+                  weekly_ot_threshold_hours: Decimal) -> pd.DataFrame:
+    """Weeks ending (Saturday) in the month, judged on all their days; holiday hours excluded
+    from the regular hours; overtime seconds beyond the weekly threshold."""
+    paid_weeks = sessions[(sessions["week_end"] >= calendar.first_n)
+                          & (sessions["week_end"] <= calendar.last_n)]
     weeks = (
         paid_weeks.assign(regular=np.where(paid_weeks["holiday"], 0, paid_weeks["seconds"]))
         .groupby(["staff", "week_end"], sort=True)
         .agg(seconds=("seconds", "sum"), regular_seconds=("regular", "sum"))
         .reset_index()
     )
+    threshold_seconds = weekly_ot_threshold_hours * 3600
     weeks["ot_seconds"] = [
         max(Decimal(0), Decimal(int(s)) - threshold_seconds) for s in weeks["regular_seconds"]
     ]
+    return weeks
 
-    month_sessions = sessions[sessions["in_month"]]
-    month_days = days[days["in_month"]]
 
-    # Who is in the run.
-    staff = inputs.staff.reindex(columns=["id", "staff_id", "staff_name", "is_active"])
-    staff = staff.set_index("id", drop=False)
-    comp_by_staff: dict[int, list[dict]] = {}
-    for row in inputs.compensation.to_dict("records"):
-        comp_by_staff.setdefault(int(row["staff_id"]), []).append(row)
-    first_rows = inputs.first_compensation or {}
-    applied: dict[int, tuple[dict | None, int | None]] = {
+def compute_applied_compensation(
+    compensation: pd.DataFrame, calendar: MonthCalendar,
+    first_compensation: dict[int, dt.date] | None,
+) -> dict[int, tuple[dict | None, int | None]]:
+    """Per staff.id: the compensation row applied to the month and its pro-rated days (§3.2)."""
+    by_staff: dict[int, list[dict]] = {}
+    for row in compensation.to_dict("records"):
+        by_staff.setdefault(int(row["staff_id"]), []).append(row)
+    first_rows = first_compensation or {}
+    return {
         sid: _applied_compensation(
-            rows, first, last,
+            rows, calendar.first, calendar.last,
             first_rows.get(sid) or min(r["effective_from"] for r in rows),
         )
-        for sid, rows in comp_by_staff.items()
+        for sid, rows in by_staff.items()
     }
+
+
+def compute_overtime_by_person(weeks: pd.DataFrame) -> dict[int, Decimal]:
+    """Overtime seconds per staff.id, summed over the weeks paid in the month."""
+    overtime: dict[int, Decimal] = {}
+    for sid, ot in zip(weeks["staff"], weeks["ot_seconds"]):
+        overtime[int(sid)] = overtime.get(int(sid), Decimal(0)) + ot
+    return overtime
+
+
+def compute_people_in_run(staff: pd.DataFrame, applied: dict, month_sessions: pd.DataFrame,
+                          overtime: dict[int, Decimal]) -> set[int]:
+    """Who is paid: active people with compensation in force, anyone with sessions in the
+    month, anyone with overtime in a week ending in it (known staff only)."""
     active = {int(s) for s in staff.index[staff["is_active"].fillna(False).astype(bool)]}
     in_run = {sid for sid, (row, _) in applied.items() if row is not None and sid in active}
     in_run |= {int(s) for s in month_sessions["staff"].unique()}
-    ot_by_staff: dict[int, Decimal] = {}
-    for sid, ot in zip(weeks["staff"], weeks["ot_seconds"]):
-        ot_by_staff[int(sid)] = ot_by_staff.get(int(sid), Decimal(0)) + ot
-    in_run |= {sid for sid, ot in ot_by_staff.items() if ot > 0}
-    in_run = {sid for sid in in_run if sid in staff.index}
+    in_run |= {sid for sid, ot in overtime.items() if ot > 0}
+    return {sid for sid in in_run if sid in staff.index}
 
-    total_seconds = month_sessions.groupby("staff")["seconds"].sum().to_dict()
-    holiday_seconds = (
-        month_sessions[month_sessions["holiday"]].groupby("staff")["seconds"].sum().to_dict()
-    )
-    min_hours_by_staff = {}
+
+def compute_min_hours_for_allowance(applied: dict) -> dict[int, int]:
+    """Per staff.id: the hours that make a working day (the applied row's, null: 6)."""
+    minimum = {}
     for sid, (row, _) in applied.items():
         value = row.get("min_hours_for_allowance") if row is not None else None
-        min_hours_by_staff[sid] = (
+        minimum[sid] = (
             DEFAULT_MIN_HOURS_FOR_ALLOWANCE if value is None or pd.isna(value) else int(value)
         )
+    return minimum
+
+
+def compute_working_days(month_days: pd.DataFrame, min_hours: dict[int, int]) -> dict[int, int]:
+    """Per staff.id: the month's days with at least the person's minimum hours."""
     minimum = (
-        month_days["staff"].map(min_hours_by_staff).fillna(DEFAULT_MIN_HOURS_FOR_ALLOWANCE)
+        month_days["staff"].map(min_hours).fillna(DEFAULT_MIN_HOURS_FOR_ALLOWANCE)
         .to_numpy(dtype="int64") * 3600
     )
-    working_days_by_staff = (
+    return (
         month_days.assign(working=month_days["seconds"].to_numpy() >= minimum)
         .groupby("staff")["working"].sum().to_dict()
     )
 
-    pool = money.round_money(inputs.service_charge_pool or 0)
-    eligible = sorted(
+
+def compute_service_charge_shares(pool: Decimal | None, in_run: set[int],
+                                  applied: dict) -> dict:
+    """The pool shared equally by the eligible people of the run, rounded down to the satang;
+    the remainder stays undistributed (§3.2)."""
+    total = money.round_money(pool or 0)
+    eligible = frozenset(
         sid for sid in in_run
         if applied.get(sid, (None, None))[0] is not None
         and bool(applied[sid][0].get("is_service_charge_eligible"))
     )
-    share = money.round_money_down(pool / len(eligible)) if eligible else money.ZERO
-    undistributed = pool - share * len(eligible)
+    share = money.round_money_down(total / len(eligible)) if eligible else money.ZERO
+    return {"pool": total, "eligible": eligible, "share": share,
+            "undistributed": total - share * len(eligible)}
 
-    people = {int(r["id"]): r for r in staff.to_dict("records")}
-    lines = []
-    errors = []
-    for sid in sorted(in_run):
-        person = people[sid]
-        row, prorate_days = applied.get(sid, (None, None))
-        seconds = int(total_seconds.get(sid, 0))
-        hol_seconds = int(holiday_seconds.get(sid, 0))
-        ot_seconds = ot_by_staff.get(sid, Decimal(0))
-        min_hours = min_hours_by_staff.get(sid, DEFAULT_MIN_HOURS_FOR_ALLOWANCE)
-        working_days = int(working_days_by_staff.get(sid, 0))
-        line = {
-            "staff": sid,
-            "staff_id": person["staff_id"] if isinstance(person["staff_id"], str) else str(sid),
-            "staff_name": person["staff_name"],
-            "is_active": bool(person["is_active"]),
-            "compensation_id": None,
-            "compensation_type": "",
-            "base_salary": None,
-            "hourly_rate": None,
-            "ot_rate_per_hour": None,
-            "holiday_rate_per_hour": None,
-            "is_service_charge_eligible": False,
-            "min_hours_for_allowance": min_hours,
-            "prorate_days": prorate_days,
-            "prorate_reason": _prorate_reason(row, prorate_days, last),
-            "days_in_month": days_in_month,
-            "working_days": working_days,
-            "total_seconds": seconds,
-            "overtime_seconds": ot_seconds,
-            "holiday_seconds": hol_seconds,
-            "total_hours": money.round_hours(money.hours_from_seconds(seconds)),
-            "overtime_hours": money.round_hours(ot_seconds / 3600),
-            "holiday_hours": money.round_hours(money.hours_from_seconds(hol_seconds)),
-            "blocking": row is None,
-        }
-        if row is None:
-            errors.append(
-                {
-                    "staff": sid,
-                    "staff_id": line["staff_id"],
-                    "staff_name": line["staff_name"],
-                    "error": "no_compensation",
-                    "message": (
-                        f"{line['staff_name']} ({line['staff_id']}) has sessions in {month} "
-                        "but no staff_compensation row in force in the month"
-                    ),
-                }
-            )
-            for name in COMPONENTS + ["total_pay"]:
-                line[name] = money.ZERO
-            lines.append(line)
-            continue
-        comp_type = row.get("compensation_type") or "salary"
-        base_salary = _dec(row.get("base_salary"))
-        hourly_rate = _dec(row.get("hourly_rate"))
-        ot_rate = _dec(row.get("ot_rate_per_hour"))
-        holiday_rate = _dec(row.get("holiday_rate_per_hour"))
-        if comp_type == "salary":
-            if prorate_days is None:
-                base_pay = money.round_money(base_salary)
-            else:
-                base_pay = money.round_money(base_salary * prorate_days / days_in_month)
-            allowance = money.round_money(working_days * allowance_rate)
+
+@dataclass(frozen=True)
+class PersonMonth:
+    """One person's figures of the month, the inputs of their pay line."""
+
+    sid: int
+    person: dict
+    row: dict | None
+    prorate_days: int | None
+    seconds: int
+    holiday_seconds: int
+    overtime_seconds: Decimal
+    min_hours: int
+    working_days: int
+
+
+def compute_pay_line(p: PersonMonth, calendar: MonthCalendar, allowance_rate: Decimal,
+                     shares: dict) -> dict:
+    """One person's pay line (§3.2): hours, pay components and total; blocking without a
+    compensation row in force."""
+    person, row = p.person, p.row
+    line = {
+        "staff": p.sid,
+        "staff_id": person["staff_id"] if isinstance(person["staff_id"], str) else str(p.sid),
+        "staff_name": person["staff_name"],
+        "is_active": bool(person["is_active"]),
+        "compensation_id": None,
+        "compensation_type": "",
+        "base_salary": None,
+        "hourly_rate": None,
+        "ot_rate_per_hour": None,
+        "holiday_rate_per_hour": None,
+        "is_service_charge_eligible": False,
+        "min_hours_for_allowance": p.min_hours,
+        "prorate_days": p.prorate_days,
+        "prorate_reason": _prorate_reason(row, p.prorate_days, calendar.last),
+        "days_in_month": calendar.days_in_month,
+        "working_days": p.working_days,
+        "total_seconds": p.seconds,
+        "overtime_seconds": p.overtime_seconds,
+        "holiday_seconds": p.holiday_seconds,
+        "total_hours": money.round_hours(money.hours_from_seconds(p.seconds)),
+        "overtime_hours": money.round_hours(p.overtime_seconds / 3600),
+        "holiday_hours": money.round_hours(money.hours_from_seconds(p.holiday_seconds)),
+        "blocking": row is None,
+    }
+    if row is None:
+        for name in COMPONENTS + ["total_pay"]:
+            line[name] = money.ZERO
+        return line
+    comp_type = row.get("compensation_type") or "salary"
+    base_salary = _dec(row.get("base_salary"))
+    hourly_rate = _dec(row.get("hourly_rate"))
+    ot_rate = _dec(row.get("ot_rate_per_hour"))
+    holiday_rate = _dec(row.get("holiday_rate_per_hour"))
+    if comp_type == "salary":
+        if p.prorate_days is None:
+            base_pay = money.round_money(base_salary)
         else:
-            base_pay = money.round_money(Decimal(seconds) * hourly_rate / 3600)
-            allowance = money.ZERO
-        line.update(
-            compensation_id=row.get("id"),
-            compensation_type=comp_type,
-            base_salary=base_salary,
-            hourly_rate=hourly_rate,
-            ot_rate_per_hour=ot_rate,
-            holiday_rate_per_hour=holiday_rate,
-            is_service_charge_eligible=sid in eligible,
-            base_pay=base_pay,
-            daily_allowance=allowance,
-            overtime_pay=money.round_money(ot_seconds * ot_rate / 3600),
-            holiday_pay=money.round_money(Decimal(hol_seconds) * holiday_rate / 3600),
-            service_charge=share if sid in eligible else money.ZERO,
-        )
-        line["total_pay"] = sum((line[c] for c in COMPONENTS), money.ZERO)
-        lines.append(line)
+            base_pay = money.round_money(base_salary * p.prorate_days / calendar.days_in_month)
+        allowance = money.round_money(p.working_days * allowance_rate)
+    else:
+        base_pay = money.round_money(Decimal(p.seconds) * hourly_rate / 3600)
+        allowance = money.ZERO
+    eligible = p.sid in shares["eligible"]
+    line.update(
+        compensation_id=row.get("id"),
+        compensation_type=comp_type,
+        base_salary=base_salary,
+        hourly_rate=hourly_rate,
+        ot_rate_per_hour=ot_rate,
+        holiday_rate_per_hour=holiday_rate,
+        is_service_charge_eligible=eligible,
+        base_pay=base_pay,
+        daily_allowance=allowance,
+        overtime_pay=money.round_money(p.overtime_seconds * ot_rate / 3600),
+        holiday_pay=money.round_money(Decimal(p.holiday_seconds) * holiday_rate / 3600),
+        service_charge=shares["share"] if eligible else money.ZERO,
+    )
+    line["total_pay"] = sum((line[c] for c in COMPONENTS), money.ZERO)
+    return line
 
-    line_columns = ["staff"] + PAY_COLUMNS + [
-        "is_active", "compensation_id", "base_salary", "hourly_rate", "ot_rate_per_hour",
-        "holiday_rate_per_hour", "is_service_charge_eligible", "min_hours_for_allowance",
-        "prorate_days", "prorate_reason", "days_in_month", "total_seconds", "overtime_seconds", "holiday_seconds",
-        "blocking",
-    ]
-    lines_frame = pd.DataFrame(lines, columns=line_columns)
+
+def compute_blocking_error(line: dict, month: str) -> dict:
+    """The blocking error of a line without compensation in force."""
+    return {
+        "staff": line["staff"],
+        "staff_id": line["staff_id"],
+        "staff_name": line["staff_name"],
+        "error": "no_compensation",
+        "message": (
+            f"{line['staff_name']} ({line['staff_id']}) has sessions in {month} "
+            "but no staff_compensation row in force in the month"
+        ),
+    }
+
+
+LINE_COLUMNS = ["staff"] + PAY_COLUMNS + [
+    "is_active", "compensation_id", "base_salary", "hourly_rate", "ot_rate_per_hour",
+    "holiday_rate_per_hour", "is_service_charge_eligible", "min_hours_for_allowance",
+    "prorate_days", "prorate_reason", "days_in_month", "total_seconds", "overtime_seconds",
+    "holiday_seconds", "blocking",
+]
+
+
+def compute_lines_frame(lines: list[dict]) -> pd.DataFrame:
+    """The pay lines as a frame sorted by employee ID; whole numbers stay int or None."""
+    frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     for name in ("compensation_id", "prorate_days"):  # whole numbers or None, never NaN
-        lines_frame[name] = pd.Series(
-            [None if v is None or pd.isna(v) else int(v) for v in lines_frame[name]],
+        frame[name] = pd.Series(
+            [None if v is None or pd.isna(v) else int(v) for v in frame[name]],
             dtype=object,
         )
-    if len(lines_frame):
-        lines_frame = lines_frame.sort_values(["staff_id", "staff"], kind="stable")
-    lines_frame = lines_frame.reset_index(drop=True)
+    if len(frame):
+        frame = frame.sort_values(["staff_id", "staff"], kind="stable")
+    return frame.reset_index(drop=True)
 
-    flags = _review_flags(sessions[sessions["in_month"]], month_days, staff)
+
+def compute_pay_lines(inputs: PayrollInputs, calendar: MonthCalendar, settings: dict,
+                      sessions: pd.DataFrame, days: pd.DataFrame, weeks: pd.DataFrame,
+                      staff: pd.DataFrame) -> tuple[list[dict], list[dict], dict]:
+    """Everyone's pay line of the month, the blocking errors and the service-charge shares."""
+    month_sessions = sessions[sessions["in_month"]]
+    applied = compute_applied_compensation(inputs.compensation, calendar,
+                                           inputs.first_compensation)
+    overtime = compute_overtime_by_person(weeks)
+    in_run = compute_people_in_run(staff, applied, month_sessions, overtime)
+    total_seconds = month_sessions.groupby("staff")["seconds"].sum().to_dict()
+    holiday_seconds = (
+        month_sessions[month_sessions["holiday"]].groupby("staff")["seconds"].sum().to_dict()
+    )
+    min_hours = compute_min_hours_for_allowance(applied)
+    working_days = compute_working_days(days[days["in_month"]], min_hours)
+    shares = compute_service_charge_shares(inputs.service_charge_pool, in_run, applied)
+    people = {int(r["id"]): r for r in staff.to_dict("records")}
+    lines, errors = [], []
+    for sid in sorted(in_run):
+        row, prorate_days = applied.get(sid, (None, None))
+        person = PersonMonth(
+            sid=sid, person=people[sid], row=row, prorate_days=prorate_days,
+            seconds=int(total_seconds.get(sid, 0)),
+            holiday_seconds=int(holiday_seconds.get(sid, 0)),
+            overtime_seconds=overtime.get(sid, Decimal(0)),
+            min_hours=min_hours.get(sid, DEFAULT_MIN_HOURS_FOR_ALLOWANCE),
+            working_days=int(working_days.get(sid, 0)),
+        )
+        line = compute_pay_line(person, calendar, settings["daily_allowance_thb"], shares)
+        if line["blocking"]:
+            errors.append(compute_blocking_error(line, inputs.month))
+        lines.append(line)
+    return lines, errors, shares
+
+
+def compute_payroll(inputs: PayrollInputs) -> PayrollResult:
+    """The month's payroll (§3.2) from its inputs; no I/O."""
+    calendar = compute_calendar(inputs.month)
+    settings = {key: setting_value(inputs.settings, key) for key in DEFAULT_SETTINGS}
+    sessions = compute_month_sessions(inputs.entries, calendar, settings["max_session_hours"],
+                                      inputs.holidays)
+    days = compute_days(sessions)
+    weeks = compute_weeks(sessions, calendar, settings["weekly_ot_threshold_hours"])
+    staff = inputs.staff.reindex(columns=["id", "staff_id", "staff_name", "is_active"])
+    staff = staff.set_index("id", drop=False)
+    lines, errors, shares = compute_pay_lines(inputs, calendar, settings, sessions, days, weeks,
+                                              staff)
+    lines_frame = compute_lines_frame(lines)
+    flags = compute_review_flags(sessions[sessions["in_month"]], days[days["in_month"]], staff)
     totals = {name: sum(lines_frame[name], money.ZERO) for name in COMPONENTS + ["total_pay"]}
     totals["people"] = len(lines_frame)
     if inputs.statutory is not None:
-        lines_frame = _with_net_pay(lines_frame, inputs, last)
+        lines_frame = _with_net_pay(lines_frame, inputs, calendar.last)
         totals.update({name: sum(lines_frame[name], money.ZERO) for name in NET_MONEY_TOTALS})
+    eligible = len(shares["eligible"])
     service_charge = {
-        "pool": pool,
-        "eligible": len(eligible),
-        "share": share,
-        "distributed": share * len(eligible),
-        "undistributed": undistributed,
+        "pool": shares["pool"],
+        "eligible": eligible,
+        "share": shares["share"],
+        "distributed": shares["share"] * eligible,
+        "undistributed": shares["undistributed"],
     }
     return PayrollResult(
-        month=month,
+        month=inputs.month,
         lines=lines_frame,
         raw_sessions=sessions,
         raw_days=days,
@@ -582,7 +697,7 @@ def _bangkok_time(us: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(us) / _US, tz=bangkok.BANGKOK)
 
 
-def _review_flags(sessions: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
+def compute_review_flags(sessions: pd.DataFrame, days: pd.DataFrame, staff: pd.DataFrame) -> pd.DataFrame:
     """§3.1 review flags per person and day (dates of the month only)."""
     codes = {
         int(i): (c if isinstance(c, str) else str(i), n)
