@@ -58,7 +58,7 @@ def _row(label: str, seconds: list[float]) -> str:
 
 
 def _in_process(repeat: int) -> None:
-    from backoffice_lib.invoices import dashboard as board
+    from backoffice_lib.invoices import invoices_dashboard as board
 
     with database.transaction() as conn:
         user = access.load_user(conn, ADMIN)

@@ -14,6 +14,8 @@ from pathlib import Path
 import click
 
 from .. import access, database, settings, values
+from ..invoices import queries as invoice_queries
+from ..invoices import rules as invoice_rules
 from ..invoices import service as invoice_service
 from .params import DecimalNumber
 
@@ -84,11 +86,11 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
         _check_item_numbers(text)
     access.require(user, "invoices")
     try:
-        parsed = [invoice_service.parse_item(text) for text in items]
+        parsed = [invoice_rules.parse_item(text) for text in items]
         with database.transaction() as conn:
             created = invoice_service.create_invoice(conn, user, supplier_id=supplier_id, invoice_date=day,
                                               items=parsed, tax_rate=tax_rate)
-    except invoice_service.InvoiceError as exc:
+    except invoice_rules.InvoiceError as exc:
         _fail(str(exc))
     if fmt == "json":
         keys = ("invoice_number", "invoice_date", "subtotal", "tax_rate", "tax_amount",
@@ -117,7 +119,7 @@ def invoice_pdf_command(number, out, user) -> None:
     try:
         with database.transaction() as conn:
             _, content = invoice_service.load_invoice_pdf(conn, user, number)
-    except invoice_service.InvoiceError as exc:
+    except invoice_rules.InvoiceError as exc:
         _fail(str(exc))
     target = Path(out)
     try:
@@ -138,7 +140,7 @@ def invoice_void(number, reason, user) -> None:
     try:
         with database.transaction() as conn:
             invoice_service.void_invoice(conn, user, number, reason)
-    except invoice_service.InvoiceError as exc:
+    except invoice_rules.InvoiceError as exc:
         _fail(str(exc))
     click.echo(f"invoice {number} is void")
 
@@ -154,10 +156,10 @@ def invoice_list(month, user, fmt) -> None:
     access.require(user, "invoices")
     try:
         with database.transaction() as conn:
-            frame = invoice_service.load_invoices(conn, month)
+            frame = invoice_queries.load_invoices(conn, month)
     except bangkok.BadMonth as exc:
         _fail(str(exc))
-    totals = invoice_service.compute_month_totals(frame)
+    totals = invoice_rules.compute_month_totals(frame)
     if fmt == "json":
         payload = {"invoices": frame.to_dict("records"), "totals": totals}
         click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
@@ -175,7 +177,7 @@ def invoice_suppliers(user) -> None:
     """Suppliers with their ids."""
     access.require(user, "invoices")
     with database.transaction() as conn:
-        rows = invoice_service.load_suppliers(conn)
+        rows = invoice_queries.load_suppliers(conn)
     for row in rows:
         click.echo(f"{row['id']}  {row['tax_id'] or '-':<15}  {row['name']}")
 
@@ -196,6 +198,6 @@ def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, 
             row = invoice_service.create_supplier(
                 conn, user, name=name, tax_id=tax_id, address_line1=address_line1,
                 address_line2=address_line2, bank_name=bank_name, bank_account=bank_account)
-    except invoice_service.InvoiceError as exc:
+    except invoice_rules.InvoiceError as exc:
         _fail(str(exc))
     click.echo(str(row["id"]))

@@ -10,7 +10,7 @@ from decimal import Decimal
 import holidays
 
 from .. import money
-from ..invoices.service import compute_tax_id_check_digit
+from ..invoices.rules import compute_tax_id_check_digit
 from .customers import CATALOGUE, COACH_RATES
 from .people import COACHES
 from .period import Dice, Period, add_months

@@ -16,8 +16,8 @@ import papermill
 import pytest
 import sqlalchemy as sa
 
-from backoffice_lib.invoices import dashboard as board
-from backoffice_lib.invoices import service
+from backoffice_lib.invoices import invoices_dashboard as board
+from backoffice_lib.invoices import rules, service
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "invoices" / "invoices_dashboard.ipynb"
@@ -39,16 +39,16 @@ TAX_IDS = [
 @pytest.mark.parametrize("rule,typed,expected", TAX_IDS, ids=[t[0] for t in TAX_IDS])
 def test_thai_tax_id_rule(rule, typed, expected):
     if expected is None or expected.isdigit():
-        assert service.validate_tax_id(typed) == expected
+        assert rules.validate_tax_id(typed) == expected
     else:
-        with pytest.raises(service.InvoiceError, match=expected):
-            service.validate_tax_id(typed)
+        with pytest.raises(rules.InvoiceError, match=expected):
+            rules.validate_tax_id(typed)
 
 
 @pytest.mark.parametrize("first_twelve,digit", [("010754400010", 8), ("099400016566", 8),
                                                 ("110000000000", 8), ("310040000000", 1)])
 def test_check_digit_is_11_minus_weighted_sum_mod_11_mod_10(first_twelve, digit):
-    assert service.compute_tax_id_check_digit(first_twelve) == digit
+    assert rules.compute_tax_id_check_digit(first_twelve) == digit
 
 
 DRAFTS = [
@@ -79,13 +79,13 @@ def test_form_without_items_has_no_totals_and_a_bad_rate_says_so():
     assert board.compute_draft([("", "", "")], "3").amounts is None
     draft = board.compute_draft([("Mat", "1", "10")], "120")
     assert draft.amounts is None and "0 to 100" in draft.rate_error
-    assert "0 to 100" in board.compute_totals_html(draft)
+    assert "0 to 100" in board.render_totals(draft)
 
 
 def test_supplier_with_a_bad_tax_id_is_refused_by_the_service(conn):
     conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
                          " VALUES ('tax-admin@studio.example', true)"))
-    with pytest.raises(service.InvoiceError, match="check digit"):
+    with pytest.raises(rules.InvoiceError, match="check digit"):
         service.create_supplier(conn, "tax-admin@studio.example", name="Typo Co",
                                 tax_id="0107544000100")
     row = service.create_supplier(conn, "tax-admin@studio.example", name="Dash Co",
@@ -224,3 +224,41 @@ def _user(engine, email):
 
     with engine.connect() as c:
         return access.load_user(c, email)
+
+
+def test_clicks_of_an_admin_demoted_while_the_page_is_open_are_refused_server_side(engine, admin):
+    """The page was built for an admin; once demoted, every handler refuses by itself (the
+    service's access check), audits the refusal and writes nothing."""
+    with engine.begin() as c:
+        supplier = service.create_supplier(c, admin, name=f"Demoted {uuid.uuid4().hex[:4]}")
+    dashboard = board.InvoicesDashboard(_user(engine, admin), "")
+    dashboard.suppliers[str(supplier["id"])] = supplier
+    dashboard.on_suppliers_changed(select=str(supplier["id"]))
+    _type_item(dashboard, 0, "Mat", "1", "10")
+    with engine.begin() as c:  # another admin first: the last admin cannot be demoted
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES (:e, true)"),
+                  {"e": f"inv-other-{uuid.uuid4().hex[:6]}@studio.example"})
+        c.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false WHERE email = :e"),
+                  {"e": admin})
+    refusals = ("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                " AND action = 'ACCESS_DENIED'")
+    with engine.connect() as c:
+        before_refusals = c.scalar(sa.text(refusals), {"e": admin})
+    before = _counts(engine, admin)
+    dashboard.on_save()
+    assert "not an admin" in dashboard.save_status.value
+    dashboard.new_name.value = "Sneaky Co"
+    dashboard.on_add_supplier()
+    assert "not an admin" in dashboard.supplier_status.value
+    dashboard.picked.options = [("an invoice", "203101001")]
+    dashboard.picked.value = "203101001"
+    dashboard.on_pdf()
+    assert "not an admin" in dashboard.pdf_link.value
+    dashboard.reason.value = "sent over the websocket"
+    dashboard.on_void()
+    assert "not an admin" in dashboard.action_status.value
+    dashboard.on_month()
+    assert "not an admin" in dashboard.month_totals.value
+    assert _counts(engine, admin) == before
+    with engine.connect() as c:
+        assert c.scalar(sa.text(refusals), {"e": admin}) == before_refusals + 5

@@ -17,16 +17,17 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from backoffice_lib.cli import cli
-from backoffice_lib.invoices import pdf as invoice_pdf
+from backoffice_lib.invoices import rules as invoice_rules
 from backoffice_lib.invoices import service as invoice_service
+from backoffice_lib.invoices.reports import pdf as invoice_pdf
 
 SUPPLIER_NAME = "นายสมชาย ใจดี"
 STUDIO_NAME = "บริษัท กอล์ฟสตูดิโอ จำกัด"
 
 
 def _sample_invoice(status="issued"):
-    amounts = invoice_service.compute_invoice_amounts(
-        [invoice_service.make_item("ค่าสอนกอล์ฟ เดือนมกราคม", "10", "1500.50")], "3.00")
+    amounts = invoice_rules.compute_invoice_amounts(
+        [invoice_rules.make_item("ค่าสอนกอล์ฟ เดือนมกราคม", "10", "1500.50")], "3.00")
     return dict(invoice_number="202501001", invoice_date=dt.date(2025, 1, 15), status=status,
                 supplier={"name": SUPPLIER_NAME, "address_line1": "123 ถนนสุขุมวิท",
                           "tax_id": "1234567890123", "bank_name": "กสิกรไทย",
@@ -35,7 +36,7 @@ def _sample_invoice(status="issued"):
 
 
 def _company():
-    return dict(invoice_service.SETTING_DEFAULTS, company_name=STUDIO_NAME, company_tax_id="0105555555555",
+    return dict(invoice_rules.SETTING_DEFAULTS, company_name=STUDIO_NAME, company_tax_id="0105555555555",
                 company_address_line1="99 ซอยทองหล่อ", company_address_line2="กรุงเทพมหานคร 10110")
 
 

@@ -9,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 from timeclock_fixtures import ADMIN, MANAGER
 
+from backoffice_lib.invoices import queries as invoice_queries
+from backoffice_lib.invoices import rules as invoice_rules
 from backoffice_lib.invoices import service as invoice_service
 
 D = Decimal
@@ -21,7 +23,7 @@ def supplier(conn, users):
 
 
 def _item(desc="Coaching", qty="1", price="1000"):
-    return invoice_service.make_item(desc, qty, price)
+    return invoice_rules.make_item(desc, qty, price)
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -46,7 +48,7 @@ WITHHOLDING = [
     "name,items,rate,lines,subtotal,tax,total", WITHHOLDING, ids=[w[0] for w in WITHHOLDING]
 )
 def test_withholding_arithmetic(name, items, rate, lines, subtotal, tax, total):
-    result = invoice_service.compute_invoice_amounts([_item(f"i{n}", q, p) for n, (q, p) in
+    result = invoice_rules.compute_invoice_amounts([_item(f"i{n}", q, p) for n, (q, p) in
                                                enumerate(items)], rate)
     assert [line["line_total"] for line in result["items"]] == [D(x) for x in lines]
     assert result["subtotal"] == D(subtotal)
@@ -61,7 +63,7 @@ def test_withholding_arithmetic(name, items, rate, lines, subtotal, tax, total):
     ("Rent; a;b;1;100", ("Rent; a;b", D("1"), D("100"))),
 ])
 def test_cli_item_form_is_parsed(text, expected):
-    item = invoice_service.parse_item(text)
+    item = invoice_rules.parse_item(text)
     assert (item.description, item.quantity, item.unit_price) == expected
 
 
@@ -74,19 +76,19 @@ def test_cli_item_form_is_parsed(text, expected):
     ("X;1;10.005", "more than 2 decimals"),
 ])
 def test_bad_items_are_refused(text, message):
-    with pytest.raises(invoice_service.InvoiceError, match=message):
-        invoice_service.parse_item(text)
+    with pytest.raises(invoice_rules.InvoiceError, match=message):
+        invoice_rules.parse_item(text)
 
 
 @pytest.mark.parametrize("rate", ["-1", "100.01", "abc", "3.001"])
 def test_tax_rate_outside_0_100_is_refused(rate):
-    with pytest.raises(invoice_service.InvoiceError):
-        invoice_service.compute_invoice_amounts([_item()], rate)
+    with pytest.raises(invoice_rules.InvoiceError):
+        invoice_rules.compute_invoice_amounts([_item()], rate)
 
 
 def test_float_money_is_refused():
-    with pytest.raises(invoice_service.InvoiceError, match="float"):
-        invoice_service.make_item("X", 1, 10.5)
+    with pytest.raises(invoice_rules.InvoiceError, match="float"):
+        invoice_rules.make_item("X", 1, 10.5)
 
 
 # --------------------------------------------------------------------------- numbering
@@ -99,12 +101,12 @@ def test_float_money_is_refused():
     (dt.date(2025, 12, 31), 12345, "20251212345"),
 ])
 def test_invoice_number_is_yyyymm_and_a_3_digit_sequence(day, seq, number):
-    assert invoice_service.format_invoice_number(day, seq) == number
+    assert invoice_rules.format_invoice_number(day, seq) == number
 
 
 def test_numbers_sort_numerically_past_999_fix():
     numbers = ["2025011000", "202501999", "202502001", "202501002", "2025011001"]
-    assert sorted(numbers, key=invoice_service.invoice_number_sort_key) == [
+    assert sorted(numbers, key=invoice_rules.invoice_number_sort_key) == [
         "202501002", "202501999", "2025011000", "2025011001", "202502001"]
 
 
@@ -127,7 +129,7 @@ def test_numbering_continues_per_month_and_grows_past_999_fix(conn, supplier):
     other_month = invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
                                           invoice_date=dt.date(2025, 4, 1), items=[_item()])
     assert other_month["invoice_number"] == "202504001"
-    listed = list(invoice_service.load_invoices(conn, "2025-03")["invoice_number"])
+    listed = list(invoice_queries.load_invoices(conn, "2025-03")["invoice_number"])
     assert listed == ["202503001", "202503999", "2025031000", "2025031001"]
 
 
@@ -176,12 +178,12 @@ def test_void_keeps_the_invoice_and_its_number(conn, supplier):
     voided = invoice_service.void_invoice(conn, ADMIN, created["invoice_number"], "issued twice")
     assert voided["status"] == "void"
     assert voided["total_amount"] == created["total_amount"]
-    with pytest.raises(invoice_service.InvoiceError, match="already void"):
+    with pytest.raises(invoice_rules.InvoiceError, match="already void"):
         invoice_service.void_invoice(conn, ADMIN, created["invoice_number"], "again")
     following = invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
                                         invoice_date=dt.date(2025, 5, 2), items=[_item()])
     assert following["invoice_number"] == "202505002"  # a void number is never reused
-    totals = invoice_service.compute_month_totals(invoice_service.load_invoices(conn, "2025-05"))
+    totals = invoice_rules.compute_month_totals(invoice_queries.load_invoices(conn, "2025-05"))
     assert totals["invoices"] == 1 and totals["void_invoices"] == 1
     assert totals["withholding_tax_to_remit"] == D("30.00")
     reason = conn.execute(sa.text(
@@ -193,14 +195,14 @@ def test_void_keeps_the_invoice_and_its_number(conn, supplier):
 def test_void_needs_a_reason(conn, supplier):
     created = invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
                                       invoice_date=dt.date(2025, 5, 1), items=[_item()])
-    with pytest.raises(invoice_service.InvoiceError, match="reason"):
+    with pytest.raises(invoice_rules.InvoiceError, match="reason"):
         invoice_service.void_invoice(conn, ADMIN, created["invoice_number"], " ")
 
 
 def test_supplier_with_invoices_cannot_be_deleted(conn, supplier):
     invoice_service.create_invoice(conn, ADMIN, supplier_id=supplier["id"],
                             invoice_date=dt.date(2025, 5, 1), items=[_item()])
-    with pytest.raises(invoice_service.InvoiceError, match="cannot be deleted"):
+    with pytest.raises(invoice_rules.InvoiceError, match="cannot be deleted"):
         invoice_service.delete_supplier(conn, ADMIN, supplier["id"])
 
 
@@ -214,7 +216,7 @@ def test_supplier_with_invoices_is_protected_by_the_database_too(conn, supplier)
 
 def test_supplier_without_invoices_is_deleted_and_audited(conn, supplier):
     invoice_service.delete_supplier(conn, ADMIN, supplier["id"])
-    assert supplier["id"] not in {s["id"] for s in invoice_service.load_suppliers(conn)}
+    assert supplier["id"] not in {s["id"] for s in invoice_queries.load_suppliers(conn)}
     assert conn.execute(sa.text(
         "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'DELETE'"
         " AND resource_type = 'invoice_supplier' AND resource_id = :i"),
@@ -222,7 +224,7 @@ def test_supplier_without_invoices_is_deleted_and_audited(conn, supplier):
 
 
 def test_supplier_tax_id_is_unique(conn, supplier):
-    with pytest.raises(invoice_service.InvoiceError, match="already belongs"):
+    with pytest.raises(invoice_rules.InvoiceError, match="already belongs"):
         invoice_service.create_supplier(conn, ADMIN, name="Someone else", tax_id="1100000000008")
 
 
@@ -238,7 +240,7 @@ def test_non_admin_is_refused_and_the_refusal_audited(conn, supplier):
 
 
 def test_unknown_supplier_is_refused(conn, users):
-    with pytest.raises(invoice_service.InvoiceError, match="no supplier"):
+    with pytest.raises(invoice_rules.InvoiceError, match="no supplier"):
         invoice_service.create_invoice(conn, ADMIN, supplier_id="00000000-0000-0000-0000-000000000000",
                                 invoice_date=dt.date(2025, 5, 1), items=[_item()])
 
@@ -252,7 +254,7 @@ def test_withholding_by_supplier_excludes_void(conn, supplier):
     invoice_service.create_invoice(conn, ADMIN, supplier_id=other["id"],
                             invoice_date=dt.date(2025, 6, 3), items=[_item("C", "2", "250")])
     invoice_service.void_invoice(conn, ADMIN, a["invoice_number"], "wrong amount")
-    table = invoice_service.compute_withholding_by_supplier(invoice_service.load_invoices(conn, "2025-06"))
+    table = invoice_rules.compute_withholding_by_supplier(invoice_queries.load_invoices(conn, "2025-06"))
     assert table.to_dict("records") == [
         {"supplier_name": "Bangkok Linen", "supplier_tax_id": "0105500000003", "invoices": 1,
          "subtotal": D("500.00"), "tax_amount": D("15.00"), "total_amount": D("485.00")},

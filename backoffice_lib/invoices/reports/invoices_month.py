@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import access, bangkok
-from .service import (
-    compute_month_totals,
-    compute_withholding_by_supplier,
-    load_invoices,
-    save_month_pdfs,
-)
+from ... import access, bangkok
+from ..queries import load_invoices
+from ..rules import compute_month_totals, compute_withholding_by_supplier
+from ..service import save_month_pdfs
 
 
 @dataclass
@@ -26,7 +23,7 @@ def load_month_report(month: str = "", user: str = "") -> MonthReport:
 
     ``month`` empty means last month (Bangkok); ``user`` empty means the signed-in user.
     """
-    from .. import database, session_user
+    from ... import database, session_user
 
     email = user or session_user.signed_in_user()
     access.require(email, "invoices")
@@ -62,7 +59,7 @@ def write_month_pdfs(report: MonthReport, output_dir: str = ""):
     """Every invoice PDF of the month into ``output_dir`` (default: a run folder); a table."""
     import pandas as pd
 
-    from .. import database, settings
+    from ... import database, settings
 
     folder = output_dir or str(settings.data_dir() / "runs" / "invoices" / report.month)
     with database.transaction() as conn:

@@ -11,8 +11,9 @@ Every action calls the same service functions as ``backoffice invoice ...``
 (``invoices.service``: ``create_supplier``, ``create_invoice``, ``void_invoice``,
 ``load_invoice_pdf``): the checks, the write and the audit live there, once. Refusals are shown
 as a message. The PDF link is an ``<a download>`` with the file inside (base64), so it works
-offline and needs no file server. Widget callbacks live here; the notebook ends with
-``invoices_dashboard(month)``.
+offline and needs no file server. Widgets only: every read and write is a ``service`` call that
+checks the person's access itself (a click sent to a control that was never shown is refused and
+audited). The notebook ends with ``invoices_dashboard(month)``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .. import bangkok, database, money, ui
-from . import service
+from .. import access, bangkok, money, ui
+from . import rules, service
 
-AREA = "invoices"
+AREA = service.AREA
 NEW_SUPPLIER = "__new__"
 MONTHS_BACK = 12
 LIST_COLUMNS = {
@@ -49,7 +50,7 @@ MONEY = ("subtotal", "tax_amount", "total_amount")
 class Draft:
     """What the form holds right now: the items that read, a line per row, and the amounts."""
 
-    items: list[service.ItemInput] = field(default_factory=list)
+    items: list[rules.ItemInput] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # per row: its line total, an error or ""
     errors: list[str] = field(default_factory=list)
     amounts: dict | None = None
@@ -67,23 +68,23 @@ def compute_draft(rows: list[tuple[str, str, str]], tax_rate: str) -> Draft:
             draft.lines.append("")
             continue
         try:
-            item = service.make_item(description, quantity, unit_price)
-        except service.InvoiceError as exc:
+            item = rules.make_item(description, quantity, unit_price)
+        except rules.InvoiceError as exc:
             draft.lines.append(str(exc))
             draft.errors.append(str(exc))
             continue
         draft.items.append(item)
         draft.lines.append(ui.format_money(money.round_money(item.quantity * item.unit_price)))
     try:
-        draft.rate = service.validate_tax_rate(tax_rate)
-    except service.InvoiceError as exc:
+        draft.rate = rules.validate_tax_rate(tax_rate)
+    except rules.InvoiceError as exc:
         draft.rate_error = str(exc)
     if draft.items and not draft.rate_error:
-        draft.amounts = service.compute_invoice_amounts(draft.items, tax_rate)
+        draft.amounts = rules.compute_invoice_amounts(draft.items, tax_rate)
     return draft
 
 
-def compute_totals_html(draft: Draft) -> str:
+def render_totals(draft: Draft) -> str:
     amounts = draft.amounts or {}
     rate = draft.rate
     shown_rate = f"{rate.normalize():f}%" if rate is not None else "?%"
@@ -109,7 +110,7 @@ def compute_totals_html(draft: Draft) -> str:
             f'margin:6px 0">{body}</table>{notes}')
 
 
-def compute_line_html(line: str) -> str:
+def render_line(line: str) -> str:
     if not line:
         return '<span class="bo-hint">–</span>'
     if line.startswith(("฿", "-฿")):
@@ -126,18 +127,18 @@ def compute_supplier_options(suppliers: list[dict]) -> list[tuple[str, str]]:
     return options
 
 
-def compute_tax_id_html(value: str) -> str:
+def render_tax_id(value: str) -> str:
     """What the tax ID field says while typing (the service's own check)."""
     if not (value or "").strip():
         return '<span class="bo-hint">13 digits; the last one is a check digit</span>'
     try:
-        digits = service.validate_tax_id(value)
-    except service.InvoiceError as exc:
+        digits = rules.validate_tax_id(value)
+    except rules.InvoiceError as exc:
         return f'<span class="tax-id-check" style="color:#b91c1c">{html.escape(str(exc))}</span>'
     return f'<span class="tax-id-check" style="color:#15803d">✓ valid tax ID {digits}</span>'
 
 
-def compute_supplier_html(supplier: dict | None) -> str:
+def render_supplier(supplier: dict | None) -> str:
     if not supplier:
         return '<p class="bo-hint">Pick the supplier who issued the invoice, or add a new one.</p>'
     parts = [html.escape(x) for x in (supplier.get("address_line1"), supplier.get("address_line2"))
@@ -145,9 +146,9 @@ def compute_supplier_html(supplier: dict | None) -> str:
     tax_id = supplier.get("tax_id")
     if tax_id:
         try:
-            service.validate_tax_id(tax_id)
+            rules.validate_tax_id(tax_id)
             parts.append(f"tax ID {html.escape(tax_id)}")
-        except service.InvoiceError as exc:
+        except rules.InvoiceError as exc:
             parts.append(f'<span style="color:#b45309">⚠ {html.escape(str(exc))}</span>')
     else:
         parts.append('<span style="color:#b45309">⚠ no tax ID on file</span>')
@@ -159,7 +160,7 @@ def compute_supplier_html(supplier: dict | None) -> str:
     return f'<p class="bo-hint supplier-details">{" · ".join(parts)}</p>'
 
 
-def compute_pdf_link_html(file_name: str, content: bytes) -> str:
+def render_pdf_link(file_name: str, content: bytes) -> str:
     """A download link holding the PDF itself: works offline, no file server needed."""
     data = base64.b64encode(content).decode("ascii")
     size = f"{len(content) / 1024:.0f} KB"
@@ -191,7 +192,7 @@ def compute_invoice_options(invoices) -> list[tuple[str, str]]:
     return options
 
 
-def compute_month_totals_html(month: str, totals: dict) -> str:
+def render_month_totals(month: str, totals: dict) -> str:
     def figure(label: str, value: str) -> str:
         return (f'<span style="display:inline-block;margin:0 22px 6px 0">{html.escape(label)}'
                 f'<br><b style="font-size:20px">{html.escape(value)}</b></span>')
@@ -205,23 +206,12 @@ def compute_month_totals_html(month: str, totals: dict) -> str:
             + "</div>")
 
 
-def compute_saved_html(invoice: dict) -> str:
+def render_saved(invoice: dict) -> str:
     return ui.message_html(
         f"Invoice {invoice['invoice_number']} saved for {invoice['supplier']['name']}: subtotal "
         f"{ui.format_money(invoice['subtotal'])}, withholding tax "
         f"{ui.format_money(invoice['tax_amount'])}, net total "
         f"{ui.format_money(invoice['total_amount'])}.", "ok")
-
-
-# --- data access --------------------------------------------------------------------------------
-
-
-def load_invoice_months(conn) -> list[str]:
-    import sqlalchemy as sa
-
-    table = service.INVOICES
-    month = sa.func.to_char(table.c.invoice_date, "YYYY-MM")
-    return list(conn.execute(sa.select(month).group_by(month).order_by(month.desc())).scalars())
 
 
 # --- the dashboard ------------------------------------------------------------------------------
@@ -236,28 +226,43 @@ class InvoicesDashboard:
     """The widgets and their callbacks; ``widget`` is what the notebook shows."""
 
     def __init__(self, user, month: str = ""):
-        import ipywidgets as widgets
-
-        self.w = widgets
         self.email = user.email
         # each action checks access in a transaction of its own first: a refusal stays audited
         self.require = (user.email, AREA, None)
-        with database.transaction() as conn:
-            self.suppliers = {str(s["id"]): s for s in service.load_suppliers(conn)}
-            self.default_rate = str(service.default_wht_rate(conn))
-            months = load_invoice_months(conn)
-        today = bangkok.today()
         if month:
             bangkok.parse_month(month)
+        self.load()
+        self.build(month)
+        self.wire()
+        self.on_suppliers_changed()
+        self.on_add_item()
+        self.on_totals()
+        self.on_month()
+        self.widget = self.layout()
 
+    def load(self) -> None:
+        """The suppliers, the default withholding rate and the months with invoices."""
+        loaded, refusal = ui.form_action(
+            lambda conn: service.load_form_choices(conn, self.email), require=self.require)
+        if refusal:
+            raise access.AccessDenied(refusal)
+        suppliers, rate, self.months = loaded
+        self.suppliers = {str(s["id"]): s for s in suppliers}
+        self.default_rate = str(rate)
+
+    def build(self, month: str = "") -> None:
+        import ipywidgets as widgets
+
+        self.w = widgets
+        today = bangkok.today()
         # the supplier
         self.supplier = widgets.Dropdown(description="Supplier", options=[("", "")],
                                          layout=widgets.Layout(width="560px"))
-        self.supplier_details = widgets.HTML(compute_supplier_html(None))
+        self.supplier_details = widgets.HTML(render_supplier(None))
         self.new_name = widgets.Text(description="Name", layout=widgets.Layout(width="560px"))
         self.new_tax_id = widgets.Text(description="Tax ID", placeholder="13 digits",
                                        layout=widgets.Layout(width="300px"))
-        self.tax_id_check = widgets.HTML(compute_tax_id_html(""))
+        self.tax_id_check = widgets.HTML(render_tax_id(""))
         self.new_address1 = widgets.Text(description="Address", layout=widgets.Layout(width="560px"))
         self.new_address2 = widgets.Text(description="", layout=widgets.Layout(width="560px"))
         self.new_bank = widgets.Text(description="Bank")
@@ -285,8 +290,9 @@ class InvoicesDashboard:
 
         # the month
         self.month = widgets.Dropdown(description="Month",
-                                      options=compute_month_options(months, today),
-                                      value=month or ui.compute_default_month(months, today))
+                                      options=compute_month_options(self.months, today),
+                                      value=month or ui.compute_default_month(self.months,
+                                                                              today))
         self.month_totals = widgets.HTML()
         self.month_table = widgets.HTML()
         self.wht_table = widgets.HTML()
@@ -306,16 +312,11 @@ class InvoicesDashboard:
                      "month_table", "wht_table", "picked", "pdf", "pdf_link", "reason", "void",
                      "action_status"):
             getattr(self, name).add_class("inv-" + name.replace("_", "-"))
-        self._wire()
-        self._show_suppliers()
-        self.add_row()
-        self.show_totals()
-        self.show_month()
-        self.widget = self._layout()
+
 
     # --- layout ---------------------------------------------------------------------------------
 
-    def _layout(self):
+    def layout(self):
         w = self.w
         header = w.HTML(
             '<h2 class="bo-title">Supplier invoices</h2><p class="bo-hint">For '
@@ -340,33 +341,34 @@ class InvoicesDashboard:
         page.add_class("bo-page")
         return page
 
-    def _wire(self) -> None:
-        self.supplier.observe(self.show_supplier, names="value")
-        self.new_tax_id.observe(
-            lambda change: setattr(self.tax_id_check, "value", compute_tax_id_html(change["new"])),
-            names="value")
-        self.add_supplier.on_click(self.create_supplier)
-        self.tax_rate.observe(self.show_totals, names="value")
-        self.add_item.on_click(lambda _: self.add_row())
-        self.save.on_click(self.save_invoice)
-        self.month.observe(self.show_month, names="value")
+    def wire(self) -> None:
+        self.supplier.observe(self.on_supplier, names="value")
+        self.new_tax_id.observe(self.on_tax_id, names="value")
+        self.add_supplier.on_click(self.on_add_supplier)
+        self.tax_rate.observe(self.on_totals, names="value")
+        self.add_item.on_click(self.on_add_item)
+        self.save.on_click(self.on_save)
+        self.month.observe(self.on_month, names="value")
         self.picked.observe(lambda _: setattr(self.pdf_link, "value", ""), names="value")
-        self.pdf.on_click(self.offer_pdf)
-        self.void.on_click(self.void_invoice)
+        self.pdf.on_click(self.on_pdf)
+        self.void.on_click(self.on_void)
 
     # --- suppliers ------------------------------------------------------------------------------
 
-    def _show_suppliers(self, select: str = "") -> None:
+    def on_suppliers_changed(self, select: str = "") -> None:
         ui.set_options(self.supplier, compute_supplier_options(list(self.suppliers.values())),
                        keep=select)
 
-    def show_supplier(self, _=None) -> None:
+    def on_tax_id(self, change) -> None:
+        self.tax_id_check.value = render_tax_id(change["new"])
+
+    def on_supplier(self, _=None) -> None:
         chosen = self.supplier.value
         self.new_supplier_box.layout.display = None if chosen == NEW_SUPPLIER else "none"
         self.supplier_details.value = (
-            "" if chosen == NEW_SUPPLIER else compute_supplier_html(self.suppliers.get(chosen)))
+            "" if chosen == NEW_SUPPLIER else render_supplier(self.suppliers.get(chosen)))
 
-    def create_supplier(self, _=None) -> None:
+    def on_add_supplier(self, _=None) -> None:
         fields = {"name": self.new_name.value, "tax_id": self.new_tax_id.value,
                   "address_line1": self.new_address1.value,
                   "address_line2": self.new_address2.value, "bank_name": self.new_bank.value,
@@ -381,58 +383,58 @@ class InvoicesDashboard:
                      self.new_bank, self.new_account):
             text.value = ""
         self.supplier_status.value = ""
-        self._show_suppliers(select=str(row["id"]))
+        self.on_suppliers_changed(select=str(row["id"]))
         self.supplier_details.value = (ui.message_html(f"Supplier {row['name']} added.", "ok")
-                                       + compute_supplier_html(row))
+                                       + render_supplier(row))
 
     # --- items and totals -----------------------------------------------------------------------
 
-    def add_row(self) -> None:
+    def on_add_item(self, _=None) -> None:
         w = self.w
         row = {
             "description": w.Text(placeholder="description", layout=w.Layout(width="340px")),
             "quantity": w.Text(placeholder="qty", layout=w.Layout(width="90px")),
             "unit_price": w.Text(placeholder="unit price", layout=w.Layout(width="130px")),
-            "line": w.HTML(compute_line_html("")),
+            "line": w.HTML(render_line("")),
             "remove": w.Button(description="✕", tooltip="remove this item",
                                layout=w.Layout(width="40px")),
         }
         for key in ("description", "quantity", "unit_price"):
-            row[key].observe(self.show_totals, names="value")
-        row["remove"].on_click(lambda _b, r=row: self.remove_row(r))
+            row[key].observe(self.on_totals, names="value")
+        row["remove"].on_click(lambda _b, r=row: self.on_remove_item(r))
         row["box"] = w.HBox([row["description"], row["quantity"], row["unit_price"], row["line"],
                              row["remove"]])
         row["box"].add_class("invoice-item")
         self.rows.append(row)
         self.rows_box.children = [r["box"] for r in self.rows]
 
-    def remove_row(self, row: dict) -> None:
+    def on_remove_item(self, row: dict) -> None:
         self.rows = [r for r in self.rows if r is not row]
         self.rows_box.children = [r["box"] for r in self.rows]
-        self.show_totals()
+        self.on_totals()
 
     def draft(self) -> Draft:
         return compute_draft(
             [(r["description"].value, r["quantity"].value, r["unit_price"].value)
              for r in self.rows], self.tax_rate.value)
 
-    def show_totals(self, _=None) -> Draft:
+    def on_totals(self, _=None) -> Draft:
         draft = self.draft()
         for row, line in zip(self.rows, draft.lines):
-            row["line"].value = compute_line_html(line)
-        self.totals.value = compute_totals_html(draft)
+            row["line"].value = render_line(line)
+        self.totals.value = render_totals(draft)
         return draft
 
     def clear_form(self) -> None:
         self.rows = []
-        self.add_row()
-        self.show_totals()
+        self.on_add_item()
+        self.on_totals()
 
     # --- save -----------------------------------------------------------------------------------
 
-    def save_invoice(self, _=None) -> None:
+    def on_save(self, _=None) -> None:
         self.save_pdf.value = ""
-        draft = self.show_totals()
+        draft = self.on_totals()
         chosen = self.supplier.value
         if not chosen or chosen == NEW_SUPPLIER:
             self.save_status.value = ui.message_html(
@@ -450,32 +452,35 @@ class InvoicesDashboard:
         if refusal:
             self.save_status.value = ui.message_html(f"Not saved: {refusal}", "refused")
             return
-        self.save_status.value = compute_saved_html(created)
+        self.save_status.value = render_saved(created)
         self.clear_form()
-        self.show_month(select_month=bangkok.month_key(created["invoice_date"]),
+        self.on_month(select_month=bangkok.month_key(created["invoice_date"]),
                         select=created["invoice_number"])
         self.save_pdf.value = self._pdf_html(created["invoice_number"])
 
     # --- the month ------------------------------------------------------------------------------
 
-    def show_month(self, _=None, select_month: str | None = None, select: str | None = None):
+    def on_month(self, _=None, select_month: str | None = None, select: str | None = None):
         if select_month and select_month != self.month.value:
             if select_month not in self.month.options:
                 self.month.options = sorted({*self.month.options, select_month}, reverse=True)
-            self.month.unobserve(self.show_month, names="value")
+            self.month.unobserve(self.on_month, names="value")
             self.month.value = select_month
-            self.month.observe(self.show_month, names="value")
+            self.month.observe(self.on_month, names="value")
         month = self.month.value
-        with database.transaction() as conn:
-            invoices = service.load_invoices(conn, month)
-        totals = service.compute_month_totals(invoices)
-        self.month_totals.value = compute_month_totals_html(month, totals)
+        invoices, refusal = ui.form_action(
+            lambda conn: service.load_month_invoices(conn, self.email, month), require=self.require)
+        if refusal:
+            self.month_totals.value = ui.message_html(f"Not shown: {refusal}", "refused")
+            return
+        totals = rules.compute_month_totals(invoices)
+        self.month_totals.value = render_month_totals(month, totals)
         self.month_table.value = ui.table_html(
             invoices, LIST_COLUMNS, money_columns=MONEY,
             muted=[s == "void" for s in invoices["status"]],
             empty=f"No invoice dated in {month} yet.", css_class="invoice-list")
         self.wht_table.value = ui.table_html(
-            service.compute_withholding_by_supplier(invoices), WHT_COLUMNS, money_columns=MONEY,
+            rules.compute_withholding_by_supplier(invoices), WHT_COLUMNS, money_columns=MONEY,
             number_columns=("invoices",), empty="No withholding tax to remit for this month.",
             css_class="wht-per-supplier")
         ui.set_options(self.picked, compute_invoice_options(invoices) or [("", "")],
@@ -487,15 +492,15 @@ class InvoicesDashboard:
             lambda conn: service.load_invoice_pdf(conn, self.email, number), require=self.require)
         if refusal:
             return ui.message_html(f"No PDF: {refusal}", "refused")
-        return compute_pdf_link_html(*result)
+        return render_pdf_link(*result)
 
-    def offer_pdf(self, _=None) -> None:
+    def on_pdf(self, _=None) -> None:
         if not self.picked.value:
             self.pdf_link.value = ui.message_html("Pick an invoice first.", "refused")
             return
         self.pdf_link.value = self._pdf_html(self.picked.value)
 
-    def void_invoice(self, _=None) -> None:
+    def on_void(self, _=None) -> None:
         number = self.picked.value
         if not number:
             self.action_status.value = ui.message_html("Pick an invoice first.", "refused")
@@ -509,4 +514,4 @@ class InvoicesDashboard:
         self.action_status.value = ui.message_html(
             f"Invoice {voided['invoice_number']} is void; its number stays taken.", "ok")
         self.reason.value = ""
-        self.show_month(select=number)
+        self.on_month(select=number)
