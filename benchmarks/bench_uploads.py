@@ -91,6 +91,30 @@ def write_shared_texts(path: Path, texts: int) -> Path:
     return path
 
 
+def write_styles(path: Path, formats: int) -> Path:
+    """A one-cell sheet over a styles part of ``formats`` cell formats, varied so that it packs
+    under the ratio limit (openpyxl parses every one before the first row)."""
+    kind = ('<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.styles+xml"/></Types>')
+    rel = ('<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'relationships/styles" Target="styles.xml"/></Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in PARTS.items():
+            text = text.replace("</Types>", kind).replace("</Relationships>", rel) \
+                if name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels") else text
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", HEAD + (
+            "<sheetData><row><c><v>1</v></c></row></sheetData></worksheet>"))
+        with archive.open("xl/styles.xml", "w", force_zip64=True) as styles:
+            styles.write(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                         b'2006/main"><cellXfs>')
+            for start in range(0, formats, 10_000):
+                styles.write(b"".join(b'<xf numFmtId="%d" fontId="0"/>' % (i * 7919 % 1000)
+                                      for i in range(start, min(formats, start + 10_000))))
+            styles.write(b"</cellXfs></styleSheet>")
+    return path
+
+
 def write_ordinary(path: Path, rows: int) -> Path:
     """A partner file as Excel writes it (its dimension first): date, SKU, item, quantity,
     amount. (openpyxl's write-only mode writes no dimension: openpyxl then reads such a sheet
@@ -125,6 +149,8 @@ CASES = {
         lambda p: write_bomb(p / "bomb.xlsx", 1000, 3, "A1:XFD1048576"), "refused"),
     "2.3 million shared texts (49 MB unpacked, under the size limit)": (
         lambda p: write_shared_texts(p / "texts.xlsx", 2_300_000), "refused"),
+    "700,000 cell formats in the styles (20 MB unpacked)": (
+        lambda p: write_styles(p / "styles.xlsx", 700_000), "refused"),
     "CSV: one line of 9 MB of commas": (lambda p: write_long_csv_line(p / "line.csv"), "refused"),
     "ordinary .xlsx, 5,000 rows": (lambda p: write_ordinary(p / "sales.xlsx", 5_000), "read"),
     "ordinary .xlsx, 50,000 rows": (lambda p: write_ordinary(p / "sales.xlsx", 50_000), "read"),
