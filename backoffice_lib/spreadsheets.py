@@ -73,6 +73,25 @@ def inert_frame(frame):
     return frame.map(inert_value) if len(frame.columns) else frame.copy()
 
 
+# Control characters a workbook's XML cannot hold (openpyxl refuses the whole file for one).
+NOT_IN_WORKBOOKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+REPLACEMENT = "\ufffd"
+
+
+def workbook_text(value):
+    """``value`` for a workbook cell: a control character a workbook cannot hold (a bell typed in
+    a name, a partner file's stray byte) becomes U+FFFD instead of failing the whole file."""
+    if isinstance(value, str) and NOT_IN_WORKBOOKS.search(value):
+        return NOT_IN_WORKBOOKS.sub(REPLACEMENT, value)
+    return value
+
+
+def workbook_frame(frame):
+    """A copy of a DataFrame whose text cells a workbook can hold (``workbook_text``), for
+    ``to_excel``; ``make_workbook_inert`` then makes formula-like text inert."""
+    return frame.map(workbook_text) if len(frame.columns) else frame.copy()
+
+
 def make_cell_inert(cell) -> None:
     """One openpyxl cell: text is a string cell; formula-like text is also quote-prefixed."""
     value = cell.value

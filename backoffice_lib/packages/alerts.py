@@ -249,7 +249,7 @@ def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_o
             writer.writerow(spreadsheets.inert_row(
                 "" if v is None or v is pd.NaT else v for v in record))
     with pd.ExcelWriter(xlsx_path, engine="openpyxl") as excel:
-        frame.to_excel(excel, index=False, sheet_name="alerts")
+        spreadsheets.workbook_frame(frame).to_excel(excel, index=False, sheet_name="alerts")
         spreadsheets.make_workbook_inert(excel.book)
     return {"csv": csv_path, "xlsx": xlsx_path, "count": len(frame)}
 

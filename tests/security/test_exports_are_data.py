@@ -101,6 +101,14 @@ def test_make_workbook_inert_writes_string_cells_and_keeps_numbers(tmp_path):
         assert [c.data_type for c in row[1:]] == ["n", "n", "n"]
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("Khun\x07Bell", "Khun\ufffdBell"), ("a\x00b\x1fc", "a\ufffdb\ufffdc"),
+    ("tab\tand\nline", "tab\tand\nline"), ("ไทย", "ไทย"), (-5, -5), (None, None),
+])
+def test_workbook_text_replaces_what_a_workbook_cannot_hold(value, expected):
+    assert spreadsheets.workbook_text(value) == expected
+
+
 def test_inert_sql_is_the_same_rule_in_postgresql(conn):
     values = HOSTILE + ["Somchai", "-1200.00", "-1e5", "+66812345678"]
     for value in values:
@@ -125,11 +133,13 @@ def test_reconciliation_workbook_partner_text_is_data(conn, tmp_path):
         for n, text in enumerate(HOSTILE):
             writer.writerow(["2025-01-05", f"ZZ-{n}", text, 1, 120])
         writer.writerow(["2025-01-05", "ZZ-REFUND", "Refund", 1, "-150.00"])
+        writer.writerow(["2025-01-05", "ZZ-BELL", "Pad\x07Thai", 1, "10.00"])  # a stray byte
     result = service.run_reconciliation(conn, ADMIN, "restaurant", partner)
     path = workbook.save_session_workbook(conn, result["session_id"], tmp_path / "out.xlsx")
     assert_no_formula_in(path)
     assert_text_cells(path, "invoice_only", {h.strip() for h in HOSTILE})  # cells are trimmed
     assert_text_cells(path, "summary", ["=cmd|'-C calc'!A0.csv"])
+    assert_text_cells(path, "invoice_only", ["Pad\ufffdThai"])  # not a failed workbook
     rows = list(load_workbook(path)["invoice_only"].iter_rows())
     header = [c.value for c in rows[0]]
     amounts = [r[header.index("invoice_amount")] for r in rows[1:]]
@@ -164,6 +174,17 @@ def test_package_alert_csv_and_excel_names_are_data(tmp_path):
     sheet = list(load_workbook(files["xlsx"])["alerts"].iter_rows())
     remaining = sheet[1][alerts.ALERT_LIST_COLUMNS.index("remaining_hours")]
     assert (remaining.value, remaining.data_type) == (-1, "n")
+
+
+def test_a_control_character_does_not_fail_the_alert_workbook(tmp_path):
+    """openpyxl refuses a whole file for one bell (\x07) typed in a name: it is written as U+FFFD
+    in the workbook (the CSV keeps it)."""
+    from backoffice_lib.packages import alerts
+
+    files = alerts.write_alert_files([_alert("Khun\x07 Bell", "081")], tmp_path,
+                                     dt.date(2025, 6, 30))
+    assert_text_cells(files["xlsx"], "alerts", ["Khun\ufffd Bell"])
+    assert fields(files["csv"].read_bytes().decode("utf-8"))[1][4] == "Khun\x07 Bell"
 
 
 def test_package_status_csv_from_copy_names_are_data(conn):

@@ -40,7 +40,7 @@ def save_session_workbook(conn: Connection, session_id, path) -> Path:
                 "variance_percentage", "error_message")],
             columns=["field", "value"],
         )
-        summary.to_excel(writer, sheet_name="summary", index=False)
+        spreadsheets.workbook_frame(summary).to_excel(writer, sheet_name="summary", index=False)
         for item_type, sheet in sheets.items():
             part = items[items["item_type"] == item_type] if len(items) else items
             keep = [c for c in part.columns if part[c].notna().any()] or list(part.columns)
@@ -53,6 +53,6 @@ def save_session_workbook(conn: Connection, session_id, path) -> Path:
                 if str(table[column].dtype).startswith("datetime64") and getattr(
                         table[column].dt, "tz", None) is not None:
                     table[column] = table[column].dt.tz_localize(None)
-            table.to_excel(writer, sheet_name=sheet, index=False)
+            spreadsheets.workbook_frame(table).to_excel(writer, sheet_name=sheet, index=False)
         spreadsheets.make_workbook_inert(writer.book)  # partner files' text: data, not formulas
     return path
