@@ -9,9 +9,8 @@ from openpyxl import load_workbook
 from test_net_pay_rules import rate_rows
 from test_payroll_rules import ALICE, BOB, hourly, inputs, salary, shifts
 
-from backoffice_lib.payroll import payroll_dashboard as dashboard
 from backoffice_lib.payroll.reports.outputs import compute_pay_table, write_run_outputs
-from backoffice_lib.payroll.rules import compute_payroll
+from backoffice_lib.payroll.rules import compute_payroll, summary
 from backoffice_lib.payroll.rules.statutory import PersonStatutory, StatutoryInputs
 
 
@@ -37,7 +36,7 @@ def test_net_pay_outputs_totals_and_what_to_remit():
     result = month_result()
     assert result.totals["net_pay"] == D("29760.42")
     assert result.totals["employer_cost"] == D("31675.00")
-    remit = dict(zip(*dashboard.compute_remittances(result).to_dict("list").values()))
+    remit = dict(zip(*summary.compute_remittances(result).to_dict("list").values()))
     assert remit["Social security to remit (form SPS 1-10, by the 15th)"] == D("1750.00")
     assert remit["Withholding tax to remit (form PND 1, by the 7th)"] == D("164.58")
     assert remit["Net pay to transfer"] == D("29760.42")

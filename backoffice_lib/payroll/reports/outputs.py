@@ -22,19 +22,13 @@ import pandas as pd
 from ... import bangkok, money, settings, spreadsheets
 from ..rules import COMPONENTS, HOUR_COLUMNS, MONEY_COLUMNS, PAY_COLUMNS, PayrollResult
 from ..rules.statutory import NET_PAY_COLUMNS, explain_net_pay
+from ..rules.summary import COMPONENT_LABELS, compute_pay_basis, thb
 
 MANIFEST_NAME = "manifest.json"
 #: Deductions and employer cost in the workbook's Summary sheet (after total_pay).
 NET_WORKBOOK_COLUMNS = ["sso_employee", "withholding_tax", "net_pay", "sso_employer",
                         "employer_cost"]
 THAI = re.compile("[\u0e00-\u0e7f]")
-COMPONENT_LABELS = {
-    "base_pay": "Base pay",
-    "daily_allowance": "Daily allowance",
-    "overtime_pay": "Overtime premium",
-    "holiday_pay": "Holiday premium",
-    "service_charge": "Service charge",
-}
 
 
 # --------------------------------------------------------------------------- table
@@ -76,11 +70,6 @@ def compose_pay_csv(rows: list[dict], columns: list[str]) -> str:
     writer.writeheader()
     writer.writerows({k: spreadsheets.inert_value(v) for k, v in r.items()} for r in rows)
     return buffer.getvalue()
-
-
-def thb(value) -> str:
-    """1234.5 → '1,234.50' (THB)."""
-    return f"{money.round_money(value):,.2f}"
 
 
 def fixed_timestamp(month: str) -> dt.datetime:
@@ -211,39 +200,6 @@ def font_files() -> tuple[Path, Path]:
 
     files = Path(fontpkg_sarabun.ROOT) / "files"
     return files / "Sarabun-Regular.ttf", files / "Sarabun-Bold.ttf"
-
-
-def compute_pay_basis(line: dict, result: PayrollResult) -> dict[str, str]:
-    """The words behind each component of a person's pay."""
-    sc = result.service_charge
-    if line["blocking"]:
-        return {c: "no compensation in force: not computed" for c in COMPONENTS}
-    if line["compensation_type"] == "salary":
-        if line["prorate_days"] is not None and not pd.isna(line["prorate_days"]):
-            why = ("joined in the month" if line.get("prorate_reason") == "joined"
-                   else "left in the month")
-            base = (f"salary {thb(line['base_salary'])} × {line['prorate_days']}/"
-                    f"{line['days_in_month']} days ({why})")
-        else:
-            base = f"monthly salary {thb(line['base_salary'])}"
-        allowance = (f"{line['working_days']} working days (≥ {line['min_hours_for_allowance']} h)"
-                     f" × {thb(result.settings['daily_allowance_thb'])}")
-    else:
-        base = f"{line['total_hours']:.2f} h × {thb(line['hourly_rate'])} per hour"
-        allowance = "hourly staff: no daily allowance"
-    if line["is_service_charge_eligible"]:
-        service = (f"pool {thb(sc['pool'])} ÷ {sc['eligible']} eligible, rounded down "
-                   "to the satang")
-    else:
-        service = "not eligible under the compensation in force"
-    return {
-        "base_pay": base,
-        "daily_allowance": allowance,
-        "overtime_pay": f"{line['overtime_hours']:.2f} h overtime × {thb(line['ot_rate_per_hour'])}",
-        "holiday_pay": f"{line['holiday_hours']:.2f} h on public holidays × "
-                       f"{thb(line['holiday_rate_per_hour'])}",
-        "service_charge": service,
-    }
 
 
 def _grid(pdf, widths, header, rows, align: str, height: float, size: int) -> None:

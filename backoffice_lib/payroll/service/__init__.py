@@ -54,6 +54,19 @@ def load_month_payroll(conn: Connection, month: values.Month | str) -> PayrollRe
     return compute_payroll(queries.load_payroll_inputs(conn, month))
 
 
+def load_payroll_months(conn: Connection, month: values.Month | str, user: str | None,
+                        count: int = 3) -> list[PayrollResult]:
+    """``month`` and the ``count - 1`` months before it, computed now (the managers' dashboard:
+    payroll's readers only; no writes)."""
+    access.check(conn, user, "payroll")
+    key = values.month_key(month)
+    results = []
+    for _ in range(count):
+        results.append(load_month_payroll(conn, key))
+        key = bangkok.previous_month(key)
+    return results
+
+
 def _summary(result: PayrollResult) -> dict:
     return {
         "month": result.month,
