@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_import [--scale 1.0] [--keep]
 
-Builds a live-shaped database (``bench_import_live``, the DDL of importer/live_shape.py) with
+Builds a live-shaped database (``bench_import_live``, the DDL of importer/queries/live_shape.py) with
 generate_series: at scale 1, 20 staff with ~61,000 punches over 3 years, 5,000 packages with
 50,000 usage rows, 2,000 customers, 10,000 bookings (text start times), 500,000 POS lines
 (10 % with SKU '-', some voided, NULL is_voided) and 10,000 audit rows; then imports it into a
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import database, migrate
 from backoffice_lib.importer import service
-from backoffice_lib.importer.live_shape import LIVE_DDL
+from backoffice_lib.importer.queries.live_shape import LIVE_DDL
 
 LIVE, WORKBENCH = "bench_import_live", "bench_import_workbench"
 ADMIN = "admin@studio.example"

@@ -20,10 +20,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from .. import access, audit, database
-from . import load, mapping, quarantine
-from .mapping import TABLES, TABLES_BY_NAME, TableSpec, strip_secrets
-from .quarantine import QuarantineError
-from .source import LiveSource, SourceUnreadable, open_source
+from .queries import quarantine, staging
+from .queries.quarantine import QuarantineError
+from .queries.source import LiveSource, SourceUnreadable, open_source
+from .rules import mapping
+from .rules.mapping import TABLES, TABLES_BY_NAME, TableSpec, strip_secrets
+from .rules.review import compute_default_clock_out
 
 AREA = "import"
 COUNT_KEYS = ("read", "imported", "updated", "unchanged", "quarantined")
@@ -60,7 +62,7 @@ def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: 
                now: dt.datetime | None = None) -> dict[str, Any]:
     access.check(conn, user_email, AREA, admin=True)
     conn.execute(sa.text("SELECT pg_advisory_xact_lock(7316)"))  # one import at a time
-    import_id = load.save_import_run(conn, live.description, live.snapshot, user_email, dry_run)
+    import_id = staging.save_import_run(conn, live.description, live.snapshot, user_email, dry_run)
     actor = f"live-import {import_id} by {user_email}"
     audit.act_as(conn, actor, f"one-way import of {live.snapshot}")
     tables: list[dict[str, Any]] = []
@@ -73,13 +75,13 @@ def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: 
         reactivated += activated
         staged.add(spec.name)
         tables.append({"table": spec.name, **counts})
-    load.restore_staff_status(conn, reactivated, "staff" in staged)
-    load.save_sequences(conn, [s.target for s in TABLES
+    staging.restore_staff_status(conn, reactivated, "staff" in staged)
+    staging.save_sequences(conn, [s.target for s in TABLES
                                if s.name in staged and s.keep_ids and s.pk == "id"])
     totals = {key: sum(t[key] for t in tables) for key in COUNT_KEYS}
     report = {"import_id": import_id, "dry_run": dry_run, "source": live.description,
               "snapshot": live.snapshot, "tables": tables, "totals": totals}
-    load.finish_import_run(conn, import_id, report)
+    staging.finish_import_run(conn, import_id, report)
     audit.record(conn, user_email, "IMPORT", "import_runs", import_id,
                  details={"actor": actor, "snapshot": live.snapshot, "dry_run": dry_run,
                           "totals": totals})
@@ -88,34 +90,34 @@ def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: 
 
 def _import_table(conn: Connection, spec: TableSpec, live: LiveSource, import_id: int,
                   user_email: str, actor: str, now: dt.datetime | None):
-    load.create_stage(conn, spec)
+    staging.create_stage(conn, spec)
     unchanged = [0]
-    skip = load.load_fingerprints(conn, spec)
+    skip = staging.load_fingerprints(conn, spec)
     keys = None
     if skip:  # imported before: read the fingerprints first, then only the rows that changed
         fingerprints = list(live.iter_fingerprints(spec))
         wanted = [key for key, fingerprint in fingerprints if skip.get(key) != fingerprint]
         if len(wanted) * 2 < len(fingerprints):
             keys, unchanged[0], skip = wanted, len(fingerprints) - len(wanted), {}
-    load.copy_stage_rows(conn, spec, load.compute_stage_rows(
+    staging.copy_stage_rows(conn, spec, staging.compute_stage_rows(
         spec, live.iter_rows(spec, keys), skip, unchanged))
-    load.classify_stage(conn, spec)
-    load.quarantine_refused_conversions(conn, spec, import_id)
-    load.quarantine_dependants(conn, spec, import_id)
+    staging.classify_stage(conn, spec)
+    staging.quarantine_refused_conversions(conn, spec, import_id)
+    staging.quarantine_dependants(conn, spec, import_id)
     if spec.name == "allowed_users":
-        load.adopt_existing_users(conn)
+        staging.adopt_existing_users(conn)
     elif spec.name == "lengolf_sales_voided_archive":
-        load.adopt_voided_lines(conn, spec)
-    activated = load.activate_staff_for_history(conn) if spec.name == "time_entries" else []
+        staging.adopt_voided_lines(conn, spec)
+    activated = staging.activate_staff_for_history(conn) if spec.name == "time_entries" else []
     _plan(conn, spec, now)
-    load.assign_new_ids(conn, spec)
-    load.insert_new_rows(conn, spec, import_id)
-    for change in load.update_changed_rows(conn, spec, import_id):
+    staging.assign_new_ids(conn, spec)
+    staging.insert_new_rows(conn, spec, import_id)
+    for change in staging.update_changed_rows(conn, spec, import_id):
         audit.record(conn, user_email, "IMPORT_UPDATE", spec.target, change["key"],
                      before=strip_secrets(change["before"]), after=strip_secrets(change["after"]),
                      details={"import_id": import_id, "actor": actor, "snapshot": live.snapshot})
-    load.save_versions(conn, spec, import_id, user_email)
-    counts = load.count_states(conn, spec, unchanged[0])
+    staging.save_versions(conn, spec, import_id, user_email)
+    counts = staging.count_states(conn, spec, unchanged[0])
     audit.record(conn, user_email, "IMPORT", spec.target, import_id,
                  details={"actor": actor, "snapshot": live.snapshot, "live_table": spec.source,
                           **counts})
@@ -135,23 +137,23 @@ def _plan(conn: Connection, spec: TableSpec, now: dt.datetime | None) -> None:
     every row: a predicted refusal is tried on its own)."""
     if spec.name not in PLAN_COLUMNS:
         return
-    rows = load.load_new_rows(conn, spec, PLAN_COLUMNS[spec.name])
+    rows = staging.load_new_rows(conn, spec, PLAN_COLUMNS[spec.name])
     if not rows:
         return
     if spec.name == "time_entries":
-        plan = mapping.plan_time_entries(rows, load.load_last_entries(conn), now)
+        plan = mapping.plan_time_entries(rows, staging.load_last_entries(conn), now)
     elif spec.name == "staff_compensation":
-        plan = mapping.plan_compensation(rows, load.load_compensation_ranges(conn))
+        plan = mapping.plan_compensation(rows, staging.load_compensation_ranges(conn))
     elif spec.name == "package_usage":
-        bookings, used = load.load_booking_ids(conn)
-        plan = mapping.plan_package_usage(rows, load.load_package_balances(conn), bookings, used)
+        bookings, used = staging.load_booking_ids(conn)
+        plan = mapping.plan_package_usage(rows, staging.load_package_balances(conn), bookings, used)
     else:
         plan = mapping.plan_audit_rows(rows)
     first_seq: dict[int, int] = {}
     for index, group in enumerate(plan.groups):
         first_seq.setdefault(group, rows[index]["_seq"])
     seqs = [r["_seq"] for r in rows]
-    load.save_plan(conn, spec, seqs, [first_seq[g] for g in plan.groups], plan.suspects)
+    staging.save_plan(conn, spec, seqs, [first_seq[g] for g in plan.groups], plan.suspects)
 
 
 def format_report_text(report: dict[str, Any]) -> str:
@@ -192,7 +194,7 @@ def _insert_quarantined(conn: Connection, rows: list[dict],
         spec = TABLES_BY_NAME[row["table_name"]]
         values = change(row["row"]) if change else row["row"]
         columns = ", ".join(f'"{c}"' for c in spec.columns)
-        target = load.target_sql(spec)
+        target = staging.target_sql(spec)
         conn.execute(
             sa.text(f"INSERT INTO {target} ({columns}) SELECT {columns}"
                     f" FROM jsonb_populate_record(NULL::{target}, :row)")
@@ -209,7 +211,7 @@ def _apply(conn: Connection, step: Callable[[], None]) -> None:
         with conn.begin_nested():
             step()
     except sa.exc.DBAPIError as exc:
-        raise FixRefused(load.describe_refusal(exc)[1]) from None
+        raise FixRefused(staging.describe_refusal(exc)[1]) from None
     except TimeclockError as exc:
         raise FixRefused(str(exc)) from None
 
@@ -243,20 +245,12 @@ def _retry_dependants(conn: Connection, user_email: str, rows: list[dict]) -> li
     return done
 
 
-def compute_default_clock_out(clock_in: dt.datetime, next_entry: dt.datetime) -> dt.datetime:
-    """8 hours after the open clock-in, but before the next entry (1 minute apart)."""
-    return min(clock_in + dt.timedelta(hours=8), next_entry - dt.timedelta(minutes=1))
-
-
 def load_open_clock_in(conn: Connection, row: dict) -> dict | None:
     """The open clock-in before a refused group of time entries, with the group's first time."""
     group = quarantine.load_group(conn, row)
     first = min(group, key=lambda r: r["row"]["timestamp"])
     first_at = dt.datetime.fromisoformat(first["row"]["timestamp"])
-    previous = conn.execute(sa.text(
-        "SELECT id, staff_id, action, timestamp FROM backoffice.time_entries"
-        " WHERE staff_id = :s AND timestamp < :t ORDER BY timestamp DESC LIMIT 1"),
-        {"s": first["row"]["staff_id"], "t": first_at}).mappings().first()
+    previous = quarantine.load_entry_before(conn, first["row"]["staff_id"], first_at)
     if previous is None or previous["action"] != "clock_in":
         return None
     return {**dict(previous), "next_entry": first_at, "group": group}
@@ -433,3 +427,22 @@ __all__ = [
     "retry_quarantined",
     "run_import",
 ]
+
+
+# --------------------------------------------------------------------------- the review dashboard
+
+
+def load_review(conn: Connection, user_email: str, status: str = "pending") -> list[dict]:
+    """The quarantined rows of a status, for an admin (access checked)."""
+    access.check(conn, user_email, AREA, admin=True)
+    return quarantine.load_quarantine(conn, status=status)
+
+
+def load_default_clock_out(conn: Connection, user_email: str, row: dict) -> dt.datetime | None:
+    """The clock-out the review offers for a refused group of time entries (8 hours after the
+    open clock-in, before the next entry), or None when no clock-in is open (access checked)."""
+    access.check(conn, user_email, AREA, admin=True)
+    open_in = load_open_clock_in(conn, row)
+    if open_in is None:
+        return None
+    return compute_default_clock_out(open_in["timestamp"], open_in["next_entry"])

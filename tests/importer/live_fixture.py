@@ -14,7 +14,7 @@ import psycopg
 import sqlalchemy as sa
 
 from backoffice_lib import database
-from backoffice_lib.importer.live_shape import LIVE_DDL
+from backoffice_lib.importer.queries.live_shape import LIVE_DDL
 
 CLEAR_PINS = ("482913", "771204", "305518")
 HASH = "$2b$12$abcdefghijklmnopqrstuuR0gH9N3Dq4I2l1FtV8a4qKz5kX1bYw6"

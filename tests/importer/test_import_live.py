@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from live_fixture import CLEAR_PINS, P2, live_database, run_live
 
 from backoffice_lib.importer import service
-from backoffice_lib.importer.source import SourceUnreadable, open_source
+from backoffice_lib.importer.queries.source import SourceUnreadable, open_source
 
 ADMIN = "admin@studio.example"
 WORKBENCH_TABLES = (

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from backoffice_lib.importer import mapping
-from backoffice_lib.importer.mapping import RowRefused
+from backoffice_lib.importer.rules import mapping
+from backoffice_lib.importer.rules.mapping import RowRefused
 
 BKK = dt.timezone(dt.timedelta(hours=7))
 
@@ -252,13 +252,13 @@ def test_each_rule_offers_its_fix(rule, fix):
     (b"name,amount\n", None),
 ])
 def test_dump_format_is_read_from_the_first_bytes(head, kind):
-    from backoffice_lib.importer.source import compute_dump_format
+    from backoffice_lib.importer.queries.source import compute_dump_format
 
     assert compute_dump_format(head) == kind
 
 
 def test_live_shape_needs_the_required_tables_and_columns():
-    from backoffice_lib.importer.source import compute_shape_problems
+    from backoffice_lib.importer.queries.source import compute_shape_problems
 
     full = {spec.source: set(spec.read) for spec in mapping.TABLES}
     assert compute_shape_problems(full) == []

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from live_fixture import live_database
 
-from backoffice_lib.importer import dashboard, service
+from backoffice_lib.importer import import_review_dashboard as dashboard
+from backoffice_lib.importer import service
 
 ADMIN = "admin@studio.example"
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "history" / "import_review.ipynb"
@@ -90,3 +91,32 @@ def test_import_review_notebook_runs(imported, tmp_path, monkeypatch):
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"rule": "package_overuse"},
                                kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     assert "Live import: quarantine review" in out.read_text()
+
+
+def test_clicks_of_an_admin_demoted_while_the_review_is_open_are_refused_server_side(imported):
+    """The page was built for an admin; once demoted, the decision handler refuses by itself
+    (the service's admin check), audits the refusal and decides nothing."""
+    from backoffice_lib import access, database
+
+    email = "demoted-reviewer@studio.example"
+    with imported.begin() as conn:
+        conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin) VALUES"
+                             " (:e, true)"), {"e": email})
+    with database.transaction() as conn:
+        view = dashboard.ImportReviewDashboard(access.load_user(conn, email))
+    view.rule_picker.value = "package_overuse"
+    assert view.selected() is not None
+    with imported.begin() as conn:
+        conn.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false"
+                             " WHERE email = :e"), {"e": email})
+    refusals = ("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                " AND action = 'ACCESS_DENIED'")
+    with imported.connect() as conn:
+        before = conn.scalar(sa.text(refusals), {"e": email})
+    view.reason.value = "sent over the websocket"
+    for kind in ("dismiss", "retry", "fix"):
+        view.on_decide(kind)
+        assert "Not done" in view.status.value and "not an admin" in view.status.value
+    assert _status(imported, "package_overuse") == ["pending"]
+    with imported.connect() as conn:
+        assert conn.scalar(sa.text(refusals), {"e": email}) == before + 3

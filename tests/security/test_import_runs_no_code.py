@@ -23,8 +23,9 @@ from cli_runner import run_backoffice
 from importer.live_fixture import libpq, live_database, run_live
 
 from backoffice_lib.history.backup import find_tool
-from backoffice_lib.importer import service, source
-from backoffice_lib.importer.source import SourceUnreadable
+from backoffice_lib.importer import service
+from backoffice_lib.importer.queries import source
+from backoffice_lib.importer.queries.source import SourceUnreadable
 
 ADMIN = "admin@studio.example"
 EVIL_ROLE = "evil_import_superuser"

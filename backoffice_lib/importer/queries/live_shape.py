@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from ..rules.archive import LIVE_SCHEMAS  # noqa: F401 - the schemas the DDL creates
+
 # The schemas a dump of the live system restores; the live shape holds tables, their sequences,
 # defaults, constraints and indexes, and one enum type: no function, procedure, aggregate,
 # operator, trigger or extension (``archive.py`` refuses a dump that would create one).
-LIVE_SCHEMAS = ("backoffice", "public", "pos")
 
 LIVE_DDL = r"""
 CREATE SCHEMA IF NOT EXISTS backoffice;

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
-from ..money import round_hours, round_money, to_decimal
+from ...money import round_hours, round_money, to_decimal
 
 UTC = dt.UTC
 SECRET_KEYS = frozenset({"clear_pin", "pin_hash", "pin"})

@@ -32,8 +32,8 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
-from .archive import ArchivePlan, compute_archive_plan, format_refusal
-from .mapping import TABLES, TableSpec
+from ..rules.archive import ArchivePlan, compute_archive_plan, format_refusal
+from ..rules.mapping import TABLES, TableSpec
 
 READ_BATCH = 20_000
 
@@ -363,7 +363,7 @@ def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
     """A staging database restored from a custom-format dump by a role made for the run (the
     URL yielded connects as that role); refused before anything is created when the archive's
     table of contents holds anything but the live shape. Dropped afterwards with the role."""
-    from ..history.backup import BackupError, find_tool
+    from ...history.backup import BackupError, find_tool
 
     with path.open("rb") as handle:
         kind = compute_dump_format(handle.read(64))

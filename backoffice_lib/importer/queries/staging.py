@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.engine import Connection
 
-from .mapping import SQLSTATE_RULES, RowRefused, TableSpec, compute_rule
+from ..rules.mapping import SQLSTATE_RULES, RowRefused, TableSpec, compute_rule
 
 EXTRA_COLUMNS = ("_key", "_seq", "_grp", "_hash", "_suspect", "_state", "_msg", "_dep")
 EXTRA_TYPES = ("text", "integer", "integer", "text", "text", "text", "text", "text")

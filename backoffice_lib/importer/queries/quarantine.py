@@ -14,8 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .mapping import compute_fix
-
 COLUMNS = ("id", "import_id", "table_name", "live_key", "rule", "message", "row", "row_hash",
            "group_key", "depends_on", "status", "resolution", "resolved_by", "resolved_at",
            "created_at")
@@ -94,23 +92,10 @@ def save_versions_of(conn: Connection, rows: list[dict], target_keys: dict | Non
 # --- pure: what the review shows -----------------------------------------------------------------
 
 
-def compute_review_groups(rows: list[dict]) -> list[dict[str, Any]]:
-    """One line per rule: how many rows, of which tables, and the fix the workbench offers."""
-    by_rule: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        entry = by_rule.setdefault(row["rule"], {"rule": row["rule"], "rows": 0, "tables": set()})
-        entry["rows"] += 1
-        entry["tables"].add(row["table_name"])
-    groups = []
-    for rule in sorted(by_rule):
-        entry = by_rule[rule]
-        fix = compute_fix(rule)
-        groups.append({
-            "rule": rule, "rows": entry["rows"], "tables": ", ".join(sorted(entry["tables"])),
-            "fix": fix[1] if fix else "retry after a correction, or dismiss",
-        })
-    return groups
-
-
-def compute_row_label(row: dict) -> str:
-    return f"#{row['id']} {row['table_name']} {row['live_key']} · {row['rule']}"
+def load_entry_before(conn: Connection, staff_id: int, moment: dt.datetime) -> dict | None:
+    """A person's time entry just before ``moment`` (id, staff_id, action, timestamp), or None."""
+    row = conn.execute(sa.text(
+        "SELECT id, staff_id, action, timestamp FROM backoffice.time_entries"
+        " WHERE staff_id = :s AND timestamp < :t ORDER BY timestamp DESC LIMIT 1"),
+        {"s": staff_id, "t": moment}).mappings().first()
+    return None if row is None else dict(row)
