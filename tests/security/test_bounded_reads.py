@@ -92,8 +92,8 @@ REFUSED = [
      "holds 1,001 different texts"),
     ("700,000 cell formats (330 KB; openpyxl took 10 s and 500 MB)",
      lambda p: write_styles_bomb(p.with_suffix(".xlsx"), 700_000), {},
-     "holds 700,002 entries in xl/styles.xml (cell formats, names…); an ordinary Excel file has "
-     "far fewer than 500,000"),
+     ("holds 700,002 entries in xl/styles.xml (cell formats, names…); an ordinary Excel file has "
+      "far fewer than 500,000")),
     ("declares 2 million cells within the row and column limits",
      xlsx(rows=3, columns=3, dimension="A1:CV20000"), {},
      "declares 20,000 rows x 100 columns; at most 1,000,000 cells"),
@@ -235,3 +235,29 @@ def test_reconcile_refuses_a_bomb_with_a_failed_session_and_goes_on(cli_admin, e
     again = CliRunner().invoke(cli, ["reconcile", "--type", "restaurant", "--file",
                                      str(ordinary), "--user", cli_admin, "--format", "json"])
     assert "would unpack" not in again.output
+
+
+def test_the_dashboard_upload_refuses_a_bomb_with_a_message_and_goes_on(cli_admin, tmp_path):
+    """The review dashboard's upload handler (the kernel a manager's page talks to): the bomb's
+    session fails with the message shown, and the next file is read as usual."""
+    from backoffice_lib import access, database
+    from backoffice_lib.reconciliation.reconciliation_dashboard import ReconciliationDashboard
+
+    with database.transaction() as c:
+        admin = access.load_user(c, cli_admin)
+    view = ReconciliationDashboard(admin)
+    view.rec_type.value = "restaurant"
+    bomb = write_xlsx(tmp_path / "bomb.xlsx", rows=200_000, columns=20, dimension="A1:T200000")
+    for name, content in (("bomb.xlsx", bomb.read_bytes()),
+                          ("ordinary.csv", (HEADER + "2031-01-05,RST-001,Pad Thai,2,240\n")
+                           .encode())):
+        view.upload.value = ({"name": name, "type": "", "size": len(content),
+                              "content": memoryview(content),
+                              "last_modified": dt.datetime(2025, 1, 5, tzinfo=dt.UTC)},)
+        view.on_reconcile_upload()
+        if name == "bomb.xlsx":
+            assert "bomb.xlsx was refused" in view.upload_status.value
+            assert "would unpack to 59.3 MB; at most 50.0 MB is read" in view.upload_status.value
+        else:
+            assert "would unpack" not in view.upload_status.value
+            assert "ordinary.csv" in view.upload_status.value
