@@ -1324,6 +1324,40 @@ CREATE TABLE backoffice.partner_products (
 );
 
 --
+-- Name: payroll_review_acknowledgements; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.payroll_review_acknowledgements (
+    id integer NOT NULL,
+    month text NOT NULL,
+    staff_id integer NOT NULL,
+    flag_kind text NOT NULL,
+    reason text NOT NULL,
+    acknowledged_by text NOT NULL,
+    acknowledged_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_payroll_review_acknowledgements_month_format CHECK ((month ~ '^\d{4}-(0[1-9]|1[0-2])$'::text)),
+    CONSTRAINT ck_payroll_review_acknowledgements_reason_given CHECK ((btrim(reason) <> ''::text))
+);
+
+--
+-- Name: payroll_review_acknowledgements_id_seq; Type: SEQUENCE; Schema: backoffice; Owner: -
+--
+
+CREATE SEQUENCE backoffice.payroll_review_acknowledgements_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: payroll_review_acknowledgements_id_seq; Type: SEQUENCE OWNED BY; Schema: backoffice; Owner: -
+--
+
+ALTER SEQUENCE backoffice.payroll_review_acknowledgements_id_seq OWNED BY backoffice.payroll_review_acknowledgements.id;
+
+--
 -- Name: payroll_runs; Type: TABLE; Schema: backoffice; Owner: -
 --
 
@@ -1866,6 +1900,12 @@ ALTER TABLE ONLY backoffice.monthly_service_charge ALTER COLUMN id SET DEFAULT n
 ALTER TABLE ONLY backoffice.package_types ALTER COLUMN id SET DEFAULT nextval('backoffice.package_types_id_seq'::regclass);
 
 --
+-- Name: payroll_review_acknowledgements id; Type: DEFAULT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_review_acknowledgements ALTER COLUMN id SET DEFAULT nextval('backoffice.payroll_review_acknowledgements_id_seq'::regclass);
+
+--
 -- Name: payroll_runs id; Type: DEFAULT; Schema: backoffice; Owner: -
 --
 
@@ -2094,6 +2134,13 @@ ALTER TABLE ONLY backoffice.partner_products
     ADD CONSTRAINT pk_partner_products PRIMARY KEY (id);
 
 --
+-- Name: payroll_review_acknowledgements pk_payroll_review_acknowledgements; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_review_acknowledgements
+    ADD CONSTRAINT pk_payroll_review_acknowledgements PRIMARY KEY (id);
+
+--
 -- Name: payroll_runs pk_payroll_runs; Type: CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -2260,6 +2307,13 @@ ALTER TABLE ONLY backoffice.package_usage
 
 ALTER TABLE ONLY backoffice.partner_products
     ADD CONSTRAINT uq_partner_products_reconciliation_type_match_on_value UNIQUE (reconciliation_type, match_on, value);
+
+--
+-- Name: payroll_review_acknowledgements uq_payroll_review_acknowledgements_month_staff_id_flag_kind; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_review_acknowledgements
+    ADD CONSTRAINT uq_payroll_review_acknowledgements_month_staff_id_flag_kind UNIQUE (month, staff_id, flag_kind);
 
 --
 -- Name: payroll_settings uq_payroll_settings_setting_key; Type: CONSTRAINT; Schema: backoffice; Owner: -
@@ -2733,6 +2787,13 @@ ALTER TABLE ONLY backoffice.packages
 
 ALTER TABLE ONLY backoffice.packages
     ADD CONSTRAINT fk_packages_package_type_id_package_types FOREIGN KEY (package_type_id) REFERENCES backoffice.package_types(id);
+
+--
+-- Name: payroll_review_acknowledgements fk_payroll_review_acknowledgements_staff_id_staff; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_review_acknowledgements
+    ADD CONSTRAINT fk_payroll_review_acknowledgements_staff_id_staff FOREIGN KEY (staff_id) REFERENCES backoffice.staff(id) ON DELETE CASCADE;
 
 --
 -- Name: reconciliation_items fk_reconciliation_items_session_id_reconciliation_sessions; Type: FK CONSTRAINT; Schema: backoffice; Owner: -

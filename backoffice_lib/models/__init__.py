@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     management,
     packages,
     payroll,
+    payroll_review,
     reconciliation,
     security,
     statutory,
