@@ -26,8 +26,8 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok, database, demo_data, migrate
 from backoffice_lib.history import archive as archival
-from backoffice_lib.history import pages as history_pages
 from backoffice_lib.history import partitions
+from backoffice_lib.history.queries import pages as history_pages
 
 DATABASE = "bench_history"
 ADMIN = "admin@studio.example"
@@ -213,7 +213,8 @@ def audit_explorer_ms(engine, cases, table: str | None = None, page_size: int = 
     the cases of the best of 3, in ms; ``table`` swaps backoffice.audit_logs for another table
     in the SQL it sends (the unpartitioned copy)."""
     try:
-        from backoffice_lib.history import audit_explorer
+        from backoffice_lib.history import rules as history_rules
+        from backoffice_lib.history.queries import audit_events
     except ImportError:
         return None
 
@@ -227,13 +228,13 @@ def audit_explorer_ms(engine, cases, table: str | None = None, page_size: int = 
         with engine.connect() as conn:
             for user, month in cases:
                 first, last = bangkok.month_days(month)
-                flt = audit_explorer.compute_filter(start=first, end=last, user=user)
+                flt = history_rules.compute_filter(start=first, end=last, user=user)
                 best = float("inf")
                 for _ in range(3):
                     began = time.perf_counter()
-                    audit_explorer.load_event_count(conn, flt)
-                    audit_explorer.load_events(conn, flt, offset=0, limit=page_size)
-                    audit_explorer.load_timeline(conn, flt)
+                    audit_events.load_event_count(conn, flt)
+                    audit_events.load_events(conn, flt, offset=0, limit=page_size)
+                    audit_events.load_timeline(conn, flt)
                     best = min(best, time.perf_counter() - began)
                 timings.append(best)
         return statistics.median(timings) * 1000
@@ -381,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
          f" ratio {partitioned_ms / naive_ms:.3f}")
     _say(f"  history_pages.load_audit_page (first page only) {page_ms:.2f} ms")
     if explorer_ms is not None:
-        _say("audit explorer's own calls (backoffice_lib.audit_explorer: count + first page +"
+        _say("audit explorer's own calls (history.queries.audit_events: count + first page +"
              " timeline; user is a case-insensitive substring there):")
         _say(f"  partitioned        {explorer_ms:8.2f} ms   target < 200 ms: "
              f"{'met' if explorer_ms < 200 else 'NOT met'}")

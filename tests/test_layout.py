@@ -54,6 +54,7 @@ PURE = {
     "backoffice_lib.payroll.rules.sso_file",
     "backoffice_lib.packages.rules",
     "backoffice_lib.invoices.rules",
+    "backoffice_lib.history.rules",
     "backoffice_lib.reconciliation.rules",
     "backoffice_lib.reconciliation.rules.matching",
     "backoffice_lib.reconciliation.rules.parsing",

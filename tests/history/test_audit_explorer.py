@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.history import audit_explorer as ax
+from backoffice_lib.history import audit_explorer_dashboard as board
+from backoffice_lib.history import rules as history_rules
+from backoffice_lib.history.queries import audit_events
 from backoffice_lib.workbench import overview
 
 UTC = dt.UTC
@@ -32,13 +34,13 @@ def trail(conn):
     ]
     for at, user, action, rtype, rid, details in rows:
         conn.execute(
-            sa.insert(ax.AUDIT).values(
+            sa.insert(audit_events.AUDIT).values(
                 timestamp=at, user_email=user, action=action, resource_type=rtype,
                 resource_id=rid, details=details,
             )
         )
     conn.execute(
-        sa.insert(ax.STAFF_AUDIT).values(
+        sa.insert(audit_events.STAFF_AUDIT).values(
             staff_id=None, action_type="deactivated", changed_by_type="admin",
             changed_by_identifier="admin@studio.example", changes_summary="left the studio",
             old_data_snapshot={"is_active": True, "staff_name": "Noon"},
@@ -50,7 +52,7 @@ def trail(conn):
 
 
 def _flt(**kwargs):
-    return ax.compute_filter(start=START, end=END, **kwargs)
+    return history_rules.compute_filter(start=START, end=END, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +66,7 @@ def _flt(**kwargs):
         ({"resource_type": "packages", "resource_id": "p2"}, 1),
         ({"source": "staff_audit_log"}, 1),
         ({"source": "audit_logs", "action": "deactivated"}, 0),
-        ({"action": ax.ANY, "user": "  "}, 4),
+        ({"action": history_rules.ANY, "user": "  "}, 4),
         ({"user": "Admin@Studio.example"}, 3),
         ({"user": "in@studio.example"}, 0),
         ({"user": "%"}, 0),
@@ -75,14 +77,14 @@ def _flt(**kwargs):
 )
 def test_filters_are_applied_by_postgresql(trail, filters, count):
     flt = _flt(**filters)
-    assert ax.load_event_count(trail, flt) == count
-    assert len(ax.load_events(trail, flt, offset=0, limit=50)) == count
+    assert audit_events.load_event_count(trail, flt) == count
+    assert len(audit_events.load_events(trail, flt, offset=0, limit=50)) == count
 
 
 def test_pages_are_newest_first_and_cut_by_sql(trail):
     flt = _flt()
-    first = ax.load_events(trail, flt, offset=0, limit=3)
-    second = ax.load_events(trail, flt, offset=3, limit=3)
+    first = audit_events.load_events(trail, flt, offset=0, limit=3)
+    second = audit_events.load_events(trail, flt, offset=3, limit=3)
     assert [e["resource_id"] for e in first] == [None, "p2", "i1"]
     assert [e["resource_id"] for e in second] == ["p1"]
 
@@ -94,19 +96,19 @@ def test_pages_are_newest_first_and_cut_by_sql(trail):
     ids=["empty", "last-page", "past-the-end-clamped", "before-the-start", "page-size-capped"],
 )
 def test_page_bounds(page, size, total, bounds):
-    assert ax.compute_page_bounds(page, size, total) == bounds
+    assert history_rules.compute_page_bounds(page, size, total) == bounds
 
 
 def test_count_stops_at_the_cap(trail):
-    assert ax.load_event_count(trail, _flt(), cap=2) == 3  # "more than 2"
-    assert ax.compute_page_label(1, 50, ax.COUNT_CAP + 1, 1, 201) == (
+    assert audit_events.load_event_count(trail, _flt(), cap=2) == 3  # "more than 2"
+    assert board.compute_page_label(1, 50, history_rules.COUNT_CAP + 1, 1, 201) == (
         "events 1–50 of more than 10,000 · page 1"
     )
-    assert ax.compute_page_label(1, 4, 4, 1, 1) == "events 1–4 of 4 · page 1 of 1"
+    assert board.compute_page_label(1, 4, 4, 1, 1) == "events 1–4 of 4 · page 1 of 1"
 
 
 def test_timeline_counts_per_bangkok_day_and_source(trail):
-    rows = ax.load_timeline(trail, _flt())
+    rows = audit_events.load_timeline(trail, _flt())
     assert [(r["day"], r["source"], r["events"]) for r in rows] == [
         (dt.date(2031, 3, 1), "audit_logs", 1),
         (dt.date(2031, 3, 2), "audit_logs", 1),  # 18:00 UTC is the next day in Bangkok
@@ -117,7 +119,7 @@ def test_timeline_counts_per_bangkok_day_and_source(trail):
 
 def test_period_in_the_wrong_order_is_refused():
     with pytest.raises(ValueError, match="ends"):
-        ax.compute_filter(start=END, end=START)
+        history_rules.compute_filter(start=END, end=START)
 
 
 @pytest.mark.parametrize(
@@ -132,23 +134,23 @@ def test_period_in_the_wrong_order_is_refused():
     ids=["changed-and-added", "removed-and-same", "nested-keys", "nothing-recorded"],
 )
 def test_before_after_diff(before, after, expected):
-    diff = ax.compute_diff(before, after)
+    diff = history_rules.compute_diff(before, after)
     assert [(d["field"], d["before"], d["after"], d["change"]) for d in diff] == expected
 
 
 def test_event_detail_reads_before_after_of_both_trails(trail):
-    events = ax.load_events(trail, _flt(), offset=0, limit=10)
+    events = audit_events.load_events(trail, _flt(), offset=0, limit=10)
     staff = next(e for e in events if e["source"] == "staff_audit_log")
-    detail = ax.load_event_detail(trail, staff["source"], staff["id"])
+    detail = audit_events.load_event_detail(trail, staff["source"], staff["id"])
     assert detail["note"] == "left the studio; resigned"
-    assert ax.compute_diff(detail["before"], detail["after"])[0] == {
+    assert history_rules.compute_diff(detail["before"], detail["after"])[0] == {
         "field": "is_active", "before": True, "after": False, "change": "changed"
     }
     package = next(e for e in events if e["resource_id"] == "p1")
-    detail = ax.load_event_detail(trail, package["source"], package["id"])
+    detail = audit_events.load_event_detail(trail, package["source"], package["id"])
     assert (detail["before"], detail["after"]) == ({"hours": "10.00", "note": "a"},
                                                    {"hours": "12.00", "note": "a"})
-    html = ax.compute_diff_html(detail, ax.compute_diff(detail["before"], detail["after"]))
+    html = board.render_diff(detail, history_rules.compute_diff(detail["before"], detail["after"]))
     assert "10.00" in html and "12.00" in html and "changed" in html
 
 
@@ -202,13 +204,46 @@ def test_filter_options_come_from_recent_history_plus_the_standard_actions(conn)
         (now - dt.timedelta(days=2), "RECENT_ACTION", "recent_resource"),
         (now - dt.timedelta(days=400), "ANCIENT_ACTION", "ancient_resource"),
     ]:
-        conn.execute(sa.insert(ax.AUDIT).values(
+        conn.execute(sa.insert(audit_events.AUDIT).values(
             timestamp=at, user_email="admin@studio.example", action=action, resource_type=rtype,
         ))
-    options = ax.load_filter_options(conn)
+    options = audit_events.load_filter_options(conn)
     assert "RECENT_ACTION" in options["actions"] and "ANCIENT_ACTION" not in options["actions"]
     assert "recent_resource" in options["resource_types"]
     assert "ancient_resource" not in options["resource_types"]
-    assert set(ax.STANDARD_ACTIONS) <= set(options["actions"])
-    older = ax.load_filter_options(conn, since=bangkok.today() - dt.timedelta(days=500))
+    assert set(audit_events.STANDARD_ACTIONS) <= set(options["actions"])
+    older = audit_events.load_filter_options(conn, since=bangkok.today() - dt.timedelta(days=500))
     assert "ANCIENT_ACTION" in older["actions"]
+
+
+def test_clicks_of_an_admin_demoted_while_the_explorer_is_open_are_refused_server_side(engine):
+    """The page was built for an admin; once demoted, its handlers refuse by themselves (the
+    service's access check), each refusal audited, and no event is shown any more."""
+    import uuid
+
+    from backoffice_lib import access, database
+
+    email, other = (f"{who}-{uuid.uuid4().hex[:6]}@studio.example" for who in ("ax", "ax-other"))
+    with engine.begin() as c:
+        for who in (email, other):
+            c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                              " VALUES (:e, true)"), {"e": who})
+    with database.transaction() as c:
+        view = board.AuditExplorerDashboard(access.load_user(c, email), days=3)
+    assert "read at" in view.status.value
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false WHERE email = :e"),
+                  {"e": email})
+    refusals = ("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                " AND action = 'ACCESS_DENIED'")
+    with engine.connect() as c:
+        before = c.scalar(sa.text(refusals), {"e": email})
+    view.on_filter()
+    assert "not an admin" in view.status.value
+    view.on_page(+1)
+    assert "not an admin" in view.status.value
+    view.events = [{"source": "audit_logs", "id": "1"}]
+    view.on_pick({"new": 0})
+    assert "not an admin" in view.diff.value
+    with engine.connect() as c:
+        assert c.scalar(sa.text(refusals), {"e": email}) == before + 3

@@ -1,4 +1,4 @@
-"""Paged explorer queries (backoffice_lib/history/pages.py): keyset pages cover every matching row once,
+"""Paged explorer queries (backoffice_lib/history/queries/pages.py): keyset pages cover every matching row once,
 in order, across monthly partitions, with ties on the timestamp."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.history import pages as history_pages
 from backoffice_lib.history import partitions
+from backoffice_lib.history.queries import pages as history_pages
 
 BKK = bangkok.BANGKOK
 ALICE = "alice-history@studio.example"

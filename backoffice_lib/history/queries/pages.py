@@ -22,9 +22,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import bangkok
-from ..models.core import AuditLog, TimeEntry
-from . import partitions
+from ... import bangkok
+from ...models.core import AuditLog, TimeEntry
+from .. import partitions
 
 AUDIT_LOGS = AuditLog.__table__
 TIME_ENTRIES = TimeEntry.__table__
