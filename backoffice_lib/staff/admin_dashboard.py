@@ -183,7 +183,6 @@ class StaffAdmin:
         self.secret = widgets.HTML()
         self.secret.add_class("bo-secret-box")
         self.new_secret = widgets.HTML()
-        self.new_secret.add_class("bo-secret-box")
         self.new_secret.add_class("bo-new-secret-box")
         self.pending: tuple | None = None  # a pay cut waiting for "Yes, save"
 
@@ -227,7 +226,7 @@ class StaffAdmin:
                                width=NEW_PERSON_WIDTH)
         self.new_staff_id = _field(widgets.Text, "bo-add-staff-id", description="Employee ID",
                                    width=NEW_PERSON_WIDTH)
-        self.new_eligible = _field(widgets.Checkbox, "bo-add-eligible",
+        self.new_eligible = _field(widgets.Checkbox, "bo-add-person-eligible",
                                    description="Service charge", indent=False)
         self.new_pin = _field(widgets.Password, "bo-add-pin", description="PIN (6 digits)",
                               width=NEW_PERSON_WIDTH)
@@ -396,14 +395,16 @@ class StaffAdmin:
         )
 
     def fill_rate_form(self, rows: list[dict]) -> None:
-        """The new-rate form as a copy of the rate in force (every field), from the first date
-        the service accepts that is not in the past; a person without a rate gets the defaults."""
+        """The new-rate form as a copy of the rate it follows (every field): the rate in force
+        the day before the first date, not in the past, that the service accepts (the latest
+        rate, a raise already planned included); a person without a rate gets the defaults."""
         self._forget_pending()
         self.current_rows = rows
-        in_force = compensation.compute_row_in_force(rows, self.today)
+        start = compensation.compute_default_start(rows, self.today)
+        in_force = compensation.compute_row_in_force(rows, start - dt.timedelta(days=1))
         rates = (compensation.compute_rates_of_row(in_force) if in_force is not None
                  else compensation.compute_new_person_rates())
-        self.raise_form.fill(rates, compensation.compute_default_start(rows, self.today))
+        self.raise_form.fill(rates, start)
         self._forget_pending()
 
     # --- actions -----------------------------------------------------------------------------
@@ -571,6 +572,7 @@ class StaffAdmin:
             return None
         for field in (self.new_name, self.new_staff_id):
             field.value = ""
+        self.new_eligible.value = False
         self.new_rates.fill(compensation.compute_new_person_rates(), self.today)
         self.reload(keep=result["id"])
         self.show_person()

@@ -54,7 +54,7 @@ class StudioSettings:
                            options=choices, value=year if year in choices else this_year)
         self.holiday_table = widgets.HTML()
         self.fill_button = _button("Fill from the Thai calendar", "bo-holiday-fill", "primary")
-        self.fill_button.layout.width = "auto"  # the whole label, never "Fill from the Thai ca…"
+        self.fill_button.layout.width = "240px"  # the whole label, not "Fill from the Thai ca…"
         self.holiday_pick = _field(widgets.Dropdown, "bo-holiday-pick", width="520px",
                                    description="Holiday", options=[])
         self.holiday_toggle = _button("Switch on / off", "bo-holiday-toggle")
