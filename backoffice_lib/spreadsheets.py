@@ -86,6 +86,11 @@ def workbook_text(value):
     return value
 
 
+def workbook_row(values: Iterable) -> list:
+    """``workbook_text`` of each value of a row for ``sheet.append``."""
+    return [workbook_text(v) for v in values]
+
+
 def workbook_frame(frame):
     """A copy of a DataFrame whose text cells a workbook can hold (``workbook_text``), for
     ``to_excel``; ``make_workbook_inert`` then makes formula-like text inert."""

@@ -282,10 +282,11 @@ def _payroll_with_names(names: list[str]):
 def test_payroll_workbook_names_are_data(tmp_path):
     from backoffice_lib.payroll.reports.outputs import write_workbook
 
-    path = write_workbook(_payroll_with_names(HOSTILE), tmp_path / "payroll.xlsx")
+    path = write_workbook(_payroll_with_names([*HOSTILE, "Bell\x07Name"]),
+                          tmp_path / "payroll.xlsx")
     assert_no_formula_in(path)
-    assert_text_cells(path, "Summary", HOSTILE)
-    assert_text_cells(path, "Detail", HOSTILE)
+    assert_text_cells(path, "Summary", [*HOSTILE, "Bell\ufffdName"])  # not a failed workbook
+    assert_text_cells(path, "Detail", [*HOSTILE, "Bell\ufffdName"])
     summary = list(load_workbook(path)["Summary"].iter_rows())
     header = next(r for r in summary if r[0].value == "staff_id")
     total_pay = next(c.column for c in header if c.value == "total_pay")
@@ -327,7 +328,14 @@ def test_filing_workbooks_and_pnd1_csv_names_are_data(tmp_path):
     assert_text_cells(pnd1, "PND1", HOSTILE + ["@evil", "=EMPLOYER()"])
     withheld = [r[7] for r in load_workbook(pnd1)["PND1"].iter_rows(min_row=3)]
     assert {(c.value, c.data_type) for c in withheld[:-1]} == {(-10, "n")}
-    rows = fields(filing_files.compose_pnd1_csv(filings))
+    filings.employer["name"] = "Studio\x07 Co"
+    filings.pnd1_lines[0]["last_name"] = "Bell\x07"
+    filings.sso_lines[0]["last_name"] = "Bell\x07"
+    assert_text_cells(filing_files.write_sso_workbook(filings, tmp_path / "sso2.xlsx"),
+                      "Part 2 insured", ["Bell\ufffd"])
+    assert_text_cells(filing_files.write_pnd1_workbook(filings, tmp_path / "pnd2.xlsx"), "PND1",
+                      ["Bell\ufffd", "Studio\ufffd Co"])
+    rows = fields(filing_files.compose_pnd1_csv(_filings()))
     for row, hostile in zip(rows[1:], HOSTILE, strict=False):
         assert row[4] == "'" + as_read_back(hostile)
         assert row[5] == "'@evil"

@@ -59,7 +59,7 @@ def _table(sheet, header: list[str], rows: list[list], money_from: int) -> None:
     for column in range(1, len(header) + 1):
         sheet.cell(number, column).font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(spreadsheets.workbook_row(row))
         number += 1
         for column, value in enumerate(row[money_from:], start=money_from + 1):
             if isinstance(value, Decimal):
@@ -87,7 +87,7 @@ def write_sso_workbook(filings: Filings, path: Path) -> Path:
         ["Total contributions", t["contributions"]],
     ]
     for row in rows:
-        part1.append(row)
+        part1.append(spreadsheets.workbook_row(row))
         if isinstance(row[1], Decimal):
             part1.cell(part1.max_row, 2).number_format = "#,##0.00"
     part1.column_dimensions["A"].width = 30
@@ -109,8 +109,8 @@ def write_pnd1_workbook(filings: Filings, path: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "PND1"
-    sheet.append([f"ภ.ง.ด.1 attachment {filings.month}", filings.employer["name"],
-                  filings.employer["tax_id"]])
+    sheet.append(spreadsheets.workbook_row([f"ภ.ง.ด.1 attachment {filings.month}",
+                                            filings.employer["name"], filings.employer["tax_id"]]))
     t = filings.pnd1_totals
     _table(sheet, ["No.", "Staff", "Tax ID", "Title", "First name", "Last name", "Income paid",
                    "Tax withheld"],

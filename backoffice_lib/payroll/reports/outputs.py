@@ -132,8 +132,8 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     number = summary.max_row  # counted here: max_row scans the sheet (quadratic on 1,000 rows)
     width = len(PAY_COLUMNS + net)
     for line in result.lines.to_dict("records"):
-        summary.append([line[c] if c not in ("working_days",) else int(line[c])
-                        for c in PAY_COLUMNS + net])
+        summary.append(spreadsheets.workbook_row(
+            line[c] if c not in ("working_days",) else int(line[c]) for c in PAY_COLUMNS + net))
         number += 1
         for column in range(5, width + 1):
             summary.cell(number, column).number_format = "#,##0.00"
@@ -150,7 +150,7 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     summary.append(["Share each (rounded down)", sc["share"]])
     summary.append(["Undistributed", sc["undistributed"]])
     for name, value in result.errors[["staff_id", "message"]].itertuples(index=False):
-        summary.append(["BLOCKING", name, value])
+        summary.append(spreadsheets.workbook_row(["BLOCKING", name, value]))
     for column, width in zip("ABCDEFGHIJKLMNOPQ",
                              (14, 24, 18, 13, 12, 15, 14, 13, 15, 13, 12, 14, 13, 13, 13, 15, 13)):
         summary.column_dimensions[column].width = width
@@ -168,13 +168,13 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
         if s["staff"] not in names:
             continue
         code, name = names[s["staff"]]
-        detail.append([
+        detail.append(spreadsheets.workbook_row([
             code, name, s["work_date"],
             _clock(s["clock_in"]),
             _clock(s["clock_out"]),
             s["hours"], s["flag"] or "", "yes" if s["holiday"] else "", s["week_end"],
             "hours" if s["in_month"] else "overtime week only",
-        ])
+        ]))
         row_number += 1
         detail.cell(row_number, 3).number_format = "yyyy-mm-dd"
         detail.cell(row_number, 9).number_format = "yyyy-mm-dd"
