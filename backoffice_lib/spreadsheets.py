@@ -11,6 +11,8 @@ tab or a carriage return could run as a formula in Excel or LibreOffice (``=HYPE
   cell (data type ``s``, never ``f``ormula or ``e``rror) and such text is also marked
   quote-prefixed, its characters unchanged; editing the cell later does not turn it into a formula.
 - ``inert_sql(expression)``: the same rule inside a PostgreSQL ``COPY ... TO STDOUT`` query.
+- ``workbook_frame`` / ``workbook_row``: a control character a workbook cannot hold becomes
+  U+FFFD before openpyxl sees it (openpyxl refuses the whole file for one stray byte).
 
 Numbers stay numbers: ``int``, ``Decimal``, ``float`` (negatives included) are never touched, and
 neither is text that is exactly a plain decimal number (``-1200.00``, the CLI's money columns):
