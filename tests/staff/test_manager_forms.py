@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
+from backoffice_lib.packages import front_desk
 from backoffice_lib.staff import admin_dashboard, schedule_dashboard, settings_dashboard
 
 ADMIN = "admin@studio.example"
@@ -160,8 +161,11 @@ def _within(box, widget) -> bool:
           ("preview_button", "generate")]),
         (lambda e: settings_dashboard.StudioSettings(ADMIN, engine=e),
          [("holiday_add", "holidays"), ("fill_button", "holidays"), ("user_save", "users")]),
+        (lambda e: front_desk.FrontDesk(ADMIN, engine=e),
+         [("find_button", "customer"), ("use_button", "use"), ("sell_button", "sell"),
+          ("new_button", "new"), ("extend_button", "admin")]),
     ],
-    ids=["staff admin", "schedules", "studio settings"],
+    ids=["staff admin", "schedules", "studio settings", "front desk"],
 )
 def test_messages_sit_in_the_card_of_the_button_that_caused_them(demo_engine, build, pairs):
     page = build(demo_engine)
@@ -189,8 +193,9 @@ def _px(value) -> int:
         lambda e: admin_dashboard.StaffAdmin(ADMIN, engine=e),
         lambda e: schedule_dashboard.ScheduleBoard(ADMIN, engine=e),
         lambda e: settings_dashboard.StudioSettings(ADMIN, engine=e),
+        lambda e: front_desk.FrontDesk(ADMIN, engine=e),
     ],
-    ids=["staff admin", "schedules", "studio settings"],
+    ids=["staff admin", "schedules", "studio settings", "front desk"],
 )
 def test_inputs_are_wide_enough_for_names_and_dates(demo_engine, build):
     """A text box or list leaves at least 140 px to its value after its label: "Nattaya
