@@ -208,6 +208,42 @@ CREATE FUNCTION backoffice.guard_last_admin() RETURNS trigger
         END $$;
 
 --
+-- Name: jsonb_hide_values(jsonb, text[]); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.jsonb_hide_values(doc jsonb, visible text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE jsonb_typeof(doc)
+    WHEN 'object' THEN COALESCE((
+      SELECT jsonb_object_agg(e.key, CASE WHEN e.key = ANY(visible) THEN e.value
+                                          ELSE backoffice.jsonb_hide_values(e.value, visible) END)
+      FROM jsonb_each(doc) AS e), '{}'::jsonb)
+    WHEN 'array' THEN COALESCE((
+      SELECT jsonb_agg(backoffice.jsonb_hide_values(a.value, visible) ORDER BY a.n)
+      FROM jsonb_array_elements(doc) WITH ORDINALITY AS a(value, n)), '[]'::jsonb)
+    WHEN 'null' THEN doc
+    ELSE to_jsonb('(hidden)'::text) END
+$$;
+
+--
+-- Name: jsonb_strip_keys(jsonb, text[]); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.jsonb_strip_keys(doc jsonb, keys text[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+  SELECT CASE jsonb_typeof(doc)
+    WHEN 'object' THEN COALESCE((
+      SELECT jsonb_object_agg(e.key, backoffice.jsonb_strip_keys(e.value, keys))
+      FROM jsonb_each(doc) AS e WHERE NOT e.key = ANY(keys)), '{}'::jsonb)
+    WHEN 'array' THEN COALESCE((
+      SELECT jsonb_agg(backoffice.jsonb_strip_keys(a.value, keys) ORDER BY a.n)
+      FROM jsonb_array_elements(doc) WITH ORDINALITY AS a(value, n)), '[]'::jsonb)
+    ELSE doc END
+$$;
+
+--
 -- Name: log_staff_changes(); Type: FUNCTION; Schema: backoffice; Owner: -
 --
 
@@ -333,6 +369,24 @@ CREATE FUNCTION backoffice.payroll_period_is_finalised(period_from date, period_
            AND (to_date(r.month || '-01', 'YYYY-MM-DD') + interval '1 month - 1 day')::date
                >= period_from)
     $$;
+
+--
+-- Name: scrub_audit_secrets(); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.scrub_audit_secrets() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'staff_audit_log' THEN
+    NEW.old_data_snapshot := backoffice.jsonb_strip_keys(NEW.old_data_snapshot, ARRAY['pin', 'pin_hash', 'new_pin', 'national_id', 'bank_account']::text[]);
+    NEW.new_data_snapshot := backoffice.jsonb_strip_keys(NEW.new_data_snapshot, ARRAY['pin', 'pin_hash', 'new_pin', 'national_id', 'bank_account']::text[]);
+  ELSE
+    NEW.details := backoffice.jsonb_strip_keys(NEW.details, ARRAY['pin', 'pin_hash', 'new_pin', 'national_id', 'bank_account']::text[]);
+  END IF;
+  RETURN NEW;
+END
+$$;
 
 --
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: backoffice; Owner: -
@@ -844,7 +898,8 @@ CREATE TABLE backoffice.allowed_users (
     coach_phone text,
     coach_code text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    is_analyst boolean DEFAULT false NOT NULL
 );
 
 --
@@ -863,6 +918,23 @@ CREATE TABLE backoffice.audit_logs (
     "timestamp" timestamp with time zone DEFAULT now() NOT NULL
 )
 PARTITION BY RANGE ("timestamp");
+
+--
+-- Name: audit_changes; Type: VIEW; Schema: backoffice; Owner: -
+--
+
+CREATE VIEW backoffice.audit_changes AS
+ SELECT id,
+    "timestamp",
+    user_email,
+    action,
+    resource_type,
+    resource_id,
+        CASE
+            WHEN (resource_type = ANY (ARRAY['staff_compensation'::text, 'payroll_run'::text, 'payroll_runs'::text, 'monthly_service_charge'::text, 'staff_tax_allowances'::text, 'staff_tax_allowance'::text, 'coach_rates'::text, 'coach_earnings'::text, 'payroll_review_acknowledgements'::text, 'payroll_close'::text, 'payroll_filings'::text])) THEN backoffice.jsonb_hide_values(details, ARRAY['staff_name'::text, 'staff_id'::text, 'id'::text, 'reason'::text, 'month'::text, 'payroll_month'::text, 'effective_from'::text, 'effective_to'::text, 'status'::text, 'finalised_by'::text, 'coach_code'::text, 'tax_year'::text, 'compensation_type'::text])
+            ELSE details
+        END AS details
+   FROM backoffice.audit_logs;
 
 --
 -- Name: audit_logs_default; Type: TABLE; Schema: backoffice; Owner: -
@@ -2614,6 +2686,12 @@ CREATE TRIGGER allowed_users_guard_last_admin AFTER DELETE OR UPDATE OF is_admin
 CREATE TRIGGER allowed_users_touch_updated_at BEFORE UPDATE ON backoffice.allowed_users FOR EACH ROW EXECUTE FUNCTION backoffice.touch_updated_at();
 
 --
+-- Name: audit_logs audit_logs_scrub_secrets; Type: TRIGGER; Schema: backoffice; Owner: -
+--
+
+CREATE TRIGGER audit_logs_scrub_secrets BEFORE INSERT OR UPDATE ON backoffice.audit_logs FOR EACH ROW EXECUTE FUNCTION backoffice.scrub_audit_secrets();
+
+--
 -- Name: invoice_suppliers invoice_suppliers_touch_updated_at; Type: TRIGGER; Schema: backoffice; Owner: -
 --
 
@@ -2648,6 +2726,12 @@ CREATE TRIGGER package_usage_validate_inserted AFTER INSERT ON backoffice.packag
 --
 
 CREATE TRIGGER packages_calculate_expiration BEFORE INSERT OR UPDATE OF first_use_date, expiration_date, package_type_id ON backoffice.packages FOR EACH ROW EXECUTE FUNCTION backoffice.calculate_package_expiration();
+
+--
+-- Name: staff_audit_log staff_audit_log_scrub_secrets; Type: TRIGGER; Schema: backoffice; Owner: -
+--
+
+CREATE TRIGGER staff_audit_log_scrub_secrets BEFORE INSERT OR UPDATE ON backoffice.staff_audit_log FOR EACH ROW EXECUTE FUNCTION backoffice.scrub_audit_secrets();
 
 --
 -- Name: staff_compensation staff_compensation_payroll_lock; Type: TRIGGER; Schema: backoffice; Owner: -

@@ -60,6 +60,8 @@ class AllowedUser(Base):
     coach_code: Mapped[str | None] = mapped_column(Text, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(TSTZ, nullable=False, server_default=NOW)
     updated_at: Mapped[dt.datetime] = mapped_column(TSTZ, nullable=False, server_default=NOW)
+    # issue 27 (migration 0017): may start `backoffice lab` (as admins may)
+    is_analyst: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
 
 
 class Staff(Base):
