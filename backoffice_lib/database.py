@@ -12,6 +12,7 @@ import fcntl
 import functools
 import os
 import pwd
+import secrets
 import shlex
 import stat
 import subprocess
@@ -49,7 +50,8 @@ def _embedded_dirs() -> tuple[Path, Path]:
         root.mkdir(parents=True, exist_ok=True)
         runtime = root / "runtime"
         runtime.mkdir(mode=0o700, exist_ok=True)
-        probe = root / ".write-test"
+        # a name of this process's own: commands started at once never remove each other's
+        probe = root / f".write-test-{os.getpid()}-{secrets.token_hex(4)}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
@@ -283,7 +285,14 @@ def _create_database_if_missing(admin_url: URL, name: str) -> None:
         with engine.connect() as conn:
             exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
             if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                try:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                except sa.exc.DBAPIError as exc:  # another command created it at the same time
+                    if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                       {"n": name}):
+                        raise DatabaseUnavailable(f"cannot create the database {name}: "
+                                                  f"{settings.mask_secrets(str(exc.orig))}"
+                                                  ) from None
     finally:
         engine.dispose()
 

@@ -206,7 +206,7 @@ def bench_notebook() -> float | None:
     """The finance notebook through papermill (runs.execute_notebook) on fresh demo data."""
     from backoffice_lib import demo_data
     from backoffice_lib.cli.payroll import RUN_NOTEBOOK
-    from backoffice_lib.workbench import runs
+    from backoffice_lib.workbench import catalog, runs
 
     engine, name = _scratch("bench_payroll_demo")
     saved = {k: os.environ.get(k) for k in ("BACKOFFICE_DATABASE_URL", "BACKOFFICE_USER")}
@@ -217,7 +217,8 @@ def bench_notebook() -> float | None:
         month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
         with tempfile.TemporaryDirectory() as folder:
             clock = time.perf_counter()
-            result = runs.execute_notebook(RUN_NOTEBOOK, {"month": month}, job_name="payroll",
+            result = runs.execute_notebook(catalog.notebooks_dir() / RUN_NOTEBOOK,
+                                           {"month": month}, job_name="payroll",
                                            expected_outputs=["manifest.json"],
                                            output_root=Path(folder), engine=engine)
             seconds = time.perf_counter() - clock

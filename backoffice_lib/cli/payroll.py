@@ -20,7 +20,7 @@ from .params import MONEY, MONTH, DecimalNumber
 
 EXIT_BAD_INPUT = 2
 EXIT_BLOCKING = 3
-RUN_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "payroll" / "payroll_run.ipynb"
+RUN_NOTEBOOK = "payroll/payroll_run.ipynb"  # under the notebooks folder (BACKOFFICE_NOTEBOOKS_DIR)
 
 RATE_VALUE = DecimalNumber(Decimal("9999999999.9999"), places=4, what="the value")  # numeric(14,4)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
@@ -86,12 +86,12 @@ def _columns() -> list[str]:
 def run(month: str, user: str | None) -> None:
     """Execute the finance notebook for MONTH into a new run folder (papermill)."""
     from .. import access
-    from ..workbench import runs
+    from ..workbench import catalog, runs
 
     who = access.require(user, "payroll")
     os.environ["BACKOFFICE_USER"] = who.email  # the kernel inherits the acting user
     result = runs.execute_notebook(
-        RUN_NOTEBOOK,
+        catalog.notebooks_dir() / RUN_NOTEBOOK,
         {"month": month},
         job_name="payroll",
         expected_outputs=["payroll_*.xlsx", "manifest.json"],

@@ -26,6 +26,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import shutil
 import socket
 import time
 import uuid
@@ -186,8 +187,8 @@ def save_run_finished(
     )
 
 
-ABANDONED_REASON = ("the run's process ended before the run finished (stopped, killed or the "
-                    "machine restarted): start it again")
+ABANDONED_REASON = ("interrupted: the run's process ended before the run finished (stopped, "
+                    "killed or the machine restarted); start it again")
 
 
 def compute_process_gone(pid: int | None, started_at: dt.datetime) -> bool:
@@ -230,6 +231,14 @@ def load_runs(conn: Connection, *, job_name: str | None = None, limit: int = 20)
     query = sa.select(JOB_RUNS).order_by(JOB_RUNS.c.started_at.desc()).limit(limit)
     if job_name:
         query = query.where(JOB_RUNS.c.job_name == job_name)
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def load_running_runs(conn: Connection, *, requested_by: str | None = None) -> list[dict]:
+    query = sa.select(JOB_RUNS).where(JOB_RUNS.c.status == "running")
+    if requested_by is not None:
+        query = query.where(JOB_RUNS.c.requested_by == requested_by,
+                            JOB_RUNS.c.trigger == "manual")
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
@@ -324,8 +333,90 @@ def kernel_environment(engine: Engine | None = None) -> Iterator[None]:
 # --- the run ------------------------------------------------------------------------------------
 
 
+# --- runs at once -------------------------------------------------------------------------------
+# At most BACKOFFICE_MAX_RUNS notebooks run at once on one database (default 2: a run is a kernel
+# and a CPU's worth of pandas); the others wait for a slot. A slot is a PostgreSQL advisory lock
+# held by the waiting process's own connection, so a killed run frees its slot by itself.
+MAX_RUNS_ENV = "BACKOFFICE_MAX_RUNS"
+DEFAULT_MAX_RUNS = 2
+RUN_SLOT_KEY = 0x6F66_6669_6365_0000  # + slot number; distinct from run-due's lock
+SLOT_POLL_SECONDS = 0.5
+
+
+def max_runs() -> int:
+    raw = os.environ.get(MAX_RUNS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_RUNS
+    if not raw.isdigit() or not 1 <= int(raw) <= 64:
+        raise RunError(f"{MAX_RUNS_ENV} must be a whole number from 1 to 64, not {raw!r}")
+    return int(raw)
+
+
+@contextlib.contextmanager
+def run_slot(engine: Engine | None = None) -> Iterator[int]:
+    """Wait for one of the ``max_runs()`` slots and hold it until the block ends."""
+    slots = max_runs()
+    engine = engine or database.get_engine()
+    with engine.connect() as conn:
+        while True:
+            for slot in range(slots):
+                if conn.scalar(sa.select(sa.func.pg_try_advisory_lock(RUN_SLOT_KEY + slot))):
+                    conn.commit()
+                    try:
+                        yield slot
+                    finally:
+                        conn.scalar(sa.select(sa.func.pg_advisory_unlock(RUN_SLOT_KEY + slot)))
+                        conn.commit()
+                    return
+            conn.commit()
+            time.sleep(SLOT_POLL_SECONDS)
+
+
+# A run's kernel talks to papermill over Unix sockets in a folder of its own under the data dir's
+# runtime folder: two runs never pick the same socket names (the default is a fixed name in the
+# notebook's folder, where runs at once broke each other), and nothing is left in the checkout.
+STALE_RUNTIME_SECONDS = 60  # a folder this young may belong to a run whose row is not yet seen
+SOCKET_PATH_MAX = 100  # a Unix socket's path: 108 bytes on Linux, with room for "-NN" and the NUL
+SHORT_SOCKET_PREFIX = "backoffice-sockets-"
+
+
+def run_runtime_root() -> Path:
+    return settings.private_dir(settings.data_dir() / "runtime" / "runs")
+
+
+def socket_dir(preferred: Path, name: str) -> Path:
+    """A new private folder for a kernel's sockets: ``preferred`` (under the data dir), or, when
+    its path is too long for a Unix socket, a private temporary folder of this user's."""
+    import tempfile
+
+    if len(str(preferred / "kernel-99")) <= SOCKET_PATH_MAX:
+        return settings.private_dir(preferred)
+    return Path(tempfile.mkdtemp(prefix=f"{SHORT_SOCKET_PREFIX}{name}-"))  # 0700
+
+
+def remove_stale_runtime_dirs(conn: Connection) -> list[str]:
+    """The socket folders of runs that are no longer running (a killed run's sockets)."""
+    import tempfile
+
+    running = {str(row.id) for row in conn.execute(
+        sa.select(JOB_RUNS.c.id).where(JOB_RUNS.c.status == "running"))}
+    folders = [(f, f.name) for f in run_runtime_root().iterdir()]
+    folders += [(f, f.name.removeprefix(SHORT_SOCKET_PREFIX).rsplit("-", 1)[0])
+                for f in Path(tempfile.gettempdir()).glob(SHORT_SOCKET_PREFIX + "*")
+                if f.stat().st_uid == os.getuid()]
+    removed = []
+    now = time.time()
+    for folder, run_id in folders:
+        if (run_id not in running and folder.is_dir()
+                and now - folder.stat().st_mtime > STALE_RUNTIME_SECONDS):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(run_id)
+    return removed
+
+
 def _papermill_run(
-    notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None
+    notebook: Path, executed: Path, parameters: dict, timeout: int | None, engine: Engine | None,
+    kernel_dir: Path,
 ) -> None:
     from .kernel_warmup import skip_slow_optional_imports
 
@@ -333,9 +424,9 @@ def _papermill_run(
     import papermill
     from traitlets.config import Config
 
-    # A local kernel talks over Unix sockets in the private runtime dir: no TCP ports, and no
-    # "Kernel is running over TCP without encryption" warning on every run.
-    ipc = Config({"KernelManager": {"transport": "ipc"}})
+    # A local kernel talks over Unix sockets in the run's own runtime folder: no TCP ports, no
+    # "Kernel is running over TCP without encryption" warning, no socket shared with another run.
+    ipc = Config({"KernelManager": {"transport": "ipc", "ip": str(kernel_dir / "kernel")}})
     with kernel_environment(engine), settings.private_umask():  # the kernel writes owner-only
         papermill.execute_notebook(
             str(notebook),
@@ -395,6 +486,8 @@ def execute_notebook(
     injected = {**given, "output_dir": str(output_dir)}
 
     with database.transaction(engine) as conn:
+        save_abandoned_runs(conn)
+        remove_stale_runtime_dirs(conn)
         save_run_started(
             conn,
             run_id=run_id,
@@ -408,13 +501,18 @@ def execute_notebook(
             requested_by=requested_by,
         )
 
-    clock = time.perf_counter()
+    kernel_dir = socket_dir(run_runtime_root() / str(run_id), str(run_id))
     error: str | None = None
     try:
-        _papermill_run(notebook, executed, injected, timeout, engine)
-    except Exception as exc:  # noqa: BLE001 - recorded as a failed run below, never success
-        error = compute_error_reason(exc)
-    duration = time.perf_counter() - clock
+        with run_slot(engine):  # waits its turn; the run's time counts from here
+            clock = time.perf_counter()
+            try:
+                _papermill_run(notebook, executed, injected, timeout, engine, kernel_dir)
+            except Exception as exc:  # noqa: BLE001 - recorded as a failed run below
+                error = compute_error_reason(exc)
+            duration = time.perf_counter() - clock
+    finally:
+        shutil.rmtree(kernel_dir, ignore_errors=True)
     finished_at = dt.datetime.now(dt.UTC)
 
     files = _list_outputs(output_dir)

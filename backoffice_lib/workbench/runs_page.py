@@ -223,6 +223,37 @@ def _child_environment(user: str) -> dict[str, str]:
 
 # The processes this one started, so that a run whose process ended early is told at once.
 _processes: dict[uuid.UUID, subprocess.Popen] = {}
+# Reports one person may have in flight from the browser (queued or running); command-line and
+# scheduled runs are never refused.
+MAX_REPORTS_ENV = "BACKOFFICE_MAX_REPORTS_PER_PERSON"
+DEFAULT_MAX_REPORTS = 3
+
+
+def max_reports_per_person() -> int:
+    raw = os.environ.get(MAX_REPORTS_ENV, "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_REPORTS
+
+
+def load_reports_in_flight(user: str, *, engine=None) -> int:
+    """The person's reports started from a page that have not finished: their runs still
+    running, and processes started here whose run has not appeared yet."""
+    with database.transaction(engine) as conn:
+        runs.save_abandoned_runs(conn)
+        running = {row["id"] for row in runs.load_running_runs(conn, requested_by=user)}
+    starting = [run_id for run_id, (process, who) in _starting.items()
+                if who == user and process.poll() is None and run_id not in running]
+    return len(running) + len(starting)
+
+
+def check_may_start(user: str) -> None:
+    """ReportRefused when the person already has as many reports in flight as allowed."""
+    limit = max_reports_per_person()
+    if load_reports_in_flight(user) >= limit:
+        raise ReportRefused(f"you already have {limit} reports running: wait for one to finish "
+                            "(the Runs page shows them)")
+
+
+_starting: dict[uuid.UUID, tuple[subprocess.Popen, str]] = {}
 
 
 def run_log_path(run_id: uuid.UUID) -> Path:
@@ -252,6 +283,7 @@ def start_report_run(
     )
     log.close()
     _processes[run_id] = process
+    _starting[run_id] = (process, user)
     threading.Thread(target=process.wait, daemon=True, name=f"run-{run_id}").start()
     return run_id
 
@@ -373,6 +405,7 @@ class NotebookRunner:
     entry_path: str
 
     def start(self, parameters: Mapping[str, Any], user: str) -> uuid.UUID:
+        check_may_start(user)
         return start_report_run(self.entry_path, parameters, user)
 
     def progress(self, run_id: uuid.UUID, started: float | None = None) -> RunProgress:
@@ -510,6 +543,11 @@ def handlers(base_url: str, user_of: Callable[[Any], str | None]) -> list[tuple]
                 parameters = compute_report_parameters(entry, form, bangkok.today(), user)
             except ReportRefused as exc:
                 self._refuse(400, "Nothing was started", str(exc))
+                return
+            try:
+                check_may_start(user.email)
+            except ReportRefused as exc:
+                self._refuse(429, "Nothing was started", str(exc))
                 return
             run_id = start_report_run(entry.path, parameters, user.email)
             self.redirect(f"{self.base_url}runs?started={run_id}", status=303)
