@@ -30,11 +30,12 @@ BUILDS_ON = {
     "reconciliation": {"invoices"},
     "history": set(),
     "importer": {"staff", "payroll", "packages", "invoices", "history"},
+    "explore": {"staff"},  # the analysts' frames (issue 27)
     "workbench": {"staff", "payroll", "packages", "invoices", "reconciliation", "history",
-                  "importer"},
+                  "importer", "explore"},
     "demo_data": {"staff", "payroll", "packages", "invoices", "reconciliation", "history"},
     "cli": {"staff", "payroll", "packages", "invoices", "reconciliation", "history", "importer",
-            "workbench", "demo_data"},
+            "workbench", "demo_data", "explore"},
 }
 # Pure rules and calculations: plain values and DataFrames in and out, no SQLAlchemy.
 PURE = {
@@ -59,6 +60,7 @@ PURE = {
     "backoffice_lib.reconciliation.rules.matching",
     "backoffice_lib.reconciliation.rules.parsing",
     "backoffice_lib.values",
+    "backoffice_lib.explore.rules",
 }
 DASHBOARD_SUFFIXES = ("dashboard", "explorer", "kiosk")
 
