@@ -48,6 +48,7 @@ PURE = {
     "backoffice_lib.payroll.rules.filings",
     "backoffice_lib.payroll.rules.diff",
     "backoffice_lib.payroll.rules.statutory",
+    "backoffice_lib.payroll.rules.summary",
     "backoffice_lib.importer.rules",
     "backoffice_lib.importer.rules.archive",
     "backoffice_lib.importer.rules.mapping",

@@ -65,6 +65,28 @@ def render_steps_html(steps: list[dict]) -> str:
     return f"<table class='close-table close-steps'>{rows}</table>"
 
 
+def render_flags_html(blocking, groups) -> str:
+    """The blocking errors with the entries behind them, then the review flags grouped per
+    person and kind with their count and acknowledgement."""
+    rows = [
+        {"person": f"{g['staff_name']} ({g['staff_id']})", "flag": g["flag"].replace("_", " "),
+         "flags": g["flags"],
+         "dates": (f"{g['first_date']:%d %b}" if g["first_date"] == g["last_date"]
+                   else f"{g['first_date']:%d %b} – {g['last_date']:%d %b}"),
+         "acknowledged": (f"{g['reason']} ({g['acknowledged_by']})" if g["acknowledged"]
+                          else "to review")}
+        for g in groups.to_dict("records")
+    ]
+    return (
+        "<h4>Blocking errors</h4>"
+        + _table(blocking.to_dict("records"), list(blocking.columns), "No blocking errors.")
+        + "<h4>Review flags per person and kind</h4><div class='close-scroll'>"
+        + _table(rows, ["person", "flag", "flags", "dates", "acknowledged"], "No review flags.",
+                 "close-table close-flag-groups")
+        + "</div>"
+    )
+
+
 def render_files_html(files: list[dict]) -> str:
     links = "".join(
         f"<a class='close-file' href='{html.escape(f['url'])}' target='_blank'>"
@@ -75,7 +97,9 @@ def render_files_html(files: list[dict]) -> str:
 
 
 class PayrollClose:
-    """The dashboard's widgets and callbacks for one signed-in user."""
+    """The dashboard's widgets and handlers for one signed-in user: ``build`` the widgets,
+    ``load`` the month's checklist, one ``on_<action>`` per button (each calls a service and
+    says its result or refusal on the page)."""
 
     def __init__(self, user: access.User, month: str, runner: Any, engine: Any = None):
         self.user = user
@@ -83,6 +107,11 @@ class PayrollClose:
         self.engine = engine
         self.checklist: close_rules.CloseChecklist | None = None
         self.corrections: list[tuple[str, int, str]] = []
+        self.build(month)
+        self.load()
+
+    # ------------------------------------------------------------------ building
+    def build(self, month: str) -> None:
         this_month = bangkok.month_key(bangkok.today())
         choices = [this_month]
         while len(choices) < 13:
@@ -99,6 +128,15 @@ class PayrollClose:
         # 2-3. holidays, errors and flags
         self.holidays = widgets.HTML()
         self.flags = widgets.HTML()
+        self.flag_groups = widgets.SelectMultiple(
+            description="Groups", options=[], rows=8, layout=widgets.Layout(width="620px"))
+        self.select_all = widgets.Button(description="Select all")
+        self.acknowledge_reason = widgets.Text(
+            description="Reason", placeholder="why these flags are fine (kept in the audit)",
+            layout=widgets.Layout(width="620px"))
+        self.acknowledge = widgets.Button(description="Acknowledge selected",
+                                          button_style="info")
+        self.acknowledge_message = widgets.HTML()
         self.entry = widgets.Dropdown(description="Entry", options=[],
                                       layout=widgets.Layout(width="620px"))
         self.action = widgets.ToggleButtons(
@@ -125,15 +163,17 @@ class PayrollClose:
         self._confirm_checksum: str | None = None
         self._thread: threading.Thread | None = None
 
-        self.picker.observe(lambda _: self.refresh(), names="value")
-        self.save_pool.on_click(lambda _: self.save_service_charge())
+        self.picker.observe(lambda _: self.load(), names="value")
+        self.save_pool.on_click(lambda _: self.on_save_pool())
+        self.select_all.on_click(lambda _: self.on_select_all())
+        self.acknowledge.on_click(lambda _: self.on_acknowledge())
         self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
         self.apply.on_click(lambda _: self.apply_correction())
-        self.run_button.on_click(lambda _: self.start_run())
-        self.finalise_button.on_click(lambda _: self.ask_finalise())
-        self.confirm.on_click(lambda _: self.finalise())
+        self.run_button.on_click(lambda _: self.on_run())
+        self.finalise_button.on_click(lambda _: self.on_ask_finalise())
+        self.confirm.on_click(lambda _: self.on_finalise())
         self.cancel.on_click(lambda _: self._hide_question())
-        self.reopen_button.on_click(lambda _: self.reopen())
+        self.reopen_button.on_click(lambda _: self.on_reopen())
 
         def section(title: str, *children) -> widgets.VBox:
             return widgets.VBox([widgets.HTML(f"<h3 style='margin:14px 0 4px'>{title}</h3>"),
@@ -143,7 +183,8 @@ class PayrollClose:
             section("1. Service-charge pool", widgets.HBox([self.pool, self.save_pool]),
                     self.pool_message),
             section("2. Public holidays", self.holidays),
-            section("3. Blocking errors and review flags", self.flags, self.entry, self.action,
+            section("3. Blocking errors and review flags", self.flags, self.review_form(),
+                    self.entry, self.action,
                     self.when, self.reason, self.apply, self.correction_message),
             section("4. Run payroll", self.run_button, widgets.HBox([self.progress,
                                                                      self.progress_text]),
@@ -156,13 +197,20 @@ class PayrollClose:
         looking = [section("Public holidays", self.holidays), self.locked]
         self.widget = widgets.VBox(
             [widgets.HTML(CSS), self.picker, self.status,
-             self.steps, *(acting if user.is_admin else looking)],
+             self.steps, *(acting if self.user.is_admin else looking)],
             layout=widgets.Layout(padding="8px"),
         )
-        self.refresh()
+
+    def review_form(self) -> widgets.VBox:
+        """Review flags grouped per person and kind, acknowledged in bulk with a reason."""
+        return widgets.VBox([
+            widgets.HTML("<b>Acknowledge review flags</b> (per person and kind; the checklist "
+                         "counts the groups still to review)"),
+            self.flag_groups, self.select_all, self.acknowledge_reason, self.acknowledge,
+            self.acknowledge_message])
 
     # ------------------------------------------------------------------ reading
-    def refresh(self) -> None:
+    def load(self) -> None:
         month = self.picker.value
         with database.transaction(self.engine) as conn:
             self.checklist = c = close.load_close_checklist(conn, month, self.user.email)
@@ -184,20 +232,25 @@ class PayrollClose:
         if not self.user.is_admin:
             return
         self.pool.value = "" if c.pool is None else f"{c.pool:.2f}"
-        for button in (self.save_pool, self.finalise_button, self.run_button, self.apply):
+        for button in (self.save_pool, self.finalise_button, self.run_button, self.apply,
+                       self.acknowledge, self.select_all):
             button.disabled = c.locked
         self.pool.disabled = c.locked
+        self.acknowledge_reason.disabled = c.locked
         self.reopen_button.disabled = not c.locked
         self.reopen_reason.disabled = not c.locked
-        frame = close_rules.compute_flags_with_entries(c.result)
-        self.flags.value = "<div class='close-scroll'>" + _table(
-            frame.to_dict("records"), list(frame.columns),
-            "No blocking errors and no review flags.") + "</div>"
+        self.flags.value = render_flags_html(
+            close_rules.compute_flags_with_entries(c.result, review=False), c.flag_groups)
+        pending = c.flag_groups[~c.flag_groups["acknowledged"].astype(bool)].to_dict("records")
+        self.flag_groups.options = [(close_rules.compute_flag_group_label(g),
+                                     (g["staff"], g["flag"])) for g in pending]
         self.corrections = close_rules.compute_correctable_entries(c.result)
         self.entry.options = [(label, entry_id) for label, entry_id, _ in self.corrections]
 
+    refresh = load  # the entry-correction section's name for it
+
     # ------------------------------------------------------------------ 1. service charge
-    def save_service_charge(self) -> str:
+    def on_save_pool(self) -> str:
         try:
             with database.transaction(self.engine) as conn:
                 saved = close.save_service_charge(conn, self.picker.value, self.pool.value,
@@ -207,9 +260,28 @@ class PayrollClose:
         except ValueError as exc:
             return self._say(self.pool_message, str(exc), ok=False)
         before = "" if saved["before"] is None else f" (was ฿{saved['before']:,.2f})"
-        self.refresh()
+        self.load()
         return self._say(self.pool_message, f"Saved: service charge {saved['month']} "
                          f"฿{saved['total_amount']:,.2f}{before}", ok=True)
+
+    # ------------------------------------------------------------------ 3. review flags
+    def on_select_all(self) -> None:
+        self.flag_groups.value = tuple(value for _, value in self.flag_groups.options)
+
+    def on_acknowledge(self) -> str:
+        chosen = list(self.flag_groups.value)
+        try:
+            with database.transaction(self.engine) as conn:
+                done = close.acknowledge_review_flags(conn, self.picker.value, self.user.email,
+                                                      chosen, self.acknowledge_reason.value)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.acknowledge_message, "payroll_month")
+        except ValueError as exc:
+            return self._say(self.acknowledge_message, str(exc), ok=False)
+        self.acknowledge_reason.value = ""
+        self.load()
+        return self._say(self.acknowledge_message, f"Acknowledged {done['groups']} groups "
+                         f"({done['flags']} flags) of {done['month']}", ok=True)
 
     # ------------------------------------------------------------------ 3. corrections
     def _on_entry(self, entry_id) -> None:
@@ -249,7 +321,7 @@ class PayrollClose:
         return self._say(self.correction_message, f"Done: {action} on entry #{entry_id}", ok=True)
 
     # ------------------------------------------------------------------ 4. run payroll
-    def start_run(self) -> str:
+    def on_run(self) -> str:
         month = self.picker.value
         if self._thread is not None and self._thread.is_alive():
             return self._say(self.progress_text, "a run is already in progress", ok=False)
@@ -265,6 +337,9 @@ class PayrollClose:
         self.progress.value, self.progress.max = 0, 1
         try:
             run_id = self.runner.start({"month": month}, self.user.email)
+        except ValueError as exc:  # too many of this person's reports in flight
+            self.run_button.disabled = False
+            return self._say(self.progress_text, str(exc), ok=False)
         except OSError as exc:  # the run's process could not be started
             self.run_button.disabled = False
             return self._say(self.progress_text, f"the run could not start: {exc}", ok=False)
@@ -331,10 +406,10 @@ class PayrollClose:
             summary = close.load_run_summary(
                 conn, month, self.user.email, run_folder=str(Path(run["run_dir"]) / "outputs"))
         self.run_result.value = render_run_summary_html(summary) + files
-        self.refresh()
+        self.load()
 
     # ------------------------------------------------------------------ 5. finalise / reopen
-    def ask_finalise(self) -> str:
+    def on_ask_finalise(self) -> str:
         try:
             with database.transaction(self.engine) as conn:
                 question, checksum = close.prepare_finalise(conn, self.picker.value,
@@ -353,7 +428,7 @@ class PayrollClose:
         self.confirm.layout.display = self.cancel.layout.display = "none"
         self._confirm_checksum = None
 
-    def finalise(self) -> str:
+    def on_finalise(self) -> str:
         expected = self._confirm_checksum
         self._hide_question()
         try:
@@ -366,13 +441,13 @@ class PayrollClose:
             return self._refused(exc, self.finalise_message, "payroll_run")
         except ValueError as exc:  # blocked, already finalised, no finished run
             return self._say(self.finalise_message, str(exc), ok=False)
-        self.refresh()
+        self.load()
         return self._say(self.finalise_message, f"Finalised payroll {summary['month']}: "
                          f"{summary['people']} people, total "
                          f"฿{money.to_decimal(summary['totals']['total_pay']):,.2f}",
                          ok=True)
 
-    def reopen(self) -> str:
+    def on_reopen(self) -> str:
         try:
             with database.transaction(self.engine) as conn:
                 done = close.reopen_payroll(conn, self.picker.value, self.user.email,
@@ -382,7 +457,7 @@ class PayrollClose:
         except ValueError as exc:
             return self._say(self.finalise_message, str(exc), ok=False)
         self.reopen_reason.value = ""
-        self.refresh()
+        self.load()
         return self._say(self.finalise_message, f"Reopened payroll {done['month']}", ok=True)
 
     # ------------------------------------------------------------------ messages

@@ -26,6 +26,7 @@ from ..models.core import (
 )
 from ..models.jobs import JobRun
 from ..models.payroll import PayrollRun
+from ..models.payroll_review import ReviewAcknowledgement
 from ..models.statutory import StaffTaxAllowance, StatutoryRate
 from .rules import PayrollInputs, entries_window, setting_value
 from .rules.statutory import PersonStatutory, RateRow, StatutoryInputs
@@ -34,6 +35,7 @@ RUNS = PayrollRun.__table__
 JOB_RUNS = JobRun.__table__
 POOL = MonthlyServiceCharge.__table__
 HOLIDAYS = PublicHoliday.__table__
+ACKNOWLEDGEMENTS = ReviewAcknowledgement.__table__
 RATES = StatutoryRate.__table__
 ALLOWANCES = StaffTaxAllowance.__table__
 STAFF = Staff.__table__
@@ -234,6 +236,42 @@ def load_holidays(conn: Connection, month: str) -> list[tuple[dt.date, str]]:
         .order_by(HOLIDAYS.c.holiday_date)
     )
     return [(row.holiday_date, row.holiday_name) for row in rows]
+
+
+def load_review_acknowledgements(conn: Connection, month: str) -> dict[tuple[int, str], dict]:
+    """The month's acknowledged groups of review flags: (staff.id, flag kind) → reason,
+    acknowledged_by, acknowledged_at."""
+    table = ACKNOWLEDGEMENTS
+    rows = conn.execute(
+        sa.select(table.c.staff_id, table.c.flag_kind, table.c.reason, table.c.acknowledged_by,
+                  table.c.acknowledged_at).where(table.c.month == month)
+    )
+    return {
+        (row.staff_id, row.flag_kind): {"reason": row.reason,
+                                        "acknowledged_by": row.acknowledged_by,
+                                        "acknowledged_at": row.acknowledged_at}
+        for row in rows
+    }
+
+
+def save_review_acknowledgements(conn: Connection, month: str, groups: list[tuple[int, str]],
+                                 reason: str, user: str) -> None:
+    """One row per (staff.id, flag kind) of ``month``; an acknowledged group gets the new
+    reason, who and when."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    table = ACKNOWLEDGEMENTS
+    statement = insert(table).values([
+        {"month": month, "staff_id": staff, "flag_kind": kind, "reason": reason,
+         "acknowledged_by": user}
+        for staff, kind in groups
+    ])
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.month, table.c.staff_id, table.c.flag_kind],
+        set_={"reason": statement.excluded.reason,
+              "acknowledged_by": statement.excluded.acknowledged_by,
+              "acknowledged_at": sa.func.now()},
+    ))
 
 
 # --------------------------------------------------------------------------- net pay (issue 15)

@@ -41,7 +41,7 @@ def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view,
     before = scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
                     " WHERE month_year = :m", m=MONTH)
     admin_view.pool.value = "-1"
-    assert "cannot be negative" in admin_view.save_service_charge()
+    assert "cannot be negative" in admin_view.on_save_pool()
     assert "data-state='refused'" in admin_view.pool_message.value
     assert scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
                   " WHERE month_year = :m", m=MONTH) == before
@@ -56,23 +56,23 @@ def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view,
 
 
 def test_finalise_needs_the_question_first_then_locks_and_reopens(admin_view, demo_engine):
-    assert "changed since you were asked" in admin_view.finalise()
-    assert "run payroll first" in admin_view.ask_finalise()  # finance has not seen the month
+    assert "changed since you were asked" in admin_view.on_finalise()
+    assert "run payroll first" in admin_view.on_ask_finalise()  # finance has not seen the month
     assert admin_view.confirm.layout.display == "none"
     with database.transaction(demo_engine) as conn:
         run_payroll(conn, MONTH, "admin@studio.example")
-    admin_view.refresh()
+    admin_view.load()
     run_step = admin_view.steps.value.split(". Run payroll")[0].rsplit("<tr", 1)[1]
     assert "data-state='done'" in run_step
-    question = admin_view.ask_finalise()
+    question = admin_view.on_ask_finalise()
     assert question.startswith(f"Finalise payroll {MONTH}: ")
     assert admin_view.confirm.layout.display is None  # the confirm button shows
-    assert admin_view.finalise().startswith(f"Finalised payroll {MONTH}")
+    assert admin_view.on_finalise().startswith(f"Finalised payroll {MONTH}")
     assert "data-locked='true'" in admin_view.status.value
     assert admin_view.save_pool.disabled and admin_view.run_button.disabled
-    assert "needs a reason" in admin_view.reopen()
+    assert "needs a reason" in admin_view.on_reopen()
     admin_view.reopen_reason.value = "the pool was entered for the wrong month"
-    assert admin_view.reopen() == f"Reopened payroll {MONTH}"
+    assert admin_view.on_reopen() == f"Reopened payroll {MONTH}"
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.payroll_runs"
                   " WHERE month = :m AND status = 'finalised'", m=MONTH) == 0
 
@@ -105,8 +105,8 @@ def test_an_admin_demoted_while_the_page_is_open_is_refused_and_audited(demo_eng
     before = scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
                     " WHERE month_year = :m", m=MONTH)
     view.pool.value = "1234"
-    assert "not an admin" in view.save_service_charge()
-    assert "not an admin" in view.ask_finalise()
+    assert "not an admin" in view.on_save_pool()
+    assert "not an admin" in view.on_ask_finalise()
     assert scalar(demo_engine, "SELECT total_amount FROM backoffice.monthly_service_charge"
                   " WHERE month_year = :m", m=MONTH) == before
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
@@ -129,10 +129,29 @@ def test_a_viewer_who_sends_clicks_to_hidden_buttons_is_refused_server_side(demo
     view.action.value = "delete"
     view.reason.value = "sent over the websocket"
     view.reopen_reason.value = "sent over the websocket"
-    for handler in (view.save_service_charge, view.start_run, view.apply_correction,
-                    view.ask_finalise, view.reopen):
+    for handler in (view.on_save_pool, view.on_run, view.apply_correction,
+                    view.on_ask_finalise, view.on_reopen, view.on_acknowledge):
         assert "not an admin" in handler(), handler.__name__
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.job_runs") == runs
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries") == entries
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
-                  " AND action = 'ACCESS_DENIED'", e=email) == refusals + 5
+                  " AND action = 'ACCESS_DENIED'", e=email) == refusals + 6
+
+
+def test_review_flags_grouped_per_person_and_kind_acknowledged_in_bulk(admin_view):
+    """A month of ordinary long shifts: the flags come as groups with their count; selecting
+    them all with a reason acknowledges them at once and the checklist's step is done."""
+    groups = admin_view.flag_groups.options
+    assert groups and all(" × " in label for label, _ in groups)
+    assert "close-flag-groups" in admin_view.flags.value
+    admin_view.on_select_all()
+    assert len(admin_view.flag_groups.value) == len(groups)
+    admin_view.acknowledge_reason.value = ""
+    assert "needs a reason" in admin_view.on_acknowledge()
+    admin_view.acknowledge_reason.value = "ordinary 9-hour shifts"
+    done = admin_view.on_acknowledge()
+    assert done.startswith(f"Acknowledged {len(groups)} groups")
+    review_step = admin_view.steps.value.split(". Review flags")[0].rsplit("<tr", 1)[1]
+    assert "data-state='done'" in review_step
+    assert admin_view.flag_groups.options == ()
+    assert "ordinary 9-hour shifts" in admin_view.flags.value

@@ -71,5 +71,9 @@ def test_payroll_dashboard_handlers_on_demo_data(demo_engine):
 
 def test_payroll_dashboard_is_guarded_a_non_admin_sees_the_refusal(demo_env, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_USER", "boss@studio.example")
-    box = dashboard.payroll_dashboard("")
-    assert "not an admin" in box.value
+    database.database_url.cache_clear()  # the guard reads BACKOFFICE_DATABASE_URL: the demo's
+    try:
+        box = dashboard.payroll_dashboard("")
+    finally:
+        database.database_url.cache_clear()
+    assert "Access refused" in box.value and "not an admin" in box.value

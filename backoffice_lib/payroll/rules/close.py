@@ -64,6 +64,9 @@ class CloseChecklist:
     people: int
     total_pay: Decimal | None
     result: PayrollResult | None = field(default=None, repr=False)
+    review_groups: int = 0  # groups of flags (per person and kind) not acknowledged
+    acknowledged_groups: int = 0
+    flag_groups: pd.DataFrame | None = field(default=None, repr=False)  # admins only
 
     @property
     def locked(self) -> bool:
@@ -88,11 +91,7 @@ def compute_checklist_steps(checklist: CloseChecklist) -> list[dict]:
         "detail": (f"{c.blocking_errors} to fix before finalising" if c.blocking_errors
                    else "none"),
     })
-    steps.append({
-        "step": "Review flags",
-        "state": "todo" if c.review_flags else "done",
-        "detail": f"{c.review_flags} to review" if c.review_flags else "none",
-    })
+    steps.append(compute_review_step(c))
     steps.append(compute_run_step(c))
     if c.finalised:
         steps.append({
@@ -105,6 +104,21 @@ def compute_checklist_steps(checklist: CloseChecklist) -> list[dict]:
         steps.append({"step": "Finalise", "state": "blocked" if c.blocking_errors else "todo",
                       "detail": "not finalised"})
     return steps
+
+
+def compute_review_step(c: CloseChecklist) -> dict:
+    """The "Review flags" step: done when every group of flags (per person and kind) is
+    acknowledged; it counts the groups still to review, not the flags."""
+    if not c.review_flags:
+        return {"step": "Review flags", "state": "done", "detail": "none"}
+    groups = c.review_groups + c.acknowledged_groups
+    if not c.review_groups:
+        return {"step": "Review flags", "state": "done",
+                "detail": f"all {groups} groups acknowledged ({c.review_flags} flags)"}
+    done = f", {c.acknowledged_groups} acknowledged" if c.acknowledged_groups else ""
+    return {"step": "Review flags", "state": "todo",
+            "detail": f"{c.review_groups} of {groups} groups to review "
+                      f"({c.review_flags} flags){done}"}
 
 
 def compute_run_step(c: CloseChecklist) -> dict:
@@ -137,8 +151,9 @@ def _span(row) -> str:
     return f"{start}–{end} ({row.hours} h)"
 
 
-def compute_flags_with_entries(result: PayrollResult) -> pd.DataFrame:
-    """Each blocking error and review flag with the person and the entries behind it."""
+def compute_flags_with_entries(result: PayrollResult, review: bool = True) -> pd.DataFrame:
+    """Each blocking error and (with ``review``) review flag with the person and the entries
+    behind it."""
     sessions = result.sessions[result.sessions["in_month"]]
     by_day: dict[tuple[int, dt.date], list[str]] = {}
     by_person: dict[int, int] = {}
@@ -165,7 +180,7 @@ def compute_flags_with_entries(result: PayrollResult) -> pd.DataFrame:
             "detail": f["detail"],
             "entries": "; ".join(by_day.get((int(f["staff"]), f["work_date"]), [])),
         }
-        for f in result.flags.to_dict("records")
+        for f in (result.flags.to_dict("records") if review else [])
     ]
     return pd.DataFrame(rows, columns=["kind", "person", "date", "flag", "detail", "entries"])
 
@@ -194,3 +209,49 @@ def compute_finalise_question(result: PayrollResult) -> str:
         f"฿{result.totals['total_pay']:,.2f}? The month's time entries and pay rates are then "
         "locked; only an admin with a reason can reopen it."
     )
+
+
+FLAG_GROUP_COLUMNS = ["staff", "staff_id", "staff_name", "flag", "flags", "first_date",
+                      "last_date", "acknowledged", "reason", "acknowledged_by"]
+
+
+def compute_flag_groups(flags: pd.DataFrame,
+                        acknowledged: dict[tuple[int, str], dict]) -> pd.DataFrame:
+    """The month's review flags grouped per person (staff.id) and kind: how many, from which
+    date to which, and the acknowledgement of the group when there is one (``acknowledged``:
+    (staff, flag) → reason and acknowledged_by). Sorted by employee ID and kind."""
+    rows = []
+    if len(flags):
+        grouped = flags.groupby(["staff", "flag"], sort=False)
+        for (staff, flag), group in grouped:
+            given = acknowledged.get((int(staff), str(flag)))
+            rows.append({
+                "staff": int(staff),
+                "staff_id": group["staff_id"].iloc[0],
+                "staff_name": group["staff_name"].iloc[0],
+                "flag": str(flag),
+                "flags": len(group),
+                "first_date": min(group["work_date"]),
+                "last_date": max(group["work_date"]),
+                "acknowledged": given is not None,
+                "reason": given["reason"] if given else "",
+                "acknowledged_by": given["acknowledged_by"] if given else "",
+            })
+    frame = pd.DataFrame(rows, columns=FLAG_GROUP_COLUMNS)
+    return frame.sort_values(["staff_id", "flag"], kind="stable").reset_index(drop=True)
+
+
+def compute_flag_group_label(group: dict) -> str:
+    """How a group reads in the list to acknowledge: who, which flag, how many, when."""
+    span = (f"{group['first_date']:%d %b}" if group["first_date"] == group["last_date"]
+            else f"{group['first_date']:%d %b}–{group['last_date']:%d %b}")
+    return (f"{group['staff_name']} ({group['staff_id']}): {group['flag'].replace('_', ' ')} "
+            f"× {group['flags']} ({span})")
+
+
+def compute_acknowledge_reason(text: str | None) -> str:
+    """The reason typed for an acknowledgement, spaces collapsed; refused when empty."""
+    reason = " ".join((text or "").split())
+    if not reason:
+        raise CloseRefused("acknowledging review flags needs a reason (kept in the audit)")
+    return reason

@@ -19,8 +19,10 @@ from .. import queries
 from ..rules.close import (
     CloseChecklist,
     CloseRefused,
+    compute_acknowledge_reason,
     compute_close_month,
     compute_finalise_question,
+    compute_flag_groups,
     compute_pool_amount,
 )
 from ..rules.diff import DIFF_COLUMNS, compute_run_diff, snapshot_lines
@@ -91,6 +93,33 @@ def reopen_payroll(conn: Connection, month: str, user: str | None, reason: str) 
     return {"run_id": finalised["id"], "month": month, "reason": reason}
 
 
+def acknowledge_review_flags(conn: Connection, month: str, user: str | None,
+                             groups: list[tuple[int, str]], reason: str) -> dict:
+    """Acknowledge groups of ``month``'s review flags, each (staff.id, flag kind), with one
+    reason (admin; refused once finalised); audited. A group acknowledged before gets the new
+    reason. The close checklist then counts only the groups not acknowledged."""
+    who = access.check(conn, user, AREA, admin=True)
+    month = compute_close_month(month, bangkok.today())
+    reason = compute_acknowledge_reason(reason)
+    chosen = sorted({(int(staff), str(kind)) for staff, kind in groups})
+    if not chosen:
+        raise CloseRefused("pick the groups of review flags to acknowledge")
+    _require_open(conn, month, "acknowledge its review flags")
+    current = compute_flag_groups(load_month_payroll(conn, month).flags, {})
+    counts = {(g["staff"], g["flag"]): g for g in current.to_dict("records")}
+    unknown = [f"{kind} of staff #{staff}" for staff, kind in chosen if (staff, kind) not in counts]
+    if unknown:
+        raise CloseRefused(f"payroll {month} has no such review flags (the data changed?): "
+                           + ", ".join(unknown))
+    queries.save_review_acknowledgements(conn, month, chosen, reason, who.email)
+    acknowledged = [{"staff_id": counts[key]["staff_id"], "flag": key[1],
+                     "flags": counts[key]["flags"]} for key in chosen]
+    audit.record(conn, who.email, "PAYROLL_FLAGS_ACKNOWLEDGE", "payroll_month", month,
+                 after={"groups": acknowledged, "reason": reason})
+    return {"month": month, "groups": len(chosen),
+            "flags": sum(g["flags"] for g in acknowledged), "reason": reason}
+
+
 def load_close_checklist(conn: Connection, month: str, user: str | None) -> CloseChecklist:
     """The month's checklist; any allowed user may look, only admins see names and pay."""
     who = access.check(conn, user, AREA, admin=False)
@@ -98,6 +127,8 @@ def load_close_checklist(conn: Connection, month: str, user: str | None) -> Clos
     pool = queries.load_service_charge(conn, month)
     runs = queries.load_runs(conn, month)
     result = load_month_payroll(conn, month)
+    groups = compute_flag_groups(result.flags, queries.load_review_acknowledgements(conn, month))
+    acknowledged = int(groups["acknowledged"].sum())
     return CloseChecklist(
         month=month,
         can_act=who.is_admin,
@@ -112,6 +143,9 @@ def load_close_checklist(conn: Connection, month: str, user: str | None) -> Clos
         people=len(result.lines),
         total_pay=result.totals["total_pay"] if who.is_admin else None,
         result=result if who.is_admin else None,
+        review_groups=len(groups) - acknowledged,
+        acknowledged_groups=acknowledged,
+        flag_groups=groups if who.is_admin else None,
     )
 
 
