@@ -306,3 +306,41 @@ def test_the_command_line_imports_no_dashboard():
     reached = [f"{module} -> {target}" for module, targets in graph().items()
                if top(module) == "cli" for target in targets if is_dashboard(target)]
     assert reached == []
+
+
+# Domains already in their rooms (issue 21): SQL only in queries, dashboards without SQL.
+ROOM_DOMAINS = {"payroll"}
+
+
+def room_modules(domain: str) -> list[Path]:
+    return sorted((LIB / domain).rglob("*.py"))
+
+
+@pytest.mark.parametrize("domain", sorted(ROOM_DOMAINS))
+def test_only_the_queries_room_holds_sql(domain):
+    """Outside ``queries``, a module of the domain imports at most sqlalchemy's Connection (the
+    services' first argument) and holds no SQL text."""
+    misplaced = []
+    for path in room_modules(domain):
+        name = module_name(path)
+        if name.split(".")[2:3] == ["queries"]:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        modules |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        misplaced += [f"{name} imports {m}" for m in sorted(modules)
+                      if m.startswith("sqlalchemy") and m != "sqlalchemy.engine"]
+        texts = [n.value for n in ast.walk(tree)
+                 if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        misplaced += [f"{name}: {t[:60]}" for t in texts if SQL_TEXT.search(t)]
+    assert misplaced == []
+
+
+@pytest.mark.parametrize("domain", sorted(ROOM_DOMAINS))
+def test_dashboards_import_no_sqlalchemy_and_follow_the_one_idiom(domain):
+    """A dashboard module builds widgets through the shared guard: no sqlalchemy at all."""
+    dashboards = [p for p in room_modules(domain) if is_dashboard(module_name(p))]
+    assert dashboards
+    for path in dashboards:
+        assert not {m for m in third_party_imports(path) if m == "sqlalchemy"}, path.name
+        assert "ui.guarded_dashboard(" in path.read_text(encoding="utf-8"), path.name
