@@ -25,8 +25,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import access, audit, bangkok, database, money, ui
-from ..staff import timeclock
+from ..staff.service import timeclock
 from .rules import close as close_rules
+from .rules.summary import compute_month_choices
 from .service import close, finalise_payroll, load_month_payroll
 
 POLL_SECONDS = 0.5
@@ -112,10 +113,7 @@ class PayrollClose:
 
     # ------------------------------------------------------------------ building
     def build(self, month: str) -> None:
-        this_month = bangkok.month_key(bangkok.today())
-        choices = [this_month]
-        while len(choices) < 13:
-            choices.append(bangkok.previous_month(choices[-1]))
+        choices = compute_month_choices(bangkok.month_key(bangkok.today()), 13)
         chosen = month if month in choices else choices[1]
         self.picker = widgets.Dropdown(options=choices, value=chosen, description="Month")
         self.status = widgets.HTML()
