@@ -12,6 +12,13 @@ may do whatever e-mail it claims (README "Who may do what"):
 - ``<prefix>_kiosk``: may only punch: read who may sign in, the staff list and the time-clock
   settings, count a wrong PIN on the person's row (``failed_attempts``, ``locked_until``), read
   and insert time entries (never update or delete them), append to the audit trail.
+- ``<prefix>_analyst`` (issue 27, what ``backoffice lab``'s kernels connect as): SELECT only, on
+  the workbench's tables and views under their own names, column by column, never on secrets or
+  pay: no PIN hash, national ID, bank account, pay rate or payroll result (the pay tables are
+  not granted at all), no customer phone or e-mail, no photo or device; the audit trail through
+  the ``audit_changes`` view (``audit_logs.details`` itself is not granted). Member of no role
+  (no SET ROLE to another), NOINHERIT, no CREATEROLE/CREATEDB/BYPASSRLS; every privilege it
+  held before is revoked first, so a re-run also takes back what is no longer granted.
 
 NOLOGIN group roles by default (grant them to your own login roles); ``login=True`` makes each a
 LOGIN role with a new random password, sent to the server as a SCRAM-SHA-256 verifier (the clear
@@ -35,7 +42,7 @@ from sqlalchemy.engine import Connection
 from .. import access, audit
 
 AREA = "roles"
-PIECES = ("dashboards", "scheduler", "kiosk")
+PIECES = ("dashboards", "scheduler", "kiosk", "analyst")
 WORKBENCH_SCHEMAS = ("backoffice", "archive")
 EXTERNAL_TABLES = ("public.customers", "public.bookings", "pos.sales")
 READ_ONLY_TABLES = frozenset({"allowed_users", "alembic_version", "owned_external_tables"})
@@ -54,6 +61,18 @@ KIOSK_GRANTS = (
     ('SELECT (id, "timestamp"), INSERT', "backoffice.audit_logs"),
     ("INSERT", "backoffice.staff_audit_log"),  # log_staff_changes() after a wrong PIN
 )
+# The analyst role (issue 27): tables never granted (pay, payroll results, raw rows of the live
+# system), columns never granted wherever they are, and columns of one table
+ANALYST_HIDDEN_TABLES = frozenset({
+    "staff_compensation", "payroll_runs", "monthly_service_charge", "staff_tax_allowances",
+    "coach_rates", "coach_earnings", "payroll_review_acknowledgements", "import_quarantine",
+    "import_row_versions",
+})
+ANALYST_HIDDEN_COLUMNS = frozenset({
+    "pin_hash", "national_id", "bank_account", "bank_name", "coach_phone", "contact_number",
+    "ip_address", "user_agent", "photo_url", "device_info",
+})
+ANALYST_HIDDEN_TABLE_COLUMNS = frozenset({("audit_logs", "details"), ("customers", "email")})
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -131,6 +150,38 @@ def compute_dashboard_grants(
     return grants
 
 
+def load_columns(conn: Connection, targets: list[str]) -> list[tuple[str, str, str]]:
+    """(schema, table, column) of the given tables and views, in column order."""
+    if not targets:
+        return []
+    rows = conn.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname, a.attname FROM pg_attribute a"
+            " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE a.attrelid = ANY(CAST(:targets AS regclass[])) AND a.attnum > 0"
+            " AND NOT a.attisdropped ORDER BY n.nspname, c.relname, a.attnum"
+        ),
+        {"targets": targets},
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def compute_analyst_grants(columns: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(``SELECT (columns)``, qualified table) for the analyst role (pure): every table and view
+    but the hidden ones, every column but the secrets."""
+    readable: dict[str, list[str]] = {}
+    for schema, table, column in columns:
+        if table in ANALYST_HIDDEN_TABLES or column in ANALYST_HIDDEN_COLUMNS:
+            continue
+        if (table, column) in ANALYST_HIDDEN_TABLE_COLUMNS:
+            continue
+        readable.setdefault(f"{schema}.{table}", []).append(column)
+    return [
+        ("SELECT (" + ", ".join(f'"{c}"' for c in names) + ")", target)
+        for target, names in readable.items()
+    ]
+
+
 def _existing(conn: Connection, names) -> list[str]:
     return [n for n in names if conn.scalar(sa.text("SELECT to_regclass(:n)"), {"n": n})]
 
@@ -177,6 +228,27 @@ def _ensure_role(conn: Connection, role: str) -> bool:
     return True
 
 
+def _isolate_analyst(conn: Connection, role: str) -> None:
+    """Take back everything the analyst held (tables, columns, sequences, memberships) and its
+    role attributes: it reads what ``compute_analyst_grants`` gives it and can become no one."""
+    quoted = _quote(conn, role)
+    conn.execute(sa.text(f"ALTER ROLE {quoted} NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT"
+                         " NOREPLICATION NOBYPASSRLS"))
+    schemas = conn.scalars(sa.text(
+        "SELECT nspname FROM pg_namespace WHERE nspname = ANY(:s)"),
+        {"s": [*WORKBENCH_SCHEMAS, "public", "pos"]}).all()
+    for schema in schemas:
+        conn.execute(sa.text(f"REVOKE ALL ON ALL TABLES IN SCHEMA {_quote(conn, schema)}"
+                             f" FROM {quoted}"))
+        conn.execute(sa.text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {_quote(conn, schema)}"
+                             f" FROM {quoted}"))
+    granted = conn.scalars(sa.text(
+        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+        " JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = :r"), {"r": role}).all()
+    for group in granted:
+        conn.execute(sa.text(f"REVOKE {_quote(conn, group)} FROM {quoted}"))
+
+
 def _grant(conn: Connection, role: str, grants: list[tuple[str, str]]) -> int:
     quoted = _quote(conn, role)
     schemas = sorted({target.split(".")[0] for _, target in grants})
@@ -214,11 +286,15 @@ def run_create_roles(
         "dashboards": compute_dashboard_grants(tables, external),
         "scheduler": compute_dashboard_grants(tables, external),
         "kiosk": list(KIOSK_GRANTS),
+        "analyst": compute_analyst_grants(
+            load_columns(conn, [f"{s}.{n}" for s, n, _ in tables] + external)),
     }
     results = []
     for piece in PIECES:
         role = names[piece]
         created = _ensure_role(conn, role)
+        if piece == "analyst":
+            _isolate_analyst(conn, role)
         count = _grant(conn, role, plans[piece])
         password = None
         if login:
@@ -239,3 +315,28 @@ def run_create_roles(
         },
     )
     return results
+
+
+def run_analyst_login(
+    conn: Connection, user_email: str, *, prefix: str = "backoffice"
+) -> tuple[str, str]:
+    """For ``backoffice lab`` (whose caller checked the user is an admin or an analyst): the
+    analyst role, created or brought up to date with its grants, made a LOGIN role with a new
+    random password (a SCRAM verifier on the server). Returns (role, password); audited, the
+    password never in the audit row."""
+    role = role_names(prefix)["analyst"]
+    tables = load_workbench_tables(conn)
+    if not any(name == "time_entries" for _, name, _ in tables):
+        raise RolesError("the workbench schema is missing: run `backoffice db upgrade` first")
+    _check_may_grant(conn)
+    external = _existing(conn, EXTERNAL_TABLES)
+    created = _ensure_role(conn, role)
+    _isolate_analyst(conn, role)
+    count = _grant(conn, role, compute_analyst_grants(
+        load_columns(conn, [f"{s}.{n}" for s, n, _ in tables] + external)))
+    password = secrets.token_urlsafe(24)
+    conn.exec_driver_sql(f"ALTER ROLE {_quote(conn, role)} LOGIN PASSWORD"
+                         f" {_literal(scram_sha256_verifier(password))}")
+    audit.record(conn, user_email, "LAB_ANALYST_LOGIN", "database_roles", role,
+                 details={"created": created, "grants": count})
+    return role, password

@@ -94,16 +94,18 @@ def test_roles_are_created_once_granted_and_audited(kiosk_setup, conn):
         (f"{prefix}_dashboards", True, False, None),
         (f"{prefix}_scheduler", True, False, None),
         (f"{prefix}_kiosk", True, False, None),
+        (f"{prefix}_analyst", True, False, None),
     ]
     again = db_roles.run_create_roles(conn, ADMIN, prefix=prefix)
-    assert [r.created for r in again] == [False, False, False]
+    assert [r.created for r in again] == [False, False, False, False]
     assert [r.grants for r in again] == [r.grants for r in results]
     login = conn.execute(
         sa.text("SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE :p ORDER BY 1"),
         {"p": f"{prefix}\\_%"},
     ).all()
     assert [tuple(r) for r in login] == [
-        (f"{prefix}_dashboards", False), (f"{prefix}_kiosk", False), (f"{prefix}_scheduler", False)
+        (f"{prefix}_analyst", False), (f"{prefix}_dashboards", False), (f"{prefix}_kiosk", False),
+        (f"{prefix}_scheduler", False),
     ]
     audited = conn.execute(
         sa.text("SELECT user_email, details FROM backoffice.audit_logs"
