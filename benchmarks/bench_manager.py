@@ -68,9 +68,9 @@ def _timed(results: dict, label: str, action, repeat: int = 1) -> None:
 
 def measure_actions(engine, repeat: int) -> dict[str, float]:
     from backoffice_lib.packages.front_desk import FrontDesk
-    from backoffice_lib.staff.admin_dashboard import StaffAdmin
     from backoffice_lib.staff.schedule_dashboard import ScheduleBoard
     from backoffice_lib.staff.settings_dashboard import StudioSettings
+    from backoffice_lib.staff.staff_admin_dashboard import StaffAdmin
 
     results: dict[str, float] = {}
     boards: dict[str, object] = {}

@@ -18,7 +18,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok, database, migrate
-from backoffice_lib.staff import attendance, pins, schedules, sessions, timeclock
+from backoffice_lib.staff.rules import attendance, pins, sessions
+from backoffice_lib.staff.service import schedules, timeclock
 
 PUNCH_TARGET_MS = 400.0
 ATTENDANCE_TARGET_S = 1.0

@@ -41,8 +41,10 @@ BUILDS_ON = {
 PURE = {
     "backoffice_lib.bangkok",
     "backoffice_lib.money",
-    "backoffice_lib.staff.attendance",
-    "backoffice_lib.staff.sessions",
+    "backoffice_lib.staff.rules",
+    "backoffice_lib.staff.rules.attendance",
+    "backoffice_lib.staff.rules.pins",
+    "backoffice_lib.staff.rules.sessions",
     "backoffice_lib.payroll.rules",
     "backoffice_lib.payroll.rules.close",
     "backoffice_lib.payroll.rules.filings",

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.staff import pins
+from backoffice_lib.staff.rules import pins
 
 BKK = bangkok.BANGKOK
 PIN = "246810"

@@ -19,7 +19,8 @@ import click
 import pandas as pd
 
 from .. import access, bangkok, database, spreadsheets
-from ..staff import people, pins, schedules, timeclock
+from ..staff.rules import pins
+from ..staff.service import people, schedules, timeclock
 
 EXIT_REFUSED = 1
 EXIT_BAD_INPUT = 2

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..payroll.rules.statutory import make_national_id
-from ..staff import pins
+from ..staff.rules import pins
 from .names import THAI_FIRST_NAMES, THAI_LAST_NAMES
 from .period import Dice, Period, add_months
 

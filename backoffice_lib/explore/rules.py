@@ -18,8 +18,8 @@ from decimal import Decimal
 import pandas as pd
 
 from .. import bangkok
-from ..staff import attendance as attendance_rules
-from ..staff import sessions as session_rules
+from ..staff.rules import attendance as attendance_rules
+from ..staff.rules import sessions as session_rules
 
 TZ = "Asia/Bangkok"
 TIME = f"datetime64[ns, {TZ}]"

@@ -205,7 +205,7 @@ def _insert_quarantined(conn: Connection, rows: list[dict],
 
 def _apply(conn: Connection, step: Callable[[], None]) -> None:
     """Run a fix in a SAVEPOINT: all of it is kept, or none of it and a FixRefused says why."""
-    from ..staff.timeclock import TimeclockError
+    from ..staff.service.timeclock import TimeclockError
 
     try:
         with conn.begin_nested():
@@ -260,7 +260,7 @@ def fix_add_missing_clock_out(conn: Connection, user_email: str, quarantine_id: 
                               reason: str, clock_out_at: dt.datetime | None = None) -> dict:
     """The refused entries follow a clock-in that was never closed: add its clock-out (the time
     clock's own correction, audited with the reason), then import the refused entries."""
-    from ..staff import timeclock
+    from ..staff.service import timeclock
 
     reason = _reason(reason)
     row = _pending(conn, user_email, quarantine_id)

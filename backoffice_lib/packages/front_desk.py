@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import sqlalchemy as sa
 
 from .. import bangkok, database, ui, values
-from ..staff import people
+from ..staff.service import people
 from . import customers, service
 
 AREA = service.AREA

@@ -18,7 +18,8 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import bangkok, database, ui
-from . import attendance, people, schedules
+from .rules import attendance
+from .service import people, schedules
 
 AREA = schedules.AREA
 WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]

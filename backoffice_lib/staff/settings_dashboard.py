@@ -16,7 +16,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import bangkok, database, ui
-from . import holidays, settings_service, sign_in_users
+from .service import holidays, sign_in_users
+from .service import settings as settings_service
 
 AREA = settings_service.AREA
 HOLIDAY_COLUMNS = {"holiday_date": "Date", "holiday_name": "Holiday", "state": "State"}

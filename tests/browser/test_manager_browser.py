@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from backoffice_lib import bangkok
-from backoffice_lib.staff import pins
+from backoffice_lib.staff.rules import pins
 
 from .conftest import TOKEN, free_port, server_env, start_server, stop_server
 

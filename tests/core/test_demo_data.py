@@ -21,7 +21,7 @@ from backoffice_lib import bangkok, demo_data, money
 from backoffice_lib.demo_data import customers, people, timeclock
 from backoffice_lib.demo_data.customers import CATALOGUE, COACH_RATES
 from backoffice_lib.demo_data.period import Period, add_months, dice
-from backoffice_lib.staff import pins
+from backoffice_lib.staff.rules import pins
 
 AS_OF = bangkok.today() - dt.timedelta(days=20)
 VOLATILE = "- 'created_at' - 'updated_at'"  # set by now(): not part of "the same rows"

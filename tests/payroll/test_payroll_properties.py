@@ -18,7 +18,7 @@ from backoffice_lib.payroll.rules import (
     compute_payroll,
     pair_sessions,
 )
-from backoffice_lib.staff import sessions
+from backoffice_lib.staff.rules import sessions
 
 COMP_KEYS = ["id", "staff_id", "compensation_type", "base_salary", "hourly_rate",
              "ot_rate_per_hour", "holiday_rate_per_hour", "is_service_charge_eligible",

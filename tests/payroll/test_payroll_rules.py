@@ -20,7 +20,7 @@ from backoffice_lib.payroll.rules import (
     entries_window,
     pair_sessions,
 )
-from backoffice_lib.staff import sessions
+from backoffice_lib.staff.rules import sessions
 
 ALICE, BOB, CARA = 1, 2, 3
 

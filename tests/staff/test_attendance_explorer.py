@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from timeclock_fixtures import ADMIN, add_entry, add_staff, add_users, at, sql
 
-from backoffice_lib.staff import attendance, schedules
-from backoffice_lib.staff import attendance_explorer as ae
+from backoffice_lib.staff import attendance_explorer_dashboard as ae
+from backoffice_lib.staff.rules import attendance
+from backoffice_lib.staff.service import schedules
 
 MONDAY = dt.date(2025, 3, 3)
 T = dt.time

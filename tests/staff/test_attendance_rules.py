@@ -9,13 +9,13 @@ import pandas as pd
 import pytest
 
 from backoffice_lib.bangkok import BANGKOK
-from backoffice_lib.staff.attendance import (
+from backoffice_lib.staff.rules.attendance import (
     compute_attendance,
     compute_attendance_summary,
     compute_generated_shifts,
     day_of_week,
 )
-from backoffice_lib.staff.sessions import compute_sessions
+from backoffice_lib.staff.rules.sessions import compute_sessions
 
 DAY = dt.date(2025, 3, 4)  # a Tuesday
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from timeclock_fixtures import ADMIN, MANAGER, add_staff, add_users, sql
 
 from backoffice_lib import access
-from backoffice_lib.staff import compensation
-from backoffice_lib.staff.compensation import CompensationError, Rates
+from backoffice_lib.staff.service import compensation
+from backoffice_lib.staff.service.compensation import CompensationError, Rates
 
 D = dt.date
 SALARY = Rates("salary", base_salary=Decimal(15000), ot_rate_per_hour=Decimal(90))

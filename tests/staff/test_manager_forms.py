@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok
 from backoffice_lib.packages import front_desk
-from backoffice_lib.staff import admin_dashboard, schedule_dashboard, settings_dashboard
+from backoffice_lib.staff import schedule_dashboard, settings_dashboard
+from backoffice_lib.staff import staff_admin_dashboard as admin_dashboard
 
 ADMIN = "admin@studio.example"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backoffice_lib.staff import pins
+from backoffice_lib.staff.rules import pins
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from timeclock_fixtures import ADMIN, MANAGER, add_entry, add_staff, add_users, at, sql
 
 from backoffice_lib import access
-from backoffice_lib.staff import schedules
+from backoffice_lib.staff.service import schedules
 
 MONDAY = dt.date(2025, 3, 3)
 T = dt.time

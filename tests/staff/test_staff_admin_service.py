@@ -11,8 +11,10 @@ import pytest
 from timeclock_fixtures import ADMIN, MANAGER, add_staff, sql
 
 from backoffice_lib import access, bangkok
-from backoffice_lib.staff import admin_dashboard, people, pins, schedules
-from backoffice_lib.staff.schedules import ScheduleError
+from backoffice_lib.staff import staff_admin_dashboard as admin_dashboard
+from backoffice_lib.staff.rules import pins
+from backoffice_lib.staff.service import people, schedules
+from backoffice_lib.staff.service.schedules import ScheduleError
 
 D, T = dt.date, dt.time
 

@@ -17,8 +17,8 @@ import pytest
 from timeclock_fixtures import FAST_HASH, PIN, sql
 
 from backoffice_lib import bangkok
-from backoffice_lib.staff import dashboard as staff_dashboard
-from backoffice_lib.staff import kiosk
+from backoffice_lib.staff import kiosk_dashboard as kiosk
+from backoffice_lib.staff import staff_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = {

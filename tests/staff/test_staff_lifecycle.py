@@ -8,7 +8,8 @@ import pytest
 from timeclock_fixtures import ADMIN, MANAGER, add_staff, sql
 
 from backoffice_lib import access, bangkok
-from backoffice_lib.staff import people, pins
+from backoffice_lib.staff.rules import pins
+from backoffice_lib.staff.service import people
 
 
 def audit_rows(conn, resource_id):

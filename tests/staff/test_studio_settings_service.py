@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from timeclock_fixtures import ADMIN, MANAGER, sql
 
 from backoffice_lib import access
-from backoffice_lib.staff import holidays, settings_service, sign_in_users, timeclock
-from backoffice_lib.staff.holidays import HolidayError
-from backoffice_lib.staff.settings_service import SettingError
-from backoffice_lib.staff.sign_in_users import SignInUserError
+from backoffice_lib.staff.service import holidays, sign_in_users, timeclock
+from backoffice_lib.staff.service import settings as settings_service
+from backoffice_lib.staff.service.holidays import HolidayError
+from backoffice_lib.staff.service.settings import SettingError
+from backoffice_lib.staff.service.sign_in_users import SignInUserError
 
 # --- holidays ------------------------------------------------------------------------------------
 

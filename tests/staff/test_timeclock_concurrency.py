@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from timeclock_fixtures import FAST_HASH, PIN, sql
 
 from backoffice_lib import bangkok, database
-from backoffice_lib.staff import timeclock
+from backoffice_lib.staff.service import timeclock
 
 WRONG = "000000"
 

@@ -8,7 +8,7 @@ import pytest
 from timeclock_fixtures import ADMIN, MANAGER, add_entry, add_staff, add_users, at, sql
 
 from backoffice_lib import access, bangkok
-from backoffice_lib.staff import timeclock
+from backoffice_lib.staff.service import timeclock
 
 DAY = dt.date(2025, 3, 3)
 NOW = at(DAY + dt.timedelta(days=2), 12)

@@ -19,7 +19,7 @@ from timeclock_fixtures import (
 )
 
 from backoffice_lib import access, bangkok
-from backoffice_lib.staff import people, timeclock
+from backoffice_lib.staff.service import people, timeclock
 
 DAY = dt.date(2025, 3, 3)
 T0 = at(DAY, 9)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice_lib.bangkok import BANGKOK
-from backoffice_lib.staff.sessions import SESSION_COLUMNS, compute_sessions
+from backoffice_lib.staff.rules.sessions import SESSION_COLUMNS, compute_sessions
 
 UTC = dt.UTC
 

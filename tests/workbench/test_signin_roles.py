@@ -16,7 +16,7 @@ from cli_runner import run_backoffice
 from timeclock_fixtures import ADMIN, MANAGER, PIN, add_staff, add_users
 
 from backoffice_lib import bangkok
-from backoffice_lib.staff import people, timeclock
+from backoffice_lib.staff.service import people, timeclock
 from backoffice_lib.workbench import db_roles
 
 

@@ -10,8 +10,8 @@ Decisions (business-rules is silent):
   the exact seconds (``seconds × rate ÷ 3600``) and then rounded, half up, per component.
 - Sessions are paired here with the §3.1 rule (a ``clock_in`` pairs with the *next* entry of the
   person when it is a ``clock_out`` at most ``max_session_hours`` later). The result equals
-  ``backoffice_lib.staff.sessions.compute_sessions`` (a test checks it) but runs vectorised, so a month of
-  10,000 people computes in seconds.
+  ``backoffice_lib.staff.rules.sessions.compute_sessions`` (a test checks it) but runs
+  vectorised, so a month of 10,000 people computes in seconds.
 - Review flags are listed for the month's own dates; the days before the 1st that complete the
   first week count for its overtime only.
 - The applied compensation row's ``min_hours_for_allowance`` decides a working day (null: 6).

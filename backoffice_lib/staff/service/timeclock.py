@@ -22,9 +22,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok, settings
-from ..models.core import PayrollSetting, Staff, TimeEntry
-from . import pins
+from ... import access, audit, bangkok, settings
+from ...models.core import PayrollSetting, Staff, TimeEntry
+from ..rules import pins
 from .people import resolve_staff
 
 STAFF = Staff.__table__

@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from .. import access, audit
-from ..models.core import CoachRate, PackageType, StaffCompensation
-from ..money import round_money
+from ... import access, audit
+from ...models.core import CoachRate, PackageType, StaffCompensation
+from ...money import round_money
 from .people import resolve_staff
 
 COMPENSATION = StaffCompensation.__table__

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from .. import access, audit
-from ..models.core import PayrollSetting
+from ... import access, audit
+from ...models.core import PayrollSetting
 
 SETTINGS_TABLE = PayrollSetting.__table__
 AREA = "settings"

@@ -18,7 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import access, audit, bangkok, database, ui
-from . import attendance, people, schedules, sessions, timeclock
+from .rules import attendance, sessions
+from .service import people, schedules, timeclock
 
 DEFAULT_DAYS = 30
 REVIEW_FLAGS = (sessions.MISSING_CLOCK_OUT, sessions.ORPHAN_CLOCK_OUT)

@@ -15,9 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit
-from ..models.core import Staff, StaffAuditLog
-from . import pins
+from ... import access, audit
+from ...models.core import Staff, StaffAuditLog
+from ..rules import pins
 
 STAFF = Staff.__table__
 AREA = "staff"

@@ -24,7 +24,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .. import bangkok, money
+from ... import bangkok, money
 
 DEFAULT_MAX_SESSION_HOURS = 16
 

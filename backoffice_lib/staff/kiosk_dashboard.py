@@ -17,7 +17,7 @@ import ipywidgets as widgets
 import sqlalchemy as sa
 
 from .. import database, ui
-from . import people, timeclock
+from .service import people, timeclock
 
 PIN_LENGTH = 6
 NOBODY = 0  # the placeholder's value (no staff id is 0; None would mean "no selection")

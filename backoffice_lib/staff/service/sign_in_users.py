@@ -17,8 +17,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit
-from ..models.core import AllowedUser
+from ... import access, audit
+from ...models.core import AllowedUser
 
 USERS = AllowedUser.__table__
 AREA = "allowed_users"

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
-from .. import access, audit
-from ..models.core import PublicHoliday
+from ... import access, audit
+from ...models.core import PublicHoliday
 
 HOLIDAYS = PublicHoliday.__table__
 AREA = "holidays"

@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import bangkok, database, ui
-from . import compensation, people
+from .service import compensation, people
 
 AREA = people.AREA
 NEW_PERSON_WIDTH = "320px"

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 
 from .. import bangkok, database, ui
 from ..models.core import Staff, StaffSchedule
-from . import attendance, sessions, timeclock
+from .rules import attendance, sessions
+from .service import timeclock
 
 # The explorer shows attendance, not the audit trail: the area of the attendance report it
 # replaces (open to every allowed user, business-rules §8 keeps "audit" for admins).

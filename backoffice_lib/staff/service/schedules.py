@@ -16,9 +16,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok
-from ..models.core import Staff, StaffSchedule, StaffWeeklySchedule
-from . import attendance, sessions, timeclock
+from ... import access, audit, bangkok
+from ...models.core import Staff, StaffSchedule, StaffWeeklySchedule
+from ..rules import attendance, sessions
+from . import timeclock
 from .people import resolve_staff
 
 STAFF = Staff.__table__

@@ -25,7 +25,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .. import bangkok, money
+from ... import bangkok, money
 
 GRACE_MINUTES = 5
 
