@@ -1,10 +1,10 @@
-"""The managers' staff dashboard and the analysts' attendance explorer (widgets and charts).
+"""The managers' staff dashboard (widgets only): who is clocked in now; today's schedule against
+the punches; lateness and no-shows over a period (plotly FigureWidgets, offline); the entries
+flagged for review, grouped per person and kind with their count, and the one entry-correction
+form (add a missing clock-out, edit a time, delete with a reason).
 
-Dashboard sections: who is clocked in now; today's schedule against the punches; lateness and
-no-shows over a period (plotly FigureWidgets, offline); review of flagged entries with the
-correction actions (add a missing clock-out, edit a time, delete with a reason).
-All data comes from the library (schedules.load_attendance, sessions.compute_sessions, ...);
-corrections run ``timeclock`` functions in one transaction each.
+Reads go through ``service.attendance`` (each checks the staff area, an admin area, on its own
+connection); corrections through ``EntryCorrectionForm`` (``service.timeclock``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import access, audit, bangkok, database, ui
+from .entry_correction_dashboard import EntryCorrectionForm
 from .rules import attendance, sessions
-from .service import people, schedules, timeclock
+from .service import attendance as attendance_service
 
+AREA = attendance_service.STAFF_AREA
 DEFAULT_DAYS = 30
-REVIEW_FLAGS = (sessions.MISSING_CLOCK_OUT, sessions.ORPHAN_CLOCK_OUT)
 STATUS_LABELS = {
     attendance.ON_TIME: "on time",
     attendance.LATE: "late",
@@ -32,10 +33,10 @@ STATUS_LABELS = {
 }
 
 
-# --- periods and data ------------------------------------------------------------------------
+# --- periods and tables ------------------------------------------------------------------------
 
 
-def period(
+def parse_period(
     date_from: str | dt.date | None, date_to: str | dt.date | None
 ) -> tuple[dt.date, dt.date]:
     """Dates from parameters ('' = the last 30 days up to today, Bangkok)."""
@@ -57,27 +58,6 @@ def period(
     return first, last
 
 
-def load_flagged_sessions(conn, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
-    """Sessions with a review flag (missing / orphan clock-out) dated in the period, with names."""
-    limits = timeclock.load_timeclock_settings(conn)
-    window = dt.timedelta(hours=limits["max_session_hours"])
-    entries = timeclock.load_entries(
-        conn, bangkok.at(date_from) - window, bangkok.at(date_to + dt.timedelta(days=1)) + window
-    )
-    worked = sessions.compute_sessions(entries, limits["max_session_hours"])
-    now = bangkok.now()
-    keep = worked["flag"].isin(REVIEW_FLAGS) & worked["work_date"].map(
-        lambda d: date_from <= d <= date_to
-    ).astype(bool)
-    # a clock-in of the last max_session_hours is still open, not missing its clock-out
-    still_open = worked["clock_in"].map(lambda t: t is not None and now - t < window).astype(bool)
-    flagged = worked[keep & ~(still_open & (worked["flag"] == sessions.MISSING_CLOCK_OUT))]
-    names = dict(zip(entries["staff_id"], entries["staff_name"], strict=False))
-    flagged = flagged.copy()
-    flagged.insert(1, "staff_name", flagged["staff_id"].map(names).astype(object))
-    return flagged.reset_index(drop=True)
-
-
 def _fmt(moment) -> str:
     if moment is None or (not isinstance(moment, dt.datetime) and pd.isna(moment)):
         return ""
@@ -90,7 +70,7 @@ def _hhmm(moment) -> str:
     return moment.astimezone(bangkok.BANGKOK).strftime("%H:%M")
 
 
-def table_html(frame: pd.DataFrame, empty: str = "Nothing to show.") -> str:
+def render_table_html(frame: pd.DataFrame, empty: str = "Nothing to show.") -> str:
     if frame.empty:
         return f"<p><em>{html.escape(empty)}</em></p>"
     return frame.to_html(index=False, escape=True, na_rep="", classes="staff-table", border=0)
@@ -100,7 +80,7 @@ def _blank(value) -> Any:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def attendance_table(rows: pd.DataFrame) -> pd.DataFrame:
+def compute_attendance_view(rows: pd.DataFrame) -> pd.DataFrame:
     """Attendance rows as a person reads them."""
     return pd.DataFrame(
         {
@@ -121,7 +101,7 @@ def attendance_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
+def compute_person_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per person over the period (attendance.compute_attendance_summary) with names."""
     summary = attendance.compute_attendance_summary(rows)
     names = dict(zip(rows["staff_id"], rows["staff_name"], strict=False))
@@ -131,10 +111,24 @@ def summary_table(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def compute_flag_groups_view(flagged: pd.DataFrame) -> pd.DataFrame:
+    """The flags per person and kind with their count, as a person reads them."""
+    groups = sessions.compute_flag_groups(flagged)
+    return pd.DataFrame(
+        {
+            "Name": groups["staff_name"],
+            "Flag": groups["flag"].map(lambda f: str(f).replace("_", " ")),
+            "Count": groups["count"],
+            "First": groups["first"].map(str),
+            "Last": groups["last"].map(str),
+        }
+    )
+
+
 # --- charts (floats only here, at the plotting edge) -------------------------------------------
 
 
-def lateness_figure(summary: pd.DataFrame) -> go.Figure:
+def compute_lateness_figure(summary: pd.DataFrame) -> go.Figure:
     """Late shifts, no-shows and left-early per person, stacked bars."""
     names = list(summary["staff_name"]) if len(summary) else []
     figure = go.Figure(
@@ -170,7 +164,7 @@ def lateness_figure(summary: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def daily_figure(rows: pd.DataFrame) -> go.Figure:
+def compute_daily_figure(rows: pd.DataFrame) -> go.Figure:
     """Late and no-show shifts per day."""
     days = sorted(set(rows["work_date"])) if len(rows) else []
     late = [
@@ -200,40 +194,36 @@ def daily_figure(rows: pd.DataFrame) -> go.Figure:
 
 
 class StaffDashboard:
+    """The dashboard for one signed-in user: ``build`` the widgets, ``load`` today and the period,
+    ``on_refresh`` (today) and ``on_update`` (the period); corrections in ``correction``."""
+
     def __init__(
-        self, user_email: str, date_from: dt.date, date_to: dt.date, *, engine: Any = None
+        self, user: access.User, date_from: dt.date, date_to: dt.date, *, engine: Any = None
     ):
-        self.user_email = user_email
+        self.user = user
         self.engine = engine
-        self.now_html = widgets.HTML()
-        self.today_html = widgets.HTML()
-        self.status = widgets.HTML()
-        self.date_from = widgets.DatePicker(description="From", value=date_from)
-        self.date_to = widgets.DatePicker(description="To", value=date_to)
-        update = widgets.Button(description="Update", button_style="primary")
-        update.on_click(lambda _: self.refresh_period())
-        refresh = widgets.Button(description="Refresh")
-        refresh.on_click(lambda _: self.refresh_today())
-        self.lateness_out = widgets.VBox()
-        self.daily_out = widgets.VBox()
         self.lateness: go.Figure | None = None
         self.daily: go.Figure | None = None
+        self.flagged = pd.DataFrame()
+        self.build(date_from, date_to)
+        self.load()
+
+    def build(self, date_from: dt.date, date_to: dt.date) -> None:
+        self.now_html = widgets.HTML()
+        self.today_html = widgets.HTML()
+        self.period_message = widgets.HTML()
+        self.date_from = widgets.DatePicker(description="From", value=date_from)
+        self.date_to = widgets.DatePicker(description="To", value=date_to)
+        self.update = widgets.Button(description="Update", button_style="primary")
+        self.update.on_click(lambda _: self.on_update())
+        self.refresh = widgets.Button(description="Refresh")
+        self.refresh.on_click(lambda _: self.on_refresh())
+        self.lateness_out = widgets.VBox()
+        self.daily_out = widgets.VBox()
         self.summary_html = widgets.HTML()
         self.review_html = widgets.HTML()
-        self.flagged = pd.DataFrame()
-        self.entry = widgets.Dropdown(
-            description="Entry", options=[], layout=widgets.Layout(width="560px")
-        )
-        self.action = widgets.ToggleButtons(
-            options=[("Add missing clock-out", "add"), ("Edit time", "edit"), ("Delete", "delete")],
-            value="add",
-        )
-        self.when = widgets.Text(description="Time", placeholder="YYYY-MM-DD HH:MM (Bangkok)")
-        self.reason = widgets.Text(description="Reason", placeholder="why (kept in the audit)")
-        apply = widgets.Button(description="Apply correction", button_style="warning")
-        apply.on_click(lambda _: self.apply_correction())
-        self.correction_message = widgets.HTML()
-        self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
+        self.correction = EntryCorrectionForm(self.user, self.engine, self.on_update,
+                                              area=AREA, admin=True, width="560px")
 
         def section(title: str, *children) -> widgets.VBox:
             heading = widgets.HTML(f"<h3 style='margin:16px 0 4px'>{html.escape(title)}</h3>")
@@ -242,39 +232,39 @@ class StaffDashboard:
         self.widget = widgets.VBox(
             [
                 ui.stylesheet(),
-                section("Clocked in now", refresh, self.now_html),
+                section("Clocked in now", self.refresh, self.now_html),
                 section("Today's schedule against the punches", self.today_html),
                 section(
                     "Lateness and no-shows",
-                    widgets.HBox([self.date_from, self.date_to, update]),
+                    widgets.HBox([self.date_from, self.date_to, self.update]),
+                    self.period_message,
                     self.lateness_out,
                     self.daily_out,
                     self.summary_html,
                 ),
-                section(
-                    "Flagged entries to review",
-                    self.review_html,
-                    self.entry,
-                    self.action,
-                    self.when,
-                    self.reason,
-                    apply,
-                    self.correction_message,
-                ),
+                section("Flagged entries to review", self.review_html, self.correction.widget),
             ],
             layout=widgets.Layout(padding="8px"),
         )
-        self.refresh_today()
-        self.refresh_period()
 
-    def refresh_today(self) -> None:
-        today = bangkok.today()
-        with database.transaction(self.engine) as conn:
-            roster = people.load_staff(conn)
-            rows = schedules.load_attendance(conn, today, today, as_of=bangkok.now())
-        inside = roster[roster["currently_clocked_in"].astype(bool)]
+    # the correction form's widgets, by the names the page had before it was shared
+    @property
+    def entry(self):
+        return self.correction.entry
+
+    def load(self) -> None:
+        self.on_refresh()
+        self.on_update()
+
+    def on_refresh(self) -> str:
+        """Who is clocked in now and today's schedule against the punches."""
+        try:
+            with database.transaction(self.engine) as conn:
+                inside, rows = attendance_service.load_staff_today(conn, self.user.email)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.now_html)
         now = bangkok.now()
-        self.now_html.value = table_html(
+        self.now_html.value = render_table_html(
             pd.DataFrame(
                 {
                     "Name": inside["staff_name"],
@@ -287,129 +277,49 @@ class StaffDashboard:
             ),
             "Nobody is clocked in.",
         )
-        self.today_html.value = table_html(attendance_table(rows), "No shifts or punches today.")
+        self.today_html.value = render_table_html(
+            compute_attendance_view(rows), "No shifts or punches today."
+        )
+        return ""
 
-    def refresh_period(self) -> None:
-        first, last = period(self.date_from.value, self.date_to.value)
-        with database.transaction(self.engine) as conn:
-            rows = schedules.load_attendance(conn, first, last, as_of=bangkok.now())
-            self.flagged = load_flagged_sessions(conn, first, last)
-        summary = summary_table(rows)
-        self.lateness = lateness_figure(summary)
-        self.daily = daily_figure(rows)
+    def on_update(self) -> str:
+        """Lateness and no-shows over the period, and the entries flagged for review."""
+        try:
+            first, last = parse_period(self.date_from.value, self.date_to.value)
+            with database.transaction(self.engine) as conn:
+                rows, self.flagged = attendance_service.load_staff_period(
+                    conn, self.user.email, first, last)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.period_message)
+        except ValueError as exc:
+            self.period_message.value = ui.message_html(str(exc), "refused")
+            return str(exc)
+        self.period_message.value = ""
+        summary = compute_person_summary(rows)
+        self.lateness = compute_lateness_figure(summary)
+        self.daily = compute_daily_figure(rows)
         ui.show_figure(self.lateness_out, self.lateness)
         ui.show_figure(self.daily_out, self.daily)
-        self.summary_html.value = table_html(summary.drop(columns=["staff_id"]))
-        self._show_flagged()
+        self.summary_html.value = render_table_html(summary.drop(columns=["staff_id"]))
+        self.review_html.value = render_table_html(
+            compute_flag_groups_view(self.flagged), "No flagged entries in the period."
+        )
+        self.correction.load(sessions.compute_correctable_entries(self.flagged))
+        return ""
 
-    def _show_flagged(self) -> None:
-        flagged = self.flagged
-        self.review_html.value = table_html(
-            pd.DataFrame(
-                {
-                    "Date": flagged["work_date"].map(str),
-                    "Name": flagged["staff_name"],
-                    "Clock in": flagged["clock_in"].map(_fmt),
-                    "Clock out": flagged["clock_out"].map(_fmt),
-                    "Flag": flagged["flag"],
-                }
-            )
-            if len(flagged)
-            else pd.DataFrame(),
-            "No flagged entries in the period.",
-        )
-        options = []
-        for row in flagged.itertuples(index=False):
-            entry_id = (
-                row.clock_in_id if row.flag == sessions.MISSING_CLOCK_OUT else row.clock_out_id
-            )
-            moment = row.clock_in if row.flag == sessions.MISSING_CLOCK_OUT else row.clock_out
-            label = f"{row.staff_name}: {row.flag.replace('_', ' ')} – {_fmt(moment)} (#{entry_id})"
-            options.append((label, int(entry_id)))
-        self.entry.options = options
-
-    def _on_entry(self, entry_id) -> None:
-        """An entry was picked: suggest the action and the time to correct from."""
-        if entry_id is None:
-            self.correction_message.value = ""
-            return
-        row = next(
-            (
-                r
-                for r in self.flagged.itertuples(index=False)
-                if entry_id in (r.clock_in_id, r.clock_out_id)
-            ),
-            None,
-        )
-        if row is None:
-            return
-        missing = row.flag == sessions.MISSING_CLOCK_OUT
-        moment = row.clock_in if missing else row.clock_out
-        self.action.value = "add" if missing else "delete"
-        self.when.value = _fmt(moment)
-        hint = (
-            "add the clock-out this person forgot (set the time)"
-            if missing
-            else "delete this clock-out without a clock-in, or edit its time"
-        )
-        self._say(
-            f"{row.staff_name}, {row.flag.replace('_', ' ')} at {_fmt(moment)}: {hint}.", ok=True
-        )
-
-    def apply_correction(self) -> str:
-        """Run the chosen correction on the chosen entry; the outcome is shown and returned."""
-        entry_id, action, reason = self.entry.value, self.action.value, self.reason.value
-        try:
-            if entry_id is None:
-                raise timeclock.TimeclockError("pick a flagged entry first")
-            moment = None
-            if action in ("add", "edit"):
-                try:
-                    moment = dt.datetime.strptime(
-                        self.when.value.strip(), "%Y-%m-%d %H:%M"
-                    ).replace(tzinfo=bangkok.BANGKOK)
-                except ValueError as exc:
-                    raise timeclock.TimeclockError(
-                        "the time must look like 2025-01-31 17:30"
-                    ) from exc
-            with database.transaction(self.engine) as conn:
-                if action == "add":
-                    timeclock.add_missing_clock_out(conn, self.user_email, entry_id, moment, reason)
-                    done = f"added a clock-out at {_fmt(moment)}"
-                elif action == "edit":
-                    timeclock.edit_entry_time(conn, self.user_email, entry_id, moment, reason)
-                    done = f"moved entry #{entry_id} to {_fmt(moment)}"
-                else:
-                    timeclock.delete_entry(conn, self.user_email, entry_id, reason)
-                    done = f"deleted entry #{entry_id}"
-        except access.AccessDenied as exc:
-            with database.transaction(self.engine) as conn:  # the refusal is kept
-                audit.record(
-                    conn,
-                    self.user_email,
-                    "ACCESS_DENIED",
-                    "time_entries",
-                    entry_id,
-                    details={"reason": str(exc)},
-                )
-            return self._say(str(exc), ok=False)
-        except (timeclock.TimeclockError, ValueError) as exc:
-            return self._say(str(exc), ok=False)
-        self.reason.value = ""
-        self.refresh_period()
-        return self._say(done.capitalize(), ok=True)
-
-    def _say(self, text: str, *, ok: bool) -> str:
-        colour = "#065f46" if ok else "#7f1d1d"
-        self.correction_message.value = (
-            f'<p class="correction-message" style="color:{colour}">{html.escape(text)}</p>'
-        )
-        return text
+    def _refused(self, exc: access.AccessDenied, target: widgets.HTML) -> str:
+        """A refusal raised inside a transaction was rolled back with it: audit it again, in a
+        transaction of its own, and say it on the page."""
+        with database.transaction(self.engine) as conn:
+            audit.record(conn, self.user.email, "ACCESS_DENIED", AREA,
+                         details={"reason": str(exc)})
+        target.value = ui.message_html(str(exc), "refused")
+        return str(exc)
 
 
 def staff_dashboard(date_from: str = "", date_to: str = "", *, engine: Any = None):
     """The managers' dashboard (staff is an admin area); errors come back on screen."""
-    first, last = period(date_from, date_to)
+    first, last = parse_period(date_from, date_to)
     return ui.guarded_dashboard(
-        people.AREA, lambda user: StaffDashboard(user.email, first, last, engine=engine).widget
+        AREA, lambda user: StaffDashboard(user, first, last, engine=engine).widget
     )

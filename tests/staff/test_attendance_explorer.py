@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from timeclock_fixtures import ADMIN, add_entry, add_staff, add_users, at, sql
 
-from backoffice_lib.staff import attendance_explorer_dashboard as ae
+from backoffice_lib.staff.queries import attendance as attendance_queries
 from backoffice_lib.staff.rules import attendance
+from backoffice_lib.staff.service import attendance as attendance_service
 from backoffice_lib.staff.service import schedules
 
 MONDAY = dt.date(2025, 3, 3)
@@ -59,15 +60,15 @@ SAMPLE = rows(
 )
 def test_period_is_capped_at_366_days_and_in_order(start, end, ok):
     if ok:
-        assert ae.compute_period(start, end) == (start, end)
+        assert attendance.compute_period(start, end) == (start, end)
     else:
         with pytest.raises(ValueError):
-            ae.compute_period(start, end)
+            attendance.compute_period(start, end)
 
 
 def test_period_cap_message_says_how_long_and_what_to_choose():
     with pytest.raises(ValueError, match=r"is 400 days; choose at most 366 days"):
-        ae.compute_period(MONDAY, MONDAY + dt.timedelta(days=399))
+        attendance.compute_period(MONDAY, MONDAY + dt.timedelta(days=399))
 
 
 @pytest.mark.parametrize(
@@ -82,14 +83,14 @@ def test_period_cap_message_says_how_long_and_what_to_choose():
     ],
 )
 def test_status_filter(label, expected):
-    kept = ae.compute_filtered(SAMPLE, ae.STATUSES[label])
+    kept = attendance.compute_filtered(SAMPLE, attendance.STATUSES[label])
     assert len(kept) == expected
     if label == "left early":
         assert list(kept["left_early"]) == [True, True]
 
 
 def test_rows_are_newest_first():
-    ordered = ae.compute_newest_first(SAMPLE)
+    ordered = attendance.compute_newest_first(SAMPLE)
     assert [(r.work_date.day, r.clock_in.hour) for r in ordered.itertuples()] == [
         (5, 14),
         (5, 9),
@@ -112,17 +113,17 @@ def test_rows_are_newest_first():
     ],
 )
 def test_paging_clamps_to_existing_pages(page, size, expected_page, pages, count):
-    shown, got_page, got_pages = ae.compute_page(SAMPLE, page, size)
+    shown, got_page, got_pages = attendance.compute_page(SAMPLE, page, size)
     assert (got_page, got_pages, len(shown)) == (expected_page, pages, count)
 
 
 def test_paging_an_empty_result_is_one_empty_page():
-    shown, page, pages = ae.compute_page(SAMPLE.iloc[0:0], 5, 50)
+    shown, page, pages = attendance.compute_page(SAMPLE.iloc[0:0], 5, 50)
     assert (page, pages, len(shown)) == (1, 1, 0)
 
 
 def test_daily_counts_cover_every_day_with_late_and_no_shows():
-    daily = ae.compute_daily_counts(SAMPLE, MONDAY, MONDAY + dt.timedelta(days=3))
+    daily = attendance.compute_daily_counts(SAMPLE, MONDAY, MONDAY + dt.timedelta(days=3))
     assert [tuple(r) for r in daily.itertuples(index=False)] == [
         (MONDAY, 1, 0),
         (MONDAY + dt.timedelta(days=1), 0, 1),
@@ -146,7 +147,7 @@ def test_loader_reads_only_the_period_and_the_person(conn):
     add_entry(conn, b, "clock_out", at(tuesday, 12))
     as_of = at(MONDAY + dt.timedelta(days=5), 0)
 
-    everyone = ae.load_period_attendance(conn, MONDAY, tuesday, as_of=as_of)
+    everyone = attendance_service.load_period_attendance(conn, MONDAY, tuesday, as_of=as_of)
     got = [
         (r.staff_name, r.work_date, r.status, r.minutes_late, r.left_early)
         for r in everyone.itertuples()
@@ -157,10 +158,10 @@ def test_loader_reads_only_the_period_and_the_person(conn):
         ("Somchai", tuesday, "no_show", None, None),
         ("Malee", tuesday, "unscheduled", None, None),
     ]
-    only_a = ae.load_period_attendance(conn, MONDAY, tuesday, a, as_of=as_of)
+    only_a = attendance_service.load_period_attendance(conn, MONDAY, tuesday, a, as_of=as_of)
     assert set(only_a["staff_name"]) == {"Somchai"} and len(only_a) == 2
     with pytest.raises(ValueError, match="at most 366 days"):
-        ae.load_period_attendance(conn, MONDAY, MONDAY + dt.timedelta(days=400), as_of=as_of)
+        attendance_service.load_period_attendance(conn, MONDAY, MONDAY + dt.timedelta(days=400), as_of=as_of)
     sql(conn, "UPDATE backoffice.staff SET is_active = false WHERE id = :i", i=a)
-    options = ae.load_staff_options(conn)
+    options = attendance_queries.load_staff_options(conn)
     assert options.index(("Malee", b)) < options.index(("Somchai (inactive)", a))

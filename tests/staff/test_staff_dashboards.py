@@ -16,7 +16,7 @@ import papermill
 import pytest
 from timeclock_fixtures import FAST_HASH, PIN, sql
 
-from backoffice_lib import bangkok
+from backoffice_lib import access, bangkok, database
 from backoffice_lib.staff import kiosk_dashboard as kiosk
 from backoffice_lib.staff import staff_dashboard
 
@@ -86,7 +86,7 @@ def test_dashboard_notebook_runs_on_the_demo_data(tmp_path, demo_env, monkeypatc
 def test_staff_dashboard_shows_who_is_in_today_and_flags(demo_engine):
     today = bangkok.today()
     board = staff_dashboard.StaffDashboard(
-        MANAGER, today - dt.timedelta(days=60), today, engine=demo_engine
+        signed_in(demo_engine, MANAGER), today - dt.timedelta(days=60), today, engine=demo_engine
     )
     assert "<td>" in board.now_html.value  # the demo keeps a few people clocked in
     assert "Nobody is clocked in" not in board.now_html.value
@@ -105,15 +105,21 @@ def test_staff_dashboard_refuses_a_non_admin_on_screen(kiosk_person, monkeypatch
 def test_correction_without_reason_says_so_and_changes_nothing(demo_engine):
     today = bangkok.today()
     board = staff_dashboard.StaffDashboard(
-        MANAGER, today - dt.timedelta(days=60), today, engine=demo_engine
+        signed_in(demo_engine, MANAGER), today - dt.timedelta(days=60), today, engine=demo_engine
     )
-    board.entry.value = board.entry.options[0][1]
-    assert "correction-message" in board.correction_message.value  # the pick is explained
-    assert board.when.value != ""
-    board.action.value = "delete"
-    board.reason.value = ""
-    assert board.apply_correction() == "a correction needs a reason"
-    assert "needs a reason" in board.correction_message.value
+    form = board.correction  # the one entry-correction form (the payroll close page's too)
+    form.entry.value = form.entry.options[0][1]
+    assert "correction-message" in form.message.value  # the pick is explained
+    assert form.when.value != ""
+    form.action.value = "delete"
+    form.reason.value = ""
+    assert form.on_apply() == "a correction needs a reason"
+    assert "needs a reason" in form.message.value
+
+
+def signed_in(engine, email: str) -> access.User:
+    with database.transaction(engine) as conn:
+        return access.load_user(conn, email)
 
 
 @pytest.fixture

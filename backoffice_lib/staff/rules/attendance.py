@@ -4,6 +4,8 @@
   skips (and why) because they would overlap a shift of the same person on the same date.
 - ``compute_attendance``: per scheduled shift, on time / late (minutes) / left early / no show,
   and the sessions that overlap no shift (unscheduled work).
+- The attendance explorer's period (``compute_period``: at most ``MAX_DAYS`` days), status
+  filter, order, pages and per-day counts.
 
 Decisions where §2 is silent (also in the README):
 - Lateness comes from the first session overlapping the shift; leaving early from the *last*
@@ -327,4 +329,75 @@ def compute_attendance_summary(attendance: pd.DataFrame) -> pd.DataFrame:
     ordered = sorted(totals.values(), key=lambda t: str(t["staff_id"]))
     return pd.DataFrame(
         {c: pd.Series([t[c] for t in ordered], dtype=object) for c in SUMMARY_COLUMNS}
+    )
+
+
+# --- the attendance explorer: a checked period, filters, order, pages, per-day counts ----------
+
+MAX_DAYS = 366
+MAX_PAGE_SIZE = 500
+STATUSES = {
+    "any": "",
+    "on time": ON_TIME,
+    "late": LATE,
+    "left early": "left_early",
+    "no show": NO_SHOW,
+    "unscheduled": UNSCHEDULED,
+}
+
+
+def compute_period(
+    start: dt.date | None, end: dt.date | None, *, max_days: int = MAX_DAYS
+) -> tuple[dt.date, dt.date]:
+    """A checked period: both dates set, in order, at most ``max_days`` days (inclusive)."""
+    if start is None or end is None:
+        raise ValueError("choose both a From and a To date")
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    days = (end - start).days + 1
+    if days > max_days:
+        raise ValueError(
+            f"the period is {days} days; choose at most {max_days} days "
+            f"(for example {end - dt.timedelta(days=max_days - 1)} to {end})"
+        )
+    return start, end
+
+
+def compute_filtered(rows: pd.DataFrame, status: str = "") -> pd.DataFrame:
+    """Rows of one status ("" all); ``left_early`` keeps the shifts left early (any lateness)."""
+    if not status:
+        return rows
+    if status == "left_early":
+        keep = rows["left_early"].map(lambda v: v is True)
+    else:
+        keep = rows["status"] == status
+    return rows[keep.astype(bool)]
+
+
+def compute_newest_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """Newest shift (or session) first: by date, then start time, descending."""
+    if not len(rows):
+        return rows
+    start = [s if s is not None else c for s, c in zip(rows["shift_start"], rows["clock_in"])]
+    order = sorted(range(len(rows)), key=lambda i: (rows["work_date"].iloc[i], start[i]))
+    return rows.iloc[list(reversed(order))].reset_index(drop=True)
+
+
+def compute_page(rows: pd.DataFrame, page: int, page_size: int) -> tuple[pd.DataFrame, int, int]:
+    """(the rows of ``page``, page clamped to what exists, number of pages); pages count from 1."""
+    size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    pages = max(1, -(-len(rows) // size))
+    page = min(max(int(page), 1), pages)
+    return rows.iloc[(page - 1) * size : page * size], page, pages
+
+
+def compute_daily_counts(rows: pd.DataFrame, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Late and no-show shifts per day, every day of the period (zeros included)."""
+    counts = {start + dt.timedelta(days=i): [0, 0] for i in range((end - start).days + 1)}
+    for day, status in zip(rows["work_date"], rows["status"]):
+        if day in counts and status in (LATE, NO_SHOW):
+            counts[day][0 if status == LATE else 1] += 1
+    return pd.DataFrame(
+        [(day, late, no_show) for day, (late, no_show) in counts.items()],
+        columns=["day", "late", "no_show"],
     )

@@ -166,3 +166,48 @@ def compute_sessions(
     )
     sessions["seconds"] = sessions["seconds"].astype("int64")
     return sessions
+
+
+# --- flagged sessions: what a person corrects, and the flags per person and kind ---------------
+
+
+def _when(moment) -> str:
+    return moment.astimezone(bangkok.BANGKOK).strftime("%Y-%m-%d %H:%M")
+
+
+def compute_correctable_entries(flagged: pd.DataFrame) -> list[tuple]:
+    """Per flagged session (``staff_name`` + the session columns): (label, entry id, suggested
+    action add|delete, the entry's time, a hint), as the entry-correction form offers them."""
+    found = []
+    for row in flagged.itertuples(index=False):
+        missing = row.flag == MISSING_CLOCK_OUT
+        entry_id = row.clock_in_id if missing else row.clock_out_id
+        moment = row.clock_in if missing else row.clock_out
+        if entry_id is None or moment is None:
+            continue
+        label = f"{row.staff_name}: {row.flag.replace('_', ' ')} – {_when(moment)} (#{entry_id})"
+        hint = (
+            "add the clock-out this person forgot (set the time)"
+            if missing
+            else "delete this clock-out without a clock-in, or edit its time"
+        )
+        said = f"{row.staff_name}, {row.flag.replace('_', ' ')} at {_when(moment)}: {hint}."
+        found.append((label, int(entry_id), "add" if missing else "delete", moment, said))
+    return found
+
+
+def compute_flag_groups(flagged: pd.DataFrame) -> pd.DataFrame:
+    """Flagged sessions per person and kind: staff_id, staff_name, flag, count, first and last
+    work_date; the most flags first."""
+    columns = ["staff_id", "staff_name", "flag", "count", "first", "last"]
+    if not len(flagged):
+        return pd.DataFrame(columns=columns)
+    groups = (
+        flagged.groupby(["staff_id", "staff_name", "flag"], dropna=False)["work_date"]
+        .agg(["count", "min", "max"])
+        .reset_index()
+        .rename(columns={"min": "first", "max": "last"})
+    )
+    groups["count"] = groups["count"].astype(int)
+    return groups.sort_values(["count", "staff_name", "flag"], ascending=[False, True, True],
+                              kind="stable").reset_index(drop=True)[columns]

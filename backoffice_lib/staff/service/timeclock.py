@@ -619,3 +619,48 @@ def _act_for_correction(
 
 def _audit_entry(entry: dict) -> dict:
     return {k: entry[k] for k in ("id", "staff_id", "action", "timestamp") if k in entry}
+
+
+# --- the entry-correction form's one call ------------------------------------------------------
+
+CORRECTIONS = ("add", "edit", "delete")
+
+
+def parse_correction_moment(text: str) -> dt.datetime:
+    """A correction's time as typed (``2025-01-31 17:30``, Bangkok) as an aware datetime."""
+    try:
+        moment = dt.datetime.strptime(str(text).strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise TimeclockError("the time must look like 2025-01-31 17:30") from None
+    return moment.replace(tzinfo=bangkok.BANGKOK)
+
+
+def run_entry_correction(
+    conn: Connection,
+    user_email: str,
+    action: str,
+    entry_id: int | None,
+    moment: dt.datetime | None,
+    reason: str,
+    *,
+    area: str = AREA,
+    admin: bool | None = False,
+) -> str:
+    """One correction of a flagged entry (``add`` a missing clock-out at ``moment``, ``edit`` its
+    time to ``moment``, ``delete`` it), after checking ``area`` for the page that offers it (the
+    payroll close page: admins only); returns what was done, in words."""
+    access.check(conn, user_email, area, admin=admin)
+    if entry_id is None:
+        raise TimeclockError("pick a flagged entry first")
+    if action not in CORRECTIONS:
+        raise TimeclockError(f"unknown correction {action!r}")
+    if action in ("add", "edit") and moment is None:
+        raise TimeclockError("the time must look like 2025-01-31 17:30")
+    if action == "add":
+        add_missing_clock_out(conn, user_email, entry_id, moment, reason)
+        return f"added a clock-out at {_fmt_full(moment)}"
+    if action == "edit":
+        edit_entry_time(conn, user_email, entry_id, moment, reason)
+        return f"moved entry #{entry_id} to {_fmt_full(moment)}"
+    delete_entry(conn, user_email, entry_id, reason)
+    return f"deleted entry #{entry_id}"
