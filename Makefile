@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 BACKOFFICE := $(BIN)/backoffice
 export XDG_RUNTIME_DIR := $(CURDIR)/.backoffice/runtime
 
-.PHONY: install browser demo demo-bg test lint bench serve serve-stop stop clean
+.PHONY: install browser demo demo-bg test lint bench docs serve serve-stop stop clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ test: install browser
 lint: install
 	$(BIN)/ruff check backoffice_lib tests benchmarks
 
+# The documentation (MkDocs + Material, offline): the command reference written again from the
+# commands' --help, then the site in site/ (a broken link fails the build).
+docs: install
+	$(BIN)/python -m backoffice_lib.cli.reference
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 # make bench [BENCH="payroll timeclock"]: figures and ratios against the issue targets.
 bench: install
 	$(BIN)/python -m benchmarks $(BENCH)
@@ -68,4 +74,4 @@ stop:
 	-$(BACKOFFICE) db stop
 
 clean: stop
-	rm -rf .backoffice output test-output
+	rm -rf .backoffice output test-output site

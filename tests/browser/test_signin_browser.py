@@ -1,9 +1,10 @@
-"""The reverse-proxy setup of the README, for real: nginx (Debian's, `make browser` installs it) with
+"""The reverse-proxy setup of the documentation, for real: nginx (Debian's, `make browser` installs it) with
 basic auth in front of `backoffice serve --auth-header`, driven over HTTPS by a client and by
 headless Chromium.
 
-The nginx configuration is the one printed in README "Who may do what", with only its paths,
-ports and host name replaced: if the README's setup stops working, this test fails.
+The nginx configuration is the one printed in docs/administrators/roles.md ("A working reverse
+proxy"), with only its paths, ports and host name replaced: if that setup stops working, this
+test fails.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 
-def readme_nginx_config() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## Who may do what"):]
+def documented_nginx_config() -> str:
+    text = (ROOT / "docs" / "administrators" / "roles.md").read_text(encoding="utf-8")
+    section = text[text.index("## A working reverse proxy"):]
     return re.search(r"```nginx\n(.*?)```", section, re.DOTALL).group(1)
 
 
@@ -62,7 +63,7 @@ def proxied(demo_database_url, tmp_path_factory):
          "-keyout", str(folder / "tls" / "studio.example.com.key"),
          "-out", str(folder / "tls" / "studio.example.com.crt"))
     site = (
-        readme_nginx_config()
+        documented_nginx_config()
         .replace("listen 443 ssl;", f"listen 127.0.0.1:{proxy_port} ssl;")
         .replace("/etc/nginx/", f"{folder}/")
         .replace("127.0.0.1:8866", f"127.0.0.1:{backend_port}")
@@ -118,7 +119,7 @@ def _get(base, user=None, path="/", **headers):
                         allow_redirects=False)
 
 
-def test_readme_nginx_setup_signs_people_in_and_drops_what_clients_forge(proxied):
+def test_documented_nginx_setup_signs_people_in_and_drops_what_clients_forge(proxied):
     proxy, backend, folder = proxied
     assert _get(proxy).status_code == 401  # nginx asks who you are
     landing = _get(proxy, COACH)

@@ -1,4 +1,4 @@
-"""The migrated database against the schema document (docs/backoffice-schema.md) and additions."""
+"""The migrated database against the schema document and its additions (docs/reference/specs/)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "backoffice-schema.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "reference" / "specs" / "backoffice-schema.md"
 
 # Documented type -> information_schema.columns.data_type. "timestamp" is stored as timestamptz
-# (business-rules §0; see README "Decisions").
+# (business-rules §0; see docs/reference/decisions.md).
 DATA_TYPES = {
     "uuid": "uuid",
     "text": "text",

@@ -3,7 +3,7 @@ Host header checked, no listening beyond loopback unprotected, a kiosk that serv
 the token never in the logs.
 
 The rules are tables over the pure functions; then real `backoffice serve` processes are driven
-over HTTP by a client that plays the proxy (the nginx setup of the README is exercised in
+over HTTP by a client that plays the proxy (the documented nginx setup is exercised in
 tests/browser/test_signin_browser.py).
 """
 
