@@ -2,20 +2,19 @@
 
 Pick a month and follow the checklist in order: the service-charge pool (enter or correct it until
 the month is finalised), the public holidays, blocking errors and review flags (each with the
-person and the entries behind it, and the corrections of the staff dashboard), **Run payroll**
+person and the entries behind it, and the staff domain's entry-correction form), **Run payroll**
 (the finance notebook through the run machinery of ``backoffice jobs``, in its own process, with
 its progress, then the totals, the diffs and the run's files), **Finalise** (after a confirmation
 showing the total and head count) and, for a finalised month, **Reopen** with a reason.
 
 Admins act; any other allowed user sees the checklist read-only, without names or pay. Every
-button calls a service of ``service.close`` / ``service`` / ``staff.timeclock`` (the CLI's functions);
-a refusal comes back as a message, never a traceback. The run machinery lives in the workbench,
+button calls a service of ``service.close`` / ``service`` / ``staff.service.timeclock`` (the CLI's
+functions); a refusal comes back as a message, never a traceback. The run machinery lives in the workbench,
 above this package: the notebook passes a ``runner`` (``workbench.runs_page.notebook_runner``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import threading
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import access, audit, bangkok, database, money, ui
-from ..staff.service import timeclock
+from ..staff.entry_correction_dashboard import EntryCorrectionForm
 from .rules import close as close_rules
 from .rules.summary import compute_month_choices
 from .service import close, finalise_payroll, load_month_payroll
@@ -107,7 +106,6 @@ class PayrollClose:
         self.runner = runner
         self.engine = engine
         self.checklist: close_rules.CloseChecklist | None = None
-        self.corrections: list[tuple[str, int, str]] = []
         self.build(month)
         self.load()
 
@@ -135,15 +133,9 @@ class PayrollClose:
         self.acknowledge = widgets.Button(description="Acknowledge selected",
                                           button_style="info")
         self.acknowledge_message = widgets.HTML()
-        self.entry = widgets.Dropdown(description="Entry", options=[],
-                                      layout=widgets.Layout(width="620px"))
-        self.action = widgets.ToggleButtons(
-            options=[("Add missing clock-out", "add"), ("Edit time", "edit"), ("Delete", "delete")],
-            value="add")
-        self.when = widgets.Text(description="Time", placeholder="YYYY-MM-DD HH:MM (Bangkok)")
-        self.reason = widgets.Text(description="Reason", placeholder="why (kept in the audit)")
-        self.apply = widgets.Button(description="Apply correction", button_style="warning")
-        self.correction_message = widgets.HTML()
+        # the staff domain's one entry-correction form; on this page for admins only
+        self.correction = EntryCorrectionForm(self.user, self.engine, self.load, area=close.AREA,
+                                              admin=True, css="close-message")
         # 4. run
         self.run_button = widgets.Button(description="Run payroll", button_style="success")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Cells")
@@ -165,8 +157,6 @@ class PayrollClose:
         self.save_pool.on_click(lambda _: self.on_save_pool())
         self.select_all.on_click(lambda _: self.on_select_all())
         self.acknowledge.on_click(lambda _: self.on_acknowledge())
-        self.entry.observe(lambda change: self._on_entry(change["new"]), names="value")
-        self.apply.on_click(lambda _: self.apply_correction())
         self.run_button.on_click(lambda _: self.on_run())
         self.finalise_button.on_click(lambda _: self.on_ask_finalise())
         self.confirm.on_click(lambda _: self.on_finalise())
@@ -182,8 +172,7 @@ class PayrollClose:
                     self.pool_message),
             section("2. Public holidays", self.holidays),
             section("3. Blocking errors and review flags", self.flags, self.review_form(),
-                    self.entry, self.action,
-                    self.when, self.reason, self.apply, self.correction_message),
+                    self.correction.widget),
             section("4. Run payroll", self.run_button, widgets.HBox([self.progress,
                                                                      self.progress_text]),
                     self.run_result),
@@ -230,9 +219,10 @@ class PayrollClose:
         if not self.user.is_admin:
             return
         self.pool.value = "" if c.pool is None else f"{c.pool:.2f}"
-        for button in (self.save_pool, self.finalise_button, self.run_button, self.apply,
+        for button in (self.save_pool, self.finalise_button, self.run_button,
                        self.acknowledge, self.select_all):
             button.disabled = c.locked
+        self.correction.disabled = c.locked
         self.pool.disabled = c.locked
         self.acknowledge_reason.disabled = c.locked
         self.reopen_button.disabled = not c.locked
@@ -242,10 +232,7 @@ class PayrollClose:
         pending = c.flag_groups[~c.flag_groups["acknowledged"].astype(bool)].to_dict("records")
         self.flag_groups.options = [(close_rules.compute_flag_group_label(g),
                                      (g["staff"], g["flag"])) for g in pending]
-        self.corrections = close_rules.compute_correctable_entries(c.result)
-        self.entry.options = [(label, entry_id) for label, entry_id, _ in self.corrections]
-
-    refresh = load  # the entry-correction section's name for it
+        self.correction.load(close_rules.compute_correctable_entries(c.result))
 
     # ------------------------------------------------------------------ 1. service charge
     def on_save_pool(self) -> str:
@@ -280,43 +267,6 @@ class PayrollClose:
         self.load()
         return self._say(self.acknowledge_message, f"Acknowledged {done['groups']} groups "
                          f"({done['flags']} flags) of {done['month']}", ok=True)
-
-    # ------------------------------------------------------------------ 3. corrections
-    def _on_entry(self, entry_id) -> None:
-        chosen = next((c for c in self.corrections if c[1] == entry_id), None)
-        if chosen is not None:
-            self.action.value = chosen[2]
-
-    def apply_correction(self) -> str:
-        entry_id, action, reason = self.entry.value, self.action.value, self.reason.value
-        try:
-            if entry_id is None:
-                raise timeclock.TimeclockError("pick a flagged entry first")
-            moment = None
-            if action in ("add", "edit"):
-                try:
-                    moment = dt.datetime.strptime(self.when.value.strip(), "%Y-%m-%d %H:%M")
-                except ValueError:
-                    raise timeclock.TimeclockError("the time must look like 2025-01-31 17:30"
-                                                   ) from None
-                moment = moment.replace(tzinfo=bangkok.BANGKOK)
-            with database.transaction(self.engine) as conn:
-                # the close page corrects entries for admins only (its form is not shown else)
-                access.check(conn, self.user.email, close.AREA, admin=True)
-                if action == "add":
-                    timeclock.add_missing_clock_out(conn, self.user.email, entry_id, moment,
-                                                    reason)
-                elif action == "edit":
-                    timeclock.edit_entry_time(conn, self.user.email, entry_id, moment, reason)
-                else:
-                    timeclock.delete_entry(conn, self.user.email, entry_id, reason)
-        except access.AccessDenied as exc:
-            return self._refused(exc, self.correction_message, "time_entries", entry_id)
-        except ValueError as exc:
-            return self._say(self.correction_message, str(exc), ok=False)
-        self.reason.value = ""
-        self.refresh()
-        return self._say(self.correction_message, f"Done: {action} on entry #{entry_id}", ok=True)
 
     # ------------------------------------------------------------------ 4. run payroll
     def on_run(self) -> str:

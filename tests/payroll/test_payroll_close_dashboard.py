@@ -34,7 +34,7 @@ def test_the_checklist_and_status_of_the_chosen_month(admin_view):
     assert admin_view.picker.value == MONTH
     assert f"data-month='{MONTH}'" in admin_view.status.value
     assert "1. Service-charge pool" in admin_view.steps.value
-    assert admin_view.entry.options, "demo data has flagged entries to correct"
+    assert admin_view.correction.entry.options, "demo data has flagged entries to correct"
 
 
 def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view, demo_engine):
@@ -47,10 +47,11 @@ def test_a_refused_pool_and_a_correction_without_reason_are_messages(admin_view,
                   " WHERE month_year = :m", m=MONTH) == before
 
     entries = scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries")
-    admin_view.entry.value = admin_view.entry.options[0][1]
-    admin_view.action.value = "delete"
-    admin_view.reason.value = ""
-    message = admin_view.apply_correction()
+    form = admin_view.correction  # the staff domain's one entry-correction form
+    form.entry.value = form.entry.options[0][1]
+    form.action.value = "delete"
+    form.reason.value = ""
+    message = form.on_apply()
     assert "reason" in message.lower()
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries") == entries
 
@@ -124,12 +125,12 @@ def test_a_viewer_who_sends_clicks_to_hidden_buttons_is_refused_server_side(demo
     runs = scalar(demo_engine, "SELECT count(*) FROM backoffice.job_runs")
     entries = scalar(demo_engine, "SELECT count(*) FROM backoffice.time_entries")
     view.pool.value = "1"
-    view.entry.options = [("an entry", 1)]
-    view.entry.value = 1
-    view.action.value = "delete"
-    view.reason.value = "sent over the websocket"
+    view.correction.entry.options = [("an entry", 1)]
+    view.correction.entry.value = 1
+    view.correction.action.value = "delete"
+    view.correction.reason.value = "sent over the websocket"
     view.reopen_reason.value = "sent over the websocket"
-    for handler in (view.on_save_pool, view.on_run, view.apply_correction,
+    for handler in (view.on_save_pool, view.on_run, view.correction.on_apply,
                     view.on_ask_finalise, view.on_reopen, view.on_acknowledge):
         assert "not an admin" in handler(), handler.__name__
     assert scalar(demo_engine, "SELECT count(*) FROM backoffice.job_runs") == runs
