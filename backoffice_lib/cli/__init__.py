@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "One-way import from the studio's live system, with a dry run and a quarantine."),
     "jobs": ("jobs", "jobs_group",
              "Recurring notebook runs listed in jobs.yml (run folders under <data dir>/runs)."),
+    "lab": ("workbench", "lab_command",
+            "JupyterLab for analysts: their own notebooks, kernels as the analyst database role."),
     "packages": ("packages", "packages_group",
                  "Customer hour packages: status, usage, sales, transfers, extensions, alerts."),
     "payroll": ("payroll", "payroll", "Monthly payroll (business-rules §3)."),

@@ -103,3 +103,27 @@ def serve_command(
         serve.run_server(options, announce=lambda line: click.echo(line, err=False))
     except (catalog.CatalogError, signin.SignInConfigError) as exc:
         _fail(str(exc))
+
+
+@click.command("lab")
+@click.option("--port", default=8888, show_default=True, type=int)
+@click.option("--ip", default="127.0.0.1", show_default=True,
+              help="address to listen on (beyond loopback only with the token)")
+@click.option("--user", envvar="BACKOFFICE_USER",
+              help="the analyst's e-mail (an admin or an allowed user with is_analyst)")
+@click.option("--token", envvar="BACKOFFICE_LAB_TOKEN",
+              help="Jupyter token required in the URL (default: a new random one)")
+@click.option("--no-token", is_flag=True, help="no token (refused beyond loopback)")
+@click.option("--allow-root", is_flag=True,
+              help="let JupyterLab run as root (CI, containers); refused as root otherwise")
+def lab_command(port, ip, user, token, no_token, allow_root):
+    """JupyterLab for analysts: their own notebooks, kernels as the analyst database role."""
+    from ..workbench import lab, signin
+
+    token = "" if no_token else (token or serve.new_token())
+    options = lab.LabOptions(port=port, ip=ip, user=user or None, token=token,
+                             allow_root=allow_root)
+    try:
+        lab.run_lab(options, announce=lambda line: click.echo(line, err=False))
+    except (lab.LabError, signin.SignInConfigError) as exc:
+        _fail(str(exc))
