@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -132,6 +133,11 @@ def test_lab_serves_jupyterlab_with_the_token_and_refuses_without(running_lab):
     assert len(token) >= 24
     page = _wait_ready(url)
     assert page.status_code == 200 and "JupyterLab" in page.text
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">'
+                                  r"(.*?)</script>", page.text, re.DOTALL).group(1))
+    assert config["news"] == {"disabled": True}  # offline: nothing fetched from the internet
+    assert config["extensionManager"]["can_install"] is False
+    assert not re.search(r'(src|href)="https?://', page.text)
     base = url.split("/lab?", 1)[0]
     without = requests.get(f"{base}/lab", timeout=10, allow_redirects=False)
     assert without.status_code in (302, 403) and "JupyterLab" not in without.text
