@@ -67,7 +67,7 @@ def _timed(results: dict, label: str, action, repeat: int = 1) -> None:
 
 
 def measure_actions(engine, repeat: int) -> dict[str, float]:
-    from backoffice_lib.packages.front_desk import FrontDesk
+    from backoffice_lib.packages.front_desk_dashboard import FrontDeskDashboard
     from backoffice_lib.staff.schedule_dashboard import ScheduleBoard
     from backoffice_lib.staff.settings_dashboard import StudioSettings
     from backoffice_lib.staff.staff_admin_dashboard import StaffAdmin
@@ -83,7 +83,7 @@ def measure_actions(engine, repeat: int) -> dict[str, float]:
         staff.new_staff_id.value = f"B-{uuid.uuid4().hex[:6]}"
         staff.new_generate.value = True
         staff.new_rates.salary.value = "15000"
-        assert staff.add_person() is not None, staff.message.value
+        assert staff.on_add_person() is not None, staff.message.value
 
     _timed(results, "staff admin: add a person (bcrypt cost 12)", add, repeat)
 
@@ -92,12 +92,12 @@ def measure_actions(engine, repeat: int) -> dict[str, float]:
         staff.raise_form.salary.value = str(16000 + index)
         start = bangkok.today() + dt.timedelta(days=10 + index)
         staff.raise_form.effective_from.value = start.isoformat()
-        assert staff.save_rate() is not None, staff.message.value
+        assert staff.on_save_rate() is not None, staff.message.value
 
     _timed(results, "staff admin: a raise", raise_, repeat)
     staff.reason.value = "benchmark"
-    _timed(results, "staff admin: reset a PIN", lambda _: staff.reset_pin(), repeat)
-    _timed(results, "staff admin: unlock", lambda _: staff.unlock(), repeat)
+    _timed(results, "staff admin: reset a PIN", lambda _: staff.on_reset_pin(), repeat)
+    _timed(results, "staff admin: unlock", lambda _: staff.on_unlock(), repeat)
     _timed(results, "staff admin: pick another person",
            lambda i: setattr(staff.person, "value", staff.person.options[i + 1][1]), repeat)
 
@@ -105,40 +105,40 @@ def measure_actions(engine, repeat: int) -> dict[str, float]:
            lambda _: boards.__setitem__("schedules", ScheduleBoard(ADMIN, engine=engine)))
     board = boards["schedules"]
     _timed(results, "schedules: preview a week's generation",
-           lambda _: board.preview_generation(), repeat)
+           lambda _: board.on_preview(), repeat)
 
     def add_shift(index):
         board.new_person.value = board.new_person.options[index][1]
         board.new_date.value = (bangkok.today() + dt.timedelta(days=60)).isoformat()
         board.new_start.value, board.new_end.value = "06:00", "07:00"
-        board.add_shift()
+        board.on_add_shift()
 
     _timed(results, "schedules: add a shift", add_shift, repeat)
-    _timed(results, "schedules: next week", lambda _: board.move_week(7), repeat)
+    _timed(results, "schedules: next week", lambda _: board.on_move_week(7), repeat)
 
     _timed(results, "studio settings: build",
            lambda _: boards.__setitem__("settings", StudioSettings(ADMIN, engine=engine)))
     settings_page = boards["settings"]
     _timed(results, "studio settings: fill a year of holidays",
            lambda i: (setattr(settings_page.year, "value", settings_page.year.options[-1]),
-                      settings_page.fill_year()))
+                      settings_page.on_fill_year()))
     _timed(results, "studio settings: save a setting",
-           lambda i: settings_page.save_setting("pin_lockout_minutes"), repeat)
+           lambda i: settings_page.on_save_setting("pin_lockout_minutes"), repeat)
 
     _timed(results, "front desk: build",
-           lambda _: boards.__setitem__("desk", FrontDesk(ADMIN, engine=engine)))
+           lambda _: boards.__setitem__("desk", FrontDeskDashboard(ADMIN, engine=engine)))
     desk = boards["desk"]
     desk.employee.value = desk.employee.options[1][1]  # who is credited: chosen, as at the desk
     _timed(results, "front desk: find a customer",
-           lambda _: (setattr(desk.find, "value", "a"), desk.search()), repeat)
+           lambda _: (setattr(desk.find, "value", "a"), desk.on_find()), repeat)
     _timed(results, "front desk: pick a customer",
            lambda i: setattr(desk.customer, "value", desk.customer.options[i + 2][1]), repeat)
-    _timed(results, "front desk: sell a package", lambda _: desk.sell(), repeat)
+    _timed(results, "front desk: sell a package", lambda _: desk.on_sell(), repeat)
 
     def usage(index):
         desk.use_package.value = desk.use_package.options[0][1]
         desk.use_hours.value = "0.5"
-        desk.record_usage()
+        desk.on_use()
 
     _timed(results, "front desk: usage preview (type the hours)",
            lambda i: setattr(desk.use_hours, "value", f"{i + 1}.5"), repeat)

@@ -211,18 +211,20 @@ def alerts_command(as_of, output_dir, fmt, user) -> None:
     """Raise the day's new alerts (once per package and level) and print the day's list.
 
     The list carries customers' phone numbers and e-mails: admins only (refusals audited)."""
-    from ..packages import alerts as package_alerts
+    from ..packages import reports as package_reports
+    from ..packages import rules as package_rules
     from ..packages import service as package_service
+    from ..packages.service import alerts as package_alerts
 
     who = access.require(user, package_service.AREA, admin=True)
     day = _day(as_of) or bangkok.today()
     with database.transaction() as conn:
         result = package_alerts.run_package_alerts(conn, day, actor=who.email)
-    frame = package_alerts.alert_list_frame(result["alerts"])
+    frame = package_rules.alert_list_frame(result["alerts"])
     if output_dir:
-        package_alerts.write_alert_files(result["alerts"], output_dir, day)
+        package_reports.write_alert_files(result["alerts"], output_dir, day)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    write_rows(rows, package_alerts.ALERT_LIST_COLUMNS, fmt)
+    write_rows(rows, package_rules.ALERT_LIST_COLUMNS, fmt)
 
 
 @click.group("coaching")
@@ -239,7 +241,8 @@ def coaching_group() -> None:
 @USER
 def earnings_command(date_from, date_to, coach, fmt, user) -> None:
     """One row per confirmed coaching booking; a missing rate is an error row."""
-    from ..packages import coaching
+    from ..packages import rules as package_rules
+    from ..packages.service import coaching
 
     first, last = _day(date_from), _day(date_to)
     if last < first:
@@ -248,13 +251,13 @@ def earnings_command(date_from, date_to, coach, fmt, user) -> None:
     with database.transaction() as conn:
         result = coaching.run_coach_earnings(conn, user, first, last, coach_code)
     if fmt == "csv":
-        write_rows(result["rows"], coaching.EARNINGS_COLUMNS, "csv")
+        write_rows(result["rows"], package_rules.EARNINGS_COLUMNS, "csv")
     else:
-        rows = coaching.earnings_frame(result["rows"]).astype(object)
+        rows = package_rules.earnings_frame(result["rows"]).astype(object)
         click.echo(rows.where(rows.notna(), "").to_string(index=False)
                    if result["rows"] else "no coaching bookings in that period")
         click.echo("")
-        click.echo(coaching.totals_frame(result["totals"]).to_string(index=False))
+        click.echo(package_rules.totals_frame(result["totals"]).to_string(index=False))
     if result["errors"]:
         click.echo(
             f"warning: {len(result['errors'])} booking(s) have no coach rate and earn nothing"

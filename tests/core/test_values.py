@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import bangkok, ui, values
 from backoffice_lib.cli import cli
-from backoffice_lib.packages.front_desk import FrontDesk
+from backoffice_lib.packages.front_desk_dashboard import FrontDeskDashboard
 from backoffice_lib.payroll import service
 from backoffice_lib.payroll.rules import close
 from backoffice_lib.workbench import catalog, runs_page
@@ -140,6 +140,8 @@ def _cli_refusal(args: list[str]) -> str:
 def desk(engine):
     """A front desk on an empty database with one customer and one package to pick."""
     with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                             " VALUES (:e, true) ON CONFLICT DO NOTHING"), {"e": ADMIN})
         customer = conn.scalar(sa.text(
             "INSERT INTO public.customers (customer_name, contact_number)"
             " VALUES ('Khun Parse', '0800000000') RETURNING id"))
@@ -150,7 +152,7 @@ def desk(engine):
             "INSERT INTO backoffice.packages (customer_name, customer_id, package_type_id,"
             " purchase_date) VALUES ('Khun Parse', :c, :t, :d) RETURNING id"),
             {"c": customer, "t": package_type, "d": bangkok.today()})
-    page = FrontDesk(ADMIN, engine=engine)
+    page = FrontDeskDashboard(ADMIN, engine=engine)
     page.customer.options = [("Khun Parse", customer)]
     page.customer.value = customer
     page.use_package.options = [("a package", package)]
@@ -162,12 +164,12 @@ def desk(engine):
     return page
 
 
-def _desk_refusal(page: FrontDesk, field: str, typed: str) -> str:
+def _desk_refusal(page: FrontDeskDashboard, field: str, typed: str) -> str:
     defaults = {"use_hours": "1", "use_date": bangkok.today().isoformat(),
                 "sell_date": bangkok.today().isoformat(), "sell_discount": "0"}
     for name, value in defaults.items():
         getattr(page, name).value = typed if name == field else value
-    assert (page.record_usage() if field.startswith("use") else page.sell()) is None
+    assert (page.on_use() if field.startswith("use") else page.on_sell()) is None
     return html.unescape(page.message.value)
 
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import access
-from backoffice_lib.packages import coaching
 from backoffice_lib.packages import service as package_service
+from backoffice_lib.packages.service import coaching
 
 D = Decimal
 ADMIN = "coach-admin@studio.example"

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from timeclock_fixtures import MANAGER as DESK  # allowed, not an admin
 
 from backoffice_lib import access, bangkok
-from backoffice_lib.packages import customers
+from backoffice_lib.packages import rules as package_rules
 from backoffice_lib.packages import service as package_service
-from backoffice_lib.packages.customers import CustomerError
+from backoffice_lib.packages.rules import CustomerError
+from backoffice_lib.packages.service import customers
 
 
 def sql(conn, statement, **params):
@@ -46,12 +47,12 @@ def khun_anan(conn, users):
     ],
 )
 def test_find_a_customer(conn, khun_anan, case, typed):
-    found = customers.find_customers(conn, typed)
+    found = customers.find_customers(conn, DESK, typed)
     assert khun_anan["id"] in [c["id"] for c in found]
 
 
 def test_find_by_code(conn, khun_anan):
-    found = customers.find_customers(conn, khun_anan["customer_code"])
+    found = customers.find_customers(conn, DESK, khun_anan["customer_code"])
     assert [c["id"] for c in found] == [khun_anan["id"]]
 
 
@@ -80,8 +81,8 @@ def test_new_customer_refused(conn, users, case, name, phone, email, message):
 
 
 def test_compute_next_code():
-    assert customers.compute_next_code([]) == "CUS00001"
-    assert customers.compute_next_code(["CUS00009", "X1", None, "CUS00010"]) == "CUS00011"
+    assert package_rules.compute_next_code([]) == "CUS00001"
+    assert package_rules.compute_next_code(["CUS00009", "X1", None, "CUS00010"]) == "CUS00011"
 
 
 # --- the usage preview ---------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def package(conn, khun_anan):
 
 
 def test_preview_of_a_first_use_shows_the_expiry_the_database_then_sets(conn, package):
-    preview = package_service.preview_usage(conn, package, hours="2", used_date=dt.date(2025, 7, 5))
+    preview = package_service.preview_usage(conn, DESK, package, hours="2", used_date=dt.date(2025, 7, 5))
     assert preview["refusal"] is None and preview["activates"]
     assert (preview["remaining_hours"], preview["remaining_after"]) == (D("5.00"), D("3.00"))
     assert preview["expiration_date"] == dt.date(2025, 8, 4)  # 5 July + 1 month - 1 day
@@ -120,7 +121,7 @@ def test_preview_refuses_with_the_reason_record_usage_gives(conn, package, case,
                                                             message):
     package_service.record_usage(conn, DESK, package, hours=D(2), used_date=dt.date(2025, 7, 5),
                                  employee_name="Ploy")
-    preview = package_service.preview_usage(conn, package, hours=hours, used_date=day)
+    preview = package_service.preview_usage(conn, DESK, package, hours=hours, used_date=day)
     assert message in preview["refusal"]
     with pytest.raises(package_service.PackageRefused, match=message.replace(".", r"\.")):
         package_service.record_usage(conn, DESK, package, hours=D(hours), used_date=day,
@@ -130,11 +131,11 @@ def test_preview_refuses_with_the_reason_record_usage_gives(conn, package, case,
 def test_customer_packages_show_balance_and_status(conn, khun_anan, package):
     package_service.record_usage(conn, DESK, package, hours=D("1.5"),
                                  used_date=dt.date(2025, 7, 5), employee_name="Ploy")
-    [row] = customers.load_customer_packages(conn, khun_anan["id"], as_of=dt.date(2025, 7, 10))
+    [row] = customers.load_customer_packages(conn, DESK, khun_anan["id"], as_of=dt.date(2025, 7, 10))
     assert (row["used_hours"], row["remaining_hours"], row["package_status"]) == (
         D("1.50"), D("3.50"), "active"
     )
-    [expired] = customers.load_customer_packages(conn, khun_anan["id"], as_of=dt.date(2025, 9, 1))
+    [expired] = customers.load_customer_packages(conn, DESK, khun_anan["id"], as_of=dt.date(2025, 9, 1))
     assert expired["package_status"] == "expired"
 
 
@@ -146,7 +147,7 @@ def test_open_bookings_leave_out_the_ones_already_recorded(conn, khun_anan, pack
                   " 'confirmed')", b=booking, c=khun_anan["id"], d=today)
     sql(conn, "INSERT INTO backoffice.package_usage (package_id, employee_name, used_hours,"
               " used_date, booking_id) VALUES (:p, 'Ploy', 1, :d, 'FD-B1')", p=package, d=today)
-    assert [b["id"] for b in customers.load_open_bookings(conn, khun_anan["id"])] == ["FD-B2"]
+    assert [b["id"] for b in customers.load_open_bookings(conn, DESK, khun_anan["id"])] == ["FD-B2"]
 
 
 def test_front_desk_is_for_allowed_users_only(conn, users):
@@ -168,17 +169,15 @@ def test_front_desk_is_for_allowed_users_only(conn, users):
 def test_the_staff_credited_defaults_to_the_signed_in_staff_member_else_nobody(
     case, signed_in, default
 ):
-    from backoffice_lib.packages import front_desk
-
-    options, chosen = front_desk.compute_staff_options(["Anan Desk", "Ploy Desk"], signed_in)
-    assert options[0] == (front_desk.NO_STAFF_LABEL, None)
+    options, chosen = package_rules.compute_staff_options(["Anan Desk", "Ploy Desk"], signed_in)
+    assert options[0] == (package_rules.NO_STAFF_LABEL, None)
     assert chosen == default
 
 
 def _desk_on_a_usable_package(engine, user):
-    from backoffice_lib.packages import front_desk
+    from backoffice_lib.packages import front_desk_dashboard
 
-    desk = front_desk.FrontDesk(user, engine=engine)
+    desk = front_desk_dashboard.FrontDeskDashboard(user, engine=engine)
     for _, customer_id in desk.customer.options[1:]:
         desk.customer.value = customer_id
         if desk.use_package.options:
@@ -196,12 +195,12 @@ def test_a_usage_without_a_staff_choice_is_refused_and_nothing_is_written(demo_e
     assert desk.employee.value is None
     desk.use_hours.value = "0.5"
     before = _usage_count(demo_engine)
-    assert desk.record_usage() is None
+    assert desk.on_use() is None
     assert "pick the Staff member credited" in desk.messages["use"].value
     assert _usage_count(demo_engine) == before
     name = desk.employee.options[1][1]
     desk.employee.value = name
-    recorded = desk.record_usage()
+    recorded = desk.on_use()
     assert recorded is not None, desk.message.value
     assert _usage_count(demo_engine) == before + 1
     assert f"credited to {name}" in desk.messages["use"].value
@@ -218,3 +217,42 @@ def test_a_signed_in_staff_member_is_credited_by_default(demo_engine):
                           " ('desk-staff@studio.example', :n)"), {"n": name.upper()})
     desk = _desk_on_a_usable_package(demo_engine, "desk-staff@studio.example")
     assert desk.employee.value == name
+
+
+def test_clicks_of_a_user_removed_while_the_desk_is_open_are_refused_server_side(demo_engine):
+    """The desk was built for an allowed, non-admin user. Transfer and extend (admins only) are
+    refused by their handlers; once the user is removed, every handler refuses by itself (the
+    service's access check); each refusal is audited and nothing is written."""
+    import uuid
+
+    email = f"desk-{uuid.uuid4().hex[:6]}@studio.example"
+    with demo_engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email) VALUES (:e)"), {"e": email})
+    desk = _desk_on_a_usable_package(demo_engine, email)
+    refusals = ("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                " AND action = 'ACCESS_DENIED'")
+    with demo_engine.connect() as c:
+        before = c.scalar(sa.text(refusals), {"e": email})
+    desk.admin_package.value = desk.admin_package.options[0][1]
+    desk.transfer_to.value = desk.transfer_to.options[-1][1]
+    desk.admin_reason.value = "asked by the customer"
+    assert desk.on_transfer() is None
+    assert "not an admin" in desk.messages["admin"].value
+    desk.extend_date.value = (bangkok.today() + dt.timedelta(days=400)).isoformat()
+    assert desk.on_extend() is None
+    assert "not an admin" in desk.messages["admin"].value
+    with demo_engine.begin() as c:
+        c.execute(sa.text("DELETE FROM backoffice.allowed_users WHERE email = :e"), {"e": email})
+    usage = _usage_count(demo_engine)
+    desk.employee.value = desk.employee.options[1][1]
+    assert desk.on_use() is None
+    assert "not an allowed user" in desk.messages["use"].value
+    assert desk.on_sell() is None
+    assert "not an allowed user" in desk.messages["sell"].value
+    desk.find.value = "a"
+    assert desk.on_find() == []
+    assert "not an allowed user" in desk.messages["customer"].value
+    assert _usage_count(demo_engine) == usage
+    with demo_engine.connect() as c:
+        # transfer, extend, use (and the preview it redraws), sell, find
+        assert c.scalar(sa.text(refusals), {"e": email}) == before + 6

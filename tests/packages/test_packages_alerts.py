@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from backoffice_lib.packages import alerts as package_alerts
+from backoffice_lib.packages import reports as package_reports
+from backoffice_lib.packages import rules as package_rules
 from backoffice_lib.packages import service as package_service
+from backoffice_lib.packages.service import alerts as package_alerts
 
 D = Decimal
 DESK = "alerts-desk@studio.example"
@@ -137,9 +139,9 @@ def test_alert_list_files_carry_contact_details(conn, desk, tmp_path):
     package_id = sell(conn, add_type(conn, "Files"), dt.date(2025, 5, 1), customer_id=customer)
     result = package_alerts.run_package_alerts(conn, AS_OF)
     mine = [a for a in result["alerts"] if a["package_id"] == package_id]
-    files = package_alerts.write_alert_files(mine, tmp_path, AS_OF)
+    files = package_reports.write_alert_files(mine, tmp_path, AS_OF)
     frame = pd.read_csv(files["csv"], dtype=str, keep_default_na=False)
-    assert list(frame.columns) == package_alerts.ALERT_LIST_COLUMNS
+    assert list(frame.columns) == package_rules.ALERT_LIST_COLUMNS
     row = frame.iloc[0]
     assert (row.alert_level, row.contact_number, row.email, row.total_hours, row.first_use_date) \
         == ("not_activated", "081-234-5678", "alert@example.com", "10.00", "")

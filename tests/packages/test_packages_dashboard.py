@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from timeclock_fixtures import ADMIN
 
-from backoffice_lib.packages import dashboard as packages_dashboard
+from backoffice_lib.packages import package_monitor_dashboard as board
+from backoffice_lib.packages import rules as package_rules
 from backoffice_lib.packages import service as package_service
+from backoffice_lib.packages.service import monitor
 
 D = Decimal
 DESK = "monitor-desk@studio.example"
@@ -21,7 +24,7 @@ def sql(conn, statement, **params):
 
 
 @pytest.fixture
-def shop(conn):
+def shop(conn, users):
     sql(conn, "INSERT INTO backoffice.allowed_users (email) VALUES (:e)", e=DESK)
     kinds = {}
     for name, kind, hours in (("M10", "Monthly", "10"), ("C5", "Coaching", "5"),
@@ -62,12 +65,12 @@ def mine(frame):
 
 
 def test_monitor_figures(conn, shop):
-    data = packages_dashboard.load_monitor(conn, AS_OF)
-    table = packages_dashboard.compute_category_table(
+    data = monitor.load_monitor(conn, ADMIN, AS_OF)
+    table = package_rules.compute_category_table(
         [c for c in data["counts"] if c["package_category"] in ("Monthly", "Coaching", "Unlimited")])
     rows = {r["category"]: r for r in table.to_dict("records")}
     assert (rows["Monthly"]["active"], rows["Monthly"]["expired_or_depleted"]) >= (1, 1)
-    lists = packages_dashboard.compute_watch_lists(
+    lists = package_rules.compute_watch_lists(
         [f for f in data["flagged"] if f["customer_name"] == "Khun Monitor"], AS_OF)
     assert list(mine(lists["expiring_7"])["expiration_date"]) == [dt.date(2025, 7, 2)]
     assert list(mine(lists["expiring_30"])["expiration_date"]) == [dt.date(2025, 7, 2),
@@ -80,8 +83,8 @@ def test_monitor_figures(conn, shop):
 def test_usage_by_hour_of_day_uses_booking_start_else_entry_time(conn, shop):
     sql(conn, "DELETE FROM backoffice.package_usage WHERE package_id NOT IN (:a, :b)",
         a=shop["low"], b=shop["expiring"])
-    data = packages_dashboard.load_monitor(conn, AS_OF)
-    series = packages_dashboard.compute_usage_series(data["series"])
+    data = monitor.load_monitor(conn, ADMIN, AS_OF)
+    series = package_rules.compute_usage_series(data["series"])
     hours = dict(zip(series["hours"]["hour"], series["hours"]["hours"], strict=True))
     assert len(hours) == 24
     assert (hours[18], hours[9]) == (D("9.50"), D("1.00"))
@@ -91,9 +94,39 @@ def test_usage_by_hour_of_day_uses_booking_start_else_entry_time(conn, shop):
 
 
 def test_customer_lookup_by_phone_shows_packages_and_usage(conn, shop):
-    found = packages_dashboard.load_customer_packages(conn, "081-000-0001", AS_OF)
+    found = monitor.load_customer_lookup(conn, ADMIN, "081-000-0001", AS_OF)
     statuses = sorted(p["package_status"] for p in found["packages"])
     assert statuses == ["active", "active", "expired", "not_activated"]
     assert sorted(str(u["used_hours"]) for u in found["usage"]) == ["1.00", "1.00", "9.50"]
-    page = packages_dashboard.compute_lookup_html(found, "081")
+    page = board.render_lookup(found, "081")
     assert "Khun Monitor" in page and "18:30" in page
+
+
+def test_clicks_of_an_admin_demoted_while_the_monitor_is_open_are_refused_server_side(engine):
+    """The page was built for an admin; once demoted, its handlers refuse by themselves (the
+    service's access check), each refusal audited, and no customer contact is shown."""
+    import uuid
+
+    from backoffice_lib import access, database
+
+    email, other = (f"{who}-{uuid.uuid4().hex[:6]}@studio.example" for who in ("pm", "pm-other"))
+    with engine.begin() as c:
+        for who in (email, other):  # another admin: the last one cannot be demoted
+            c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                              " VALUES (:e, true)"), {"e": who})
+    with database.transaction() as c:
+        view = board.PackageMonitorDashboard(access.load_user(c, email), "2025-06-30")
+    assert "As of 2025-06-30" in view.status.value
+    with engine.begin() as c:
+        c.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false WHERE email = :e"),
+                  {"e": email})
+    refusals = ("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                " AND action = 'ACCESS_DENIED'")
+    with engine.connect() as c:
+        before = c.scalar(sa.text(refusals), {"e": email})
+    view.on_refresh()
+    assert "not an admin" in view.status.value
+    view.search.value = "081"  # observed: the lookup runs
+    assert "not an admin" in view.lookup.value
+    with engine.connect() as c:
+        assert c.scalar(sa.text(refusals), {"e": email}) == before + 2

@@ -158,9 +158,9 @@ def _alert(customer: str, phone: str) -> dict:
 
 
 def test_package_alert_csv_and_excel_names_are_data(tmp_path):
-    from backoffice_lib.packages import alerts
+    from backoffice_lib.packages import reports, rules
 
-    files = alerts.write_alert_files([_alert(h, "+66 81 234 5678") for h in HOSTILE], tmp_path,
+    files = reports.write_alert_files([_alert(h, "+66 81 234 5678") for h in HOSTILE], tmp_path,
                                      dt.date(2025, 6, 30))
     rows = fields(files["csv"].read_bytes().decode("utf-8"))
     header = rows[0]
@@ -172,16 +172,16 @@ def test_package_alert_csv_and_excel_names_are_data(tmp_path):
     assert_no_formula_in(files["xlsx"])
     assert_text_cells(files["xlsx"], "alerts", HOSTILE)
     sheet = list(load_workbook(files["xlsx"])["alerts"].iter_rows())
-    remaining = sheet[1][alerts.ALERT_LIST_COLUMNS.index("remaining_hours")]
+    remaining = sheet[1][rules.ALERT_LIST_COLUMNS.index("remaining_hours")]
     assert (remaining.value, remaining.data_type) == (-1, "n")
 
 
 def test_a_control_character_does_not_fail_the_alert_workbook(tmp_path):
     """openpyxl refuses a whole file for one bell (\x07) typed in a name: it is written as U+FFFD
     in the workbook (the CSV keeps it)."""
-    from backoffice_lib.packages import alerts
+    from backoffice_lib.packages import reports
 
-    files = alerts.write_alert_files([_alert("Khun\x07 Bell", "081")], tmp_path,
+    files = reports.write_alert_files([_alert("Khun\x07 Bell", "081")], tmp_path,
                                      dt.date(2025, 6, 30))
     assert_text_cells(files["xlsx"], "alerts", ["Khun\ufffd Bell"])
     assert fields(files["csv"].read_bytes().decode("utf-8"))[1][4] == "Khun\x07 Bell"
@@ -209,12 +209,12 @@ def test_package_status_csv_from_copy_names_are_data(conn):
 
 
 def test_coach_earnings_csv_names_are_data(tmp_path):
-    from backoffice_lib.packages import coaching
+    from backoffice_lib.packages import reports, rules
 
-    rows = [{c: None for c in coaching.EARNINGS_COLUMNS} | {
+    rows = [{c: None for c in rules.EARNINGS_COLUMNS} | {
         "booking_id": f"b{n}", "customer_name": h, "hours": D("1.00"),
         "coach_earnings": D("-500.00")} for n, h in enumerate(HOSTILE)]
-    path = coaching.write_earnings_csv(rows, tmp_path / "earnings.csv")
+    path = reports.write_earnings_csv(rows, tmp_path / "earnings.csv")
     parsed = fields(path.read_bytes().decode("utf-8"))
     header = parsed[0]
     for row, hostile in zip(parsed[1:], HOSTILE, strict=True):

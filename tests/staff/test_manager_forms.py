@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.packages import front_desk
+from backoffice_lib.packages import front_desk_dashboard
 from backoffice_lib.staff import schedule_dashboard, settings_dashboard
 from backoffice_lib.staff import staff_admin_dashboard as admin_dashboard
 
@@ -77,7 +77,7 @@ def test_a_raise_typed_with_only_a_new_salary_keeps_every_other_component(
     [(_, salary, ot, holiday, _, hours, _)] = open_rows(demo_engine, eligible_person)
     page = admin_on(demo_engine, eligible_person)
     page.raise_form.salary.value = str(salary + 1000)
-    assert page.save_rate() is not None, page.message.value
+    assert page.on_save_rate() is not None, page.message.value
     assert open_rows(demo_engine, eligible_person) == [
         ("salary", salary + 1000, ot, holiday, True, hours, bangkok.today())
     ]
@@ -93,7 +93,7 @@ def test_lowering_a_component_to_0_asks_says_what_it_changes_and_saves_only_on_y
     page.raise_form.effective_from.value = (bangkok.today() + dt.timedelta(days=40)).isoformat()
     page.raise_form.overtime.value = "0"
     page.raise_form.eligible.value = False
-    assert page.save_rate() is None
+    assert page.on_save_rate() is None
     assert open_rows(demo_engine, eligible_person) == before  # nothing saved yet
     assert page.confirm_box.layout.display is None
     assert (f"overtime rate {ot:,.2f} -> 0; service charge: eligible -> not eligible"
@@ -101,11 +101,11 @@ def test_lowering_a_component_to_0_asks_says_what_it_changes_and_saves_only_on_y
     # an edit forgets the question; Cancel too; "Yes, save" saves what was described
     page.raise_form.holiday.value = page.raise_form.holiday.value + "0"
     assert page.pending is None and page.confirm_box.layout.display == "none"
-    page.save_rate()
-    page.cancel_rate()
-    assert page.confirm_rate() is None and open_rows(demo_engine, eligible_person) == before
-    page.save_rate()
-    assert page.confirm_rate() is not None, page.message.value
+    page.on_save_rate()
+    page.on_cancel_rate()
+    assert page.on_confirm_rate() is None and open_rows(demo_engine, eligible_person) == before
+    page.on_save_rate()
+    assert page.on_confirm_rate() is not None, page.message.value
     [(_, _, new_ot, _, eligible, _, _)] = open_rows(demo_engine, eligible_person)
     assert new_ot == 0 and eligible is False
 
@@ -128,7 +128,7 @@ def test_new_people_get_non_zero_overtime_and_holiday_rates_and_one_service_char
     page.new_generate.value = True
     page.new_eligible.value = True
     page.new_rates.salary.value = "15000"
-    result = page.add_person()
+    result = page.on_add_person()
     assert result is not None, page.message.value
     [(_, _, ot, holiday, eligible, _, start)] = open_rows(demo_engine, result["id"])
     assert ot > 0 and holiday > 0 and eligible is True and start == bangkok.today()
@@ -162,7 +162,7 @@ def _within(box, widget) -> bool:
           ("preview_button", "generate")]),
         (lambda e: settings_dashboard.StudioSettings(ADMIN, engine=e),
          [("holiday_add", "holidays"), ("fill_button", "holidays"), ("user_save", "users")]),
-        (lambda e: front_desk.FrontDesk(ADMIN, engine=e),
+        (lambda e: front_desk_dashboard.FrontDeskDashboard(ADMIN, engine=e),
          [("find_button", "customer"), ("use_button", "use"), ("sell_button", "sell"),
           ("new_button", "new"), ("extend_button", "admin")]),
     ],
@@ -194,7 +194,7 @@ def _px(value) -> int:
         lambda e: admin_dashboard.StaffAdmin(ADMIN, engine=e),
         lambda e: schedule_dashboard.ScheduleBoard(ADMIN, engine=e),
         lambda e: settings_dashboard.StudioSettings(ADMIN, engine=e),
-        lambda e: front_desk.FrontDesk(ADMIN, engine=e),
+        lambda e: front_desk_dashboard.FrontDeskDashboard(ADMIN, engine=e),
     ],
     ids=["staff admin", "schedules", "studio settings", "front desk"],
 )
@@ -235,11 +235,11 @@ def test_a_second_preview_says_the_shifts_already_exist(demo_engine):
     monday = bangkok.today() + dt.timedelta(days=400)
     board.gen_from.value = monday.isoformat()
     board.gen_to.value = (monday + dt.timedelta(days=6)).isoformat()
-    first = board.preview_generation()
+    first = board.on_preview()
     assert len(first.created) > 0
-    created = board.generate()
+    created = board.on_generate()
     assert created is not None and len(created.created) == len(first.created)
-    again = board.preview_generation()
+    again = board.on_preview()
     assert again.created.empty and again.existing_count() == len(first.created)
     assert (f"Nothing to create: the {len(first.created)} shifts of these dates already exist."
             in board.preview.value)
@@ -251,7 +251,7 @@ def test_adding_a_holiday_of_another_year_keeps_the_year_shown(demo_engine):
     shown = page.year.value
     other = dt.date(shown + 3, 1, 15)
     page.holiday_date.value, page.holiday_name.value = other.isoformat(), "Studio outing"
-    assert page.add_holiday() is not None, page.message.value
+    assert page.on_add_holiday() is not None, page.message.value
     assert page.year.value == shown and shown + 3 in page.year.options
     assert f"listed under {shown + 3}; still showing {shown}" in page.messages["holidays"].value
     assert query(demo_engine, "SELECT holiday_name FROM backoffice.public_holidays"

@@ -4,7 +4,11 @@ Find a customer (name, phone, e-mail or code) or add one; sell a package (type, 
 record usage with the balance and expiry shown before saving (``service.preview_usage``: the same
 rule ``record_usage`` applies, so an over-use or an expired package is refused with the reason
 before and at saving); transfer and extend with a reason (admins); the customer's packages and
-usage history. Every write calls the service the CLI calls, in one transaction.
+usage history. Widgets only: every read and write calls the service the CLI calls, in one
+transaction, and each handler checks the person's access itself (a click sent to a button a
+person may not use is refused and audited).
+
+``front_desk_dashboard(recent_customers)`` is the one call of ``notebooks/packages/front_desk.ipynb``.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
-import sqlalchemy as sa
 
-from .. import bangkok, database, ui, values
-from ..staff.service import people
-from . import customers, service
+from .. import access, bangkok, ui, values
+from . import service
+from .rules import USABLE_STATUSES, compute_staff_options
+from .service import customers
 
 AREA = service.AREA
-RECENT_CUSTOMERS = 25
+RECENT_CUSTOMERS = customers.RECENT_CUSTOMERS
 PACKAGE_COLUMNS = {
     "package_type_name": "Package",
     "package_status": "Status",
@@ -40,55 +44,24 @@ USAGE_COLUMNS = {
     "employee_name": "By",
     "booking_id": "Booking",
 }
-
-NO_STAFF_LABEL = "— pick who is credited —"
 MESSAGES = ("customer", "use", "sell", "new", "admin")
-#: Who the signed-in user is on the staff list. The schema has no allowed_users -> staff key: a
-#: user is a staff member when exactly one active staff member bears their name (coach name or
-#: coach display name, any case); else nobody is credited by default.
-SIGNED_IN_STAFF_SQL = """
-SELECT s.staff_name
-  FROM backoffice.allowed_users u
-  JOIN backoffice.staff s
-    ON lower(btrim(s.staff_name)) IN (lower(btrim(u.coach_name)), lower(btrim(u.coach_display_name)))
- WHERE lower(u.email) = lower(:email) AND s.is_active IS NOT FALSE
-"""
-
-RECENT_SQL = """
-SELECT c.id, c.customer_name, c.customer_code, c.contact_number
-  FROM public.customers c
-  JOIN (SELECT customer_id, max(purchase_date) AS latest FROM backoffice.packages
-         WHERE customer_id IS NOT NULL GROUP BY customer_id) p ON p.customer_id = c.id
- ORDER BY p.latest DESC, c.customer_name
- LIMIT :limit
-"""
 
 
-def load_recent_customers(conn, limit: int = RECENT_CUSTOMERS) -> list[dict]:
-    """The customers who bought most recently (the desk's first choices)."""
-    return [dict(r) for r in conn.execute(sa.text(RECENT_SQL), {"limit": limit}).mappings()]
+# --- what the widgets show ----------------------------------------------------------------------
 
 
-def load_signed_in_staff_name(conn, user_email: str) -> str | None:
-    """The staff name of the signed-in user when they are on the staff list (exactly one active
-    staff member bears their name), else None: the desk then credits nobody by default."""
-    names = [r[0] for r in conn.execute(sa.text(SIGNED_IN_STAFF_SQL), {"email": user_email})]
-    return names[0] if len(names) == 1 else None
-
-
-def compute_staff_options(names: list[str], signed_in: str | None) -> tuple[list, str | None]:
-    """The "Staff" choices and the default: the signed-in person when they are staff, else the
-    placeholder (None), never a name nobody chose."""
-    options = [(NO_STAFF_LABEL, None)] + [(n, n) for n in names]
-    return options, signed_in if signed_in in names else None
-
-
-def customer_label(row: dict) -> str:
+def render_customer_label(row: dict) -> str:
     parts = [row["customer_name"], row.get("customer_code") or "", row.get("contact_number") or ""]
     return " · ".join(p for p in parts if p)
 
 
-def compute_preview_html(preview: dict) -> str:
+def render_package_label(package: dict) -> str:
+    left = ("unlimited" if package["remaining_hours"] is None
+            else f"{package['remaining_hours']} h left")
+    return f"{package['package_type_name']} · bought {package['purchase_date']} · {left}"
+
+
+def render_preview(preview: dict) -> str:
     """The balance and expiry before saving, or the refusal's reason."""
     package = preview["package"]
     left = preview["remaining_hours"]
@@ -121,12 +94,36 @@ _button = ui.button
 _card = ui.card
 
 
-class FrontDesk:
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+def front_desk_dashboard(recent_customers: int = RECENT_CUSTOMERS, *, engine: Any = None):
+    """The front desk for the signed-in user (any allowed user: staff on shift and managers)."""
+    return ui.guarded_dashboard(
+        AREA,
+        lambda user: FrontDeskDashboard(user.email, engine=engine, recent=recent_customers).widget,
+        admin=False,
+    )
+
+
+class FrontDeskDashboard:
     """The front desk page; ``widget`` is what the notebook shows."""
 
     def __init__(self, user_email: str, *, engine: Any = None, recent: int = RECENT_CUSTOMERS):
         self.user_email = user_email
         self.engine = engine
+        self.packages: list[dict] = []
+        self.build()
+        self.widget = self.layout()
+        opening = self.load(recent)
+        self._set_customers(opening["recent"], keep=None)
+        ui.set_options(self.sell_type, opening["types"])
+        options, default = compute_staff_options(opening["staff"], opening["signed_in"])
+        ui.set_options(self.employee, options, default)
+        self.wire()
+        self.on_customer()
+
+    def build(self) -> None:
         today = bangkok.today().isoformat()
         # each form's messages beside its buttons (bo-desk-message-customer, -use, -sell, ...)
         self.messages = ui.FormMessages(MESSAGES, "bo-desk-message")
@@ -171,15 +168,8 @@ class FrontDesk:
         self.transfer_button = _button("Transfer", "bo-transfer-save", "warning")
         self.extend_button = _button("Extend expiry", "bo-extend-save", "warning")
 
-        self.find_button.on_click(lambda _: self.search())
-        self.find.on_submit(lambda _: self.search())
-        self.new_button.on_click(lambda _: self.add_customer())
-        self.sell_button.on_click(lambda _: self.sell())
-        self.use_button.on_click(lambda _: self.record_usage())
-        self.transfer_button.on_click(lambda _: self.transfer())
-        self.extend_button.on_click(lambda _: self.extend())
-
-        self.widget = widgets.VBox([
+    def layout(self):
+        page = widgets.VBox([
             ui.stylesheet(),
             widgets.HTML('<h2 class="bo-title">Front desk</h2><p class="bo-hint">Find or add the'
                          " customer, then sell a package or record the hours used.</p>"),
@@ -213,22 +203,20 @@ class FrontDesk:
                    widgets.HBox([self.extend_date, self.extend_button]),
                    self.messages["admin"]]),
         ])
-        self.widget.add_class("bo-page")
-        with database.transaction(self.engine) as conn:
-            recent = load_recent_customers(conn, recent)
-            types = conn.execute(sa.text(
-                "SELECT id, name FROM backoffice.package_types ORDER BY display_order, name"
-            )).all()
-            staff = people.load_staff(conn)
-            signed_in = load_signed_in_staff_name(conn, user_email)
-        self._set_customers(recent, keep=None)
-        ui.set_options(self.sell_type, [(name, int(pk)) for pk, name in types])
-        options, default = compute_staff_options(list(staff["staff_name"]), signed_in)
-        ui.set_options(self.employee, options, default)
+        page.add_class("bo-page")
+        return page
+
+    def wire(self) -> None:
+        self.find_button.on_click(lambda _: self.on_find())
+        self.find.on_submit(lambda _: self.on_find())
+        self.new_button.on_click(lambda _: self.on_add_customer())
+        self.sell_button.on_click(lambda _: self.on_sell())
+        self.use_button.on_click(lambda _: self.on_use())
+        self.transfer_button.on_click(lambda _: self.on_transfer())
+        self.extend_button.on_click(lambda _: self.on_extend())
         for field in (self.use_package, self.use_hours, self.use_date):
-            field.observe(lambda _: self.show_preview(), names="value")
-        self.customer.observe(lambda _: self.show_customer(), names="value")
-        self.show_customer()
+            field.observe(lambda _: self.on_preview(), names="value")
+        self.customer.observe(lambda _: self.on_customer(), names="value")
 
     # --- state -------------------------------------------------------------------------------
 
@@ -240,16 +228,48 @@ class FrontDesk:
     def say(self, text: str, kind: str = "ok", where: str = "customer") -> None:
         self.messages.say(where, text, kind)
 
+    def _run(self, work, *, admin: bool = False):
+        """``work(conn)`` through the service, the person's access checked first (a refusal is
+        audited): (result, None) or (None, the reason)."""
+        return ui.form_action(work, engine=self.engine,
+                              require=(self.user_email, AREA, admin))
+
+    def load(self, recent: int = RECENT_CUSTOMERS) -> dict:
+        """What the desk opens with (recent customers, package types, staff, who is signed in)."""
+        opening, refusal = self._run(
+            lambda c: customers.load_front_desk(c, self.user_email, recent))
+        if refusal:
+            raise access.AccessDenied(refusal)
+        return opening
+
     def _set_customers(self, rows: list[dict], keep: Any) -> None:
-        options = [("— pick a customer —", None)] + [(customer_label(r), r["id"]) for r in rows]
+        options = [("— pick a customer —", None)] + [(render_customer_label(r), r["id"])
+                                                      for r in rows]
         ui.set_options(self.customer, options, keep)
         ui.set_options(self.transfer_to, options)
 
-    def search(self) -> list[dict]:
-        with database.transaction(self.engine) as conn:
-            found = customers.find_customers(conn, self.find.value)
+    def _clear_customer(self) -> None:
+        self.packages = []
+        self.packages_table.value = ui.empty_html(
+            "Pick a recent customer above, find one by name, phone or code, or add a new one"
+            " at the bottom of the page."
+        )
+        self.usage_table.value = ""
+        self.use_package.options = []
+        self.admin_package.options = []
+        self.use_booking.options = [("none", None)]
+        self.use_preview.value = ""
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def on_find(self) -> list[dict]:
+        typed = self.find.value
+        found, refusal = self._run(lambda c: customers.find_customers(c, self.user_email, typed))
+        if refusal:
+            self.say(refusal, "refused")
+            return []
         if not found:
-            self.say(f"No customer matches {self.find.value!r}: check the spelling or add the"
+            self.say(f"No customer matches {typed!r}: check the spelling or add the"
                      " customer below.", "info")
             return found
         self._set_customers(found, keep=None)
@@ -257,56 +277,44 @@ class FrontDesk:
         self.say(f"{len(found)} customer(s) found.", "info")
         return found
 
-    def show_customer(self) -> None:
+    def on_customer(self) -> None:
         customer_id = self.customer.value
         if customer_id is None:
-            self.packages = []
-            self.packages_table.value = ui.empty_html(
-                "Pick a recent customer above, find one by name, phone or code, or add a new one"
-                " at the bottom of the page."
-            )
-            self.usage_table.value = ""
-            self.use_package.options = []
-            self.admin_package.options = []
-            self.use_booking.options = [("none", None)]
-            self.use_preview.value = ""
+            self._clear_customer()
             return
-        with database.transaction(self.engine) as conn:
-            self.packages = customers.load_customer_packages(conn, customer_id)
-            usage = service.load_package_usage(conn, [p["package_id"] for p in self.packages])
-            bookings = customers.load_open_bookings(conn, customer_id)
-        names = {p["package_id"]: p["package_type_name"] for p in self.packages}
-        for row in usage:
-            row["package_type_name"] = names.get(str(row["package_id"]), "")
-        usage.sort(key=lambda r: (r["used_date"], r["created_at"]), reverse=True)
+        page, refusal = self._run(
+            lambda c: customers.load_customer_page(c, self.user_email, customer_id))
+        if refusal:
+            self._clear_customer()
+            self.say(refusal, "refused")
+            return
+        self.packages = page["packages"]
         self.packages_table.value = ui.table_html(
             self.packages, PACKAGE_COLUMNS,
             number_columns=("total_hours", "used_hours", "remaining_hours"),
             money_columns=("discount_amount",),
-            muted=[p["package_status"] not in service.USABLE_STATUSES for p in self.packages],
+            muted=[p["package_status"] not in USABLE_STATUSES for p in self.packages],
             empty="No package yet: sell one below.",
         )
         self.usage_table.value = ui.table_html(
-            usage, USAGE_COLUMNS, number_columns=("used_hours",),
+            page["usage"], USAGE_COLUMNS, number_columns=("used_hours",),
             empty="No hours used yet.",
         )
-        usable = [p for p in self.packages if p["package_status"] in service.USABLE_STATUSES]
-        label = lambda p: (
-            f"{p['package_type_name']} · bought {p['purchase_date']} · "
-            + ("unlimited" if p["remaining_hours"] is None else f"{p['remaining_hours']} h left")
-        )
-        ui.set_options(self.use_package, [(label(p), p["package_id"]) for p in usable],
+        usable = [p for p in self.packages if p["package_status"] in USABLE_STATUSES]
+        ui.set_options(self.use_package,
+                       [(render_package_label(p), p["package_id"]) for p in usable],
                        self.use_package.value)
         ui.set_options(self.admin_package, [
-            (label(p) + f" · {p['package_status']}", p["package_id"]) for p in self.packages
+            (render_package_label(p) + f" · {p['package_status']}", p["package_id"])
+            for p in self.packages
         ], self.admin_package.value)
         self.use_booking.options = [("none", None)] + [
             (f"{b['date']} {b['start_time']:%H:%M} {b['booking_type']} ({b['duration']} h)", b["id"])
-            for b in bookings
+            for b in page["bookings"]
         ]
-        self.show_preview()
+        self.on_preview()
 
-    def show_preview(self) -> dict | None:
+    def on_preview(self) -> dict | None:
         package_id = self.use_package.value
         if package_id is None:
             self.use_preview.value = ui.empty_html(
@@ -319,24 +327,26 @@ class FrontDesk:
         except ValueError as exc:
             self.use_preview.value = ui.message_html(str(exc), "refused")
             return None
-        with database.transaction(self.engine) as conn:
-            preview = service.preview_usage(conn, package_id, hours=hours, used_date=day)
-        self.use_preview.value = compute_preview_html(preview)
+        preview, refusal = self._run(lambda c: service.preview_usage(
+            c, self.user_email, package_id, hours=hours, used_date=day))
+        if refusal:
+            self.use_preview.value = ui.message_html(refusal, "refused")
+            return None
+        self.use_preview.value = render_preview(preview)
         return preview
 
     def _after_write(self, text: str, where: str) -> None:
-        self.show_customer()
+        self.on_customer()
         self.say(text, where=where)
 
     # --- actions -----------------------------------------------------------------------------
 
-    def add_customer(self):
-        result, refusal = ui.form_action(
+    def on_add_customer(self):
+        result, refusal = self._run(
             lambda c: customers.create_customer(
                 c, self.user_email, self.new_name.value, contact_number=self.new_phone.value,
                 email=self.new_email.value,
             ),
-            engine=self.engine,
         )
         if refusal:
             self.say(refusal, "refused", "new")
@@ -353,10 +363,14 @@ class FrontDesk:
         if self.customer.value is None:
             self.say("Pick or find the customer first.", "refused", where)
             return None
-        with database.transaction(self.engine) as conn:
-            return customers.load_customer(conn, self.customer.value)
+        customer_id = self.customer.value
+        found, refusal = self._run(
+            lambda c: customers.load_customer(c, self.user_email, customer_id))
+        if refusal:
+            self.say(refusal, "refused", where)
+        return found
 
-    def sell(self):
+    def on_sell(self):
         customer = self._customer_row("sell")
         if customer is None:
             return None
@@ -367,14 +381,13 @@ class FrontDesk:
         except ValueError as exc:
             self.say(str(exc), "refused", "sell")
             return None
-        result, refusal = ui.form_action(
+        result, refusal = self._run(
             lambda c: service.sell_package(
                 c, self.user_email, customer_name=customer["customer_name"],
                 customer_id=customer["id"], package_type=int(self.sell_type.value),
                 purchase_date=day, employee_name=self.employee.value,
                 discount_amount=discount,
             ),
-            engine=self.engine,
         )
         if refusal:
             self.say(refusal, "refused", "sell")
@@ -383,7 +396,7 @@ class FrontDesk:
                           "sell")
         return result
 
-    def record_usage(self):
+    def on_use(self):
         package_id = self.use_package.value
         if package_id is None:
             self.say("Pick one of the customer's usable packages first.", "refused", "use")
@@ -398,16 +411,15 @@ class FrontDesk:
         except ValueError as exc:
             self.say(str(exc), "refused", "use")
             return None
-        result, refusal = ui.form_action(
+        result, refusal = self._run(
             lambda c: service.record_usage(
                 c, self.user_email, package_id, hours=hours, used_date=day,
                 employee_name=self.employee.value, booking_id=self.use_booking.value,
             ),
-            engine=self.engine,
         )
         if refusal:
             self.say(f"Not recorded: {refusal}", "refused", "use")
-            self.show_preview()
+            self.on_preview()
             return None
         left = result["package"]["remaining_hours"]
         self._after_write(
@@ -417,19 +429,18 @@ class FrontDesk:
         )
         return result
 
-    def transfer(self):
+    def on_transfer(self):
         package_id, target = self.admin_package.value, self.transfer_to.value
         if package_id is None or target is None:
             self.say("Pick the package and the customer to transfer it to.", "refused",
                      "admin")
             return None
-        result, refusal = ui.form_action(
+        result, refusal = self._run(
             lambda c: service.transfer_package(
                 c, self.user_email, package_id, to_customer_id=target,
                 reason=self.admin_reason.value,
             ),
-            engine=self.engine,
-            require=(self.user_email, AREA, True),
+            admin=True,
         )
         if refusal:
             self.say(refusal, "refused", "admin")
@@ -437,7 +448,7 @@ class FrontDesk:
         self._after_write(f"Transferred the package to {result['customer_name']}.", "admin")
         return result
 
-    def extend(self):
+    def on_extend(self):
         package_id = self.admin_package.value
         if package_id is None:
             self.say("Pick the package to extend.", "refused", "admin")
@@ -447,13 +458,12 @@ class FrontDesk:
         except ValueError as exc:
             self.say(str(exc), "refused", "admin")
             return None
-        result, refusal = ui.form_action(
+        result, refusal = self._run(
             lambda c: service.extend_package_expiry(
                 c, self.user_email, package_id, new_expiration_date=day,
                 reason=self.admin_reason.value,
             ),
-            engine=self.engine,
-            require=(self.user_email, AREA, True),
+            admin=True,
         )
         if refusal:
             self.say(refusal, "refused", "admin")
@@ -462,10 +472,4 @@ class FrontDesk:
         return result
 
 
-def front_desk_dashboard(recent_customers: int = RECENT_CUSTOMERS, *, engine: Any = None):
-    """The front desk for the signed-in user (any allowed user: staff on shift and managers)."""
-    return ui.guarded_dashboard(
-        AREA,
-        lambda user: FrontDesk(user.email, engine=engine, recent=recent_customers).widget,
-        admin=False,
-    )
+__all__ = ["FrontDeskDashboard", "front_desk_dashboard"]
