@@ -203,6 +203,11 @@ def run_lab(options: LabOptions, *, announce: Callable[[str], None] = print, eng
     kernel_env = compute_kernel_environment(os.environ, url)
     os.environ.clear()
     os.environ.update(kernel_env)
+    from . import kernel_warmup
+
+    # jsonschema's optional IRI checker builds a Lark grammar at import: 2-9 s of the lab's start
+    # on 2 busy cores, for a format nothing here validates (as in the dashboards' kernels)
+    kernel_warmup.skip_slow_optional_imports()
     from jupyterlab.labapp import LabApp
     from traitlets.config import Config
 
