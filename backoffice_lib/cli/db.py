@@ -137,7 +137,7 @@ def restore_command(file: str, force: bool, user: str | None) -> None:
               help="make them LOGIN roles with a new random password each, printed once")
 @click.option("--prefix", default="backoffice", show_default=True, help="role names: PREFIX_kiosk...")
 def roles_command(user: str | None, login: bool, prefix: str) -> None:
-    """Create the dashboards, scheduler and kiosk PostgreSQL roles and their grants (admins)."""
+    """Create the dashboards, scheduler, kiosk and analyst PostgreSQL roles and grants (admins)."""
     import sqlalchemy as sa
 
     from .. import access
