@@ -4,8 +4,8 @@ Types of every frame (pinned by tests/explore): ids and counts ``Int64``, names 
 ``string``, times ``datetime64[ns, Asia/Bangkok]``, dates ``datetime64[ns]`` (midnight), hours
 ``float64``, flags ``boolean``, money ``Decimal`` (object columns; floats only at the plotting
 edge, ``compute_*`` summaries below say when they turn money into float for a figure).
-Attendance and sessions come from the same rules as every dashboard (``staff.sessions``,
-``staff.attendance``), not a second implementation.
+Attendance and sessions come from the same rules as every dashboard (``staff.rules.sessions``,
+``staff.rules.attendance``), not a second implementation.
 """
 
 from __future__ import annotations

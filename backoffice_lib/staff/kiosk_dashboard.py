@@ -14,7 +14,6 @@ import html
 from typing import Any
 
 import ipywidgets as widgets
-import sqlalchemy as sa
 
 from .. import database, ui
 from .service import people, timeclock
@@ -31,7 +30,7 @@ STYLES = {
 }
 
 
-def message_html(text: str, kind: str = "info") -> str:
+def render_message_html(text: str, kind: str = "info") -> str:
     colour, background = STYLES.get(kind, STYLES["info"])
     return (
         f'<div class="kiosk-message kiosk-{kind}" role="status" style="font-size:20px;'
@@ -40,7 +39,7 @@ def message_html(text: str, kind: str = "info") -> str:
     )
 
 
-def pin_dots(count: int) -> str:
+def render_pin_dots(count: int) -> str:
     dots = "●" * count + "○" * (PIN_LENGTH - count)
     return f'<div class="kiosk-pin" style="font-size:34px;letter-spacing:10px">{dots}</div>'
 
@@ -54,14 +53,20 @@ class TimeClockKiosk:
         self.engine = engine
         self._pin = ""
         self._pending_confirm = False
+        self.build()
+        self.load()
+        self.person.observe(self.on_person, names="value")
+
+    def build(self) -> None:
+        """The page's widgets and their callbacks."""
         self.person = widgets.Dropdown(
             description="Your name",
             options=[],
             layout=widgets.Layout(width="100%"),
             style={"description_width": "90px"},
         )
-        self.pin_display = widgets.HTML(pin_dots(0))
-        self.message = widgets.HTML(message_html("Pick your name, then type your PIN."))
+        self.pin_display = widgets.HTML(render_pin_dots(0))
+        self.message = widgets.HTML(render_message_html("Pick your name, then type your PIN."))
         self.photo = widgets.FileUpload(
             accept="image/jpeg,image/png,image/webp", multiple=False, description="Photo (optional)"
         )
@@ -70,7 +75,7 @@ class TimeClockKiosk:
             button = widgets.Button(
                 description=label, layout=widgets.Layout(height="88px", width="auto")
             )
-            button.on_click(self._on_key)
+            button.on_click(self.on_key)
             buttons.append(button)
         self.pad = widgets.GridBox(
             buttons,
@@ -85,17 +90,17 @@ class TimeClockKiosk:
             layout=widgets.Layout(width="100%", height="72px"),
         )
         self.punch_button.add_class("kiosk-punch")
-        self.punch_button.on_click(lambda _: self.submit())
+        self.punch_button.on_click(lambda _: self.on_punch())
         self.confirm_button = widgets.Button(
             description="Yes, punch again",
             button_style="warning",
             layout=widgets.Layout(display="none"),
         )
-        self.confirm_button.on_click(lambda _: self.submit(confirm=True))
+        self.confirm_button.on_click(lambda _: self.on_punch(confirm=True))
         self.cancel_button = widgets.Button(
             description="Cancel", layout=widgets.Layout(display="none")
         )
-        self.cancel_button.on_click(lambda _: self.cancel())
+        self.cancel_button.on_click(lambda _: self.on_cancel())
         self.widget = widgets.VBox(
             [
                 ui.stylesheet(kiosk=True),
@@ -111,24 +116,22 @@ class TimeClockKiosk:
             layout=widgets.Layout(padding="12px", width="100%", max_width="640px"),
         )
         self.widget.add_class("kiosk")  # tablet in portrait: full width, big keys (ui.KIOSK_CSS)
-        self.reload_people()
-        self.person.observe(self._on_person, names="value")
 
-    def _on_person(self, change: dict) -> None:
+    def on_person(self, change: dict) -> None:
         """A name was picked: forget any PIN typed so far and greet the person."""
         self._pin = ""
-        self.pin_display.value = pin_dots(0)
+        self.pin_display.value = render_pin_dots(0)
         self._show_confirm(False)
         if not change["new"]:
             return
         label = next((name for name, value in self.person.options if value == change["new"]), "")
-        self.message.value = message_html(
+        self.message.value = render_message_html(
             f"Hello {label.split(' (')[0]}: type your PIN, then Punch."
         )
 
     # --- state ---------------------------------------------------------------------------------
 
-    def reload_people(self) -> None:
+    def load(self) -> None:
         with database.transaction(self.engine) as conn:
             roster = people.load_staff(conn)
         options = [("— pick your name —", NOBODY)]
@@ -139,17 +142,17 @@ class TimeClockKiosk:
         self.person.options = options
         self.person.value = NOBODY
 
-    def press(self, key: str) -> None:
+    def on_press(self, key: str) -> None:
         if key == "Clear":
             self._pin = ""
         elif key == "⌫":
             self._pin = self._pin[:-1]
         elif key.isdigit() and len(self._pin) < PIN_LENGTH:
             self._pin += key
-        self.pin_display.value = pin_dots(len(self._pin))
+        self.pin_display.value = render_pin_dots(len(self._pin))
 
-    def _on_key(self, button: widgets.Button) -> None:
-        self.press(button.description)
+    def on_key(self, button: widgets.Button) -> None:
+        self.on_press(button.description)
 
     def _show_confirm(self, visible: bool) -> None:
         display = None if visible else "none"
@@ -166,51 +169,56 @@ class TimeClockKiosk:
         content = item["content"] if isinstance(item, dict) else item.content
         return bytes(content)
 
-    def cancel(self) -> None:
+    def on_cancel(self) -> None:
         self._pin = ""
-        self.pin_display.value = pin_dots(0)
+        self.pin_display.value = render_pin_dots(0)
         self._show_confirm(False)
-        self.message.value = message_html("Cancelled. Pick your name, then type your PIN.")
+        self.message.value = render_message_html("Cancelled. Pick your name, then type your PIN.")
 
     # --- the punch -----------------------------------------------------------------------------
 
-    def submit(self, *, confirm: bool = False) -> timeclock.PunchResult | None:
+    def on_punch(self, *, confirm: bool = False) -> timeclock.PunchResult | None:
         if not self.person.value:
-            self.message.value = message_html("Pick your name first.", timeclock.REFUSED)
+            self.message.value = render_message_html("Pick your name first.", timeclock.REFUSED)
             return None
         if len(self._pin) != PIN_LENGTH:
-            self.message.value = message_html("Type your 6-digit PIN.", timeclock.REFUSED)
+            self.message.value = render_message_html("Type your 6-digit PIN.", timeclock.REFUSED)
             return None
-        try:
-            with database.transaction(self.engine) as conn:
-                result = timeclock.punch(
-                    conn,
-                    self.user_email,
-                    int(self.person.value),
-                    self._pin,
-                    confirm=confirm,
-                    photo=self._photo_bytes(),
-                    device_info={"device": self.device, "source": "kiosk"},
-                )
-        except (timeclock.TimeclockError, sa.exc.DBAPIError) as exc:
-            self._pin = ""
-            self.pin_display.value = pin_dots(0)
-            self.message.value = message_html(f"The punch failed: {exc}", timeclock.REFUSED)
+        pin, self._pin = self._pin, ""
+        result, refusal = ui.form_action(
+            lambda conn: timeclock.punch(
+                conn,
+                self.user_email,
+                int(self.person.value),
+                pin,
+                confirm=confirm,
+                photo=self._photo_bytes(),
+                device_info={"device": self.device, "source": "kiosk"},
+            ),
+            engine=self.engine,
+            require=(self.user_email, timeclock.AREA, False),  # checked on every punch
+        )
+        if refusal:
+            self.pin_display.value = render_pin_dots(0)
+            self.message.value = render_message_html(f"The punch failed: {refusal}",
+                                                     timeclock.REFUSED)
             return None
-        self.show(result)
+        if result.status == timeclock.CONFIRM:
+            self._pin = pin  # kept until the person confirms or cancels
+        self.show_result(result)
         return result
 
-    def show(self, result: timeclock.PunchResult) -> None:
+    def show_result(self, result: timeclock.PunchResult) -> None:
         text = result.message
         if result.ok and not result.photo_captured and self.photo.value:
             text += f" (photo not kept: {result.camera_error})"
-        self.message.value = message_html(text, result.status)
+        self.message.value = render_message_html(text, result.status)
         if result.status == timeclock.CONFIRM:
             self._show_confirm(True)  # keep the PIN until the person confirms or cancels
             return
         self._show_confirm(False)
         self._pin = ""
-        self.pin_display.value = pin_dots(0)
+        self.pin_display.value = render_pin_dots(0)
         if result.ok:
             self.person.value = NOBODY
             self.photo.value = ()

@@ -33,6 +33,13 @@ PLAN_COLUMNS = {
 
 
 MESSAGES = ("week", "shift", "pattern", "generate")
+GRID_CSS = (
+    ".bo-pattern-grid{max-height:none;margin-bottom:12px}"
+    ".bo-pattern-grid td,.bo-week-grid td{line-height:1.4;white-space:nowrap}"
+    ".bo-pattern-grid .bo-hint{font-size:12px;margin:0}"
+)
+# a grid takes the height of its table (never squeezed under the form that follows it)
+GRID_LAYOUT = {"flex": "0 0 auto", "height": "auto", "overflow": "visible"}
 
 
 def compute_preview_summary(created: int, existing: int, overlapping: int) -> str:
@@ -69,16 +76,15 @@ def _hhmm(value: dt.time) -> str:
     return value.strftime("%H:%M")
 
 
-def compute_pattern_grid(patterns: pd.DataFrame) -> str:
+def render_pattern_grid(patterns: pd.DataFrame) -> str:
     """People (rows) × weekdays Sunday..Saturday (columns); switched-off patterns struck out."""
     if patterns.empty:
         return ui.empty_html("No weekly pattern yet: add one below (a person, a weekday, times).")
     cells: dict[str, list[list[str]]] = {}
     for row in patterns.to_dict("records"):
-        text = f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}"
+        text = html.escape(f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}")
         if row["location"]:
-            text += f" · {row['location']}"
-        text = html.escape(text)
+            text += f' <span class="bo-hint">{html.escape(row["location"])}</span>'
         day = cells.setdefault(str(row["staff_name"]), [[] for _ in range(7)])[row["day_of_week"]]
         day.append(text if row["is_active"] is not False else f"<s>{text}</s>")
     head = "".join(f"<th>{d[:3]}</th>" for d in WEEKDAYS)
@@ -88,13 +94,16 @@ def compute_pattern_grid(patterns: pd.DataFrame) -> str:
         + "</tr>"
         for name, days in sorted(cells.items())
     )
+    # the whole table, compact (a line per pattern), above the form: no inner scroll that cuts
+    # a row in half against the form's first field (issue 21.6)
     return (
+        f"<style>{GRID_CSS}</style>"
         '<div class="bo-scroll bo-pattern-grid"><table class="bo-table"><thead><tr><th>Person</th>'
         f"{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
-def compute_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
+def render_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
     """Who works when in the week from ``first`` (a Sunday): people × the 7 dates."""
     days = [first + dt.timedelta(days=i) for i in range(7)]
     if shifts.empty:
@@ -132,12 +141,20 @@ class ScheduleBoard:
 
     def __init__(self, user_email: str, *, engine: Any = None, week: dt.date | None = None):
         self.user_email = user_email
+        # every action checks the page's access again, in a transaction of its own (a refusal
+        # stays audited): a click can reach the kernel for a button the person was never shown
+        self.require = (user_email, AREA, True)
         self.engine = engine
+        self.build(week)
+        self.load()
+
+    def build(self, week: dt.date | None) -> None:
+        """The page's widgets and their callbacks."""
         today = bangkok.today()
         # each form's messages beside its buttons (bo-schedule-message-week, -pattern, -generate)
         self.messages = ui.FormMessages(MESSAGES, "bo-schedule-message")
         # weekly patterns
-        self.pattern_grid = widgets.HTML()
+        self.pattern_grid = widgets.HTML(layout=widgets.Layout(**GRID_LAYOUT))
         self.pattern_person = _field(widgets.Dropdown, "bo-pattern-person", width="400px",
                                      description="Person", options=[])
         self.pattern_day = _field(widgets.Dropdown, "bo-pattern-day", description="Weekday",
@@ -167,7 +184,7 @@ class ScheduleBoard:
         self.week_label = widgets.HTML()
         self.week_previous = _button("‹ Week before", "bo-week-previous")
         self.week_next = _button("Week after ›", "bo-week-next")
-        self.week_grid = widgets.HTML()
+        self.week_grid = widgets.HTML(layout=widgets.Layout(**GRID_LAYOUT))
         self.shift_pick = _field(widgets.Dropdown, "bo-shift-pick", width="520px",
                                  description="Shift", options=[])
         self.shift_date = _field(widgets.Text, "bo-shift-date", description="Date")
@@ -188,15 +205,15 @@ class ScheduleBoard:
         self.new_save = _button("Add shift", "bo-new-shift-save", "primary")
         self.new_person_hint = widgets.HTML()
 
-        self.pattern_add.on_click(lambda _: self.add_pattern())
-        self.pattern_toggle.on_click(lambda _: self.toggle_pattern())
-        self.preview_button.on_click(lambda _: self.preview_generation())
-        self.generate_button.on_click(lambda _: self.generate())
-        self.week_previous.on_click(lambda _: self.move_week(-7))
-        self.week_next.on_click(lambda _: self.move_week(7))
-        self.shift_save.on_click(lambda _: self.save_shift())
-        self.shift_delete.on_click(lambda _: self.delete_shift())
-        self.new_save.on_click(lambda _: self.add_shift())
+        self.pattern_add.on_click(lambda _: self.on_add_pattern())
+        self.pattern_toggle.on_click(lambda _: self.on_toggle_pattern())
+        self.preview_button.on_click(lambda _: self.on_preview())
+        self.generate_button.on_click(lambda _: self.on_generate())
+        self.week_previous.on_click(lambda _: self.on_move_week(-7))
+        self.week_next.on_click(lambda _: self.on_move_week(7))
+        self.shift_save.on_click(lambda _: self.on_save_shift())
+        self.shift_delete.on_click(lambda _: self.on_delete_shift())
+        self.new_save.on_click(lambda _: self.on_add_shift())
         for field in (self.gen_from, self.gen_to):
             field.observe(lambda _: self._forget_preview(), names="value")
 
@@ -243,7 +260,6 @@ class ScheduleBoard:
         self.widget.add_class("bo-page")
         self.shift_pick.observe(lambda _: self._fill_shift(), names="value")
         self.new_person.observe(lambda _: self._show_person_week(), names="value")
-        self.reload()
 
     # --- state -------------------------------------------------------------------------------
 
@@ -255,7 +271,7 @@ class ScheduleBoard:
     def say(self, text: str, kind: str = "ok", where: str = "week") -> None:
         self.messages.say(where, text, kind)
 
-    def reload(self) -> None:
+    def load(self) -> None:
         last = self.week + dt.timedelta(days=6)
         with database.transaction(self.engine) as conn:
             staff = people.load_staff(conn)
@@ -265,7 +281,7 @@ class ScheduleBoard:
                  for r in staff.itertuples(index=False)]
         for dropdown in (self.pattern_person, self.new_person):
             ui.set_options(dropdown, names, dropdown.value)
-        self.pattern_grid.value = compute_pattern_grid(patterns)
+        self.pattern_grid.value = render_pattern_grid(patterns)
         ui.set_options(self.pattern_pick, [
             (f"{r.staff_name}: {WEEKDAYS[r.day_of_week]} {_hhmm(r.start_time)}–"
              f"{_hhmm(r.end_time)}" + ("" if r.is_active is not False else " (off)"), r.id)
@@ -275,7 +291,7 @@ class ScheduleBoard:
             f'<span class="bo-hint" style="padding:0 12px;font-size:15px">Week of'
             f" {self.week:%a %d %b %Y} – {last:%a %d %b}</span>"
         )
-        self.week_grid.value = compute_week_grid(self.shifts, self.week)
+        self.week_grid.value = render_week_grid(self.shifts, self.week)
         self._show_person_week()
         ui.set_options(self.shift_pick, [("— pick a shift —", None)] + [
             (f"{r.schedule_date:%a %d %b} {_hhmm(r.start_time)}–{_hhmm(r.end_time)} {r.staff_name}",
@@ -316,17 +332,17 @@ class ScheduleBoard:
         self.shift_end.value = _hhmm(row["end_time"])
         self.shift_location.value = row["location"] or ""
 
-    def move_week(self, days: int) -> None:
+    def on_move_week(self, days: int) -> None:
         self.week += dt.timedelta(days=days)
         self.shift_pick.value = None
-        self.reload()
+        self.load()
 
     def _act(self, work, done, where: str) -> Any:
-        result, refusal = ui.form_action(work, engine=self.engine)
+        result, refusal = ui.form_action(work, engine=self.engine, require=self.require)
         if refusal:
             self.say(refusal, "refused", where)
             return None
-        self.reload()
+        self.load()
         self.say(done(result) if callable(done) else done, where=where)
         return result
 
@@ -340,7 +356,7 @@ class ScheduleBoard:
 
     # --- actions -----------------------------------------------------------------------------
 
-    def add_pattern(self):
+    def on_add_pattern(self):
         times = self._times(self.pattern_start, self.pattern_end, "pattern")
         if times is None or self.pattern_person.value is None:
             return None
@@ -354,7 +370,7 @@ class ScheduleBoard:
             "pattern",
         )
 
-    def toggle_pattern(self):
+    def on_toggle_pattern(self):
         pattern_id = self.pattern_pick.value
         if pattern_id is None:
             self.say("Pick a pattern first.", "refused", "pattern")
@@ -378,13 +394,13 @@ class ScheduleBoard:
             self.say(str(exc), "refused", "generate")
             return None
 
-    def preview_generation(self):
+    def on_preview(self):
         period = self._period()
         if period is None:
             return None
         report, refusal = ui.form_action(
             lambda c: schedules.preview_generate_schedules(c, self.user_email, *period),
-            engine=self.engine,
+            engine=self.engine, require=self.require,
         )
         if refusal:
             self._forget_preview()
@@ -409,7 +425,7 @@ class ScheduleBoard:
                  "generate")
         return report
 
-    def generate(self):
+    def on_generate(self):
         period = self._period()
         if period is None:
             return None
@@ -426,7 +442,7 @@ class ScheduleBoard:
         self._forget_preview()
         return result
 
-    def save_shift(self):
+    def on_save_shift(self):
         shift_id = self.shift_pick.value
         if shift_id is None:
             self.say("Pick a shift first.", "refused", "shift")
@@ -448,7 +464,7 @@ class ScheduleBoard:
             "shift",
         )
 
-    def delete_shift(self):
+    def on_delete_shift(self):
         shift_id = self.shift_pick.value
         if shift_id is None:
             self.say("Pick a shift first.", "refused", "shift")
@@ -459,7 +475,7 @@ class ScheduleBoard:
             "shift",
         )
 
-    def add_shift(self):
+    def on_add_shift(self):
         times = self._times(self.new_start, self.new_end, "week")
         if times is None or self.new_person.value is None:
             return None

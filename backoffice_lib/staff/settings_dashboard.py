@@ -42,7 +42,15 @@ class StudioSettings:
 
     def __init__(self, user_email: str, *, engine: Any = None, year: int | None = None):
         self.user_email = user_email
+        # every action checks the page's access again, in a transaction of its own (a refusal
+        # stays audited): a click can reach the kernel for a button the person was never shown
+        self.require = (user_email, AREA, True)
         self.engine = engine
+        self.build(year)
+        self.load()
+
+    def build(self, year: int | None) -> None:
+        """The page's widgets and their callbacks."""
         this_year = bangkok.today().year
         # each form's messages beside its buttons (bo-settings-message-holidays, -settings, -users)
         self.messages = ui.FormMessages(MESSAGES, "bo-settings-message")
@@ -74,8 +82,8 @@ class StudioSettings:
             field.style.description_width = "240px"
             save = _button("Save", f"bo-setting-save-{setting.key}", "primary")
             reset = _button("Use default", f"bo-setting-reset-{setting.key}")
-            save.on_click(lambda _, key=setting.key: self.save_setting(key))
-            reset.on_click(lambda _, key=setting.key: self.reset_setting(key))
+            save.on_click(lambda _, key=setting.key: self.on_save_setting(key))
+            reset.on_click(lambda _, key=setting.key: self.on_reset_setting(key))
             hint = widgets.HTML()
             self.setting_fields[setting.key] = field
             self.setting_hints[setting.key] = hint
@@ -98,13 +106,13 @@ class StudioSettings:
         self.user_save = _button("Save user", "bo-user-save")
         self.user_remove = _button("Remove user", "bo-user-remove", "danger")
 
-        self.year.observe(lambda _: self.show_holidays(), names="value")
-        self.fill_button.on_click(lambda _: self.fill_year())
-        self.holiday_toggle.on_click(lambda _: self.toggle_holiday())
-        self.holiday_add.on_click(lambda _: self.add_holiday())
-        self.user_add.on_click(lambda _: self.add_user())
-        self.user_save.on_click(lambda _: self.save_user())
-        self.user_remove.on_click(lambda _: self.remove_user())
+        self.year.observe(lambda _: self.load_holidays(), names="value")
+        self.fill_button.on_click(lambda _: self.on_fill_year())
+        self.holiday_toggle.on_click(lambda _: self.on_toggle_holiday())
+        self.holiday_add.on_click(lambda _: self.on_add_holiday())
+        self.user_add.on_click(lambda _: self.on_add_user())
+        self.user_save.on_click(lambda _: self.on_save_user())
+        self.user_remove.on_click(lambda _: self.on_remove_user())
 
         self.widget = widgets.VBox([
             ui.stylesheet(),
@@ -132,9 +140,11 @@ class StudioSettings:
         ])
         self.widget.add_class("bo-page")
         self.user_pick.observe(lambda _: self._fill_user(), names="value")
-        self.show_holidays()
-        self.show_settings()
-        self.show_users()
+
+    def load(self) -> None:
+        self.load_holidays()
+        self.load_settings()
+        self.load_users()
 
     @property
     def message(self):
@@ -145,7 +155,7 @@ class StudioSettings:
         self.messages.say(where, text, kind)
 
     def _act(self, work, done, then, where: str) -> Any:
-        result, refusal = ui.form_action(work, engine=self.engine)
+        result, refusal = ui.form_action(work, engine=self.engine, require=self.require)
         if refusal:
             self.say(refusal, "refused", where)
             self._fill_user()  # the form shows what is stored again, not the refused change
@@ -156,7 +166,7 @@ class StudioSettings:
 
     # --- holidays ------------------------------------------------------------------------------
 
-    def show_holidays(self) -> None:
+    def load_holidays(self) -> None:
         with database.transaction(self.engine) as conn:
             rows = holidays.load_holidays(conn, int(self.year.value))
         rows["state"] = ["on" if a is not False else "off" for a in rows["is_active"]]
@@ -172,17 +182,17 @@ class StudioSettings:
         ], self.holiday_pick.value)
         self._holidays = rows
 
-    def fill_year(self):
+    def on_fill_year(self):
         year = int(self.year.value)
         return self._act(
             lambda c: holidays.fill_holidays(c, self.user_email, year),
             lambda r: f"{year}: added {len(r['added'])} holiday(s) from the Thai calendar;"
             f" {len(r['kept'])} already listed were kept as they are.",
-            self.show_holidays,
+            self.load_holidays,
             "holidays",
         )
 
-    def toggle_holiday(self):
+    def on_toggle_holiday(self):
         day = self.holiday_pick.value
         if day is None:
             self.say("Pick a holiday first.", "refused", "holidays")
@@ -192,11 +202,11 @@ class StudioSettings:
         return self._act(
             lambda c: holidays.set_holiday_active(c, self.user_email, day, active),
             f"{day} switched {'on' if active else 'off'}.",
-            self.show_holidays,
+            self.load_holidays,
             "holidays",
         )
 
-    def add_holiday(self):
+    def on_add_holiday(self):
         """Add a day; the view stays on the year the user was on (a day of another year is
         said to be listed under its year, which joins the year choices)."""
         try:
@@ -221,11 +231,11 @@ class StudioSettings:
         if added not in self.year.options:
             self.year.options = sorted({*self.year.options, added})
             self.year.value = shown
-        self.show_holidays()
+        self.load_holidays()
 
     # --- settings ------------------------------------------------------------------------------
 
-    def show_settings(self) -> None:
+    def load_settings(self) -> None:
         with database.transaction(self.engine) as conn:
             rows = settings_service.load_settings(conn)
         for row in rows.itertuples(index=False):
@@ -236,27 +246,27 @@ class StudioSettings:
                 "</span>"
             )
 
-    def save_setting(self, key: str):
+    def on_save_setting(self, key: str):
         return self._act(
             lambda c: settings_service.save_setting(
                 c, self.user_email, key, self.setting_fields[key].value
             ),
             lambda v: f"{settings_service.BY_KEY[key].label}: {v} saved.",
-            self.show_settings,
+            self.load_settings,
             "settings",
         )
 
-    def reset_setting(self, key: str):
+    def on_reset_setting(self, key: str):
         return self._act(
             lambda c: settings_service.reset_setting(c, self.user_email, key),
             lambda v: f"{settings_service.BY_KEY[key].label}: back to the default, {v}.",
-            self.show_settings,
+            self.load_settings,
             "settings",
         )
 
     # --- who may sign in -----------------------------------------------------------------------
 
-    def show_users(self) -> None:
+    def load_users(self) -> None:
         with database.transaction(self.engine) as conn:
             rows = sign_in_users.load_allowed_users(conn)
         self.users_table.value = ui.table_html(
@@ -284,7 +294,7 @@ class StudioSettings:
         self.user_code.value = row["coach_code"] or ""
         self.user_name.value = row["coach_name"] or ""
 
-    def add_user(self):
+    def on_add_user(self):
         return self._act(
             lambda c: sign_in_users.add_allowed_user(
                 c, self.user_email, self.user_email_field.value, is_admin=self.user_admin.value,
@@ -292,11 +302,11 @@ class StudioSettings:
                 coach_name=self.user_name.value,
             ),
             lambda r: f"{r['email']} may now sign in.",
-            self.show_users,
+            self.load_users,
             "users",
         )
 
-    def save_user(self):
+    def on_save_user(self):
         email = self.user_pick.value
         if email is None:
             self.say("Pick a user to change (or Add user for a new one).", "refused", "users")
@@ -308,11 +318,11 @@ class StudioSettings:
                 coach_name=self.user_name.value,
             ),
             lambda r: f"Saved {r['email']}.",
-            self.show_users,
+            self.load_users,
             "users",
         )
 
-    def remove_user(self):
+    def on_remove_user(self):
         email = self.user_pick.value
         if email is None:
             self.say("Pick the user to remove.", "refused", "users")
@@ -320,7 +330,7 @@ class StudioSettings:
         return self._act(
             lambda c: sign_in_users.remove_allowed_user(c, self.user_email, email),
             lambda r: f"{r['email']} can no longer sign in.",
-            self.show_users,
+            self.load_users,
             "users",
         )
 

@@ -175,7 +175,16 @@ class StaffAdmin:
 
     def __init__(self, user_email: str, *, engine: Any = None, page_size: int = 20):
         self.user_email = user_email
+        # every action checks the page's access again, in a transaction of its own (a refusal
+        # stays audited): a click can reach the kernel for a button the person was never shown
+        self.require = (user_email, AREA, True)
         self.engine = engine
+        self.build(page_size)
+        self.load()
+        self.load_person()
+
+    def build(self, page_size: int) -> None:
+        """The page's widgets and their callbacks."""
         today = bangkok.today()
         self.today = today
         # each form's messages beside its buttons (bo-admin-message-person, -pay, -add, -coach)
@@ -247,16 +256,16 @@ class StaffAdmin:
         self.coach_rate = _field(widgets.Text, "bo-coach-rate", description="฿ per hour")
         self.coach_button = _button("Save coach rate", "bo-coach-save", "primary")
 
-        self.save_button.on_click(lambda _: self.save_person())
-        self.active_button.on_click(lambda _: self.toggle_active())
-        self.unlock_button.on_click(lambda _: self.unlock())
-        self.reset_button.on_click(lambda _: self.reset_pin())
-        self.raise_button.on_click(lambda _: self.save_rate())
-        self.confirm_yes.on_click(lambda _: self.confirm_rate())
-        self.confirm_no.on_click(lambda _: self.cancel_rate())
+        self.save_button.on_click(lambda _: self.on_save_person())
+        self.active_button.on_click(lambda _: self.on_toggle_active())
+        self.unlock_button.on_click(lambda _: self.on_unlock())
+        self.reset_button.on_click(lambda _: self.on_reset_pin())
+        self.raise_button.on_click(lambda _: self.on_save_rate())
+        self.confirm_yes.on_click(lambda _: self.on_confirm_rate())
+        self.confirm_no.on_click(lambda _: self.on_cancel_rate())
         self.raise_form.on_change(self._forget_pending)
-        self.add_button.on_click(lambda _: self.add_person())
-        self.coach_button.on_click(lambda _: self.save_coach_rate())
+        self.add_button.on_click(lambda _: self.on_add_person())
+        self.coach_button.on_click(lambda _: self.on_save_coach_rate())
         self.new_generate.observe(lambda _: self._pin_fields(), names="value")
 
         self.widget = widgets.VBox(
@@ -311,9 +320,7 @@ class StaffAdmin:
             layout=widgets.Layout(width="100%"),
         )
         self.widget.add_class("bo-page")
-        self.reload()
-        self.person.observe(lambda _: self.show_person(), names="value")
-        self.show_person()
+        self.person.observe(lambda _: self.load_person(), names="value")
 
     @staticmethod
     def _card(children: list) -> widgets.VBox:
@@ -337,7 +344,7 @@ class StaffAdmin:
         self.messages.say(where, text, kind)
         self.secret.value = self.new_secret.value = ""  # a PIN is shown once: any message hides it
 
-    def reload(self, keep: int | None = None) -> None:
+    def load(self, keep: int | None = None) -> None:
         with database.transaction(self.engine) as conn:
             staff = people.load_staff(conn, include_inactive=True)
             rates = compensation.load_coach_rates(conn)
@@ -355,7 +362,7 @@ class StaffAdmin:
         )
         ui.set_options(self.coach_type, list(rates["rate_type"]), self.coach_type.value)
 
-    def show_person(self) -> None:
+    def load_person(self) -> None:
         pk = self.person.value
         if pk is None:
             self.summary.value = ui.empty_html("Add the first person with the form below.")
@@ -411,12 +418,12 @@ class StaffAdmin:
 
     def _act(self, work, done: str | None = None, *, keep: int | None = None,
              where: str = "person"):
-        result, refusal = ui.form_action(work, engine=self.engine)
+        result, refusal = ui.form_action(work, engine=self.engine, require=self.require)
         if refusal:
             self.say(refusal, "refused", where)
             return None
-        self.reload(keep=keep)
-        self.show_person()
+        self.load(keep=keep)
+        self.load_person()
         if done:
             self.say(done(result) if callable(done) else done, where=where)
         return result
@@ -426,7 +433,7 @@ class StaffAdmin:
             self.say("Pick a person first.", "refused", where)
         return self.person.value
 
-    def save_person(self):
+    def on_save_person(self):
         pk = self._pk()
         if pk is None:
             return None
@@ -439,7 +446,7 @@ class StaffAdmin:
             lambda r: f"Saved {r['staff_name']}.",
         )
 
-    def toggle_active(self):
+    def on_toggle_active(self):
         pk = self._pk()
         if pk is None:
             return None
@@ -451,7 +458,7 @@ class StaffAdmin:
             lambda r: f"{verb} {r['staff_name']}.",
         )
 
-    def unlock(self):
+    def on_unlock(self):
         pk = self._pk()
         if pk is None:
             return None
@@ -460,7 +467,7 @@ class StaffAdmin:
             lambda r: f"Unlocked {r['staff_name']}; wrong PINs cleared.",
         )
 
-    def reset_pin(self) -> str | None:
+    def on_reset_pin(self) -> str | None:
         """A generated PIN, shown once here; only its hash is stored."""
         pk = self._pk()
         if pk is None:
@@ -487,7 +494,7 @@ class StaffAdmin:
         self.confirm_box.layout.display = "none"
         self.confirm_text.value = ""
 
-    def save_rate(self):
+    def on_save_rate(self):
         """Save the new rate; one that lowers a component to 0 or drops service-charge
         eligibility is not saved yet: the form says what it changes and waits for "Yes, save"."""
         pk = self._pk("pay")
@@ -516,7 +523,7 @@ class StaffAdmin:
             return None
         return self._save_rate(int(pk), rates, start)
 
-    def confirm_rate(self):
+    def on_confirm_rate(self):
         """"Yes, save": save the change the confirmation described."""
         if self.pending is None:
             self.say("Nothing to confirm: press Save new rate first.", "refused", "pay")
@@ -525,7 +532,7 @@ class StaffAdmin:
         self._forget_pending()
         return self._save_rate(pk, rates, start)
 
-    def cancel_rate(self) -> None:
+    def on_cancel_rate(self) -> None:
         self._forget_pending()
         self.say("Not saved: the change was cancelled.", "info", "pay")
 
@@ -540,7 +547,7 @@ class StaffAdmin:
             where="pay",
         )
 
-    def add_person(self):
+    def on_add_person(self):
         generated = bool(self.new_generate.value)
         if generated:
             pin = people.generate_pin()
@@ -565,7 +572,7 @@ class StaffAdmin:
             compensation.add_compensation(conn, self.user_email, created["id"], rates, start)
             return created
 
-        result, refusal = ui.form_action(work, engine=self.engine)
+        result, refusal = ui.form_action(work, engine=self.engine, require=self.require)
         self.new_pin.value = self.new_pin_again.value = ""
         if refusal:
             self.say(refusal, "refused", "add")
@@ -574,15 +581,15 @@ class StaffAdmin:
             field.value = ""
         self.new_eligible.value = False
         self.new_rates.fill(compensation.compute_new_person_rates(), self.today)
-        self.reload(keep=result["id"])
-        self.show_person()
+        self.load(keep=result["id"])
+        self.load_person()
         self.say(f"Added {result['staff_name']} (id {result['id']}) with a first pay rate from"
                  f" {start}.", where="add")
         if generated:
             self._show_pin(result["staff_name"], pin, self.new_secret)
         return result
 
-    def save_coach_rate(self):
+    def on_save_coach_rate(self):
         return self._act(
             lambda c: compensation.save_coach_rate(
                 c, self.user_email, self.coach_type.value or "", self.coach_rate.value

@@ -285,6 +285,12 @@ def test_schedules_add_a_shift_refuse_an_overlap_and_preview(chromium, as_admin,
         page.expect("bo-gen-summary",
                     f"Nothing to create: the {created} shifts of these dates already exist.")
         page.shot(screenshots, "schedules", at="bo-gen-summary")
+        # the weekly patterns' table ends above the form below it (it overlapped it: issue 21)
+        grid = page.page.locator(".bo-pattern-grid").bounding_box()
+        form = page.page.locator(".bo-pattern-person").bounding_box()
+        assert grid["y"] + grid["height"] <= form["y"], (grid, form)
+        page.page.locator(".bo-pattern-grid").scroll_into_view_if_needed()
+        page.page.screenshot(path=str(screenshots / "manager-schedules-patterns.png"))
     finally:
         page.close()
 

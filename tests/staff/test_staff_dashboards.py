@@ -146,29 +146,29 @@ def kiosk_person(engine):
 
 
 def type_pin(board, pin):
-    board.press("Clear")
+    board.on_press("Clear")
     for digit in pin:
-        board.press(digit)
+        board.on_press(digit)
 
 
 def test_kiosk_pick_name_pin_pad_and_clear_messages(engine, kiosk_person):
     email, pk = kiosk_person
     board = kiosk.TimeClockKiosk(email, engine=engine)
     assert pk in [value for _, value in board.person.options]
-    assert board.submit() is None and "Pick your name first" in board.message.value
+    assert board.on_punch() is None and "Pick your name first" in board.message.value
     type_pin(board, "12")
     board.person.value = pk  # picking a name greets the person and forgets a half-typed PIN
     assert "Hello Kiosk" in board.message.value and board.pin_display.value.count("●") == 0
     type_pin(board, "12")
     assert board.pin_display.value.count("●") == 2 and "12" not in board.pin_display.value
-    assert board.submit() is None and "6-digit PIN" in board.message.value
+    assert board.on_punch() is None and "6-digit PIN" in board.message.value
     type_pin(board, "999999")
-    result = board.submit()
+    result = board.on_punch()
     assert result.status == "wrong_pin"
     assert "wrong PIN, 9 attempts left" in board.message.value
     assert board.pin_display.value.count("●") == 0  # the PIN is forgotten after each try
     type_pin(board, PIN)
-    result = board.submit()
+    result = board.on_punch()
     assert result.ok and "clock in at" in board.message.value
     assert board.person.value == kiosk.NOBODY
 
@@ -178,12 +178,12 @@ def test_kiosk_double_tap_asks_and_cancel_forgets_the_pin(engine, kiosk_person):
     board = kiosk.TimeClockKiosk(email, engine=engine)
     board.person.value = pk
     type_pin(board, PIN)
-    assert board.submit().ok
+    assert board.on_punch().ok
     board.person.value = pk
     type_pin(board, PIN)
-    assert board.submit().status == "confirm"
+    assert board.on_punch().status == "confirm"
     assert board.confirm_button.layout.display is None and "Confirm" in board.message.value
-    board.cancel()
+    board.on_cancel()
     assert board.confirm_button.layout.display == "none" and board.pin_display.value.count("●") == 0
 
 
@@ -193,10 +193,10 @@ def test_kiosk_shows_the_lock_end_time(engine, kiosk_person):
     for attempt in range(10):
         board.person.value = pk
         type_pin(board, "999999")
-        result = board.submit()
+        result = board.on_punch()
         if attempt == 8:
             assert "1 attempt left" in board.message.value and "locks" in board.message.value
     assert result.status == "locked" and "locked until" in board.message.value
     board.person.value = pk
     type_pin(board, PIN)
-    assert board.submit().status == "locked"  # even the right PIN
+    assert board.on_punch().status == "locked"  # even the right PIN
