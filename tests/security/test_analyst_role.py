@@ -168,3 +168,16 @@ def test_a_rerun_takes_back_what_the_analyst_no_longer_gets(demo_conn):
         {"a": f"{prefix}_analyst", "d": f"{prefix}_dashboards"})
     demo_conn.execute(sa.text(f'SET LOCAL ROLE "{prefix}_analyst"'))
     assert _denied(demo_conn, "SELECT * FROM backoffice.staff_compensation")
+
+
+def test_the_analyst_role_may_run_no_function_that_acts_as_its_owner(as_analyst):
+    """A SECURITY DEFINER function runs with its owner's rights (writing the audit trail,
+    finalising a month): the analyst may execute none that can write (volatile ones)."""
+    conn, _ = as_analyst
+    allowed = conn.execute(sa.text(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n"
+        " ON n.oid = p.pronamespace WHERE n.nspname IN ('backoffice', 'archive', 'pos')"
+        " AND p.prosecdef AND p.provolatile = 'v'"
+        " AND p.prorettype <> 'trigger'::regtype"  # a trigger cannot be called
+        " AND has_function_privilege(current_user, p.oid, 'EXECUTE')")).scalars()
+    assert list(allowed) == []
