@@ -60,23 +60,31 @@ def record(
     text = json.dumps(payload)
     if "pin_hash" in text or '"pin"' in text:
         raise ValueError("audit details must not contain a PIN or PIN hash")
+    # Through the database's function (migration 0018): a role that is not the schema's owner
+    # may not INSERT into audit_logs; the row is stamped with the real database role (db_role).
     conn.execute(
-        sa.insert(AUDIT_LOGS).values(
-            user_email=user_email,
-            action=action,
-            resource_type=resource_type,
-            resource_id=None if resource_id is None else str(resource_id),
-            details=payload,
-            ip_address=ip_address,
-            user_agent=user_agent,
-        )
+        sa.text(
+            "SELECT backoffice.write_audit(:user_email, :action, :resource_type, :resource_id,"
+            " CAST(:details AS jsonb), :ip_address, :user_agent)"
+        ),
+        {
+            "user_email": user_email,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": None if resource_id is None else str(resource_id),
+            "details": text,
+            "ip_address": ip_address,
+            "user_agent": user_agent,
+        },
     )
 
 
 def act_as(conn: Connection, user_email: str | None, reason: str | None = None) -> None:
-    """Tell the database triggers (log_staff_changes) who acts, and why, for this transaction."""
+    """Tell the database who acts, and why, for this transaction: the settings the
+    log_staff_changes() trigger records and, on the schema owner's connection only, a correction
+    of a finalised month (``backoffice.begin_correction``, migration 0018) that the payroll lock
+    lets through when the actor is an admin with a reason. Another role's settings open no lock."""
     conn.execute(
-        sa.text("SELECT set_config('backoffice.actor', :actor, true),"
-                " set_config('backoffice.reason', :reason, true)"),
+        sa.text("SELECT backoffice.set_actor(:actor, :reason)"),
         {"actor": user_email or "", "reason": reason or ""},
     )

@@ -63,6 +63,35 @@ CREATE FUNCTION backoffice.bangkok_today() RETURNS date
     AS $$ SELECT (now() AT TIME ZONE 'Asia/Bangkok')::date $$;
 
 --
+-- Name: begin_correction(text, text); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.begin_correction(actor text, reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    BEGIN
+      IF NOT pg_has_role(backoffice.real_db_role(), (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'backoffice.payroll_runs'::regclass), 'MEMBER') THEN
+        RAISE EXCEPTION 'only the owner of the workbench''s schema may begin a correction of a finalised month'
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      IF coalesce(btrim(actor), '') = '' OR coalesce(btrim(reason), '') = '' THEN
+        -- no correction: end one begun earlier in this transaction, if any
+        IF EXISTS (SELECT 1 FROM backoffice.lock_corrections c
+                    WHERE c.backend_pid = pg_backend_pid()
+                      AND c.transaction_id = pg_current_xact_id_if_assigned()::text::bigint) THEN
+          INSERT INTO backoffice.lock_corrections (backend_pid, transaction_id, actor, reason, db_role)
+          VALUES (pg_backend_pid(), pg_current_xact_id()::text::bigint, NULL, NULL,
+                  backoffice.real_db_role());
+        END IF;
+        RETURN;
+      END IF;
+      INSERT INTO backoffice.lock_corrections (backend_pid, transaction_id, actor, reason, db_role)
+      VALUES (pg_backend_pid(), pg_current_xact_id()::text::bigint, btrim(actor), btrim(reason),
+              backoffice.real_db_role());
+    END $$;
+
+--
 -- Name: calculate_package_expiration(); Type: FUNCTION; Schema: backoffice; Owner: -
 --
 
@@ -80,6 +109,46 @@ CREATE FUNCTION backoffice.calculate_package_expiration() RETURNS trigger
         END IF;
       END IF;
       RETURN NEW;
+    END $$;
+
+--
+-- Name: correction_in_progress(); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.correction_in_progress() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+      SELECT coalesce((
+        SELECT c.reason IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM backoffice.allowed_users u
+                  WHERE lower(u.email) = lower(c.actor) AND u.is_admin)
+          FROM backoffice.lock_corrections c
+         WHERE c.backend_pid = pg_backend_pid()
+           AND c.transaction_id = pg_current_xact_id_if_assigned()::text::bigint
+         ORDER BY c.id DESC LIMIT 1), false)
+    $$;
+
+--
+-- Name: finalise_payroll_run(integer, text); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.finalise_payroll_run(run_id integer, actor text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+    BEGIN
+      IF NOT EXISTS (SELECT 1 FROM backoffice.allowed_users u
+                      WHERE lower(u.email) = lower(actor) AND u.is_admin) THEN
+        RAISE EXCEPTION 'only an admin may finalise a payroll month, not %', actor
+          USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      UPDATE backoffice.payroll_runs SET status = 'finalised', finalised_by = actor,
+             finalised_at = now()
+       WHERE id = run_id AND status = 'draft';
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'payroll run % is not a draft', run_id USING ERRCODE = 'check_violation';
+      END IF;
     END $$;
 
 --
@@ -156,6 +225,26 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$;
+
+--
+-- Name: guard_finalised_payroll_runs(); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.guard_finalised_payroll_runs() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'backoffice.payroll_runs'::regclass), 'MEMBER')
+         AND ((TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'finalised')
+              OR (TG_OP IN ('INSERT', 'UPDATE') AND NEW.status = 'finalised')) THEN
+        RAISE EXCEPTION 'only the owner of the workbench''s schema may finalise or reopen a payroll month (role %)',
+          backoffice.real_db_role() USING ERRCODE = 'insufficient_privilege';
+      END IF;
+      IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+      END IF;
+      RETURN NEW;
+    END $$;
 
 --
 -- Name: guard_finalised_payroll_time_entries(); Type: FUNCTION; Schema: backoffice; Owner: -
@@ -248,7 +337,8 @@ $$;
 --
 
 CREATE FUNCTION backoffice.log_staff_changes() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$
 DECLARE
   actor text := nullif(current_setting('backoffice.actor', true), '');
@@ -304,7 +394,7 @@ BEGIN
     CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.id END,
     kind,
     CASE WHEN actor IS NULL THEN 'system' ELSE 'admin' END,
-    coalesce(actor, 'system:' || current_user),
+    coalesce(actor, 'system:' || backoffice.real_db_role()),
     summary, old_snapshot, new_snapshot, why
   );
   RETURN NULL;
@@ -348,11 +438,8 @@ CREATE FUNCTION backoffice.payroll_date_is_finalised(business_date date) RETURNS
 CREATE FUNCTION backoffice.payroll_lock_bypassed() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-      SELECT coalesce(current_setting('backoffice.reason', true), '') <> ''
-         AND EXISTS (
-           SELECT 1 FROM backoffice.allowed_users u
-            WHERE lower(u.email) = lower(coalesce(current_setting('backoffice.actor', true), ''))
-              AND u.is_admin)
+      SELECT pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'backoffice.payroll_runs'::regclass), 'MEMBER')
+         AND backoffice.correction_in_progress()
     $$;
 
 --
@@ -368,6 +455,17 @@ CREATE FUNCTION backoffice.payroll_period_is_finalised(period_from date, period_
            AND to_date(r.month || '-01', 'YYYY-MM-DD') <= coalesce(period_to, 'infinity'::date)
            AND (to_date(r.month || '-01', 'YYYY-MM-DD') + interval '1 month - 1 day')::date
                >= period_from)
+    $$;
+
+--
+-- Name: real_db_role(); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.real_db_role() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+      SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text
+                  ELSE current_setting('role') END
     $$;
 
 --
@@ -387,6 +485,37 @@ BEGIN
   RETURN NEW;
 END
 $$;
+
+--
+-- Name: set_actor(text, text); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.set_actor(actor text, reason text) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      PERFORM set_config('backoffice.actor', coalesce(actor, ''), true),
+              set_config('backoffice.reason', coalesce(reason, ''), true);
+      -- a correction only where there is something to correct (a finalised month), and only
+      -- for the owner: another role's claim opens nothing
+      IF has_function_privilege('backoffice.begin_correction(text, text)', 'EXECUTE')
+         AND pg_has_role(backoffice.real_db_role(), (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'backoffice.payroll_runs'::regclass), 'MEMBER')
+         AND EXISTS (SELECT 1 FROM backoffice.payroll_runs r WHERE r.status = 'finalised') THEN
+        PERFORM backoffice.begin_correction(actor, reason);
+      END IF;
+    END $$;
+
+--
+-- Name: stamp_db_role(); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.stamp_db_role() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+      NEW.db_role := backoffice.real_db_role();
+      RETURN NEW;
+    END $$;
 
 --
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: backoffice; Owner: -
@@ -684,6 +813,19 @@ BEGIN
   RETURN NEW;
 END $$;
 
+--
+-- Name: write_audit(text, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.write_audit(user_email text, action text, resource_type text, resource_id text, details jsonb, ip_address text, user_agent text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+      INSERT INTO backoffice.audit_logs (user_email, action, resource_type, resource_id, details,
+                                       ip_address, user_agent)
+      VALUES ($1, $2, $3, $4, coalesce($5, '{}'::jsonb), $6, $7)
+    $_$;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -915,7 +1057,8 @@ CREATE TABLE backoffice.audit_logs (
     details jsonb DEFAULT '{}'::jsonb,
     ip_address text,
     user_agent text,
-    "timestamp" timestamp with time zone DEFAULT now() NOT NULL
+    "timestamp" timestamp with time zone DEFAULT now() NOT NULL,
+    db_role text
 )
 PARTITION BY RANGE ("timestamp");
 
@@ -949,7 +1092,8 @@ CREATE TABLE backoffice.audit_logs_default (
     details jsonb DEFAULT '{}'::jsonb,
     ip_address text,
     user_agent text,
-    "timestamp" timestamp with time zone DEFAULT now() CONSTRAINT audit_logs_timestamp_not_null NOT NULL
+    "timestamp" timestamp with time zone DEFAULT now() CONSTRAINT audit_logs_timestamp_not_null NOT NULL,
+    db_role text
 );
 
 --
@@ -1309,6 +1453,38 @@ CREATE TABLE backoffice.job_runs (
 );
 
 --
+-- Name: lock_corrections; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.lock_corrections (
+    id integer NOT NULL,
+    backend_pid integer NOT NULL,
+    transaction_id bigint NOT NULL,
+    actor text,
+    reason text,
+    db_role text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: lock_corrections_id_seq; Type: SEQUENCE; Schema: backoffice; Owner: -
+--
+
+CREATE SEQUENCE backoffice.lock_corrections_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: lock_corrections_id_seq; Type: SEQUENCE OWNED BY; Schema: backoffice; Owner: -
+--
+
+ALTER SEQUENCE backoffice.lock_corrections_id_seq OWNED BY backoffice.lock_corrections.id;
+
+--
 -- Name: monthly_service_charge; Type: TABLE; Schema: backoffice; Owner: -
 --
 
@@ -1637,6 +1813,7 @@ CREATE TABLE backoffice.staff_audit_log (
     new_data_snapshot jsonb,
     reason text,
     created_at timestamp with time zone DEFAULT now(),
+    db_role text,
     CONSTRAINT ck_staff_audit_log_action_type_known CHECK ((action_type = ANY (ARRAY['created'::text, 'updated'::text, 'pin_changed'::text, 'activated'::text, 'deactivated'::text, 'locked'::text, 'unlocked'::text, 'deleted'::text]))),
     CONSTRAINT ck_staff_audit_log_changed_by_type_known CHECK ((changed_by_type = ANY (ARRAY['admin'::text, 'system'::text])))
 );
@@ -1960,6 +2137,12 @@ ALTER TABLE ONLY backoffice.import_quarantine ALTER COLUMN id SET DEFAULT nextva
 ALTER TABLE ONLY backoffice.import_runs ALTER COLUMN id SET DEFAULT nextval('backoffice.import_runs_id_seq'::regclass);
 
 --
+-- Name: lock_corrections id; Type: DEFAULT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.lock_corrections ALTER COLUMN id SET DEFAULT nextval('backoffice.lock_corrections_id_seq'::regclass);
+
+--
 -- Name: monthly_service_charge id; Type: DEFAULT; Schema: backoffice; Owner: -
 --
 
@@ -2155,6 +2338,13 @@ ALTER TABLE ONLY backoffice.invoices
 
 ALTER TABLE ONLY backoffice.job_runs
     ADD CONSTRAINT pk_job_runs PRIMARY KEY (id);
+
+--
+-- Name: lock_corrections pk_lock_corrections; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.lock_corrections
+    ADD CONSTRAINT pk_lock_corrections PRIMARY KEY (id);
 
 --
 -- Name: monthly_service_charge pk_monthly_service_charge; Type: CONSTRAINT; Schema: backoffice; Owner: -
@@ -2554,6 +2744,12 @@ CREATE INDEX ix_job_runs_job_name_period_key_status ON backoffice.job_runs USING
 CREATE INDEX ix_job_runs_job_name_started_at ON backoffice.job_runs USING btree (job_name, started_at);
 
 --
+-- Name: ix_lock_corrections_backend_pid_transaction_id; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE INDEX ix_lock_corrections_backend_pid_transaction_id ON backoffice.lock_corrections USING btree (backend_pid, transaction_id);
+
+--
 -- Name: ix_package_alerts_raised_on; Type: INDEX; Schema: backoffice; Owner: -
 --
 
@@ -2692,6 +2888,12 @@ CREATE TRIGGER allowed_users_touch_updated_at BEFORE UPDATE ON backoffice.allowe
 CREATE TRIGGER audit_logs_scrub_secrets BEFORE INSERT OR UPDATE ON backoffice.audit_logs FOR EACH ROW EXECUTE FUNCTION backoffice.scrub_audit_secrets();
 
 --
+-- Name: audit_logs audit_logs_stamp_db_role; Type: TRIGGER; Schema: backoffice; Owner: -
+--
+
+CREATE TRIGGER audit_logs_stamp_db_role BEFORE INSERT ON backoffice.audit_logs FOR EACH ROW EXECUTE FUNCTION backoffice.stamp_db_role();
+
+--
 -- Name: invoice_suppliers invoice_suppliers_touch_updated_at; Type: TRIGGER; Schema: backoffice; Owner: -
 --
 
@@ -2728,10 +2930,22 @@ CREATE TRIGGER package_usage_validate_inserted AFTER INSERT ON backoffice.packag
 CREATE TRIGGER packages_calculate_expiration BEFORE INSERT OR UPDATE OF first_use_date, expiration_date, package_type_id ON backoffice.packages FOR EACH ROW EXECUTE FUNCTION backoffice.calculate_package_expiration();
 
 --
+-- Name: payroll_runs payroll_runs_finalised_guard; Type: TRIGGER; Schema: backoffice; Owner: -
+--
+
+CREATE TRIGGER payroll_runs_finalised_guard BEFORE INSERT OR DELETE OR UPDATE ON backoffice.payroll_runs FOR EACH ROW EXECUTE FUNCTION backoffice.guard_finalised_payroll_runs();
+
+--
 -- Name: staff_audit_log staff_audit_log_scrub_secrets; Type: TRIGGER; Schema: backoffice; Owner: -
 --
 
 CREATE TRIGGER staff_audit_log_scrub_secrets BEFORE INSERT OR UPDATE ON backoffice.staff_audit_log FOR EACH ROW EXECUTE FUNCTION backoffice.scrub_audit_secrets();
+
+--
+-- Name: staff_audit_log staff_audit_log_stamp_db_role; Type: TRIGGER; Schema: backoffice; Owner: -
+--
+
+CREATE TRIGGER staff_audit_log_stamp_db_role BEFORE INSERT ON backoffice.staff_audit_log FOR EACH ROW EXECUTE FUNCTION backoffice.stamp_db_role();
 
 --
 -- Name: staff_compensation staff_compensation_payroll_lock; Type: TRIGGER; Schema: backoffice; Owner: -

@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     finance,
     importer,
     jobs,
+    locks,
     management,
     packages,
     payroll,

@@ -426,6 +426,8 @@ class AuditLog(Base):
     details: Mapped[dict | None] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     ip_address: Mapped[str | None] = mapped_column(Text)
     user_agent: Mapped[str | None] = mapped_column(Text)
+    # the database role that wrote the row (migration 0018's trigger, never the writer)
+    db_role: Mapped[str | None] = mapped_column(Text)
     timestamp: Mapped[dt.datetime] = mapped_column(
         TSTZ, primary_key=True, nullable=False, server_default=NOW
     )
@@ -509,6 +511,7 @@ class StaffAuditLog(Base):
     changes_summary: Mapped[str | None] = mapped_column(Text)
     old_data_snapshot: Mapped[dict | None] = mapped_column(JSONB)
     new_data_snapshot: Mapped[dict | None] = mapped_column(JSONB)
+    db_role: Mapped[str | None] = mapped_column(Text)  # migration 0018: the writing role
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime | None] = mapped_column(TSTZ, server_default=NOW)
 

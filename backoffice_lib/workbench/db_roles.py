@@ -57,10 +57,27 @@ KIOSK_GRANTS = (
     ("SELECT", "backoffice.payroll_settings"),
     ("SELECT (month, status)", "backoffice.payroll_runs"),  # the finalised-month guard
     ('SELECT (id, staff_id, action, "timestamp"), INSERT', "backoffice.time_entries"),
-    # the insert returns the new row's id and time (SQLAlchemy); nothing else may be read
-    ('SELECT (id, "timestamp"), INSERT', "backoffice.audit_logs"),
-    ("INSERT", "backoffice.staff_audit_log"),  # log_staff_changes() after a wrong PIN
+    # the audit trail only through backoffice.write_audit() (migration 0018, FUNCTION_GRANTS);
+    # log_staff_changes() after a wrong PIN runs as the owner
 )
+# Migration 0018 (issue 23.2): the audit trail is written only through these functions, which
+# stamp the real role; the payroll month is finalised through one (never reopened but by the
+# owner); lock_corrections is the owner's alone. A re-run takes back what older runs granted.
+FUNCTION_GRANTS = {
+    "dashboards": ("backoffice.write_audit(text, text, text, text, jsonb, text, text)",
+                   "backoffice.finalise_payroll_run(integer, text)"),
+    "scheduler": ("backoffice.write_audit(text, text, text, text, jsonb, text, text)",
+                  "backoffice.finalise_payroll_run(integer, text)"),
+    "kiosk": ("backoffice.write_audit(text, text, text, text, jsonb, text, text)",),
+}
+REVOKED = (
+    ("INSERT, UPDATE, DELETE", "backoffice.audit_logs"),
+    ("INSERT, UPDATE, DELETE", "backoffice.staff_audit_log"),
+    ("UPDATE, DELETE", "backoffice.payroll_runs"),
+    ("ALL", "backoffice.lock_corrections"),
+)
+NO_UPDATE_TABLES = frozenset({"payroll_runs"})  # drafts inserted; finalised by the function
+OWNER_ONLY_TABLES = frozenset({"lock_corrections"})
 # The analyst role (issue 27): tables never granted (pay, payroll results, raw rows of the live
 # system), columns never granted wherever they are, and columns of one table
 ANALYST_HIDDEN_TABLES = frozenset({
@@ -140,9 +157,11 @@ def compute_dashboard_grants(
     grants = []
     for schema, name, kind in tables:
         target = f"{schema}.{name}"
-        if kind in ("v", "m") or name in READ_ONLY_TABLES:
-            grants.append(("SELECT", target))
-        elif name in APPEND_ONLY_TABLES:
+        if name in OWNER_ONLY_TABLES:
+            continue
+        if kind in ("v", "m") or name in READ_ONLY_TABLES or name in APPEND_ONLY_TABLES:
+            grants.append(("SELECT", target))  # the audit trail: appended by write_audit()
+        elif name in NO_UPDATE_TABLES:
             grants.append(("SELECT, INSERT", target))
         else:
             grants.append(("SELECT, INSERT, UPDATE, DELETE", target))
@@ -249,6 +268,18 @@ def _isolate_analyst(conn: Connection, role: str) -> None:
         conn.execute(sa.text(f"REVOKE {_quote(conn, group)} FROM {quoted}"))
 
 
+def _lock_down(conn: Connection, role: str, functions: tuple[str, ...]) -> None:
+    """Migration 0018's locks for ``role``: what it may no longer do directly, taken back (a
+    re-run after ``db upgrade``), and EXECUTE on the functions it goes through instead."""
+    quoted = _quote(conn, role)
+    for privileges, target in REVOKED:
+        if conn.scalar(sa.text("SELECT to_regclass(:n)"), {"n": target}):
+            conn.execute(sa.text(f"REVOKE {privileges} ON {target} FROM {quoted}"))
+    for function in functions:
+        if conn.scalar(sa.text("SELECT to_regprocedure(:f)"), {"f": function}):
+            conn.execute(sa.text(f"GRANT EXECUTE ON FUNCTION {function} TO {quoted}"))
+
+
 def _grant(conn: Connection, role: str, grants: list[tuple[str, str]]) -> int:
     quoted = _quote(conn, role)
     schemas = sorted({target.split(".")[0] for _, target in grants})
@@ -296,6 +327,8 @@ def run_create_roles(
         if piece == "analyst":
             _isolate_analyst(conn, role)
         count = _grant(conn, role, plans[piece])
+        if piece in FUNCTION_GRANTS:
+            _lock_down(conn, role, FUNCTION_GRANTS[piece])
         password = None
         if login:
             password = secrets.token_urlsafe(24)
