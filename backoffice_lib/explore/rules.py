@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from .. import bangkok
@@ -106,13 +107,25 @@ def compute_staff_filter(staff) -> tuple[list[int] | None, list[str] | None]:
 # --- types --------------------------------------------------------------------------------------
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+_NAT = np.iinfo(np.int64).min
+
+
 def _times(values: Iterable) -> pd.Series:
-    series = pd.Series(list(values), dtype=object)
-    return pd.to_datetime(series, utc=True).dt.tz_convert(TZ).astype(TIME)
+    """Aware datetimes (or None) as Bangkok times, exact to the microsecond: counted from the
+    epoch in Python (pandas' parsing of 100,000 aware objects costs ~10x more)."""
+    micros = np.array(
+        [_NAT if v is None or v is pd.NaT else (v - _EPOCH) // _MICROSECOND for v in values],
+        dtype=np.int64)
+    stamps = np.where(micros == _NAT, _NAT, micros * 1000).view("datetime64[ns]")
+    return pd.Series(pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(TZ)).astype(TIME)
 
 
 def _dates(values: Iterable) -> pd.Series:
-    return pd.to_datetime(pd.Series(list(values), dtype=object)).astype(DATE)
+    days = np.array([np.datetime64("NaT") if v is None or v is pd.NaT else v for v in values],
+                    dtype="datetime64[D]")
+    return pd.Series(days).astype(DATE)
 
 
 def _floats(values: Iterable) -> pd.Series:
