@@ -15,16 +15,12 @@ from typing import Any
 
 import holidays as holiday_calendars
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from ... import access, audit
-from ...models.core import PublicHoliday
+from ..queries import holidays as queries
 
-HOLIDAYS = PublicHoliday.__table__
 AREA = "holidays"
-COLUMNS = ["id", "holiday_date", "holiday_name", "is_active"]
 
 
 class HolidayError(ValueError):
@@ -40,18 +36,11 @@ def compute_thai_holidays(year: int) -> list[tuple[dt.date, str]]:
 
 
 def load_holidays(conn: Connection, year: int) -> pd.DataFrame:
-    rows = conn.execute(
-        sa.select(*[HOLIDAYS.c[c] for c in COLUMNS])
-        .where(HOLIDAYS.c.holiday_date.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        .order_by(HOLIDAYS.c.holiday_date)
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS, dtype=object)
+    return queries.load_holidays(conn, year)
 
 
 def load_holiday_years(conn: Connection) -> list[int]:
-    year = sa.extract("year", HOLIDAYS.c.holiday_date)
-    rows = conn.execute(sa.select(year).distinct().order_by(year)).all()
-    return [int(r[0]) for r in rows]
+    return queries.load_holiday_years(conn)
 
 
 def fill_holidays(conn: Connection, user_email: str, year: int) -> dict[str, list]:
@@ -61,12 +50,7 @@ def fill_holidays(conn: Connection, user_email: str, year: int) -> dict[str, lis
     added: list[dict] = []
     kept: list[dt.date] = []
     for day, name in calendar:
-        inserted = conn.execute(
-            pg_insert(HOLIDAYS)
-            .values(holiday_date=day, holiday_name=name, is_active=True)
-            .on_conflict_do_nothing(index_elements=["holiday_date"])
-            .returning(HOLIDAYS.c.id)
-        ).scalar()
+        inserted = queries.save_missing_holiday(conn, day, name)
         if inserted is None:
             kept.append(day)
         else:
@@ -91,18 +75,13 @@ def add_holiday(conn: Connection, user_email: str, holiday_date: dt.date, holida
         raise HolidayError("a holiday needs a date")
     if not name:
         raise HolidayError("a holiday needs a name")
-    existing = conn.execute(
-        sa.select(HOLIDAYS.c.holiday_name).where(HOLIDAYS.c.holiday_date == holiday_date)
-    ).scalar()
+    existing = queries.load_holiday(conn, holiday_date)
     if existing is not None:
-        raise HolidayError(f"{holiday_date} is already listed ({existing}); switch it on or off")
-    row = conn.execute(
-        sa.insert(HOLIDAYS)
-        .values(holiday_date=holiday_date, holiday_name=name, is_active=True)
-        .returning(*[HOLIDAYS.c[c] for c in COLUMNS])
-    ).mappings().one()
+        raise HolidayError(
+            f"{holiday_date} is already listed ({existing['holiday_name']}); switch it on or off")
+    row = queries.save_new_holiday(conn, holiday_date, name)
     audit.record(conn, user_email, "CREATE", "public_holidays", row["id"], after=dict(row))
-    return dict(row)
+    return row
 
 
 def set_holiday_active(
@@ -110,16 +89,10 @@ def set_holiday_active(
 ) -> dict[str, Any]:
     """Switch a listed date on (holiday hours paid) or off."""
     access.check(conn, user_email, AREA, admin=True)
-    before = conn.execute(
-        sa.select(*[HOLIDAYS.c[c] for c in COLUMNS])
-        .where(HOLIDAYS.c.holiday_date == holiday_date)
-        .with_for_update()
-    ).mappings().first()
+    before = queries.load_holiday(conn, holiday_date, lock=True)
     if before is None:
         raise HolidayError(f"{holiday_date} is not a listed holiday")
-    conn.execute(
-        sa.update(HOLIDAYS).where(HOLIDAYS.c.id == before["id"]).values(is_active=bool(active))
-    )
+    queries.save_holiday_active(conn, before["id"], bool(active))
     after = {**before, "is_active": bool(active)}
     audit.record(
         conn,

@@ -12,34 +12,17 @@ import secrets
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ... import access, audit
-from ...models.core import Staff, StaffAuditLog
+from ..queries import people as queries
 from ..rules import pins
 
-STAFF = Staff.__table__
 AREA = "staff"
-# Columns that describe a person, without the PIN hash: what audit rows and listings show.
-PUBLIC_COLUMNS = (
-    "id",
-    "staff_name",
-    "staff_id",
-    "is_active",
-    "is_service_charge_eligible",
-    "failed_attempts",
-    "locked_until",
-)
 
 
 class StaffError(ValueError):
     """A staff change a person can fix (unknown person, missing reason, duplicate ID)."""
-
-
-def _public(row: Any) -> dict:
-    mapping = row._mapping if hasattr(row, "_mapping") else row
-    return {column: mapping[column] for column in PUBLIC_COLUMNS}
 
 
 def checked_pin(pin: str) -> str:
@@ -64,49 +47,22 @@ def resolve_staff(conn: Connection, ref: Any, *, lock: bool = False) -> dict:
     """
     if ref is None or str(ref).strip() == "":
         raise StaffError("no staff member given")
-    columns = [STAFF.c[c] for c in PUBLIC_COLUMNS]
-
-    def first(condition):
-        query = sa.select(*columns).where(condition)
-        return conn.execute(query.with_for_update() if lock else query).first()
-
     if isinstance(ref, int) and not isinstance(ref, bool):
-        row = first(STAFF.c.id == ref)
+        row = queries.load_person(conn, pk=ref, lock=lock)
         text = str(ref)
     else:
         text = str(ref).strip()
-        row = first(STAFF.c.staff_id == text)
+        row = queries.load_person(conn, staff_id=text, lock=lock)
         if row is None and text.isdigit():
-            row = first(STAFF.c.id == int(text))
+            row = queries.load_person(conn, pk=int(text), lock=lock)
     if row is None:
         raise StaffError(f"no staff member {text!r} (give the employee ID or the numeric id)")
-    return _public(row)
+    return row
 
 
 def load_staff(conn: Connection, *, include_inactive: bool = False) -> pd.DataFrame:
     """Staff with their clock state (staff_status view); inactive ones too when asked."""
-    query = sa.text(
-        """
-        SELECT s.id, s.staff_name, s.staff_id, s.is_active, s.is_service_charge_eligible,
-               s.failed_attempts, s.locked_until,
-               coalesce(s.locked_until > now(), false) AS is_currently_locked,
-               st.last_action, st.last_action_time,
-               coalesce(st.currently_clocked_in, false) AS currently_clocked_in
-          FROM backoffice.staff s
-          LEFT JOIN backoffice.staff_status st ON st.id = s.id
-         WHERE s.is_active OR :include_inactive
-         ORDER BY s.staff_name, s.id
-        """
-    )
-    rows = conn.execute(query, {"include_inactive": include_inactive}).mappings().all()
-    columns = [
-        *PUBLIC_COLUMNS,
-        "is_currently_locked",
-        "last_action",
-        "last_action_time",
-        "currently_clocked_in",
-    ]
-    return pd.DataFrame([dict(r) for r in rows], columns=columns)
+    return queries.load_staff(conn, include_inactive=include_inactive)
 
 
 def create_staff(
@@ -125,24 +81,17 @@ def create_staff(
         raise StaffError("a staff member needs a name")
     pin_hash = pins.hash_pin(checked_pin(pin))
     staff_id = (staff_id or "").strip() or None
-    if staff_id is not None and conn.scalar(
-        sa.select(sa.func.count()).select_from(STAFF).where(STAFF.c.staff_id == staff_id)
-    ):
+    if staff_id is not None and queries.load_staff_id_taken(conn, staff_id):
         raise StaffError(f"employee ID {staff_id!r} is already used")
     audit.act_as(conn, user_email, reason or "new staff member")
-    row = conn.execute(
-        sa.insert(STAFF)
-        .values(
-            staff_name=staff_name.strip(),
-            staff_id=staff_id,
-            pin_hash=pin_hash,
-            is_active=True,
-            is_service_charge_eligible=is_service_charge_eligible,
-            failed_attempts=0,
-        )
-        .returning(*[STAFF.c[c] for c in PUBLIC_COLUMNS])
-    ).first()
-    after = _public(row)
+    after = queries.save_new_person(conn, {
+        "staff_name": staff_name.strip(),
+        "staff_id": staff_id,
+        "pin_hash": pin_hash,
+        "is_active": True,
+        "is_service_charge_eligible": is_service_charge_eligible,
+        "failed_attempts": 0,
+    })
     audit.record(
         conn,
         user_email,
@@ -167,13 +116,7 @@ def _update(
     access.check(conn, user_email, AREA)
     before = resolve_staff(conn, ref, lock=True)
     audit.act_as(conn, user_email, reason)
-    row = conn.execute(
-        sa.update(STAFF)
-        .where(STAFF.c.id == before["id"])
-        .values(**values)
-        .returning(*[STAFF.c[c] for c in PUBLIC_COLUMNS])
-    ).first()
-    after = _public(row)
+    after = queries.save_person(conn, before["id"], values)
     details = {"reason": reason} if reason else {}
     details.update(audit_note or {})
     audit.record(
@@ -206,12 +149,7 @@ def update_staff(
         raise StaffError("nothing to change")
     if values.get("staff_id"):
         current = resolve_staff(conn, ref)
-        taken = conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(STAFF)
-            .where(STAFF.c.staff_id == values["staff_id"], STAFF.c.id != current["id"])
-        )
-        if taken:
+        if queries.load_staff_id_taken(conn, values["staff_id"], other_than=current["id"]):
             raise StaffError(f"employee ID {values['staff_id']!r} is already used")
     return _update(conn, user_email, ref, values, "UPDATE", reason)
 
@@ -258,23 +196,6 @@ def generate_pin() -> str:
             return pin
 
 
-HISTORY_COLUMNS = [
-    "created_at",
-    "action_type",
-    "changed_by_identifier",
-    "changes_summary",
-    "reason",
-]
-
-
 def load_staff_history(conn: Connection, staff_pk: int, *, limit: int = 100) -> pd.DataFrame:
-    """A person's change history from ``staff_audit_log`` (written by log_staff_changes()),
-    newest first; the snapshots never hold the PIN hash."""
-    table = StaffAuditLog.__table__
-    rows = conn.execute(
-        sa.select(*[table.c[c] for c in HISTORY_COLUMNS])
-        .where(table.c.staff_id == staff_pk)
-        .order_by(table.c.created_at.desc(), table.c.id.desc())
-        .limit(limit)
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=HISTORY_COLUMNS, dtype=object)
+    """A person's change history from ``staff_audit_log``, newest first (no PIN hash)."""
+    return queries.load_staff_history(conn, staff_pk, limit=limit)

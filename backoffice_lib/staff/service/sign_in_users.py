@@ -14,17 +14,15 @@ import re
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ... import access, audit
-from ...models.core import AllowedUser
+from ..queries import sign_in_users as queries
+from ..queries.refusals import DatabaseRefused
 
-USERS = AllowedUser.__table__
 AREA = "allowed_users"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COACH_CODE = re.compile(r"^[A-Z0-9_]{2,20}$")
-COLUMNS = ["id", "email", "is_admin", "is_coach", "coach_code", "coach_name", "created_at"]
 SNAPSHOT = ("email", "is_admin", "is_coach", "coach_code", "coach_name")
 
 
@@ -56,20 +54,11 @@ def parse_coach_code(value: str | None) -> str | None:
 
 
 def load_allowed_users(conn: Connection) -> pd.DataFrame:
-    rows = conn.execute(
-        sa.select(*[USERS.c[c] for c in COLUMNS]).order_by(
-            USERS.c.is_admin.desc(), USERS.c.is_coach.desc(), USERS.c.email
-        )
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS, dtype=object)
+    return queries.load_allowed_users(conn)
 
 
 def _load(conn: Connection, email: str) -> Any:
-    row = conn.execute(
-        sa.select(*[USERS.c[c] for c in COLUMNS])
-        .where(sa.func.lower(USERS.c.email) == compute_email(email))
-        .with_for_update()
-    ).first()
+    row = queries.load_allowed_user(conn, compute_email(email), lock=True)
     if row is None:
         raise SignInUserError(f"{email} is not an allowed user")
     return row
@@ -77,10 +66,7 @@ def _load(conn: Connection, email: str) -> Any:
 
 def _refuse_last_admin(conn: Connection, target: Any, what: str) -> None:
     """Lock every admin row, then refuse if ``target`` is the only admin left."""
-    admins = conn.execute(
-        sa.select(USERS.c.id).where(USERS.c.is_admin.is_(True)).with_for_update()
-    ).scalars().all()
-    if target.is_admin and list(admins) == [target.id]:
+    if target.is_admin and queries.load_admin_ids(conn) == [target.id]:
         raise SignInUserError(
             f"{target.email} is the last admin and cannot be {what}: make another user an admin"
             " first"
@@ -91,22 +77,16 @@ def _check_coach(conn: Connection, is_coach: bool, code: str | None, user_id: An
     if is_coach and code is None:
         raise SignInUserError("a coach needs a coach code (such as BOSS)")
     if code is not None:
-        taken = conn.execute(
-            sa.select(USERS.c.email).where(USERS.c.coach_code == code, USERS.c.id.is_distinct_from(user_id))
-        ).scalar()
+        taken = queries.load_coach_code_owner(conn, code, user_id)
         if taken:
             raise SignInUserError(f"coach code {code} is already used by {taken}")
 
 
-def _write(conn: Connection, statement) -> Any:
+def _write(write, *args) -> Any:
     try:
-        with conn.begin_nested():
-            return conn.execute(statement).first()
-    except sa.exc.DBAPIError as exc:
-        diag = getattr(exc.orig, "diag", None)
-        raise SignInUserError(
-            getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
-        ) from None
+        return write(*args)
+    except DatabaseRefused as exc:
+        raise SignInUserError(str(exc)) from None
 
 
 def add_allowed_user(
@@ -122,21 +102,16 @@ def add_allowed_user(
     access.check(conn, user_email, AREA, admin=True)
     email = compute_email(email)
     code = parse_coach_code(coach_code)
-    if conn.execute(sa.select(USERS.c.id).where(sa.func.lower(USERS.c.email) == email)).first():
+    if queries.load_allowed_user(conn, email) is not None:
         raise SignInUserError(f"{email} may already sign in")
     _check_coach(conn, is_coach, code)
-    row = _write(
-        conn,
-        sa.insert(USERS)
-        .values(
-            email=email,
-            is_admin=bool(is_admin),
-            is_coach=bool(is_coach),
-            coach_code=code,
-            coach_name=(coach_name or "").strip() or None,
-        )
-        .returning(*[USERS.c[c] for c in COLUMNS]),
-    )
+    row = _write(queries.save_new_allowed_user, conn, {
+        "email": email,
+        "is_admin": bool(is_admin),
+        "is_coach": bool(is_coach),
+        "coach_code": code,
+        "coach_name": (coach_name or "").strip() or None,
+    })
     after = _snapshot(row)
     audit.record(conn, user_email, "CREATE", "allowed_users", row.id, after=after)
     return after
@@ -159,18 +134,12 @@ def update_allowed_user(
         _refuse_last_admin(conn, target, "demoted")
     code = parse_coach_code(coach_code)
     _check_coach(conn, is_coach, code, target.id)
-    row = _write(
-        conn,
-        sa.update(USERS)
-        .where(USERS.c.id == target.id)
-        .values(
-            is_admin=bool(is_admin),
-            is_coach=bool(is_coach),
-            coach_code=code,
-            coach_name=(coach_name or "").strip() or None,
-        )
-        .returning(*[USERS.c[c] for c in COLUMNS]),
-    )
+    row = _write(queries.save_allowed_user, conn, target.id, {
+        "is_admin": bool(is_admin),
+        "is_coach": bool(is_coach),
+        "coach_code": code,
+        "coach_name": (coach_name or "").strip() or None,
+    })
     before, after = _snapshot(target), _snapshot(row)
     audit.record(
         conn, user_email, "UPDATE", "allowed_users", target.id, before=before, after=after
@@ -183,20 +152,12 @@ def remove_allowed_user(conn: Connection, user_email: str, email: str) -> dict:
     access.check(conn, user_email, AREA, admin=True)
     target = _load(conn, email)
     _refuse_last_admin(conn, target, "removed")
-    referenced = conn.execute(
-        sa.text(
-            "SELECT EXISTS (SELECT 1 FROM backoffice.invoices"
-            " WHERE created_by = :i OR updated_by = :i)"
-            " OR EXISTS (SELECT 1 FROM backoffice.reconciliation_sessions WHERE admin_user_id = :i)"
-        ),
-        {"i": target.id},
-    ).scalar()
-    if referenced:
+    if queries.load_user_has_records(conn, target.id):
         raise SignInUserError(
             f"{target.email} created invoices or reconciliations and stays on their records;"
             " remove their admin and coach flags instead"
         )
-    _write(conn, sa.delete(USERS).where(USERS.c.id == target.id).returning(USERS.c.id))
+    _write(queries.delete_allowed_user, conn, target.id)
     before = _snapshot(target)
     audit.record(conn, user_email, "DELETE", "allowed_users", target.id, before=before)
     return before
