@@ -1,7 +1,7 @@
 """Staff admin (Voilà, admins): people, PINs, locks, change history, pay rates and coach rates.
 
-Every form collects values and calls the same service the CLI calls (``staff.people``,
-``staff.compensation``) in one transaction (``ui.form_action``); a refusal comes back as a message
+Every form collects values and calls the same service the CLI calls (``staff.service.people``,
+``staff.service.compensation``) in one transaction (``ui.form_action``); a refusal comes back as a message
 on the form, never a traceback. A new or reset PIN is shown once, in this page only, and is
 never stored (only its bcrypt hash), logged or audited in clear.
 """
@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .. import bangkok, database, ui
+from .rules import compensation as compensation_rules
 from .service import compensation, people
 
 AREA = people.AREA
@@ -101,7 +102,7 @@ class RatesForm:
     ``fill`` copies every field of a rate (the one in force, or a new person's defaults), so
     that a change typed into one field keeps all the others."""
 
-    def __init__(self, prefix: str, *, effective_from: dt.date, rates: compensation.Rates):
+    def __init__(self, prefix: str, *, effective_from: dt.date, rates: compensation_rules.Rates):
         self.kind = _field(
             widgets.Dropdown, f"bo-{prefix}-type", options=["salary", "hourly"], value="salary",
             description="Pay type",
@@ -128,7 +129,7 @@ class RatesForm:
             widgets.HBox([self.min_hours, self.eligible]),
         ])
 
-    def fill(self, rates: compensation.Rates, effective_from: dt.date) -> None:
+    def fill(self, rates: compensation_rules.Rates, effective_from: dt.date) -> None:
         """Every field from ``rates``; the start date ``effective_from``."""
         self.kind.value = rates.compensation_type
         self.salary.value = _amount_value(rates.base_salary) if rates.base_salary else ""
@@ -149,19 +150,19 @@ class RatesForm:
         self.salary.layout.display = None if salary else "none"
         self.hourly.layout.display = "none" if salary else None
 
-    def rates(self) -> compensation.Rates:
+    def rates(self) -> compensation_rules.Rates:
         try:
             min_hours = int(str(self.min_hours.value).strip() or "6")
         except ValueError:
-            raise compensation.CompensationError(
+            raise compensation_rules.CompensationError(
                 f"the allowance hours are a whole number, not {self.min_hours.value!r}"
             ) from None
-        return compensation.Rates(
+        return compensation_rules.Rates(
             compensation_type=self.kind.value,
-            base_salary=compensation.parse_amount(self.salary.value, "the salary"),
-            hourly_rate=compensation.parse_amount(self.hourly.value, "the hourly rate"),
-            ot_rate_per_hour=compensation.parse_amount(self.overtime.value, "the overtime rate"),
-            holiday_rate_per_hour=compensation.parse_amount(self.holiday.value, "the holiday rate"),
+            base_salary=compensation_rules.parse_amount(self.salary.value, "the salary"),
+            hourly_rate=compensation_rules.parse_amount(self.hourly.value, "the hourly rate"),
+            ot_rate_per_hour=compensation_rules.parse_amount(self.overtime.value, "the overtime rate"),
+            holiday_rate_per_hour=compensation_rules.parse_amount(self.holiday.value, "the holiday rate"),
             is_service_charge_eligible=bool(self.eligible.value),
             min_hours_for_allowance=min_hours,
         )
@@ -219,7 +220,7 @@ class StaffAdmin:
         self.history_table = widgets.HTML()
         self.history_table.add_class("bo-history-table")
         self.raise_form = RatesForm("raise", effective_from=today,
-                                    rates=compensation.compute_new_person_rates())
+                                    rates=compensation_rules.compute_new_person_rates())
         self.raise_button = _button("Save new rate", "bo-raise-save", "primary")
         self.confirm_text = widgets.HTML()
         self.confirm_yes = _button("Yes, save", "bo-raise-confirm", "danger")
@@ -244,7 +245,7 @@ class StaffAdmin:
         self.new_generate = _field(widgets.Checkbox, "bo-add-generate", indent=False,
                                    description="Generate a PIN instead")
         self.new_rates = RatesForm("add", effective_from=today,
-                                   rates=compensation.compute_new_person_rates())
+                                   rates=compensation_rules.compute_new_person_rates())
         # one service-charge choice for a new person: the person's and their first rate's
         self.new_rates.eligible.layout.display = "none"
         self.add_button = _button("Add person", "bo-add-save", "primary")
@@ -407,10 +408,10 @@ class StaffAdmin:
         rate, a raise already planned included); a person without a rate gets the defaults."""
         self._forget_pending()
         self.current_rows = rows
-        start = compensation.compute_default_start(rows, self.today)
-        in_force = compensation.compute_row_in_force(rows, start - dt.timedelta(days=1))
-        rates = (compensation.compute_rates_of_row(in_force) if in_force is not None
-                 else compensation.compute_new_person_rates())
+        start = compensation_rules.compute_default_start(rows, self.today)
+        in_force = compensation_rules.compute_row_in_force(rows, start - dt.timedelta(days=1))
+        rates = (compensation_rules.compute_rates_of_row(in_force) if in_force is not None
+                 else compensation_rules.compute_new_person_rates())
         self.raise_form.fill(rates, start)
         self._forget_pending()
 
@@ -506,9 +507,9 @@ class StaffAdmin:
             self.say(str(exc), "refused", "pay")
             return None
         rows = getattr(self, "current_rows", [])
-        replaced = compensation.compute_row_in_force(rows, start) if rows else None
-        cuts = compensation.compute_pay_cuts(
-            compensation.compute_rates_of_row(replaced) if replaced is not None else None, rates
+        replaced = compensation_rules.compute_row_in_force(rows, start) if rows else None
+        cuts = compensation_rules.compute_pay_cuts(
+            compensation_rules.compute_rates_of_row(replaced) if replaced is not None else None, rates
         )
         if cuts:
             self._forget_pending()
@@ -536,7 +537,7 @@ class StaffAdmin:
         self._forget_pending()
         self.say("Not saved: the change was cancelled.", "info", "pay")
 
-    def _save_rate(self, pk: int, rates: compensation.Rates, start: dt.date):
+    def _save_rate(self, pk: int, rates: compensation_rules.Rates, start: dt.date):
         return self._act(
             lambda c: compensation.add_compensation(
                 c, self.user_email, pk, rates, start, reason=self.reason.value or None
@@ -580,7 +581,7 @@ class StaffAdmin:
         for field in (self.new_name, self.new_staff_id):
             field.value = ""
         self.new_eligible.value = False
-        self.new_rates.fill(compensation.compute_new_person_rates(), self.today)
+        self.new_rates.fill(compensation_rules.compute_new_person_rates(), self.today)
         self.load(keep=result["id"])
         self.load_person()
         self.say(f"Added {result['staff_name']} (id {result['id']}) with a first pay rate from"

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from timeclock_fixtures import ADMIN, MANAGER, add_staff, add_users, sql
 
 from backoffice_lib import access
+from backoffice_lib.staff.rules import compensation as compensation_rules
+from backoffice_lib.staff.rules.compensation import CompensationError, Rates
 from backoffice_lib.staff.service import compensation
-from backoffice_lib.staff.service.compensation import CompensationError, Rates
 
 D = dt.date
 SALARY = Rates("salary", base_salary=Decimal(15000), ot_rate_per_hour=Decimal(90))
@@ -40,7 +41,7 @@ def row(start, end=None, pk=1):
     ],
 )
 def test_raise_plan(case, existing, start, closes, refusal):
-    planned, why = compensation.compute_raise_plan(existing, start)
+    planned, why = compensation_rules.compute_raise_plan(existing, start)
     assert [r["effective_to"] for r in planned] == closes
     if refusal is None:
         assert why is None
@@ -61,7 +62,7 @@ def test_raise_plan(case, existing, start, closes, refusal):
     ],
 )
 def test_rates_refusal(case, rates, message):
-    refusal = compensation.compute_rates_refusal(rates)
+    refusal = compensation_rules.compute_rates_refusal(rates)
     assert refusal is None if message is None else message in refusal
 
 
@@ -69,12 +70,12 @@ def test_rates_refusal(case, rates, message):
     "typed,expected", [("12,500", Decimal(12500)), ("฿ 95.50", Decimal("95.50")), ("", Decimal(0))]
 )
 def test_amount_typed_in_a_form(typed, expected):
-    assert compensation.parse_amount(typed, "x") == expected
+    assert compensation_rules.parse_amount(typed, "x") == expected
 
 
 def test_amount_that_is_not_a_number_is_refused():
     with pytest.raises(CompensationError, match="must be an amount"):
-        compensation.parse_amount("lots", "the salary")
+        compensation_rules.parse_amount("lots", "the salary")
 
 
 @pytest.fixture
@@ -200,7 +201,7 @@ IN_FORCE = Rates("salary", base_salary=Decimal(15000), ot_rate_per_hour=Decimal(
 def test_a_change_that_lowers_a_component_to_0_or_drops_service_charge_must_be_confirmed(
     case, current, new, cuts
 ):
-    assert compensation.compute_pay_cuts(current, new) == cuts
+    assert compensation_rules.compute_pay_cuts(current, new) == cuts
 
 
 TODAY = D(2026, 12, 6)
@@ -220,8 +221,8 @@ TODAY = D(2026, 12, 6)
 )
 def test_a_new_rate_starts_today_or_the_first_later_day_the_service_accepts(case, existing,
                                                                             start):
-    assert compensation.compute_default_start(existing, TODAY) == start
-    assert compensation.compute_raise_plan(existing, start)[1] is None
+    assert compensation_rules.compute_default_start(existing, TODAY) == start
+    assert compensation_rules.compute_raise_plan(existing, start)[1] is None
 
 
 @pytest.mark.parametrize(
@@ -235,12 +236,12 @@ def test_a_new_rate_starts_today_or_the_first_later_day_the_service_accepts(case
     ],
 )
 def test_the_new_rate_form_copies_the_row_in_force(case, existing, expected):
-    found = compensation.compute_row_in_force(existing, TODAY)
+    found = compensation_rules.compute_row_in_force(existing, TODAY)
     assert (found["id"] if found else None) == expected
 
 
 def test_new_people_start_with_non_zero_overtime_and_holiday_rates():
-    rates = compensation.compute_new_person_rates()
+    rates = compensation_rules.compute_new_person_rates()
     assert rates.ot_rate_per_hour > 0 and rates.holiday_rate_per_hour > 0
     assert rates.min_hours_for_allowance == 6
 
