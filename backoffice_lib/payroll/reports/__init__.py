@@ -113,12 +113,12 @@ def write_outputs(run: PayrollRunReport) -> pd.DataFrame:
     )
 
 
-def write_filings(run: PayrollRunReport, user: str | None = None) -> pd.DataFrame:
+def write_run_filings(run: PayrollRunReport, user: str | None = None) -> pd.DataFrame:
     """The month's statutory filings (admin only, audited) into the run folder's ``filings/``;
     lists what was written, or who blocks the filings (insured without a valid national ID)."""
     from ..rules.filings import FilingsBlocked
     from ..service.filings import prepare_filings
-    from .filings import write_filings as write_files
+    from .filings import write_filings
 
     who = user or run.user
     try:
@@ -126,7 +126,7 @@ def write_filings(run: PayrollRunReport, user: str | None = None) -> pd.DataFram
             filings = prepare_filings(conn, run.month, who, result=run.result)
     except FilingsBlocked as blocked:
         return pd.DataFrame({"blocking: insured without a valid national ID": blocked.people})
-    files = write_files(filings, Path(run.output_dir) / "filings")
+    files = write_filings(filings, Path(run.output_dir) / "filings")
     rows = [(f"filings/{name}", path.stat().st_size) for name, path in sorted(files.items())]
     rows += [("warning", w) for w in filings.warnings]
     return pd.DataFrame(rows, columns=["file", "bytes"])

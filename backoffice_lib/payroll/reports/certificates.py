@@ -14,17 +14,14 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ... import bangkok, money, settings
+from ... import bangkok, settings
 from ..rules.filings import Certificate
+from ..rules.summary import thb
 from .outputs import font_files
 
 FONT = "Sarabun"
 THAI_MONTHS = ["มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม",
                "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม"]
-
-
-def thb(value) -> str:
-    return f"{money.round_money(value):,.2f}"
 
 
 def _safe(name: str) -> str:
