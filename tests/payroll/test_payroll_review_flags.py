@@ -10,6 +10,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_payroll_close import ADMIN, CLERK, MONTH, audits, entry, world  # noqa: F401
 
 from backoffice_lib.access import AccessDenied
@@ -46,6 +48,24 @@ def test_review_flags_grouped_per_person_and_kind_with_their_count(rows, acknowl
     groups = rules.compute_flag_groups(flags(*rows), acknowledged)
     assert [(g["staff"], g["flag"], g["flags"], g["first_date"], g["last_date"],
              g["acknowledged"]) for g in groups.to_dict("records")] == expected
+
+
+KINDS = ["day_over_9h", "session_over_8h", "day_under_3h", "missing_clock_out"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(0, 30), st.sampled_from(KINDS)),
+                max_size=60),
+       st.sets(st.tuples(st.integers(1, 4), st.sampled_from(KINDS))))
+def test_flag_groups_account_for_every_flag_once(rows, acknowledged):
+    """Every flag is in exactly one group; a group is acknowledged only when its key is."""
+    frame = flags(*[(staff, D7 + dt.timedelta(days=day), kind) for staff, day, kind in rows])
+    known = {key: {"reason": "r", "acknowledged_by": "a@x"} for key in acknowledged}
+    groups = rules.compute_flag_groups(frame, known)
+    assert sum(groups["flags"]) == len(rows)
+    keys = list(zip(groups["staff"], groups["flag"]))
+    assert len(keys) == len(set(keys)) == len({(staff, kind) for staff, _, kind in rows})
+    assert [bool(a) for a in groups["acknowledged"]] == [key in acknowledged for key in keys]
 
 
 @pytest.mark.parametrize(
