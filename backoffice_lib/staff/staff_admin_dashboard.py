@@ -1,8 +1,8 @@
 """Staff admin (Voilà, admins): people, PINs, locks, change history, pay rates and coach rates.
 
-Every form collects values and calls the same service the CLI calls (``staff.service.people``,
-``staff.service.compensation``) in one transaction (``ui.form_action``); a refusal comes back as a message
-on the form, never a traceback. A new or reset PIN is shown once, in this page only, and is
+Every form collects values and calls the same service the CLI calls
+(``staff.service.people``, ``staff.service.compensation``) in one transaction
+(``ui.form_action``); a refusal comes back as a message on the form, never a traceback. A new or reset PIN is shown once, in this page only, and is
 never stored (only its bcrypt hash), logged or audited in clear.
 """
 

@@ -13,31 +13,17 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ... import access, audit, bangkok
-from ...models.core import Staff, StaffSchedule, StaffWeeklySchedule
+from ..queries import schedules as queries
+from ..queries.refusals import DatabaseRefused
 from ..rules import attendance, sessions
 from . import timeclock
 from .people import resolve_staff
 
-STAFF = Staff.__table__
-SHIFTS = StaffSchedule.__table__
-PATTERNS = StaffWeeklySchedule.__table__
 AREA = "schedules"
 TEMPLATE = "weekly_template"
-SHIFT_COLUMNS = [
-    "id",
-    "staff_id",
-    "staff_name",
-    "schedule_date",
-    "start_time",
-    "end_time",
-    "location",
-    "notes",
-    "created_by",
-]
 
 
 class ScheduleError(ValueError):
@@ -71,56 +57,11 @@ class GenerationReport:
 
 
 def load_shifts(conn: Connection, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
-    rows = conn.execute(
-        sa.select(
-            SHIFTS.c.id,
-            SHIFTS.c.staff_id,
-            STAFF.c.staff_name,
-            SHIFTS.c.schedule_date,
-            SHIFTS.c.start_time,
-            SHIFTS.c.end_time,
-            SHIFTS.c.location,
-            SHIFTS.c.notes,
-            SHIFTS.c.created_by,
-        )
-        .join(STAFF, STAFF.c.id == SHIFTS.c.staff_id)
-        .where(SHIFTS.c.schedule_date.between(date_from, date_to))
-        .order_by(SHIFTS.c.schedule_date, SHIFTS.c.start_time, STAFF.c.staff_name)
-    ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=SHIFT_COLUMNS)
+    return queries.load_shifts(conn, date_from, date_to)
 
 
 def load_patterns(conn: Connection, *, active_staff_only: bool = True) -> pd.DataFrame:
-    query = (
-        sa.select(
-            PATTERNS.c.id,
-            PATTERNS.c.staff_id,
-            STAFF.c.staff_name,
-            PATTERNS.c.day_of_week,
-            PATTERNS.c.start_time,
-            PATTERNS.c.end_time,
-            PATTERNS.c.location,
-            PATTERNS.c.is_active,
-        )
-        .join(STAFF, STAFF.c.id == PATTERNS.c.staff_id)
-        .order_by(STAFF.c.staff_name, PATTERNS.c.day_of_week, PATTERNS.c.start_time)
-    )
-    if active_staff_only:
-        query = query.where(STAFF.c.is_active.is_(True))
-    rows = conn.execute(query).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=[
-            "id",
-            "staff_id",
-            "staff_name",
-            "day_of_week",
-            "start_time",
-            "end_time",
-            "location",
-            "is_active",
-        ],
-    )
+    return queries.load_patterns(conn, active_staff_only=active_staff_only)
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -133,33 +74,12 @@ def _check_times(start: dt.time, end: dt.time) -> None:
         )
 
 
-def _clash(conn: Connection, staff_pk: int, day: dt.date, start: dt.time, end: dt.time):
-    return conn.execute(
-        sa.select(SHIFTS.c.start_time, SHIFTS.c.end_time)
-        .where(
-            SHIFTS.c.staff_id == staff_pk,
-            SHIFTS.c.schedule_date == day,
-            SHIFTS.c.start_time < end,
-            SHIFTS.c.end_time > start,
-        )
-        .limit(1)
-    ).first()
-
-
 def _insert_shift(conn: Connection, values: dict) -> Any:
-    """Insert in a savepoint; an overlap found by the database becomes a ScheduleError."""
+    """Insert (in a savepoint); an overlap found by the database becomes a ScheduleError."""
     try:
-        with conn.begin_nested():
-            return conn.execute(
-                sa.insert(SHIFTS).values(**values).returning(SHIFTS.c.id)
-            ).scalar_one()
-    except sa.exc.IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint == "ex_staff_schedules_no_overlap":
-            raise ScheduleError(
-                "overlaps another shift of the same person (found by the database)"
-            ) from exc
-        raise ScheduleError(str(exc.orig).splitlines()[0]) from exc
+        return queries.save_new_shift(conn, values)
+    except DatabaseRefused as exc:
+        raise ScheduleError(str(exc)) from exc
 
 
 def create_shift(
@@ -177,7 +97,7 @@ def create_shift(
     access.check(conn, user_email, AREA, admin=True)
     person = resolve_staff(conn, staff_ref)
     _check_times(start_time, end_time)
-    clash = _clash(conn, person["id"], schedule_date, start_time, end_time)
+    clash = queries.load_clash(conn, person["id"], schedule_date, start_time, end_time)
     if clash is not None:
         raise ScheduleError(
             f"{person['staff_name']} already has the shift {clash.start_time:%H:%M}-"
@@ -237,7 +157,7 @@ def _save_planned(conn: Connection, rows: list[dict]) -> GenerationReport:
                 "created_by",
             )
         }
-        clash = _clash(
+        clash = queries.load_clash(
             conn,
             values["staff_id"],
             values["schedule_date"],
@@ -296,28 +216,24 @@ def create_weekly_pattern(
         "location": location,
         "is_active": True,
     }
-    pattern_id = conn.execute(
-        sa.insert(PATTERNS).values(**values).returning(PATTERNS.c.id)
-    ).scalar_one()
+    pattern_id = queries.save_new_pattern(conn, values)
     audit.record(conn, user_email, "CREATE", "staff_weekly_schedules", pattern_id, after=values)
     return pattern_id
 
 
 def set_pattern_active(conn: Connection, user_email: str, pattern_id: Any, active: bool) -> None:
     access.check(conn, user_email, AREA, admin=True)
-    before = conn.execute(
-        sa.select(PATTERNS.c.is_active).where(PATTERNS.c.id == pattern_id)
-    ).first()
+    before = queries.load_pattern_active(conn, pattern_id)
     if before is None:
         raise ScheduleError(f"no weekly pattern {pattern_id}")
-    conn.execute(sa.update(PATTERNS).where(PATTERNS.c.id == pattern_id).values(is_active=active))
+    queries.save_pattern_active(conn, pattern_id, active)
     audit.record(
         conn,
         user_email,
         "UPDATE",
         "staff_weekly_schedules",
         pattern_id,
-        before={"is_active": before.is_active},
+        before={"is_active": before},
         after={"is_active": active},
     )
 
@@ -364,15 +280,10 @@ def run_generate_schedules(
 
 
 def _shift_row(conn: Connection, shift_id: Any, *, lock: bool = False) -> dict:
-    query = (
-        sa.select(*[SHIFTS.c[c] for c in SHIFT_COLUMNS if c != "staff_name"], STAFF.c.staff_name)
-        .join(STAFF, STAFF.c.id == SHIFTS.c.staff_id)
-        .where(SHIFTS.c.id == shift_id)
-    )
-    row = conn.execute(query.with_for_update(of=SHIFTS) if lock else query).mappings().first()
+    row = queries.load_shift(conn, shift_id, lock=lock)
     if row is None:
         raise ScheduleError(f"no shift {shift_id}")
-    return dict(row)
+    return row
 
 
 def update_shift(
@@ -390,17 +301,8 @@ def update_shift(
     access.check(conn, user_email, AREA, admin=True)
     before = _shift_row(conn, shift_id, lock=True)
     _check_times(start_time, end_time)
-    clash = conn.execute(
-        sa.select(SHIFTS.c.start_time, SHIFTS.c.end_time)
-        .where(
-            SHIFTS.c.staff_id == before["staff_id"],
-            SHIFTS.c.schedule_date == schedule_date,
-            SHIFTS.c.start_time < end_time,
-            SHIFTS.c.end_time > start_time,
-            SHIFTS.c.id != before["id"],
-        )
-        .limit(1)
-    ).first()
+    clash = queries.load_clash(conn, before["staff_id"], schedule_date, start_time, end_time,
+                               other_than=before["id"])
     if clash is not None:
         raise ScheduleError(
             f"{before['staff_name']} already has the shift {clash.start_time:%H:%M}-"
@@ -414,12 +316,9 @@ def update_shift(
         "notes": notes,
     }
     try:
-        with conn.begin_nested():
-            conn.execute(sa.update(SHIFTS).where(SHIFTS.c.id == before["id"]).values(**values))
-    except sa.exc.IntegrityError as exc:
-        raise ScheduleError(
-            "overlaps another shift of the same person (found by the database)"
-        ) from exc
+        queries.save_shift(conn, before["id"], values)
+    except DatabaseRefused as exc:
+        raise ScheduleError(str(exc)) from exc
     keys = ("staff_id", *values)
     audit.record(
         conn,
@@ -436,7 +335,7 @@ def update_shift(
 def delete_shift(conn: Connection, user_email: str, shift_id: Any) -> dict:
     access.check(conn, user_email, AREA, admin=True)
     before = _shift_row(conn, shift_id, lock=True)
-    conn.execute(sa.delete(SHIFTS).where(SHIFTS.c.id == before["id"]))
+    queries.delete_shift(conn, before["id"])
     audit.record(
         conn,
         user_email,
@@ -454,7 +353,7 @@ def preview_generate_schedules(
     """What ``run_generate_schedules`` would create and skip (with the reason), saving nothing."""
     access.check(conn, user_email, AREA, admin=True)
     planned, skipped = _plan_generation(conn, date_from, date_to)
-    names = dict(conn.execute(sa.select(STAFF.c.id, STAFF.c.staff_name)).all())
+    names = queries.load_staff_names(conn)
     created = planned.drop(columns=["pattern_id"]).assign(created_by=TEMPLATE, notes=None)
     skipped = skipped.drop(columns=["pattern_id"]).assign(created_by=TEMPLATE, notes=None)
     for frame in (created, skipped):
@@ -486,6 +385,6 @@ def load_attendance(
         max_session_hours=limits["max_session_hours"],
     )
     result = result[result["work_date"].map(lambda d: date_from <= d <= date_to).astype(bool)]
-    names = dict(conn.execute(sa.select(STAFF.c.id, STAFF.c.staff_name)).all())
+    names = queries.load_staff_names(conn)
     result.insert(1, "staff_name", result["staff_id"].map(names).astype(object))
     return result.reset_index(drop=True)
