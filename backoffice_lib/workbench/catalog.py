@@ -14,7 +14,8 @@ import yaml
 from .. import ui
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # the checkout: notebooks/ and jobs.yml
-KINDS = ("dashboard", "report")
+# lab: a starter notebook of `backoffice lab` (issue 27), listed here, never run by `serve`
+KINDS = ("dashboard", "report", "lab")
 AUDIENCES = ("managers", "finance", "analysts", "staff")
 AUDIENCE_TITLES = {
     "managers": "Managers",

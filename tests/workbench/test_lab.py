@@ -236,3 +236,15 @@ def test_kernels_inherit_no_credential():
         "postgresql+psycopg://analyst:pw@h/db")
     assert env == {"PATH": "/bin", "HOME": "/root", "BACKOFFICE_DATA_DIR": "/d",
                    "BACKOFFICE_DATABASE_URL": "postgresql+psycopg://analyst:pw@h/db"}
+
+
+def test_the_catalog_lists_the_starters_as_lab_notebooks_that_serve_never_runs():
+    from backoffice_lib.workbench import catalog
+
+    entries = catalog.load_catalog()
+    listed = {e.path for e in entries if e.kind == "lab"}
+    assert listed == {f"analysis/{name}" for name in STARTERS}
+    assert {e.audience for e in entries if e.kind == "lab"} == {"analysts"}
+    served = {e.path for e in catalog.load_dashboards()}
+    reports = {e.path for e in entries if e.kind == "report"}
+    assert not listed & (served | reports)
