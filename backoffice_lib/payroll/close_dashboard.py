@@ -206,7 +206,8 @@ class PayrollClose:
         self.status.value = (
             f"<p class='close-status' data-month='{month}' data-locked='{str(c.locked).lower()}'>"
             f"Payroll {month}: {c.people} people{pay} · {c.blocking_errors} blocking errors · "
-            f"{c.review_flags} review flags · {'LOCKED (finalised)' if c.locked else 'open'}</p>"
+            f"{c.review_flags} review flags ({c.review_groups} groups to review) · "
+            f"{'LOCKED (finalised)' if c.locked else 'open'}</p>"
         )
         self.holidays.value = _table(
             [{"date": f"{d:%a %d %b %Y}", "holiday": n} for d, n in c.holidays],
