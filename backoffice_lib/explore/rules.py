@@ -335,26 +335,23 @@ def compute_lateness_by_weekday(attendance: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-PAY_AND_PIN_RESOURCES = ("staff_compensation", "payroll_settings", "timeclock_settings", "staff")
-PIN_ACTIONS = ("pin_changed", "PIN_RESET", "UNLOCK", "locked", "unlocked")
+PIN_ACTIONS = ("pin_changed", "RESET_PIN", "UNLOCK", "locked", "unlocked")
 
 
 def compute_pay_and_pin_changes(audit: pd.DataFrame) -> pd.DataFrame:
-    """The audit rows about pay rates (``staff_compensation``), the PIN and time-clock settings
-    (``payroll_settings`` keys ``pin_*``) and people's PINs (reset, changed, locked)."""
+    """The audit rows about pay rates (``staff_compensation``), the PIN settings of the time
+    clock (``payroll_settings`` keys ``pin_*``) and people's PINs (reset, changed, locked,
+    unlocked), with ``about`` naming which."""
     resource = audit["resource_type"].fillna("")
-    field = audit["field"].fillna("")
-    after = audit["after"].fillna("")
+    key = audit["resource_id"].fillna("")
     is_pay = resource == "staff_compensation"
-    is_pin_setting = resource.isin(["payroll_settings", "timeclock_settings"]) & (
-        field.str.contains("pin") | after.str.contains("pin"))
-    is_pin = audit["action"].isin(PIN_ACTIONS) | field.str.contains("pin")
+    is_pin_setting = (resource == "payroll_settings") & key.str.startswith("pin")
+    is_pin = (resource == "staff") & audit["action"].fillna("").isin(PIN_ACTIONS)
     picked = audit[is_pay | is_pin_setting | is_pin].copy()
-    picked.insert(1, "about", [
-        "pay rate" if r == "staff_compensation" else "PIN setting"
-        if r in ("payroll_settings", "timeclock_settings") else "PIN"
-        for r in picked["resource_type"].fillna("")])
-    picked["about"] = picked["about"].astype("string")
+    picked.insert(1, "about", pd.Series(
+        ["pay rate" if r == "staff_compensation" else "PIN setting"
+         if r == "payroll_settings" else "PIN" for r in picked["resource_type"].fillna("")],
+        index=picked.index, dtype="string"))
     return picked.reset_index(drop=True)
 
 

@@ -145,3 +145,26 @@ def test_the_notebook_summaries_run_on_the_frames(frames):
     staffing = explore.compute_sales_against_staffing(frames["sales"], frames["attendance"])
     assert staffing["sales_lines_per_day"].sum() > 0
     assert isinstance(explore.compute_pay_and_pin_changes(frames["audit"]), pd.DataFrame)
+
+
+@pytest.mark.parametrize(
+    "resource_type, resource_id, action, about",
+    [
+        ("staff_compensation", "5", "RAISE", "pay rate"),
+        ("payroll_settings", "pin_max_failed_attempts", "UPDATE", "PIN setting"),
+        ("payroll_settings", "pin_lockout_minutes", "UPDATE", "PIN setting"),
+        ("payroll_settings", "max_session_hours", "UPDATE", None),
+        ("staff", "3", "RESET_PIN", "PIN"),
+        ("staff", "3", "pin_changed", "PIN"),
+        ("staff", "3", "UNLOCK", "PIN"),
+        ("staff", "3", "UPDATE", None),
+        ("packages", "x", "UPDATE", None),
+    ],
+)
+def test_pay_and_pin_changes_are_picked_by_subject(resource_type, resource_id, action, about):
+    row = {name: None for name in rules.AUDIT_DTYPES}
+    row.update(resource_type=resource_type, resource_id=resource_id, action=action,
+               change_id="c1", user_email="admin@x", field="f")
+    frame = rules.compute_typed({k: [v] for k, v in row.items()}, rules.AUDIT_DTYPES)
+    picked = explore.compute_pay_and_pin_changes(frame)
+    assert list(picked["about"]) == ([about] if about else [])
