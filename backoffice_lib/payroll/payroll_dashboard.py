@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
 
-from .. import access, bangkok, database, ui
+from .. import access, bangkok, ui
 from .rules import COMPONENTS, PayrollResult
 from .rules import summary as tables
 from .rules.statutory import explain_net_pay
@@ -136,9 +136,14 @@ class PayrollDashboard:
     def load(self) -> None:
         """The chosen month (and the months before it for the overtime trend), shown."""
         self.status.value = f"<p class='payroll-status'>Loading {self.picker.value}…</p>"
-        with database.transaction(self.engine) as conn:
-            results = load_payroll_months(conn, self.picker.value, self.user.email,
-                                          TREND_MONTHS)
+        results, refused = ui.form_action(  # access checked again: a refusal is audited
+            lambda conn: load_payroll_months(conn, self.picker.value, self.user.email,
+                                             TREND_MONTHS),
+            engine=self.engine, require=(self.user.email, AREA, None))
+        if refused:
+            self.result = None
+            self.status.value = ui.message_html(refused, "refused")
+            return
         self.result = result = results[0]
         self.status.value = render_status(result)
         self.remittances.value = "<h4>Net pay and what to remit</h4>" + render_table(

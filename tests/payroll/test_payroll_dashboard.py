@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
+import sqlalchemy as sa
 from test_payroll_rules import ALICE, BOB, at, hourly, inputs, salary, shifts, week_of_days
 
 from backoffice_lib import access, bangkok, database
@@ -77,3 +78,23 @@ def test_payroll_dashboard_is_guarded_a_non_admin_sees_the_refusal(demo_env, mon
     finally:
         database.database_url.cache_clear()
     assert "Access refused" in box.value and "not an admin" in box.value
+
+
+def test_payroll_dashboard_refuses_a_month_to_an_admin_demoted_while_the_page_is_open(
+        demo_engine):
+    email = "demoted-payroll@studio.example"
+    with demo_engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                          " VALUES (:e, true)"), {"e": email})
+    with database.transaction(demo_engine) as conn:
+        admin = access.load_user(conn, email)
+    view = dashboard.PayrollDashboard(admin, "", engine=demo_engine)
+    assert "Payroll " in view.status.value
+    with demo_engine.begin() as c:
+        c.execute(sa.text("UPDATE backoffice.allowed_users SET is_admin = false WHERE email = :e"),
+                  {"e": email})
+    view.picker.value = view.picker.options[2]
+    assert "not an admin" in view.status.value and "bo-refused" in view.status.value
+    with demo_engine.connect() as c:
+        assert c.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs WHERE user_email = :e"
+                                " AND action = 'ACCESS_DENIED'"), {"e": email}) == 1
