@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
+import sqlalchemy as sa
+
+from backoffice_lib.workbench import db_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks" / "analysis"
@@ -43,8 +47,25 @@ def test_starter_notebook_is_thin(name):
     assert set(papermill.inspect_notebook(str(NOTEBOOKS / name))) == PARAMETERS[name]
 
 
+@pytest.fixture(scope="module")
+def analyst_url(demo_engine):
+    """The demo database as the lab's kernels see it: the analyst role's login."""
+    admin = f"notebooks-{uuid.uuid4().hex[:8]}@analysts.test"
+    with demo_engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                          " VALUES (:a, true)"), {"a": admin})
+        role, password = db_roles.run_analyst_login(c, admin)
+    yield demo_engine.url.set(username=role, password=password).render_as_string(
+        hide_password=False)
+    with demo_engine.begin() as c:
+        c.execute(sa.text(f'DROP OWNED BY "{role}"'))
+
+
 @pytest.mark.parametrize("name", sorted(PARAMETERS))
-def test_starter_notebook_runs_top_to_bottom_on_the_demo_data(name, demo_env, tmp_path):
+def test_starter_notebook_runs_top_to_bottom_as_the_analyst_on_the_demo_data(
+    name, analyst_url, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BACKOFFICE_DATABASE_URL", analyst_url)
     output = tmp_path / name
     papermill.execute_notebook(str(NOTEBOOKS / name), str(output), kernel_name="python3",
                                cwd=str(tmp_path), progress_bar=False)
