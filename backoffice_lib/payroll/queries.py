@@ -190,11 +190,10 @@ def load_current_run(conn: Connection, month: str, checksum: str) -> dict | None
 
 
 def save_finalised(conn: Connection, run_id: int, user: str) -> None:
-    conn.execute(
-        sa.update(RUNS).where(RUNS.c.id == run_id).values(
-            status="finalised", finalised_by=user, finalised_at=sa.func.now()
-        )
-    )
+    """The draft run finalised by ``user`` (an admin) through the database's function
+    (migration 0018): the dashboards and scheduler roles may not UPDATE payroll_runs."""
+    conn.execute(sa.text("SELECT backoffice.finalise_payroll_run(:run_id, :user)"),
+                 {"run_id": run_id, "user": user})
 
 
 def save_reopened(conn: Connection, run_id: int) -> None:
