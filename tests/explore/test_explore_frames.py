@@ -168,3 +168,25 @@ def test_pay_and_pin_changes_are_picked_by_subject(resource_type, resource_id, a
     frame = rules.compute_typed({k: [v] for k, v in row.items()}, rules.AUDIT_DTYPES)
     picked = explore.compute_pay_and_pin_changes(frame)
     assert list(picked["about"]) == ([about] if about else [])
+
+
+def test_attendance_agrees_with_the_staff_attendance_report(demo_engine):
+    """One rule for attendance: explore's frame and the staff domain's report (the CLI's
+    `backoffice attendance`) give the same shifts, statuses and minutes late."""
+    from backoffice_lib.staff.service import schedules
+
+    end = bangkok.today() - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=60)
+    as_of = bangkok.now()
+    frame = explore.attendance(start, end, as_of=as_of, engine=demo_engine)
+    with demo_engine.connect() as conn:
+        report = schedules.load_attendance(conn, start, end, as_of=as_of)
+
+    def key(rows, shift, status, late):
+        return sorted((str(s), str(t), -1 if pd.isna(m) else int(m))
+                      for s, t, m in zip(rows[shift], rows[status], rows[late], strict=True)
+                      if not pd.isna(s))
+
+    assert len(frame) == len(report)
+    assert key(frame, "shift_id", "status", "minutes_late") == key(
+        report, "shift_id", "status", "minutes_late")
