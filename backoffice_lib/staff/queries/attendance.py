@@ -1,7 +1,7 @@
 """SQL of the attendance reads: people to pick, the shifts of a period, names by id.
 
 Only the chosen period is read: shifts by a ``schedule_date`` range (and the person, using the
-``(staff_id, schedule_date)`` index); time entries come from ``service.timeclock.load_entries``
+``(staff_id, schedule_date)`` index); time entries come from ``queries.timeclock.load_entries``
 by a ``timestamp`` range (PostgreSQL prunes the monthly partitions).
 """
 

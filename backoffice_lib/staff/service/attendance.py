@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from ... import access, bangkok
 from ..queries import attendance as queries
+from ..queries import timeclock as timeclock_queries
 from ..rules import attendance, sessions
 from . import people, schedules, timeclock
 
@@ -41,7 +42,7 @@ def load_period_attendance(
     as_of = as_of or bangkok.now()
     limits = timeclock.load_timeclock_settings(conn)
     window = dt.timedelta(hours=int(limits["max_session_hours"]))
-    entries = timeclock.load_entries(
+    entries = timeclock_queries.load_entries(
         conn,
         bangkok.at(start) - window,
         bangkok.at(end + dt.timedelta(days=1)) + window,
@@ -83,7 +84,7 @@ def load_flagged_sessions(conn: Connection, date_from: dt.date, date_to: dt.date
     """Sessions with a review flag (missing / orphan clock-out) dated in the period, with names."""
     limits = timeclock.load_timeclock_settings(conn)
     window = dt.timedelta(hours=limits["max_session_hours"])
-    entries = timeclock.load_entries(
+    entries = timeclock_queries.load_entries(
         conn, bangkok.at(date_from) - window, bangkok.at(date_to + dt.timedelta(days=1)) + window
     )
     worked = sessions.compute_sessions(entries, limits["max_session_hours"])

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ... import access, audit, bangkok
 from ..queries import schedules as queries
+from ..queries import timeclock as timeclock_queries
 from ..queries.refusals import DatabaseRefused
 from ..rules import attendance, sessions
 from . import timeclock
@@ -372,7 +373,7 @@ def load_attendance(
     as_of = as_of or bangkok.now()
     limits = timeclock.load_timeclock_settings(conn)
     window = dt.timedelta(hours=limits["max_session_hours"])
-    entries = timeclock.load_entries(
+    entries = timeclock_queries.load_entries(
         conn, bangkok.at(date_from) - window, bangkok.at(date_to + dt.timedelta(days=1)) + window
     )
     worked = sessions.compute_sessions(entries, limits["max_session_hours"])

@@ -18,18 +18,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ... import access, audit, bangkok, settings
-from ...models.core import PayrollSetting, Staff, TimeEntry
+from ..queries import timeclock as queries
+from ..queries.refusals import DatabaseRefused
 from ..rules import pins
 from .people import resolve_staff
-
-STAFF = Staff.__table__
-TIME_ENTRIES = TimeEntry.__table__
-PAYROLL_SETTINGS = PayrollSetting.__table__
 
 AREA = "timeclock"
 DEFAULTS = {"pin_max_failed_attempts": 10, "pin_lockout_minutes": 60, "max_session_hours": 16}
@@ -75,11 +70,7 @@ class PunchResult:
 
 def load_timeclock_settings(conn: Connection) -> dict[str, int]:
     """Time-clock settings from payroll_settings; a missing row is the default, ``0`` means 0."""
-    rows = conn.execute(
-        sa.select(PAYROLL_SETTINGS.c.setting_key, PAYROLL_SETTINGS.c.setting_value).where(
-            PAYROLL_SETTINGS.c.setting_key.in_(list(DEFAULTS))
-        )
-    ).all()
+    rows = queries.load_setting_rows(conn, list(DEFAULTS))
     values = dict(DEFAULTS)
     for key, raw in rows:
         try:
@@ -140,102 +131,19 @@ def photo_path(photo_url: str) -> Path:
 # --- data access -------------------------------------------------------------------------------
 
 
-def load_last_entry(conn: Connection, staff_pk: int) -> dict | None:
-    row = conn.execute(
-        sa.select(TIME_ENTRIES.c.id, TIME_ENTRIES.c.action, TIME_ENTRIES.c.timestamp)
-        .where(TIME_ENTRIES.c.staff_id == staff_pk)
-        .order_by(TIME_ENTRIES.c.timestamp.desc(), TIME_ENTRIES.c.id.desc())
-        .limit(1)
-    ).first()
-    return dict(row._mapping) if row else None
-
-
-def load_entries(
-    conn: Connection,
-    start: dt.datetime,
-    end: dt.datetime,
-    staff_pks: list[int] | None = None,
-) -> pd.DataFrame:
-    """Time entries with ``start <= timestamp < end`` (aware datetimes), with staff names."""
-    query = (
-        sa.select(
-            TIME_ENTRIES.c.id,
-            TIME_ENTRIES.c.staff_id,
-            STAFF.c.staff_name,
-            TIME_ENTRIES.c.action,
-            TIME_ENTRIES.c.timestamp,
-            TIME_ENTRIES.c.photo_url,
-            TIME_ENTRIES.c.photo_captured,
-            TIME_ENTRIES.c.camera_error,
-        )
-        .join(STAFF, STAFF.c.id == TIME_ENTRIES.c.staff_id)
-        .where(TIME_ENTRIES.c.timestamp >= start, TIME_ENTRIES.c.timestamp < end)
-        .order_by(TIME_ENTRIES.c.staff_id, TIME_ENTRIES.c.timestamp, TIME_ENTRIES.c.id)
-    )
-    if staff_pks is not None:
-        query = query.where(TIME_ENTRIES.c.staff_id.in_(staff_pks))
-    rows = conn.execute(query).all()
-    columns = [
-        "id",
-        "staff_id",
-        "staff_name",
-        "action",
-        "timestamp",
-        "photo_url",
-        "photo_captured",
-        "camera_error",
-    ]
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    frame["timestamp"] = frame["timestamp"].astype(object)
-    return frame
-
-
 def _entry(conn: Connection, entry_id: int, *, lock: bool = False) -> dict:
-    query = sa.select(
-        TIME_ENTRIES.c.id,
-        TIME_ENTRIES.c.staff_id,
-        TIME_ENTRIES.c.action,
-        TIME_ENTRIES.c.timestamp,
-        TIME_ENTRIES.c.photo_captured,
-        TIME_ENTRIES.c.device_info,
-    ).where(TIME_ENTRIES.c.id == entry_id)
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    row = queries.load_entry(conn, entry_id, lock=lock)
     if row is None:
         raise TimeclockError(f"no time entry {entry_id}")
-    return dict(row._mapping)
-
-
-def _neighbours(conn: Connection, staff_pk: int, moment: dt.datetime, exclude: int | None):
-    """(previous, next) entries of a person around ``moment``, ignoring entry ``exclude``."""
-    base = sa.select(TIME_ENTRIES.c.id, TIME_ENTRIES.c.action, TIME_ENTRIES.c.timestamp).where(
-        TIME_ENTRIES.c.staff_id == staff_pk, TIME_ENTRIES.c.id.is_distinct_from(exclude)
-    )
-    before = conn.execute(
-        base.where(TIME_ENTRIES.c.timestamp < moment)
-        .order_by(TIME_ENTRIES.c.timestamp.desc())
-        .limit(1)
-    ).first()
-    after = conn.execute(
-        base.where(TIME_ENTRIES.c.timestamp > moment).order_by(TIME_ENTRIES.c.timestamp).limit(1)
-    ).first()
-    return (dict(before._mapping) if before else None, dict(after._mapping) if after else None)
+    return row
 
 
 def _insert_entry(conn: Connection, values: dict) -> int:
     """Insert in a savepoint so that a trigger refusal leaves the transaction usable."""
     try:
-        with conn.begin_nested():
-            return conn.execute(
-                sa.insert(TIME_ENTRIES).values(**values).returning(TIME_ENTRIES.c.id)
-            ).scalar_one()
-    except sa.exc.DBAPIError as exc:
-        raise TimeclockError(_database_reason(exc)) from exc
-
-
-def _database_reason(exc: sa.exc.DBAPIError) -> str:
-    detail = getattr(getattr(exc, "orig", None), "diag", None)
-    message = getattr(detail, "message_primary", None) if detail else None
-    return message or str(exc.orig or exc).splitlines()[0]
+        return queries.save_new_entry(conn, values)
+    except DatabaseRefused as exc:
+        raise TimeclockError(str(exc)) from exc
 
 
 def next_action(last_action: str | None) -> str:
@@ -302,16 +210,12 @@ def punch(
     failed = person["failed_attempts"] or 0
     if locked_until is not None:  # an expired lock: a fresh count starts
         failed = 0
-    pin_hash = conn.scalar(sa.select(STAFF.c.pin_hash).where(STAFF.c.id == staff_pk))
+    pin_hash = queries.load_pin_hash(conn, staff_pk)
     if not pins.verify_pin(pin, pin_hash):
         return _wrong_pin(conn, user_email, person, failed, limits, moment)
     if person["failed_attempts"] or locked_until is not None:
         audit.act_as(conn, None, "right PIN at the time clock")
-        conn.execute(
-            sa.update(STAFF)
-            .where(STAFF.c.id == staff_pk)
-            .values(failed_attempts=0, locked_until=None)
-        )
+        queries.save_pin_state(conn, staff_pk, 0, None)
         audit.record(
             conn,
             user_email,
@@ -322,7 +226,7 @@ def punch(
             after={"failed_attempts": 0, "locked_until": None},
         )
 
-    last = load_last_entry(conn, staff_pk)
+    last = queries.load_last_entry(conn, staff_pk)
     action = next_action(last["action"] if last else None)
     if last is not None and abs(moment - last["timestamp"]) < DOUBLE_TAP and not confirm:
         return PunchResult(
@@ -407,11 +311,7 @@ def _wrong_pin(
     if failed >= maximum:
         locked_until = moment + dt.timedelta(minutes=limits["pin_lockout_minutes"])
     audit.act_as(conn, None, "wrong PIN at the time clock")
-    conn.execute(
-        sa.update(STAFF)
-        .where(STAFF.c.id == staff_pk)
-        .values(failed_attempts=failed, locked_until=locked_until)
-    )
+    queries.save_pin_state(conn, staff_pk, failed, locked_until)
     audit.record(
         conn,
         user_email or "(kiosk)",
@@ -467,7 +367,7 @@ def add_missing_clock_out(
         raise TimeclockError(f"time entry {clock_in_id} is a {clock_in['action']}, not a clock_in")
     if clock_out_at <= clock_in["timestamp"]:
         raise TimeclockError("the clock-out must be after the clock-in")
-    _, following = _neighbours(conn, clock_in["staff_id"], clock_in["timestamp"], clock_in_id)
+    _, following = queries.load_neighbours(conn, clock_in["staff_id"], clock_in["timestamp"], clock_in_id)
     if following is not None and following["action"] == "clock_out":
         raise TimeclockError(
             f"the clock-in already has a clock-out at {_fmt_full(following['timestamp'])}"
@@ -517,7 +417,7 @@ def edit_entry_time(
     before = _entry(conn, entry_id, lock=True)
     _require_admin_for_old(conn, user, before, now, "edited")
     _act_for_correction(conn, user, reason, entry_id, [before["timestamp"], new_timestamp])
-    previous, following = _neighbours(conn, before["staff_id"], before["timestamp"], entry_id)
+    previous, following = queries.load_neighbours(conn, before["staff_id"], before["timestamp"], entry_id)
     if (previous is not None and new_timestamp <= previous["timestamp"]) or (
         following is not None and new_timestamp >= following["timestamp"]
     ):
@@ -526,14 +426,9 @@ def edit_entry_time(
             " (that would break the clock_in / clock_out alternation); delete and add instead"
         )
     try:
-        with conn.begin_nested():
-            conn.execute(
-                sa.update(TIME_ENTRIES)
-                .where(TIME_ENTRIES.c.id == entry_id)
-                .values(timestamp=new_timestamp)
-            )
-    except sa.exc.DBAPIError as exc:
-        raise TimeclockError(_database_reason(exc)) from exc
+        queries.save_entry_time(conn, entry_id, new_timestamp)
+    except DatabaseRefused as exc:
+        raise TimeclockError(str(exc)) from exc
     after = dict(before, timestamp=new_timestamp)
     audit.record(
         conn,
@@ -558,10 +453,9 @@ def delete_entry(
     _require_admin_for_old(conn, user, before, now, "deleted")
     _act_for_correction(conn, user, reason, entry_id, [before["timestamp"]])
     try:
-        with conn.begin_nested():
-            conn.execute(sa.delete(TIME_ENTRIES).where(TIME_ENTRIES.c.id == entry_id))
-    except sa.exc.DBAPIError as exc:
-        raise TimeclockError(_database_reason(exc)) from exc
+        queries.delete_entry(conn, entry_id)
+    except DatabaseRefused as exc:
+        raise TimeclockError(str(exc)) from exc
     audit.record(
         conn,
         user_email,
@@ -605,8 +499,7 @@ def _act_for_correction(
         return
     finalised = sorted({
         month for moment in moments
-        if conn.scalar(sa.text("SELECT backoffice.payroll_date_is_finalised(CAST(:d AS date))"),
-                       {"d": bangkok.bangkok_date(moment)})
+        if queries.load_date_is_finalised(conn, bangkok.bangkok_date(moment))
         for month in [bangkok.month_key(bangkok.bangkok_date(moment))]
     })
     if finalised:
