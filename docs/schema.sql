@@ -513,7 +513,10 @@ CREATE FUNCTION backoffice.stamp_db_role() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
     BEGIN
-      NEW.db_role := backoffice.real_db_role();
+      -- the owner may carry a row's role over (a restore, a copy); anyone else's is stamped
+      IF NEW.db_role IS NULL OR NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'backoffice.payroll_runs'::regclass), 'MEMBER') THEN
+        NEW.db_role := backoffice.real_db_role();
+      END IF;
       RETURN NEW;
     END $$;
 

@@ -276,3 +276,13 @@ def test_the_librarys_finalising_works_as_the_dashboards_role(locked, conn):
     queries.save_finalised(conn, draft, ADMIN)
     assert conn.scalar(sa.text("SELECT status FROM backoffice.payroll_runs WHERE id = :r"),
                        {"r": draft}) == "finalised"
+
+
+def test_a_role_cannot_pass_its_own_db_role_through_the_function(locked, conn):
+    roles, _, _ = locked
+    _as(conn, roles["kiosk"])
+    conn.execute(sa.text("SELECT backoffice.write_audit(:a, 'LOCK_TEST', 'lock_test', 'forged',"
+                         " CAST('{\"db_role\": \"postgres\"}' AS jsonb), NULL, NULL)"), {"a": ADMIN})
+    conn.execute(sa.text("RESET ROLE"))
+    assert conn.scalar(sa.text("SELECT db_role FROM backoffice.audit_logs"
+                               " WHERE resource_id = 'forged'")) == roles["kiosk"]

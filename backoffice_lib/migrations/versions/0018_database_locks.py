@@ -26,7 +26,8 @@ month with a plain UPDATE, and both could write audit rows in anyone's name. Fro
   were granted UPDATE; ``backoffice.finalise_payroll_run(run_id, actor)`` (SECURITY DEFINER)
   finalises a draft for an admin, for the roles ``backoffice db roles`` grants it to.
 - ``audit_logs.db_role`` / ``staff_audit_log.db_role``: stamped by the BEFORE INSERT trigger
-  ``*_stamp_db_role`` with ``real_db_role()`` (whatever the writer passes);
+  ``*_stamp_db_role`` with ``real_db_role()`` (only the owner's direct INSERT, e.g. a restore,
+  may carry a value over; write_audit and log_staff_changes never pass one);
   ``backoffice.write_audit(...)`` (SECURITY DEFINER, EXECUTE granted by ``db roles``) is how a
   role not the owner's writes ``audit_logs`` (``audit.record`` calls it); ``log_staff_changes()``
   becomes SECURITY DEFINER (the kiosk and dashboards no longer INSERT into ``staff_audit_log``)
@@ -160,7 +161,10 @@ FUNCTIONS_SQL = [
     f"""
     CREATE FUNCTION {SCHEMA}.stamp_db_role() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      NEW.db_role := {SCHEMA}.real_db_role();
+      -- the owner may carry a row's role over (a restore, a copy); anyone else's is stamped
+      IF NEW.db_role IS NULL OR NOT pg_has_role(current_user, {OWNER_OF_RUNS}, 'MEMBER') THEN
+        NEW.db_role := {SCHEMA}.real_db_role();
+      END IF;
       RETURN NEW;
     END $$
     """,
