@@ -16,7 +16,9 @@ from a template in well under a second).
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -173,3 +175,81 @@ def users(conn):
 
     add_users(conn)
     return ADMIN
+
+
+# --- kinds of tests, for a person in a hurry ---------------------------------------------------
+# `make test-quick` runs what none of these marks: `-m "not (browser or serve or notebook or slow)"`.
+KINDS = {
+    "browser": "drives headless Chromium against a served dashboard (tests/browser)",
+    "serve": "starts a `backoffice serve` or `backoffice lab` server of its own",
+    "notebook": "executes a notebook in a kernel (papermill, `jobs run`, `payroll run`)",
+    "slow": "takes seconds without a browser, server or notebook: a command in a process of its"
+            " own, demo loads, many runs",
+}
+SERVE_FILES = {"workbench/test_files_serve.py", "workbench/test_lab.py"}
+SERVE_FIXTURES = {"served", "header_server", "kiosk_server", "proxied"}
+# A notebook runs where a test, one of its fixtures or a helper of its module calls papermill or
+# a run command; a command runs in a process of its own where one of them starts a subprocess.
+RUNS_A_COMMAND = re.compile(r"run_backoffice\(|subprocess\.(run|Popen|check_output|check_call)\(")
+RUNS_A_NOTEBOOK = re.compile(
+    r"execute_notebook\(|start_report_run\(|[\"']run(-due)?[\"'],|[\"']payroll[\"'], [\"']run[\"']")
+SLOW = {
+    "workbench/test_runs_at_once.py",
+    "core/test_demo_data.py::test_refuses_non_demo_data_and_same_seed_and_as_of_give_identical_rows",
+    "core/test_demo_data.py::test_cli_refuses_in_one_line_then_forced_loads_the_rows_another_process_loads",
+}
+
+
+def pytest_configure(config):
+    for kind, meaning in KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {meaning}")
+
+
+def _body(function) -> str:
+    """A function's source without its decorators (a parametrize table is not what it runs)."""
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+    start = re.search(r"^\s*(async\s+)?def ", source, re.MULTILINE)
+    return source[start.start():] if start else source
+
+
+def _runs(pattern: re.Pattern, item, helpers: dict) -> bool:
+    """Whether the test, a fixture it uses, or a helper of its module that either calls, holds
+    ``pattern`` (a papermill call, a subprocess)."""
+    functions = [getattr(item, "function", None)]
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    if fixture_info is not None:
+        functions += [defs[-1].func for defs in fixture_info.name2fixturedefs.values() if defs]
+    module = getattr(item, "module", None)
+    key = (getattr(module, "__name__", ""), pattern.pattern)
+    if module is not None and key not in helpers:
+        helpers[key] = [
+            name for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module.__name__
+            and not name.startswith("test_") and pattern.search(_body(value))]
+    called = helpers.get(key, [])
+    for function in functions:
+        body = _body(function)
+        if pattern.search(body) or any(re.search(rf"\b{name}\(", body) for name in called):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    helpers: dict[tuple[str, str], list[str]] = {}
+    for item in items:
+        path = Path(str(item.path)).resolve().relative_to(ROOT / "tests").as_posix()
+        kinds = set()
+        if path.startswith("browser/"):
+            kinds.add("browser")
+        if path in SERVE_FILES or SERVE_FIXTURES & set(item.fixturenames):
+            kinds.add("serve")
+        if _runs(RUNS_A_NOTEBOOK, item, helpers):
+            kinds.add("notebook")
+        if (path in SLOW or f"{path}::{item.originalname}" in SLOW
+                or _runs(RUNS_A_COMMAND, item, helpers)):
+            kinds.add("slow")
+        for kind in sorted(kinds):
+            item.add_marker(getattr(pytest.mark, kind))

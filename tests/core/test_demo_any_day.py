@@ -1,0 +1,155 @@
+"""The demo data keeps its rules on any as-of date: month ends, a leap day, Songkran, New Year.
+
+The generators are what ``demo load`` writes (it copies their rows as they come), so they run
+here for each date without a database: the database refuses time entries in its future, and these
+dates must hold whatever today is. The clock of each date is its 15:00 Bangkok, as a load on that
+day after 15:00 has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import pytest
+
+from backoffice_lib import bangkok, money
+from backoffice_lib.demo_data import customers, finance, people, pos, timeclock
+from backoffice_lib.demo_data.customers import CATALOGUE
+from backoffice_lib.demo_data.period import Period, dice
+
+SEED = 42
+AS_OF_DATES = [
+    dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 4, 30), dt.date(2026, 11, 30),
+    dt.date(2026, 12, 31),  # month and year ends
+    dt.date(2027, 1, 1),  # New Year: the current month is one day old
+    dt.date(2027, 4, 13),  # Songkran
+    dt.date(2028, 2, 29),  # a leap day
+]
+KINDS = {k.id: k for k in CATALOGUE}
+POS_LINES_A_DAY = (20, 60 + 4)  # a day's target, and the last receipt may add up to 4 lines
+
+
+@functools.cache
+def demo_rows(as_of: dt.date) -> dict:
+    """The rows ``demo load --as-of`` would write, built the way it builds them."""
+    period = Period.ending(as_of, now=bangkok.at(as_of, dt.time(23, 59)))
+    staff = people.build_people(dice(SEED, "staff"), period, 1)
+    customer_rows = customers.build_customers(dice(SEED, "customers"), period, 1)
+    bookings = customers.Bookings(dice(SEED, "bookings"), period)
+    sellers = [p.staff_name for p in staff if p.role in ("front desk", "manager")]
+    packages, usage = customers.build_packages(
+        dice(SEED, "packages"), period, 1, customer_rows, sellers, bookings)
+    customers.build_other_bookings(dice(SEED, "walk-ins"), period, 1, customer_rows, bookings)
+    sales = pos.build_sales(dice(SEED, "pos"), period, 1, customer_rows, packages)
+    rng = dice(SEED, "invoices")
+    suppliers = finance.supplier_rows(rng)
+    invoices, items = finance.build_invoices(
+        rng, period, suppliers, 1, finance.coaching_hours(bookings.rows, usage, packages),
+        finance.restaurant_sales(sales))
+    schedule_rng = dice(SEED, "schedules")
+    people.weekly_rows(schedule_rng, staff)
+    return {
+        "period": period, "staff": staff, "packages": packages, "usage": usage, "sales": sales,
+        "invoices": invoices, "items": items,
+        "schedules": people.schedule_rows(schedule_rng, staff, period),
+        "entries": timeclock.build_time_entries(dice(SEED, "time entries"), staff, period),
+        "holidays": finance.holiday_rows(period),
+        "service_charge": finance.service_charge_rows(dice(SEED, "service charge"), period),
+    }
+
+
+def expiry_of(package: dict) -> dt.date | None:
+    first_use = package["first_use_date"]
+    return None if first_use is None else customers.expiration(
+        KINDS[package["package_type_id"]], first_use)
+
+
+@pytest.fixture(params=AS_OF_DATES, ids=str)
+def demo(request):
+    return demo_rows(request.param)
+
+
+def test_pos_lines_a_day_stay_within_the_day_s_target_on_any_day(demo):
+    as_of = demo["period"].as_of
+    lines, package_lines = Counter(), Counter()
+    for row in demo["sales"]:
+        (package_lines if row["product_category"] == "Package" else lines)[row["sale_date"]] += 1
+    sold = Counter(p["purchase_date"] for p in demo["packages"])
+    for day in demo["period"].days()[:-1]:  # the as-of day ends at its clock
+        assert POS_LINES_A_DAY[0] <= lines[day] <= POS_LINES_A_DAY[1], day
+        assert package_lines[day] == sold[day], day
+    assert 0 < lines[as_of] <= POS_LINES_A_DAY[1]
+    assert sum(row["is_voided"] for row in demo["sales"]) >= 1
+
+
+def test_time_entries_alternate_a_minute_apart_and_never_pass_the_clock(demo):
+    by_person = defaultdict(list)
+    for row in demo["entries"]:
+        by_person[row["staff_id"]].append((row["timestamp"], row["action"]))
+    assert len(by_person) >= 10
+    clock = demo["period"].clock
+    for punches in by_person.values():
+        punches.sort()
+        for (before, previous), (after, action) in itertools.pairwise(punches):
+            assert action != previous and after - before >= dt.timedelta(minutes=1)
+        assert punches[-1][0] <= clock
+    clocked_in = sum(punches[-1][1] == "clock_in" for punches in by_person.values())
+    assert clocked_in >= 3  # staff on shift at the clock
+
+
+def test_shifts_cover_the_period_without_overlapping(demo):
+    period = demo["period"]
+    by_person_day = defaultdict(list)
+    for row in demo["schedules"]:
+        assert period.start <= row["schedule_date"] <= period.as_of
+        by_person_day[row["staff_id"], row["schedule_date"]].append(
+            (row["start_time"], row["end_time"]))
+    for shifts in by_person_day.values():
+        shifts.sort()
+        for (_, end), (start, _) in itertools.pairwise(shifts):
+            assert end <= start
+
+
+def test_packages_keep_their_dates_balances_and_the_cases_to_watch(demo):
+    as_of = demo["period"].as_of
+    used = defaultdict(Decimal)
+    packages = {p["id"]: p for p in demo["packages"]}
+    for row in demo["usage"]:
+        package = packages[row["package_id"]]
+        assert package["purchase_date"] <= row["used_date"] <= min(expiry_of(package), as_of)
+        assert row["used_hours"] > 0
+        used[row["package_id"]] += row["used_hours"]
+    for package_id, hours in used.items():
+        kind = KINDS[packages[package_id]["package_type_id"]]
+        assert kind.hours is None or hours <= kind.hours
+    assert any(as_of <= (expiry_of(p) or dt.date.min) <= as_of + dt.timedelta(days=7)
+               for p in demo["packages"])
+    assert any(p["first_use_date"] is None and p["purchase_date"] < as_of - dt.timedelta(days=30)
+               for p in demo["packages"])
+    assert all(p["purchase_date"] <= as_of for p in demo["packages"])
+
+
+def test_a_pool_for_each_full_month_and_the_holidays_of_the_period(demo):
+    period = demo["period"]
+    assert [row["month_year"] for row in demo["service_charge"]] == [
+        f"{m:%Y-%m}" for m in period.full_months()]
+    holidays = {row["holiday_date"] for row in demo["holidays"]}
+    assert dt.date(period.as_of.year, 1, 1) in holidays
+    assert dt.date(period.as_of.year, 4, 13) in holidays  # Songkran
+
+
+def test_invoices_add_up_on_any_day(demo):
+    items = defaultdict(list)
+    for item in demo["items"]:
+        items[item["invoice_id"]].append(item)
+    assert demo["invoices"]
+    for invoice in demo["invoices"]:
+        lines = items[invoice["id"]]
+        assert lines and all(
+            i["line_total"] == money.round_money(i["quantity"] * i["unit_price"]) for i in lines)
+        assert invoice["subtotal"] == sum(i["line_total"] for i in lines)
+        assert invoice["invoice_date"] <= demo["period"].as_of
