@@ -21,7 +21,7 @@ import time
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.history import partitions
+from backoffice_lib.history.queries import partitions
 from backoffice_lib.migrations.rules_0001 import RULES_SQL
 
 from .bench_timeclock import _drop, _scratch_database, bench_punch

@@ -25,9 +25,9 @@ import time
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok, database, demo_data, migrate
-from backoffice_lib.history import archive as archival
-from backoffice_lib.history import partitions
 from backoffice_lib.history.queries import pages as history_pages
+from backoffice_lib.history.queries import partitions
+from backoffice_lib.history.service import archive as archival
 
 DATABASE = "bench_history"
 ADMIN = "admin@studio.example"

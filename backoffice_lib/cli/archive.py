@@ -13,8 +13,9 @@ import click
 
 from .. import access, bangkok, database
 from ..access import AccessDenied
-from ..history import archive as archival
-from ..history import partitions
+from ..history import rules as history_rules
+from ..history.queries import partitions
+from ..history.service import archive as archival
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +60,7 @@ def _each_month(months: list[str], step, what: str) -> int:
         try:
             with database.transaction() as conn:
                 count = step(conn, month)
-        except (archival.ArchiveRefused, AccessDenied) as exc:
+        except (history_rules.ArchiveRefused, AccessDenied) as exc:
             _fail(str(exc))
         total += count
         click.echo(f"{month}: {count} {what}")

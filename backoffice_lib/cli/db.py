@@ -11,7 +11,9 @@ import sys
 import click
 
 from .. import database
-from ..history import backup, partitions
+from ..history import rules as history_rules
+from ..history.service import backup
+from ..history.service import partitions as partitions_service
 from .params import WholeNumber
 
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
@@ -62,7 +64,7 @@ def schema_dump_command(out: str | None) -> None:
     """Write the schema at head (pg_dump --schema-only of a scratch database) to docs/schema.sql."""
     from pathlib import Path
 
-    from ..history import schema_dump
+    from ..history.reports import schema_dump
 
     try:
         text = schema_dump.run_schema_dump()
@@ -73,7 +75,7 @@ def schema_dump_command(out: str | None) -> None:
 
 
 @db.command("maintain")
-@click.option("--months-ahead", type=WholeNumber(0, 36, "months ahead"), default=partitions.DEFAULT_MONTHS_AHEAD,
+@click.option("--months-ahead", type=WholeNumber(0, 36, "months ahead"), default=history_rules.DEFAULT_MONTHS_AHEAD,
               show_default=True,
               help="create partitions for this month and this many months after it (0-36)")
 @USER_OPTION
@@ -84,8 +86,8 @@ def maintain(months_ahead: int, user: str | None) -> None:
     access.require(user, "db", admin=True)
     try:
         with database.transaction() as conn:
-            created = partitions.run_maintain(conn, months_ahead)
-    except partitions.PartitionError as exc:
+            created = partitions_service.run_maintain(conn, months_ahead)
+    except history_rules.PartitionError as exc:
         _fail(str(exc))
     for table, names in created.items():
         click.echo(f"{table}: " + (", ".join(names) if names else "partitions already in place"))

@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import audit, bangkok, database
-from ..history import partitions
+from ..history import rules as history_rules
+from ..history.queries import partitions
 from . import audit_trail, customers, finance, people, pos, timeclock
 from .period import Period, dice
 
@@ -249,7 +250,7 @@ def empty_workbench(conn: Connection) -> None:
 def ensure_month_partitions(conn: Connection, period: Period) -> None:
     """Monthly partitions for the period where time_entries / audit_logs are partitioned
     (migration 0007), so the demo rows sit where `backoffice db maintain` would have put them."""
-    for table in partitions.PARTITIONED_TABLES:
+    for table in history_rules.PARTITIONED_TABLES:
         kind = conn.scalar(sa.text(
             "SELECT relkind FROM pg_class WHERE oid = to_regclass(:t)"), {"t": f"backoffice.{table}"})
         if kind == "p":

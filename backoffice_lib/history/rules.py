@@ -1,12 +1,16 @@
-"""The rules of the history domain (pure): the audit explorer's filter, pages and before/after
-diffs. Values in and out: no SQL, no files, no widgets."""
+"""The rules of the history domain (pure): monthly partitions' names and months, the archive's
+month plan, the audit explorer's filter, pages and before/after diffs. Values in and out: no SQL,
+no files, no widgets."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .. import bangkok
 
 SOURCES = ("audit_logs", "staff_audit_log")
 ANY = "(any)"
@@ -87,3 +91,106 @@ def compute_diff(before: Any, after: Any) -> list[dict[str, Any]]:
         )
     order = {"changed": 0, "added": 1, "removed": 2, "same": 3}
     return sorted(rows, key=lambda r: (order[r["change"]], r["field"]))
+
+
+# --- monthly partitions (migration 0007) -----------------------------------------------------
+
+SCHEMA = "backoffice"
+ARCHIVE_SCHEMA = "archive"
+PARTITIONED_TABLES = ("time_entries", "audit_logs")
+DEFAULT_MONTHS_AHEAD = 3
+
+
+class PartitionError(ValueError):
+    """A partition request a person can fix (unknown table, bad month)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition:
+    schema: str
+    name: str
+    month: str | None  # None for the DEFAULT partition
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+def partition_name(table: str, month: str) -> str:
+    year, number = bangkok.parse_month(month)
+    return f"{table}_{year:04d}_{number:02d}"
+
+
+def default_partition_name(table: str) -> str:
+    return f"{table}_default"
+
+
+def month_of_partition(table: str, name: str) -> str | None:
+    """'time_entries_2026_01' -> '2026-01'; the DEFAULT partition (or anything else) -> None."""
+    prefix = f"{table}_"
+    rest = name[len(prefix):] if name.startswith(prefix) else ""
+    if len(rest) == 7 and rest[4] == "_" and rest[:4].isdigit() and rest[5:].isdigit():
+        month = f"{rest[:4]}-{rest[5:]}"
+        if bangkok.MONTH_PATTERN.match(month):
+            return month
+    return None
+
+
+def compute_months(first: str, last: str) -> list[str]:
+    """Every month key from ``first`` to ``last`` inclusive."""
+    bangkok.parse_month(first)
+    bangkok.parse_month(last)
+    months, month = [], first
+    while month <= last:
+        months.append(month)
+        _, last_day = bangkok.month_days(month)
+        month = bangkok.month_key(last_day + dt.timedelta(days=1))
+    return months
+
+
+def compute_months_ahead(today: dt.date, months_ahead: int) -> list[str]:
+    """This month and the ``months_ahead`` months after it."""
+    this = bangkok.month_key(today)
+    last = this
+    for _ in range(months_ahead):
+        _, last_day = bangkok.month_days(last)
+        last = bangkok.month_key(last_day + dt.timedelta(days=1))
+    return compute_months(this, last)
+
+
+def check_table(table: str) -> None:
+    if table not in PARTITIONED_TABLES:
+        raise PartitionError(f"{table} is not partitioned; choose one of {', '.join(PARTITIONED_TABLES)}")
+
+
+# --- the archive's plan -----------------------------------------------------------------------
+
+
+class ArchiveRefused(ValueError):
+    """The archive or restore cannot be done; the message says why, for a person."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthPlan:
+    """What ``--before`` covers: months to archive, months refused (not finalised)."""
+
+    archive: list[str]
+    refused: list[str]
+
+
+def compute_time_entry_plan(
+    months_with_entries: Iterable[str], finalised: Iterable[str], before: str
+) -> MonthPlan:
+    """Months before ``before`` that hold live entries: finalised ones are archived, the others
+    refused."""
+    bangkok.parse_month(before)
+    finalised = set(finalised)
+    months = sorted({m for m in months_with_entries if m < before})
+    return MonthPlan(
+        archive=[m for m in months if m in finalised],
+        refused=[m for m in months if m not in finalised],
+    )
+
+
+def compute_package_months(expiration_dates: Iterable[dt.date]) -> list[str]:
+    return sorted({bangkok.month_key(d) for d in expiration_dates})

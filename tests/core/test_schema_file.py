@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import migrate
 from backoffice_lib.cli import cli
-from backoffice_lib.history import schema_dump
+from backoffice_lib.history.reports import schema_dump
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from backoffice_lib import bangkok
 from backoffice_lib.access import AccessDenied
-from backoffice_lib.history import archive as archival
+from backoffice_lib.history import rules as history_rules
+from backoffice_lib.history.service import archive as archival
 from backoffice_lib.packages import service as package_service
 
 ADMIN = "admin@studio.example"
@@ -114,7 +115,7 @@ def test_a_package_not_yet_expired_stays_live(demo_conn):
 
 
 def test_restoring_a_month_with_nothing_archived_is_refused(demo_conn):
-    with pytest.raises(archival.ArchiveRefused, match="no archived packages"):
+    with pytest.raises(history_rules.ArchiveRefused, match="no archived packages"):
         archival.run_restore_packages_month(demo_conn, "1999-01", ADMIN)
 
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from backoffice_lib import audit, bangkok
 from backoffice_lib.access import AccessDenied
-from backoffice_lib.history import archive as archival
+from backoffice_lib.history import rules as history_rules
+from backoffice_lib.history.service import archive as archival
 from backoffice_lib.payroll.service import load_month_payroll
 
 ADMIN = "admin@studio.example"
@@ -59,7 +60,7 @@ def _month_rows(conn, month, source="archive.time_entries_all"):
     ],
 )
 def test_archive_plan(rule, months, finalised, before, archive, refused):
-    plan = archival.compute_time_entry_plan(months, finalised, before)
+    plan = history_rules.compute_time_entry_plan(months, finalised, before)
     assert (plan.archive, plan.refused) == (archive, refused), rule
 
 
@@ -93,7 +94,7 @@ def test_payroll_of_an_archived_month_is_unchanged_from_the_archive_view(demo_co
 def test_a_month_not_finalised_is_refused_and_nothing_moves(demo_conn):
     month = _months_ago(2)
     rows = _month_rows(demo_conn, month, "backoffice.time_entries")
-    with pytest.raises(archival.ArchiveRefused, match="not finalised"):
+    with pytest.raises(history_rules.ArchiveRefused, match="not finalised"):
         archival.run_archive_time_entries_month(demo_conn, month, ADMIN)
     assert _month_rows(demo_conn, month, "backoffice.time_entries") == rows
 
@@ -110,7 +111,7 @@ def test_restore_brings_back_the_same_rows_and_late_entries(demo_conn):
     _finalise(demo_conn, month)
     rows = _month_rows(demo_conn, month)
     archival.run_archive_time_entries_month(demo_conn, month, ADMIN)
-    with pytest.raises(archival.ArchiveRefused, match="already archived"):
+    with pytest.raises(history_rules.ArchiveRefused, match="already archived"):
         archival.run_archive_time_entries_month(demo_conn, month, ADMIN)
 
     # An admin correction dated in the archived month waits in the DEFAULT partition.
@@ -145,5 +146,5 @@ def test_restore_brings_back_the_same_rows_and_late_entries(demo_conn):
         dict(zip(("s", "e"), bangkok.month_bounds(month))),
     ).scalars().all()
     assert parts == [f"backoffice.time_entries_{month.replace('-', '_')}"]
-    with pytest.raises(archival.ArchiveRefused, match="not archived"):
+    with pytest.raises(history_rules.ArchiveRefused, match="not archived"):
         archival.run_restore_time_entries_month(demo_conn, month, ADMIN)

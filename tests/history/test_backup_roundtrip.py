@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from cli_runner import run_backoffice
 
 from backoffice_lib import bangkok, database, migrate
-from backoffice_lib.history import archive as archival
-from backoffice_lib.history import backup
+from backoffice_lib.history.queries import partitions
+from backoffice_lib.history.service import archive as archival
+from backoffice_lib.history.service import backup
 
 BKK = bangkok.BANGKOK
 ADMIN = "backup-admin@studio.example"
@@ -56,7 +57,7 @@ def test_backup_and_restore_round_trip(empty_database_url, tmp_path):
         migrate.upgrade(conn)
         _seed(conn)
     with engine.begin() as conn:
-        partitions_made = archival.partitions.ensure_partitions(conn, "time_entries", "2024-01",
+        partitions_made = partitions.ensure_partitions(conn, "time_entries", "2024-01",
                                                                 "2024-02")
         assert partitions_made
         archival.run_archive_time_entries_month(conn, "2024-01", ADMIN)

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
-from backoffice_lib.history import partitions
 from backoffice_lib.history.queries import pages as history_pages
+from backoffice_lib.history.queries import partitions
 
 BKK = bangkok.BANGKOK
 ALICE = "alice-history@studio.example"

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import audit, bangkok
-from backoffice_lib.history import partitions
+from backoffice_lib.history import rules as history_rules
+from backoffice_lib.history.queries import partitions
+from backoffice_lib.history.service import partitions as partitions_service
 
 BKK = bangkok.BANGKOK
 
@@ -45,7 +47,7 @@ def _staff(conn, name="Partition Tester") -> int:
     ],
 )
 def test_month_of_partition_name(table, name, month):
-    assert partitions.month_of_partition(table, name) == month
+    assert history_rules.month_of_partition(table, name) == month
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,7 @@ def test_month_of_partition_name(table, name, month):
     ],
 )
 def test_months_ahead_cross_the_year(today, ahead, expected):
-    assert partitions.compute_months_ahead(today, ahead) == expected
+    assert history_rules.compute_months_ahead(today, ahead) == expected
 
 
 def test_partitions_follow_bangkok_months_not_utc(conn):
@@ -86,12 +88,12 @@ def test_default_partition_takes_a_row_no_month_covers(conn):
 
 
 def test_maintain_creates_months_ahead_once_and_audits_it(conn):
-    created = partitions.run_maintain(conn, 2, today=dt.date(2041, 6, 15))
+    created = partitions_service.run_maintain(conn, 2, today=dt.date(2041, 6, 15))
     assert created == {
         "time_entries": ["time_entries_2041_06", "time_entries_2041_07", "time_entries_2041_08"],
         "audit_logs": ["audit_logs_2041_06", "audit_logs_2041_07", "audit_logs_2041_08"],
     }
-    again = partitions.run_maintain(conn, 2, today=dt.date(2041, 6, 15))
+    again = partitions_service.run_maintain(conn, 2, today=dt.date(2041, 6, 15))
     assert again == {"time_entries": [], "audit_logs": []}
     audited = sql(
         conn, "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'CREATE_PARTITIONS'"
@@ -118,7 +120,7 @@ def test_maintain_moves_rows_from_default_into_their_month_keeping_ids(conn):
     assert set(_where(conn, "time_entries", staff_id=staff)) == {
         "backoffice.time_entries_default"
     }
-    created = partitions.run_maintain(conn, 0, today=dt.date(2001, 3, 20))
+    created = partitions_service.run_maintain(conn, 0, today=dt.date(2001, 3, 20))
     assert "time_entries_2001_03" in created["time_entries"]
     rows = sql(
         conn,
@@ -171,7 +173,7 @@ def test_a_one_month_audit_query_reads_one_partition(conn):
 
 
 def test_unknown_table_or_bad_month_is_refused(conn):
-    with pytest.raises(partitions.PartitionError):
+    with pytest.raises(history_rules.PartitionError):
         partitions.ensure_partition(conn, "staff", "2030-01")
     with pytest.raises(bangkok.BadMonth):
         partitions.ensure_partition(conn, "audit_logs", "2030-13")

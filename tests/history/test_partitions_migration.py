@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backoffice_lib import database, demo_data, migrate
-from backoffice_lib.history import backup
+from backoffice_lib.history.service import backup
 
 
 def _relkind(conn, qualified):

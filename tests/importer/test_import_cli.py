@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from cli_runner import run_backoffice
 from live_fixture import CLEAR_PINS, libpq, live_database
 
-from backoffice_lib.history.backup import find_tool
+from backoffice_lib.history.service.backup import find_tool
 
 ADMIN = "admin@studio.example"
 KEYS = ["read", "imported", "updated", "unchanged", "quarantined"]

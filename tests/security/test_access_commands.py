@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.cli import cli
-from backoffice_lib.history import backup
+from backoffice_lib.history.service import backup
 from backoffice_lib.packages import service as package_service
-from backoffice_lib.staff import timeclock
+from backoffice_lib.staff.service import timeclock
 
 ADMIN = "admin@studio.example"
 COACH = "min@studio.example"  # an allowed user, coach MIN, not an admin

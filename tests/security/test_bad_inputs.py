@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import bangkok, database
 from backoffice_lib.cli import cli
-from backoffice_lib.history import backup
+from backoffice_lib.history.service import backup
 
 ADMIN = "admin@studio.example"
 NOWHERE = "postgresql://nobody@127.0.0.1:1/nothing"

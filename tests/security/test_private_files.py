@@ -14,9 +14,9 @@ import nbformat
 import pytest
 
 from backoffice_lib import bangkok, settings
-from backoffice_lib.history import backup
+from backoffice_lib.history.service import backup
 from backoffice_lib.reconciliation.reports import partner_file
-from backoffice_lib.staff import timeclock
+from backoffice_lib.staff.service import timeclock
 from backoffice_lib.workbench import runs
 
 UMASKS = [0o022, 0o000]

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from ... import bangkok
 from ...models.core import AuditLog, TimeEntry
-from .. import partitions
+from . import partitions
 
 AUDIT_LOGS = AuditLog.__table__
 TIME_ENTRIES = TimeEntry.__table__

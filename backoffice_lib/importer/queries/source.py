@@ -363,7 +363,7 @@ def _staging_database(path: Path, workbench: Engine) -> Iterator[URL]:
     """A staging database restored from a custom-format dump by a role made for the run (the
     URL yielded connects as that role); refused before anything is created when the archive's
     table of contents holds anything but the live shape. Dropped afterwards with the role."""
-    from ...history.backup import BackupError, find_tool
+    from ...history.service.backup import BackupError, find_tool
 
     with path.open("rb") as handle:
         kind = compute_dump_format(handle.read(64))

@@ -1,103 +1,37 @@
-"""Monthly partitions of ``time_entries`` and ``audit_logs`` (migration 0007).
+"""Monthly partitions of ``time_entries`` and ``audit_logs`` (migration 0007): read and created.
 
 Each table is partitioned BY RANGE ("timestamp"): one partition per Bangkok month, named
 ``<table>_YYYY_MM``, from the 1st 00:00 to the next 1st 00:00 Asia/Bangkok, and a DEFAULT
 partition ``<table>_default`` that takes any row no monthly partition covers, so no write is ever
-refused for want of a partition. ``backoffice db maintain`` (scheduled in jobs.yml) creates the
-partitions of the coming months and gives the months that reached the DEFAULT partition a
-partition of their own, moving those rows there.
-
-A month whose time entries are archived has its partition in the ``archive`` schema
-(backoffice_lib/history/archive.py); maintain never creates a live partition for it.
+refused for want of a partition. ``ensure_partition`` gives a month its partition, moving the rows
+of that month out of the DEFAULT partition. A month whose time entries are archived has its
+partition in the ``archive`` schema (``service/archive.py``); no live partition is created for it.
+SQL and DDL on the caller's connection; never commits.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import audit, bangkok, database, settings, spreadsheets
-
-SCHEMA = "backoffice"
-ARCHIVE_SCHEMA = "archive"
-PARTITIONED_TABLES = ("time_entries", "audit_logs")
-DEFAULT_MONTHS_AHEAD = 3
-
-
-class PartitionError(ValueError):
-    """A partition request a person can fix (unknown table, bad month)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Partition:
-    schema: str
-    name: str
-    month: str | None  # None for the DEFAULT partition
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema}.{self.name}"
-
-
-# --- pure helpers ------------------------------------------------------------------------------
-
-
-def partition_name(table: str, month: str) -> str:
-    year, number = bangkok.parse_month(month)
-    return f"{table}_{year:04d}_{number:02d}"
-
-
-def default_partition_name(table: str) -> str:
-    return f"{table}_default"
-
-
-def month_of_partition(table: str, name: str) -> str | None:
-    """'time_entries_2026_01' -> '2026-01'; the DEFAULT partition (or anything else) -> None."""
-    prefix = f"{table}_"
-    rest = name[len(prefix):] if name.startswith(prefix) else ""
-    if len(rest) == 7 and rest[4] == "_" and rest[:4].isdigit() and rest[5:].isdigit():
-        month = f"{rest[:4]}-{rest[5:]}"
-        if bangkok.MONTH_PATTERN.match(month):
-            return month
-    return None
-
-
-def compute_months(first: str, last: str) -> list[str]:
-    """Every month key from ``first`` to ``last`` inclusive."""
-    bangkok.parse_month(first)
-    bangkok.parse_month(last)
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        _, last_day = bangkok.month_days(month)
-        month = bangkok.month_key(last_day + dt.timedelta(days=1))
-    return months
-
-
-def compute_months_ahead(today: dt.date, months_ahead: int) -> list[str]:
-    """This month and the ``months_ahead`` months after it."""
-    this = bangkok.month_key(today)
-    last = this
-    for _ in range(months_ahead):
-        _, last_day = bangkok.month_days(last)
-        last = bangkok.month_key(last_day + dt.timedelta(days=1))
-    return compute_months(this, last)
-
-
-def _check_table(table: str) -> None:
-    if table not in PARTITIONED_TABLES:
-        raise PartitionError(f"{table} is not partitioned; choose one of {', '.join(PARTITIONED_TABLES)}")
+from ... import bangkok
+from ..rules import (
+    ARCHIVE_SCHEMA,
+    PARTITIONED_TABLES,
+    SCHEMA,
+    Partition,
+    check_table,
+    compute_months,
+    default_partition_name,
+    month_of_partition,
+    partition_name,
+)
 
 
 def _bound(moment: dt.datetime) -> str:
     return "'" + moment.isoformat() + "'"
-
-
-# --- data access -------------------------------------------------------------------------------
 
 
 def load_partitions(conn: Connection, table: str, schema: str = SCHEMA) -> list[Partition]:
@@ -127,7 +61,7 @@ def load_archived_months(conn: Connection, table: str = "time_entries") -> list[
 
 def load_default_months(conn: Connection, table: str) -> list[str]:
     """Months that have rows in the DEFAULT partition (normally none)."""
-    _check_table(table)
+    check_table(table)
     return list(
         conn.scalars(
             sa.text(
@@ -138,7 +72,7 @@ def load_default_months(conn: Connection, table: str) -> list[str]:
     )
 
 
-def _regclass(conn: Connection, qualified: str) -> bool:
+def load_relation_exists(conn: Connection, qualified: str) -> bool:
     return conn.scalar(sa.text("SELECT to_regclass(:q) IS NOT NULL"), {"q": qualified})
 
 
@@ -191,9 +125,9 @@ def ensure_partition(conn: Connection, table: str, month: str) -> bool:
     Rows of that month waiting in the DEFAULT partition move into it. A month whose partition is
     archived gets none (its late rows stay in DEFAULT until the month is restored).
     """
-    _check_table(table)
+    check_table(table)
     name = partition_name(table, month)
-    if _regclass(conn, f"{SCHEMA}.{name}") or _regclass(conn, f"{ARCHIVE_SCHEMA}.{name}"):
+    if load_relation_exists(conn, f"{SCHEMA}.{name}") or load_relation_exists(conn, f"{ARCHIVE_SCHEMA}.{name}"):
         return False
     start, end = bangkok.month_bounds(month)
     bounds = f"FOR VALUES FROM ({_bound(start)}) TO ({_bound(end)})"
@@ -222,38 +156,12 @@ def ensure_partitions(conn: Connection, table: str, first: str, last: str) -> li
     ]
 
 
-def run_maintain(
-    conn: Connection,
-    months_ahead: int = DEFAULT_MONTHS_AHEAD,
-    *,
-    user_email: str = "system:maintain",
-    today: dt.date | None = None,
-) -> dict[str, list[str]]:
-    """Partitions for this month and ``months_ahead`` more, and for every month found in a
-    DEFAULT partition, for both tables; audited when anything was created."""
-    if months_ahead < 0 or months_ahead > 120:
-        raise PartitionError(f"months ahead must be between 0 and 120, not {months_ahead}")
-    ahead = compute_months_ahead(today or bangkok.today(), months_ahead)
-    created: dict[str, list[str]] = {}
-    for table in PARTITIONED_TABLES:
-        months = sorted(set(ahead) | set(load_default_months(conn, table)))
-        created[table] = [
-            partition_name(table, month) for month in months if ensure_partition(conn, table, month)
-        ]
-    if any(created.values()):
-        audit.record(
-            conn, user_email, "CREATE_PARTITIONS", "partitions", None,
-            details={"created": created, "months_ahead": months_ahead},
-        )
-    return created
-
-
 def load_partition_overview(conn: Connection) -> list[dict]:
     """Every partition of both tables (live and archived) with PostgreSQL's row estimate."""
     rows = []
     for table in PARTITIONED_TABLES:
         for schema in (SCHEMA, ARCHIVE_SCHEMA):
-            if not _regclass(conn, f"{schema}.{table}"):
+            if not load_relation_exists(conn, f"{schema}.{table}"):
                 continue
             for p in load_partitions(conn, table, schema):
                 estimate = conn.scalar(
@@ -264,22 +172,3 @@ def load_partition_overview(conn: Connection) -> list[dict]:
                 rows.append({"table": table, "schema": schema, "partition": p.name,
                              "month": p.month or "DEFAULT", "estimated_rows": estimate})
     return rows
-
-
-def partitions_maintain_report(months_ahead: int = DEFAULT_MONTHS_AHEAD, output_dir: str = ""):
-    """The scheduled job's notebook call: run ``maintain`` in one transaction and return (and
-    write to ``output_dir``, when given, as partitions_<date>.csv) the partitions afterwards."""
-    import pandas as pd  # only the notebook's table needs it
-
-    user = settings.acting_user_from_env() or "system:maintain"
-    with database.transaction() as conn:
-        created = run_maintain(conn, int(months_ahead), user_email=user)
-        overview = pd.DataFrame(load_partition_overview(conn))
-    made = {name for names in created.values() for name in names}
-    overview["created_now"] = overview["partition"].isin(made)
-    if output_dir:
-        target = Path(output_dir)
-        target.mkdir(parents=True, exist_ok=True)
-        spreadsheets.inert_frame(overview).to_csv(
-            target / f"partitions_{bangkok.today().isoformat()}.csv", index=False)
-    return overview

@@ -16,19 +16,24 @@ still be computed: payroll reads ``archive.time_entries_all``.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .. import access, audit, bangkok
-from ..models.payroll import PayrollRun
-from . import partitions
+from ... import access, audit, bangkok
+from ...models.payroll import PayrollRun
+from ..queries import partitions
+from ..rules import (
+    ARCHIVE_SCHEMA,
+    SCHEMA,
+    ArchiveRefused,
+    MonthPlan,
+    compute_package_months,
+    compute_time_entry_plan,
+    partition_name,
+)
 
-SCHEMA = partitions.SCHEMA
-ARCHIVE_SCHEMA = partitions.ARCHIVE_SCHEMA
 RUNS = PayrollRun.__table__
 PACKAGE_COLUMNS = (
     "id", "customer_name", "package_type_id", "purchase_date", "first_use_date",
@@ -41,39 +46,6 @@ USAGE_COLUMNS = (
 )
 # Tables whose rows go with an archived package (package_alerts is kept as JSON).
 PACKAGE_CHILDREN = {"package_usage", "package_alerts"}
-
-
-class ArchiveRefused(ValueError):
-    """The archive or restore cannot be done; the message says why, for a person."""
-
-
-@dataclasses.dataclass(frozen=True)
-class MonthPlan:
-    """What ``--before`` covers: months to archive, months refused (not finalised)."""
-
-    archive: list[str]
-    refused: list[str]
-
-
-# --- pure --------------------------------------------------------------------------------------
-
-
-def compute_time_entry_plan(
-    months_with_entries: Iterable[str], finalised: Iterable[str], before: str
-) -> MonthPlan:
-    """Months before ``before`` that hold live entries: finalised ones are archived, the others
-    refused."""
-    bangkok.parse_month(before)
-    finalised = set(finalised)
-    months = sorted({m for m in months_with_entries if m < before})
-    return MonthPlan(
-        archive=[m for m in months if m in finalised],
-        refused=[m for m in months if m not in finalised],
-    )
-
-
-def compute_package_months(expiration_dates: Iterable[dt.date]) -> list[str]:
-    return sorted({bangkok.month_key(d) for d in expiration_dates})
 
 
 # --- time entries ------------------------------------------------------------------------------
@@ -124,8 +96,8 @@ def run_archive_time_entries_month(conn: Connection, month: str, user_email: str
         raise ArchiveRefused(
             f"payroll for {month} is not finalised: finalise it before archiving its time entries"
         )
-    name = partitions.partition_name("time_entries", month)
-    if partitions._regclass(conn, f"{ARCHIVE_SCHEMA}.{name}"):
+    name = partition_name("time_entries", month)
+    if partitions.load_relation_exists(conn, f"{ARCHIVE_SCHEMA}.{name}"):
         raise ArchiveRefused(f"the time entries of {month} are already archived")
     # Rows of the month still in the DEFAULT partition join the month's partition first.
     partitions.ensure_partition(conn, "time_entries", month)
@@ -150,8 +122,8 @@ def run_restore_time_entries_month(conn: Connection, month: str, user_email: str
     """Bring an archived month's time entries back to the live table; returns the row count."""
     bangkok.parse_month(month)
     who = access.check(conn, user_email, "archive")
-    name = partitions.partition_name("time_entries", month)
-    if not partitions._regclass(conn, f"{ARCHIVE_SCHEMA}.{name}"):
+    name = partition_name("time_entries", month)
+    if not partitions.load_relation_exists(conn, f"{ARCHIVE_SCHEMA}.{name}"):
         raise ArchiveRefused(f"the time entries of {month} are not archived")
     conn.execute(
         sa.text(f"ALTER TABLE {ARCHIVE_SCHEMA}.time_entries DETACH PARTITION {ARCHIVE_SCHEMA}.{name}")
@@ -254,7 +226,7 @@ def run_archive_packages_month(
         raise ArchiveRefused(
             f"packages of {month} are referenced by {', '.join(blocking)}: they cannot be archived"
         )
-    has_alerts = partitions._regclass(conn, f"{SCHEMA}.package_alerts")
+    has_alerts = partitions.load_relation_exists(conn, f"{SCHEMA}.package_alerts")
     alerts = (
         f"coalesce((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.id) FROM {SCHEMA}.package_alerts a"
         " WHERE a.package_id = p.id), '[]'::jsonb)"
@@ -333,7 +305,7 @@ def run_restore_packages_month(conn: Connection, month: str, user_email: str | N
         ),
         {"ids": ids},
     ).rowcount
-    if partitions._regclass(conn, f"{SCHEMA}.package_alerts"):
+    if partitions.load_relation_exists(conn, f"{SCHEMA}.package_alerts"):
         conn.execute(
             sa.text(
                 f"INSERT INTO {SCHEMA}.package_alerts SELECT alert.*"
@@ -357,7 +329,7 @@ def load_status_lines(conn: Connection) -> list[str]:
     """What is archived and what stays live, one line each, for ``backoffice archive status``."""
     lines = []
     for month in partitions.load_archived_months(conn):
-        name = partitions.partition_name("time_entries", month)
+        name = partition_name("time_entries", month)
         lines.append(f"time entries {month}: {_count(conn, f'{ARCHIVE_SCHEMA}.{name}')} archived")
     live = [p.month for p in partitions.load_partitions(conn, "time_entries") if p.month]
     if live:

@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
 
-from .. import access, audit, database, settings
+from ... import access, audit, database, settings
 
 AREA = "backups"
 CHECKED_SCHEMAS = ("backoffice", "archive", "pos", "public")

@@ -22,10 +22,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from .. import database, migrate
-from . import backup
+from ... import database, migrate
+from ..service import backup
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "schema.sql"
+SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "schema.sql"
 REGENERATE = "backoffice db schema-dump"
 # Monthly partitions (time_entries_2026_11, audit_logs_2026_11): they depend on the date.
 MONTHLY_PARTITIONS = ("backoffice.time_entries_[0-9]*", "backoffice.audit_logs_[0-9]*")
