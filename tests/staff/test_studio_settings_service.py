@@ -10,17 +10,17 @@ import sqlalchemy as sa
 from timeclock_fixtures import ADMIN, MANAGER, sql
 
 from backoffice_lib import access
+from backoffice_lib.staff.rules.holidays import HolidayError, compute_thai_holidays
+from backoffice_lib.staff.rules.sign_in_users import SignInUserError
 from backoffice_lib.staff.service import holidays, sign_in_users, timeclock
 from backoffice_lib.staff.service import settings as settings_service
-from backoffice_lib.staff.service.holidays import HolidayError
 from backoffice_lib.staff.service.settings import SettingError
-from backoffice_lib.staff.service.sign_in_users import SignInUserError
 
 # --- holidays ------------------------------------------------------------------------------------
 
 
 def test_thai_calendar_of_a_year_comes_from_the_holidays_package():
-    days = dict(holidays.compute_thai_holidays(2026))
+    days = dict(compute_thai_holidays(2026))
     assert days[dt.date(2026, 4, 13)] == "Songkran Festival"
     assert days[dt.date(2026, 1, 1)] == "New Year's Day"
     assert all(d.year == 2026 for d in days)
@@ -30,7 +30,7 @@ def test_fill_adds_the_missing_days_and_keeps_the_listed_ones_as_they_are(conn, 
     sql(conn, "DELETE FROM backoffice.public_holidays WHERE extract(year FROM holiday_date) = 2031")
     sql(conn, "INSERT INTO backoffice.public_holidays (holiday_date, holiday_name, is_active)"
               " VALUES ('2031-01-01', 'Our own name', false)")
-    calendar = holidays.compute_thai_holidays(2031)
+    calendar = compute_thai_holidays(2031)
     first = holidays.fill_holidays(conn, ADMIN, 2031)
     assert len(first["added"]) == len(calendar) - 1 and first["kept"] == [dt.date(2031, 1, 1)]
     again = holidays.fill_holidays(conn, ADMIN, 2031)

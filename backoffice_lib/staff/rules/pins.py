@@ -30,3 +30,11 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
     if not isinstance(pin, str) or not PIN_PATTERN.fullmatch(pin):
         return False
     return bcrypt.checkpw(pin.encode(), pin_hash.encode())
+
+
+def checked_pin(pin: str) -> str:
+    """Exactly six ASCII digits (``validate_pin`` also lets other scripts' digits and a
+    trailing newline through), then the shared check."""
+    if not isinstance(pin, str) or len(pin) != 6 or not set(pin) <= set("0123456789"):
+        raise BadPin("a PIN is exactly 6 digits")
+    return validate_pin(pin)

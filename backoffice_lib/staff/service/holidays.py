@@ -13,26 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import holidays as holiday_calendars
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from ... import access, audit
 from ..queries import holidays as queries
+from ..rules.holidays import HolidayError, compute_thai_holidays
 
 AREA = "holidays"
-
-
-class HolidayError(ValueError):
-    """A holiday change a person can fix (a date already listed, no name, a year out of range)."""
-
-
-def compute_thai_holidays(year: int) -> list[tuple[dt.date, str]]:
-    """The year's Thai public holidays (date, English name), in date order."""
-    if not 2000 <= int(year) <= 2100:
-        raise HolidayError(f"pick a year between 2000 and 2100, not {year}")
-    calendar = holiday_calendars.Thailand(years=int(year), language="en_US")
-    return sorted(calendar.items())
 
 
 def load_holidays(conn: Connection, year: int) -> pd.DataFrame:

@@ -25,14 +25,6 @@ class StaffError(ValueError):
     """A staff change a person can fix (unknown person, missing reason, duplicate ID)."""
 
 
-def checked_pin(pin: str) -> str:
-    """Exactly six ASCII digits (``pins.validate_pin`` also lets other scripts' digits and a
-    trailing newline through), then the shared check."""
-    if not isinstance(pin, str) or len(pin) != 6 or not set(pin) <= set("0123456789"):
-        raise pins.BadPin("a PIN is exactly 6 digits")
-    return pins.validate_pin(pin)
-
-
 def _require_reason(reason: str | None, what: str) -> str:
     if not reason or not reason.strip():
         raise StaffError(f"{what} needs a reason")
@@ -79,7 +71,7 @@ def create_staff(
     access.check(conn, user_email, AREA)
     if not staff_name or not staff_name.strip():
         raise StaffError("a staff member needs a name")
-    pin_hash = pins.hash_pin(checked_pin(pin))
+    pin_hash = pins.hash_pin(pins.checked_pin(pin))
     staff_id = (staff_id or "").strip() or None
     if staff_id is not None and queries.load_staff_id_taken(conn, staff_id):
         raise StaffError(f"employee ID {staff_id!r} is already used")
@@ -157,7 +149,7 @@ def update_staff(
 def reset_pin(conn: Connection, user_email: str, ref: Any, new_pin: str, reason: str) -> dict:
     """Set a new PIN; this also clears failed attempts and any lock."""
     reason = _require_reason(reason, "resetting a PIN")
-    pin_hash = pins.hash_pin(checked_pin(new_pin))
+    pin_hash = pins.hash_pin(pins.checked_pin(new_pin))
     return _update(
         conn,
         user_email,

@@ -10,7 +10,6 @@ Service functions take the caller's connection, check access, never commit, and 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
@@ -19,15 +18,10 @@ from sqlalchemy.engine import Connection
 from ... import access, audit
 from ..queries import sign_in_users as queries
 from ..queries.refusals import DatabaseRefused
+from ..rules.sign_in_users import SignInUserError, parse_coach_code, parse_email
 
 AREA = "allowed_users"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-COACH_CODE = re.compile(r"^[A-Z0-9_]{2,20}$")
 SNAPSHOT = ("email", "is_admin", "is_coach", "coach_code", "coach_name")
-
-
-class SignInUserError(ValueError):
-    """A change to who may sign in that a person can fix; the message says why."""
 
 
 def _snapshot(row: Any) -> dict:
@@ -35,30 +29,12 @@ def _snapshot(row: Any) -> dict:
     return {k: mapping[k] for k in SNAPSHOT}
 
 
-def compute_email(value: str) -> str:
-    email = (value or "").strip().lower()
-    if not EMAIL.match(email):
-        raise SignInUserError(f"{value!r} is not an e-mail address")
-    return email
-
-
-def parse_coach_code(value: str | None) -> str | None:
-    """A coach code as typed ('boss ' -> 'BOSS', '' -> None), refused unless 2-20 letters,
-    digits or _ (not the coach code read from a booking type: importer.mapping)."""
-    code = (value or "").strip().upper() or None
-    if code is not None and not COACH_CODE.match(code):
-        raise SignInUserError(
-            f"a coach code is 2-20 letters, digits or _ (such as BOSS), not {value!r}"
-        )
-    return code
-
-
 def load_allowed_users(conn: Connection) -> pd.DataFrame:
     return queries.load_allowed_users(conn)
 
 
 def _load(conn: Connection, email: str) -> Any:
-    row = queries.load_allowed_user(conn, compute_email(email), lock=True)
+    row = queries.load_allowed_user(conn, parse_email(email), lock=True)
     if row is None:
         raise SignInUserError(f"{email} is not an allowed user")
     return row
@@ -100,7 +76,7 @@ def add_allowed_user(
     coach_name: str | None = None,
 ) -> dict:
     access.check(conn, user_email, AREA, admin=True)
-    email = compute_email(email)
+    email = parse_email(email)
     code = parse_coach_code(coach_code)
     if queries.load_allowed_user(conn, email) is not None:
         raise SignInUserError(f"{email} may already sign in")
