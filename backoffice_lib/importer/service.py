@@ -10,7 +10,6 @@ never lifts the payroll lock), and every table's ``IMPORT`` audit row names the 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -408,10 +407,6 @@ FIX_FUNCTIONS = {
     "close_pay_rate": fix_close_pay_rate,
     "accept_overuse": fix_accept_overuse,
 }
-
-
-def report_as_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, default=str)
 
 
 __all__ = [

@@ -5,8 +5,6 @@ importer expects. It is never run against the workbench's own database.
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
-
 from ..rules.archive import LIVE_SCHEMAS  # noqa: F401 - the schemas the DDL creates
 
 # The schemas a dump of the live system restores; the live shape holds tables, their sequences,
@@ -119,10 +117,3 @@ CREATE TABLE pos.lengolf_sales (
   transaction_item_id text);
 CREATE TABLE pos.lengolf_sales_voided_archive (LIKE pos.lengolf_sales, voided_at timestamptz);
 """
-
-
-def create_live_schema(conn: Connection) -> None:
-    """Create the live system's tables in an EMPTY database (never the workbench's)."""
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor:
-        cursor.execute(LIVE_DDL)

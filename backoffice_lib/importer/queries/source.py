@@ -92,12 +92,6 @@ class LiveSource:
                 for values in batch:
                     yield dict(zip(names, values))
 
-    def count_rows(self, spec: TableSpec) -> int:
-        schema, table = spec.source.split(".")
-        with self.connection.cursor() as cursor:
-            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}"')
-            return cursor.fetchone()[0]
-
 
 def _source_order(spec: TableSpec) -> tuple[str, ...]:
     """The insertion order in live column names (bookings' and POS' dates are named otherwise)."""

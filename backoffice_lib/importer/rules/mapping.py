@@ -305,16 +305,6 @@ class TableSpec:
     jsonb: tuple[str, ...] = ()
     casts: dict = dataclasses.field(default_factory=dict)
 
-    @property
-    def sequence_table(self) -> bool:
-        return self.pk == "id" and self.name in SERIAL_TABLES
-
-
-SERIAL_TABLES = frozenset({
-    "staff", "time_entries", "staff_compensation", "public_holidays", "monthly_service_charge",
-    "payroll_settings", "package_types", "staff_audit_log", "lengolf_sales",
-    "lengolf_sales_voided_archive",
-})
 
 STAFF_COLUMNS = ("id", "staff_name", "staff_id", "pin_hash", "is_active",
                  "is_service_charge_eligible", "failed_attempts", "locked_until", "created_at",
@@ -462,10 +452,6 @@ class Plan:
 
     groups: list[int]
     suspects: list[str | None]
-
-
-def plan_single_rows(rows: list[dict]) -> Plan:
-    return Plan(list(range(len(rows))), [None] * len(rows))
 
 
 def plan_time_entries(rows: list[dict], last_known: dict | None = None,
