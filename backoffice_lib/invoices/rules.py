@@ -18,7 +18,6 @@ import pandas as pd
 
 from .. import money
 
-DEFAULT_WHT_RATE = Decimal("3.00")
 SETTING_DEFAULTS = {
     "default_wht_rate": "3.00",
     "company_name": "Golf Studio Bangkok",
