@@ -117,7 +117,7 @@ class FrontDeskDashboard:
         self.widget = self.layout()
         opening = self.load(recent)
         self._set_customers(opening["recent"], keep=None)
-        ui.set_options(self.sell_type, opening["types"])
+        ui.set_options(self.sell_type, [(name, pk) for pk, name in opening["types"]])
         options, default = compute_staff_options(opening["staff"], opening["signed_in"])
         ui.set_options(self.employee, options, default)
         self.wire()

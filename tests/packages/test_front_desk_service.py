@@ -256,3 +256,14 @@ def test_clicks_of_a_user_removed_while_the_desk_is_open_are_refused_server_side
     with demo_engine.connect() as c:
         # transfer, extend, use (and the preview it redraws), sell, find
         assert c.scalar(sa.text(refusals), {"e": email}) == before + 6
+
+
+def test_the_desk_sells_the_package_type_chosen_by_its_name(demo_engine):
+    desk = _desk_on_a_usable_package(demo_engine, "admin@studio.example")
+    label, type_id = desk.sell_type.options[-1]
+    assert isinstance(type_id, int) and isinstance(label, str)
+    desk.sell_type.value = type_id
+    sold = desk.on_sell()
+    assert sold is not None, desk.message.value
+    assert sold["package_type_id"] == type_id
+    assert f"Sold {label} to" in desk.messages["sell"].value
