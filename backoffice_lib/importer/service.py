@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 
 from .. import access, audit, database
@@ -60,7 +59,7 @@ def import_live(source: str, user_email: str | None, *, dry_run: bool = False,
 def run_import(conn: Connection, user_email: str, live: LiveSource, *, dry_run: bool = False,
                now: dt.datetime | None = None) -> dict[str, Any]:
     access.check(conn, user_email, AREA, admin=True)
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7316)"))  # one import at a time
+    staging.lock_import(conn)  # one import at a time
     import_id = staging.save_import_run(conn, live.description, live.snapshot, user_email, dry_run)
     actor = f"live-import {import_id} by {user_email}"
     audit.act_as(conn, actor, f"one-way import of {live.snapshot}")
@@ -190,16 +189,8 @@ def _insert_quarantined(conn: Connection, rows: list[dict],
                         change: Callable[[dict], dict] | None = None) -> None:
     """Put quarantined rows in through the real constraints and triggers (ids kept)."""
     for row in rows:
-        spec = TABLES_BY_NAME[row["table_name"]]
         values = change(row["row"]) if change else row["row"]
-        columns = ", ".join(f'"{c}"' for c in spec.columns)
-        target = staging.target_sql(spec)
-        conn.execute(
-            sa.text(f"INSERT INTO {target} ({columns}) SELECT {columns}"
-                    f" FROM jsonb_populate_record(NULL::{target}, :row)")
-            .bindparams(sa.bindparam("row", type_=JSONB)),
-            {"row": values},
-        )
+        quarantine.insert_row(conn, TABLES_BY_NAME[row["table_name"]], values)
 
 
 def _apply(conn: Connection, step: Callable[[], None]) -> None:
@@ -289,15 +280,12 @@ def fix_add_missing_clock_out(conn: Connection, user_email: str, quarantine_id: 
 
 def _activate_for_fix(conn: Connection, user_email: str, staff_id: int, reason: str) -> bool:
     audit.act_as(conn, user_email, reason)
-    return bool(conn.execute(sa.text(
-        "UPDATE backoffice.staff SET is_active = true WHERE id = :s AND is_active IS NOT TRUE"
-        " RETURNING id"), {"s": staff_id}).first())
+    return quarantine.save_staff_active(conn, staff_id, True)
 
 
 def _deactivate_after_fix(conn: Connection, user_email: str, staff_id: int, reason: str) -> None:
     audit.act_as(conn, user_email, reason)
-    conn.execute(sa.text("UPDATE backoffice.staff SET is_active = false WHERE id = :s"),
-                 {"s": staff_id})
+    quarantine.save_staff_active(conn, staff_id, False)
 
 
 def fix_close_pay_rate(conn: Connection, user_email: str, quarantine_id: int,
@@ -311,11 +299,7 @@ def fix_close_pay_rate(conn: Connection, user_email: str, quarantine_id: int,
     values = row["row"]
     starts = dt.date.fromisoformat(values["effective_from"])
     ends = dt.date.fromisoformat(values["effective_to"]) if values.get("effective_to") else None
-    overlapping = conn.execute(sa.text(
-        "SELECT id, effective_from, effective_to FROM backoffice.staff_compensation"
-        " WHERE staff_id = :s AND daterange(effective_from, effective_to, '[]')"
-        "  && daterange(:f, :t, '[]') ORDER BY effective_from FOR UPDATE"),
-        {"s": values["staff_id"], "f": starts, "t": ends}).mappings().all()
+    overlapping = quarantine.load_overlapping_pay_rates(conn, values["staff_id"], starts, ends)
     later = [o for o in overlapping if o["effective_from"] >= starts]
     if later:
         raise FixRefused(
@@ -325,9 +309,7 @@ def fix_close_pay_rate(conn: Connection, user_email: str, quarantine_id: int,
     def step() -> None:
         audit.act_as(conn, user_email, reason)
         for other in overlapping:
-            conn.execute(sa.text(
-                "UPDATE backoffice.staff_compensation SET effective_to = :to WHERE id = :id"),
-                {"to": starts - dt.timedelta(days=1), "id": other["id"]})
+            quarantine.save_pay_rate_end(conn, other["id"], starts - dt.timedelta(days=1))
             audit.record(conn, user_email, "UPDATE", "staff_compensation", other["id"],
                          before={"effective_to": other["effective_to"]},
                          after={"effective_to": starts - dt.timedelta(days=1)},
@@ -349,12 +331,7 @@ def fix_accept_overuse(conn: Connection, user_email: str, quarantine_id: int,
     if row["table_name"] != "package_usage":
         raise QuarantineError("accepting an over-use fixes refused package usage only")
     values = row["row"]
-    balance = conn.execute(sa.text(
-        "SELECT pt.hours, (SELECT coalesce(sum(u.used_hours), 0) FROM backoffice.package_usage u"
-        "  WHERE u.package_id = p.id) AS used"
-        "  FROM backoffice.packages p JOIN backoffice.package_types pt"
-        "    ON pt.id = p.package_type_id WHERE p.id = :p FOR UPDATE OF p"),
-        {"p": values["package_id"]}).mappings().first()
+    balance = quarantine.load_package_balance(conn, values["package_id"])
     if balance is None:
         raise FixRefused(f"package {values['package_id']} is not in the workbench")
     live_hours = Decimal(str(values["used_hours"]))

@@ -12,7 +12,11 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
+
+from ..rules.mapping import TableSpec
+from .staging import target_sql
 
 COLUMNS = ("id", "import_id", "table_name", "live_key", "rule", "message", "row", "row_hash",
            "group_key", "depends_on", "status", "resolution", "resolved_by", "resolved_at",
@@ -98,4 +102,57 @@ def load_entry_before(conn: Connection, staff_id: int, moment: dt.datetime) -> d
         "SELECT id, staff_id, action, timestamp FROM backoffice.time_entries"
         " WHERE staff_id = :s AND timestamp < :t ORDER BY timestamp DESC LIMIT 1"),
         {"s": staff_id, "t": moment}).mappings().first()
+    return None if row is None else dict(row)
+
+
+# --- the review's fixes ---------------------------------------------------------------------------
+
+
+def insert_row(conn: Connection, spec: TableSpec, values: dict) -> None:
+    """A quarantined row put in through the real constraints and triggers (its id kept)."""
+    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    target = target_sql(spec)
+    conn.execute(
+        sa.text(f"INSERT INTO {target} ({columns}) SELECT {columns}"
+                f" FROM jsonb_populate_record(NULL::{target}, :row)")
+        .bindparams(sa.bindparam("row", type_=JSONB)),
+        {"row": values},
+    )
+
+
+def save_staff_active(conn: Connection, staff_id: int, active: bool) -> bool:
+    """Set a person active or not; True when activating changed the row."""
+    if not active:
+        conn.execute(sa.text("UPDATE backoffice.staff SET is_active = false WHERE id = :s"),
+                     {"s": staff_id})
+        return False
+    return bool(conn.execute(sa.text(
+        "UPDATE backoffice.staff SET is_active = true WHERE id = :s AND is_active IS NOT TRUE"
+        " RETURNING id"), {"s": staff_id}).first())
+
+
+def load_overlapping_pay_rates(conn: Connection, staff_id: int, starts: dt.date,
+                               ends: dt.date | None) -> list[dict]:
+    """A person's pay-rate rows overlapping [starts, ends], locked for the fix."""
+    return [dict(r) for r in conn.execute(sa.text(
+        "SELECT id, effective_from, effective_to FROM backoffice.staff_compensation"
+        " WHERE staff_id = :s AND daterange(effective_from, effective_to, '[]')"
+        "  && daterange(:f, :t, '[]') ORDER BY effective_from FOR UPDATE"),
+        {"s": staff_id, "f": starts, "t": ends}).mappings()]
+
+
+def save_pay_rate_end(conn: Connection, compensation_id: int, ends: dt.date) -> None:
+    conn.execute(sa.text(
+        "UPDATE backoffice.staff_compensation SET effective_to = :to WHERE id = :id"),
+        {"to": ends, "id": compensation_id})
+
+
+def load_package_balance(conn: Connection, package_id) -> dict | None:
+    """A package's hours and the hours used (locked for the fix), or None when unknown."""
+    row = conn.execute(sa.text(
+        "SELECT pt.hours, (SELECT coalesce(sum(u.used_hours), 0) FROM backoffice.package_usage u"
+        "  WHERE u.package_id = p.id) AS used"
+        "  FROM backoffice.packages p JOIN backoffice.package_types pt"
+        "    ON pt.id = p.package_type_id WHERE p.id = :p FOR UPDATE OF p"),
+        {"p": package_id}).mappings().first()
     return None if row is None else dict(row)

@@ -461,3 +461,8 @@ def finish_import_run(conn: Connection, import_id: int, report: dict[str, Any]) 
         sa.text("UPDATE backoffice.import_runs SET status = 'finished', finished_at = :at,"
                 " report = :report WHERE id = :id").bindparams(sa.bindparam("report", type_=JSONB)),
         {"id": import_id, "report": report, "at": dt.datetime.now(dt.UTC)})
+
+
+def lock_import(conn: Connection) -> None:
+    """One import at a time: a transaction-level advisory lock."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(7316)"))
