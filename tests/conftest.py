@@ -193,6 +193,14 @@ SERVE_FIXTURES = {"served", "header_server", "kiosk_server", "proxied"}
 RUNS_A_COMMAND = re.compile(r"run_backoffice\(|subprocess\.(run|Popen|check_output|check_call)\(")
 RUNS_A_NOTEBOOK = re.compile(
     r"execute_notebook\(|start_report_run\(|[\"']run(-due)?[\"'],|[\"']payroll[\"'], [\"']run[\"']")
+# Files whose tests look at the whole PostgreSQL cluster (its roles, the import's staging
+# databases): run one after another on one xdist worker, never beside each other.
+CLUSTER_WIDE = {
+    "importer/test_import_cli.py", "importer/test_import_live.py",
+    "security/test_import_runs_no_code.py", "security/test_analyst_role.py",
+    "security/test_database_locks.py", "workbench/test_signin_roles.py",
+    "explore/test_analysis_notebooks.py",
+}
 SLOW = {
     "workbench/test_runs_at_once.py",
     "core/test_demo_data.py::test_refuses_non_demo_data_and_same_seed_and_as_of_give_identical_rows",
@@ -253,3 +261,6 @@ def pytest_collection_modifyitems(config, items):
             kinds.add("slow")
         for kind in sorted(kinds):
             item.add_marker(getattr(pytest.mark, kind))
+        # `-n N --dist loadgroup`: a file stays on one worker (its module databases and servers
+        # are built once), the cluster-wide files share one.
+        item.add_marker(pytest.mark.xdist_group("cluster" if path in CLUSTER_WIDE else path))
