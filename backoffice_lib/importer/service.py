@@ -14,7 +14,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .. import access, audit, database
@@ -198,10 +197,8 @@ def _apply(conn: Connection, step: Callable[[], None]) -> None:
     from ..staff.service.timeclock import TimeclockError
 
     try:
-        with conn.begin_nested():
+        with quarantine.savepoint(conn, FixRefused):
             step()
-    except sa.exc.DBAPIError as exc:
-        raise FixRefused(staging.describe_refusal(exc)[1]) from None
     except TimeclockError as exc:
         raise FixRefused(str(exc)) from None
 

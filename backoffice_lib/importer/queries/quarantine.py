@@ -8,7 +8,9 @@ quarantined name it in ``depends_on``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from ..rules.mapping import TableSpec
-from .staging import target_sql
+from .staging import describe_refusal, target_sql
 
 COLUMNS = ("id", "import_id", "table_name", "live_key", "rule", "message", "row", "row_hash",
            "group_key", "depends_on", "status", "resolution", "resolved_by", "resolved_at",
@@ -156,3 +158,14 @@ def load_package_balance(conn: Connection, package_id) -> dict | None:
         "    ON pt.id = p.package_type_id WHERE p.id = :p FOR UPDATE OF p"),
         {"p": package_id}).mappings().first()
     return None if row is None else dict(row)
+
+
+@contextlib.contextmanager
+def savepoint(conn: Connection, refused: type[Exception]) -> Iterator[None]:
+    """A SAVEPOINT around a fix: all of it is kept, or none of it and ``refused`` says what the
+    database refused (its rule, for a person)."""
+    try:
+        with conn.begin_nested():
+            yield
+    except sa.exc.DBAPIError as exc:
+        raise refused(describe_refusal(exc)[1]) from None
