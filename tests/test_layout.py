@@ -314,7 +314,8 @@ def test_the_command_line_imports_no_dashboard():
 
 
 # Domains already in their rooms (issue 21): SQL only in queries, dashboards without SQL.
-ROOM_DOMAINS = {"payroll", "packages", "staff", "invoices", "reconciliation", "importer"}
+ROOM_DOMAINS = {"payroll", "packages", "staff", "invoices", "reconciliation", "importer",
+                "history"}
 
 
 def room_modules(domain: str) -> list[Path]:

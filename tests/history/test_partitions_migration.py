@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from backoffice_lib import database, demo_data, migrate
-from backoffice_lib.history.service import backup
+from backoffice_lib.history.queries import backup as backup_queries
 
 
 def _relkind(conn, qualified):
@@ -49,7 +49,7 @@ def test_conversion_keeps_every_row_id_and_rule_and_converts_back(empty_database
     with engine.begin() as conn:
         migrate.downgrade(conn, "0006")
     with engine.begin() as conn:
-        before = backup.load_checksums(conn)
+        before = backup_queries.load_checksums(conn)
         triggers = _triggers(conn, "backoffice.time_entries")
         next_id = conn.scalar(sa.text("SELECT last_value FROM backoffice.time_entries_id_seq"))
         status = conn.execute(sa.text("SELECT * FROM backoffice.staff_status ORDER BY id")).all()
@@ -59,7 +59,7 @@ def test_conversion_keeps_every_row_id_and_rule_and_converts_back(empty_database
     with engine.begin() as conn:
         migrate.upgrade(conn, "0007")
     with engine.begin() as conn:
-        after = backup.load_checksums(conn)
+        after = backup_queries.load_checksums(conn)
         assert _relkind(conn, "backoffice.time_entries") == "p"
         assert _relkind(conn, "backoffice.audit_logs") == "p"
         assert {k: v for k, v in after.items() if not k.startswith("archive.")} == before
@@ -77,6 +77,6 @@ def test_conversion_keeps_every_row_id_and_rule_and_converts_back(empty_database
         migrate.downgrade(conn, "0006")
     with engine.begin() as conn:
         assert _relkind(conn, "backoffice.time_entries") == "r"
-        assert backup.load_checksums(conn) == before
+        assert backup_queries.load_checksums(conn) == before
         assert _triggers(conn, "backoffice.time_entries") == triggers
         assert conn.scalar(sa.text("SELECT to_regnamespace('archive')")) is None

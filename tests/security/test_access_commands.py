@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.cli import cli
+from backoffice_lib.history.queries import backup as backup_queries
 from backoffice_lib.history.service import backup
 from backoffice_lib.packages import service as package_service
 from backoffice_lib.staff.service import timeclock
@@ -101,7 +102,7 @@ def invoke(known, monkeypatch, args, user):
 
 def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: n for name, (n, _) in backup.load_counts(conn).items()}
+        return {name: n for name, (n, _) in backup_queries.load_counts(conn).items()}
 
 
 def refusals(engine, user: str) -> int:

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from backoffice_lib import bangkok, database
 from backoffice_lib.cli import cli
+from backoffice_lib.history.queries import backup as backup_queries
 from backoffice_lib.history.service import backup
 
 ADMIN = "admin@studio.example"
@@ -322,7 +323,7 @@ def known(demo_engine, demo_database_url, tmp_path_factory):
 
 def _counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {name: count for name, (count, _) in backup.load_counts(conn).items()}
+        return {name: count for name, (count, _) in backup_queries.load_counts(conn).items()}
 
 
 def _invoke(args, stdin, env, monkeypatch):

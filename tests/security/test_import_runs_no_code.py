@@ -201,7 +201,7 @@ def test_import_restores_as_a_role_made_for_the_run_owning_only_the_staging_data
 
 def test_import_dry_run_of_a_good_archive_touches_nothing_in_the_workbench(
         workbench, tmp_path, marker):
-    from backoffice_lib.history.service.backup import load_counts
+    from backoffice_lib.history.queries.backup import load_counts
 
     with live_database() as url:
         dump = _dump(url, tmp_path / "live.dump")

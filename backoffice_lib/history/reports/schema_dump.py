@@ -19,10 +19,10 @@ import subprocess
 import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from ... import database, migrate
+from ..queries.backup import load_server_major, scratch_database
 from ..service import backup
 
 SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "schema.sql"
@@ -50,7 +50,7 @@ def load_schema_dump(url: URL) -> str:
     uri, env = backup._libpq(url)
     engine = database.get_engine(url.render_as_string(hide_password=False))
     try:
-        tool = backup.find_tool("pg_dump", backup._server_major(engine))
+        tool = backup.find_tool("pg_dump", load_server_major(engine))
     except backup.BackupError as exc:
         raise SchemaDumpError(str(exc)) from None
     command = [tool, "--schema-only", "--no-owner", "--no-privileges", f"--dbname={uri}"]
@@ -67,22 +67,14 @@ def run_schema_dump(engine: Engine | None = None) -> str:
     engine = engine or database.get_engine()
     database.check_connection(engine)
     name = f"backoffice_schema_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = engine.url.set(database=name)
-        scratch = sa.create_engine(url)
+    with scratch_database(engine, name) as url:
+        scratch = database.get_engine(url.render_as_string(hide_password=False))
         try:
             with scratch.begin() as conn:
                 migrate.upgrade(conn)
         finally:
             scratch.dispose()
         return load_schema_dump(url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def save_schema_file(text: str, path: Path = SCHEMA_FILE) -> Path:

@@ -24,13 +24,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Engine
 
 from ... import access, audit, database, settings
+from ..queries.backup import load_contents, load_server_major
 
 AREA = "backups"
-CHECKED_SCHEMAS = ("backoffice", "archive", "pos", "public")
 
 
 class BackupError(RuntimeError):
@@ -84,11 +83,6 @@ def _libpq(url: URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _server_major(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.scalar(sa.text("SHOW server_version_num"))) // 10000
-
-
 def _run(command: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
@@ -119,7 +113,7 @@ def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
         raise BackupError(f"cannot write {target}: {exc.strerror}") from exc
     uri, env = _libpq(engine.url)
     try:
-        tool = find_tool("pg_dump", _server_major(engine))
+        tool = find_tool("pg_dump", load_server_major(engine))
         with os.fdopen(fd, "wb") as handle:
             done = subprocess.run(
                 [tool, "--format=custom", "--no-owner", f"--dbname={uri}"],
@@ -171,26 +165,11 @@ def check_backup_file(file: str | Path, engine: Engine | None = None) -> Path:
         raise BackupError(f"no backup file {source}")
     database.check_connection(engine)
     _, env = _libpq(engine.url)
-    listing = subprocess.run([find_tool("pg_restore", _server_major(engine)), "--list",
+    listing = subprocess.run([find_tool("pg_restore", load_server_major(engine)), "--list",
                               str(source)], capture_output=True, text=True, env=env, check=False)
     if listing.returncode != 0:
         raise BackupError(f"{source} is not a backup of pg_dump: {listing.stderr.strip()[:200]}")
     return source
-
-
-def load_contents(conn: Connection) -> dict[str, int]:
-    """Rows per non-empty workbench table: what a restore would replace."""
-    return {name: count for name, (count, _) in load_counts(conn).items() if count}
-
-
-def load_counts(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, None]]:
-    tables = _tables(conn, schemas)
-    if not tables:
-        return {}
-    union = " UNION ALL ".join(
-        f"SELECT {i} AS i, count(*) AS n FROM {name}" for i, name in enumerate(tables))
-    counts = dict(conn.execute(sa.text(union)).all())
-    return {name: (counts[i], None) for i, name in enumerate(tables)}
 
 
 def compute_contents_line(contents: dict[str, int]) -> str:
@@ -252,7 +231,7 @@ def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
         raise BackupError(f"no backup file {source}")
     database.check_connection(engine)
     uri, env = _libpq(engine.url)
-    major = _server_major(engine)
+    major = load_server_major(engine)
     restore_tool, psql = find_tool("pg_restore", major), find_tool("psql", major)
     listing = subprocess.run([restore_tool, "--list", str(source)], capture_output=True,
                                  text=True, env=env, check=False)
@@ -281,33 +260,3 @@ def run_restore(file: str | Path, engine: Engine | None = None) -> Path:
             replay.stderr.strip() or "unknown error"]
         raise BackupError(f"restore failed, nothing changed: {lines[0].strip()}")
     return source
-
-
-def _tables(conn: Connection, schemas) -> list[str]:
-    """Every table of the schemas (a partitioned table once, with all its partitions)."""
-    return conn.execute(
-        sa.text(
-            "SELECT format('%I.%I', n.nspname, c.relname) AS name"
-            "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
-            "   AND n.nspname = ANY(:schemas) AND c.relname <> 'alembic_version'"
-            " ORDER BY 1"
-        ),
-        {"schemas": list(schemas)},
-    ).scalars().all()
-
-
-def load_checksums(conn: Connection, schemas=CHECKED_SCHEMAS) -> dict[str, tuple[int, str]]:
-    """Row count and md5 of every table (a partitioned table once, with all its partitions),
-    to compare a database before and after a conversion or a backup round trip."""
-    tables = _tables(conn, schemas)
-    sums = {}
-    for name in tables:
-        row = conn.execute(
-            sa.text(
-                f"SELECT count(*) AS n, coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)),"
-                f" '') AS md5 FROM {name} t"
-            )
-        ).one()
-        sums[name] = (row.n, row.md5)
-    return sums
