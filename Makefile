@@ -54,23 +54,22 @@ serve-stop:
 	@if [ -f .backoffice/serve.pid ]; then kill $$(cat .backoffice/serve.pid) 2>/dev/null || true; \
 	  rm -f .backoffice/serve.pid; echo "stopped"; else echo "no background server"; fi
 
-# The whole suite: everything but the browser and server tests in parallel (pytest-xdist; a file
-# stays on one worker, the files that look at the whole cluster share one: tests/conftest.py),
-# then those one at a time
-# (each starts a server that warms a pool of kernels: two at once on 2 cores would time out).
-# The 15 slowest tests are listed after each part.
+# The whole suite: everything but the browser and server tests in parallel (pytest-xdist;
+# --dist loadfile as tests/conftest.py schedules it: a file stays on one worker, the files that
+# look at the whole cluster share one), then those one at a time (each starts a server that
+# warms a pool of kernels). The 15 slowest tests are listed after each part.
 WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q --durations=15
 test: install browser
 	@status=0; \
-	$(PYTEST) -n $(WORKERS) --dist loadgroup -m "not (browser or serve)" || status=$$?; \
+	$(PYTEST) -n $(WORKERS) --dist loadfile -m "not (browser or serve)" || status=$$?; \
 	$(PYTEST) -m "browser or serve" || status=$$?; \
 	exit $$status
 
-# The quick loop (well under 90 s): no browser, server, notebook run or slow test.
+# The quick loop: no browser, server, notebook run or slow test.
 # One file: .venv/bin/pytest tests/payroll/test_payroll_rules.py -q; one folder: tests/payroll.
 test-quick: install
-	$(PYTEST) -n $(WORKERS) --dist loadgroup -m "not (browser or serve or notebook or slow)"
+	$(PYTEST) -n $(WORKERS) --dist loadfile -m "not (browser or serve or notebook or slow)"
 
 lint: install
 	$(BIN)/ruff check backoffice_lib tests benchmarks

@@ -261,6 +261,22 @@ def pytest_collection_modifyitems(config, items):
             kinds.add("slow")
         for kind in sorted(kinds):
             item.add_marker(getattr(pytest.mark, kind))
-        # `-n N --dist loadgroup`: a file stays on one worker (its module databases and servers
-        # are built once), the cluster-wide files share one.
-        item.add_marker(pytest.mark.xdist_group("cluster" if path in CLUSTER_WIDE else path))
+
+
+try:
+    from xdist.scheduler import LoadScopeScheduling
+except ImportError:  # pytest-xdist is in the test extra; without it, tests run one by one
+    pass
+else:
+    class _FileScheduling(LoadScopeScheduling):
+        """A file's tests on one worker (its module databases and servers are built once); the
+        files in CLUSTER_WIDE together on one, one after the other."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "cluster" if path.removeprefix("tests/") in CLUSTER_WIDE else path
+
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadfile":
+            return _FileScheduling(config, log)
+        return None
