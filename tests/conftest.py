@@ -203,6 +203,9 @@ CLUSTER_WIDE = {
 }
 SLOW = {
     "workbench/test_runs_at_once.py",
+    "workbench/test_runs_from_pages.py::test_a_run_started_from_a_preheated_page_kernel_finishes_with_its_files",
+    "security/test_embedded_server_private.py",  # a PostgreSQL server of its own per test
+    "security/test_bounded_reads.py::test_a_file_beyond_the_limits_is_refused_with_a_message",
     "core/test_demo_data.py::test_refuses_non_demo_data_and_same_seed_and_as_of_give_identical_rows",
     "core/test_demo_data.py::test_cli_refuses_in_one_line_then_forced_loads_the_rows_another_process_loads",
 }
