@@ -264,7 +264,6 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
     config.Voila.tornado_settings = signin.tornado_settings(policy)  # access log without the token
     config.Voila.identity_provider_class = signin.identity_provider_class(
         signin.session_hours(os.environ))
-    config.KernelManager.ip = str(kernel_socket_dir() / "kernel")
     _mark_interrupted_runs()
     app_class = _workbench_voila_class(dashboards, options, policy)
     app = app_class.instance(config=config)
@@ -290,28 +289,6 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
 
 
 # --- kernels (issue 17) ----------------------------------------------------------------------------
-
-
-def kernel_socket_dir() -> Path:
-    """This server's folder for its kernels' Unix sockets, under the data dir (never in the
-    notebooks' folders); removed when the server ends, and a dead server's at the next start."""
-    import atexit
-    import shutil
-    import tempfile
-
-    import psutil
-
-    from . import runs
-
-    root = settings.private_dir(settings.data_dir() / "runtime" / "serve")
-    short = Path(tempfile.gettempdir()).glob(f"{runs.SHORT_SOCKET_PREFIX}serve-*")
-    for folder in [*root.iterdir(), *short]:
-        pid = folder.name.rsplit("serve-", 1)[-1].split("-")[0]
-        if pid.isdigit() and not psutil.pid_exists(int(pid)) and folder.stat().st_uid == os.getuid():
-            shutil.rmtree(folder, ignore_errors=True)
-    mine = runs.socket_dir(root / f"serve-{os.getpid()}", f"serve-{os.getpid()}")
-    atexit.register(shutil.rmtree, mine, ignore_errors=True)
-    return mine
 
 
 def _mark_interrupted_runs() -> None:
