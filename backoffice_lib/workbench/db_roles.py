@@ -83,7 +83,7 @@ OWNER_ONLY_TABLES = frozenset({"lock_corrections"})
 ANALYST_HIDDEN_TABLES = frozenset({
     "staff_compensation", "payroll_runs", "monthly_service_charge", "staff_tax_allowances",
     "coach_rates", "coach_earnings", "payroll_review_acknowledgements", "import_quarantine",
-    "import_row_versions",
+    "import_row_versions", "lock_corrections",
 })
 ANALYST_HIDDEN_COLUMNS = frozenset({
     "pin_hash", "national_id", "bank_account", "bank_name", "coach_phone", "contact_number",

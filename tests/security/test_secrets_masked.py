@@ -136,3 +136,16 @@ def test_a_failed_runs_reason_masks_the_url():
     reason = compute_error_reason(database.DatabaseUnavailable(
         f"cannot reach the database postgresql://a:{SECRET}@h/d: refused"))
     assert reason == "DatabaseUnavailable: cannot reach the database postgresql://a:***@h/d: refused"
+
+
+def test_an_import_source_url_is_named_without_its_password(engine):
+    """The live import names its source in errors, its report and the audit: never a password,
+    in the URL's user part or in a password= of its query."""
+    from backoffice_lib.importer.queries import source
+
+    for url in (f"postgresql://nobody@127.0.0.1:1/live?password={SECRET}",
+                f"postgresql://nobody:{SECRET}@127.0.0.1:1/live"):
+        with pytest.raises(source.SourceUnreadable) as refused:
+            with source.open_source(url, engine):
+                pass
+        assert SECRET not in str(refused.value) and "***" in str(refused.value)

@@ -32,6 +32,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from ... import settings
 from ..rules.archive import ArchivePlan, compute_archive_plan, format_refusal
 from ..rules.mapping import TABLES, TableSpec
 
@@ -170,8 +171,12 @@ def open_source(source: str, workbench: Engine) -> Iterator[LiveSource]:
         try:
             url = make_url(source)
         except sa.exc.ArgumentError as exc:
-            raise SourceUnreadable(f"{source!r} is not a database URL") from exc
-        description = url.set(drivername="postgresql").render_as_string(hide_password=True)
+            raise SourceUnreadable(
+                f"{settings.mask_secrets(repr(source))} is not a database URL") from exc
+        # the report and the audit row name the source: never its password, in the URL's
+        # user part or in a password= of its query
+        description = settings.mask_secrets(
+            url.set(drivername="postgresql").render_as_string(hide_password=True))
         with _connect(_libpq(url), description, f"{description} read at {stamp}") as live:
             yield live
         return
