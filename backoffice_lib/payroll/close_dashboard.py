@@ -131,7 +131,8 @@ class PayrollClose:
             description="Reason", placeholder="why these flags are fine (kept in the audit)",
             layout=widgets.Layout(width="620px"))
         self.acknowledge = widgets.Button(description="Acknowledge selected",
-                                          button_style="info")
+                                          button_style="info",
+                                          layout=widgets.Layout(width="180px"))
         self.acknowledge_message = widgets.HTML()
         # the staff domain's one entry-correction form; on this page for admins only
         self.correction = EntryCorrectionForm(self.user, self.engine, self.load, area=close.AREA,
@@ -354,8 +355,8 @@ class PayrollClose:
         with database.transaction(self.engine) as conn:
             summary = close.load_run_summary(
                 conn, month, self.user.email, run_folder=str(Path(run["run_dir"]) / "outputs"))
+        self.load()  # the checklist first: once the files show, the run step is done
         self.run_result.value = render_run_summary_html(summary) + files
-        self.load()
 
     # ------------------------------------------------------------------ 5. finalise / reopen
     def on_ask_finalise(self) -> str:
