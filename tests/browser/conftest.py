@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
 ]
 TOKEN = "browser-test-token"
 SIGNED_IN = "admin@studio.example"
+COACH = "min@studio.example"  # an allowed user, not an admin
 
 
 def free_port() -> int:
@@ -98,12 +99,45 @@ def server_env(database_url) -> dict:
     return env
 
 
-@pytest.fixture(scope="module")
-def served(demo_database_url, tmp_path_factory):
+@pytest.fixture(scope="session")
+def demo_database_url(_demo_template):
+    """One copy of the demo database for every browser test of the run (it overrides the copy
+    per module): the shared servers below serve it, and the tests check what they did in it."""
+    import conftest
+
+    name, url = conftest._copy_database(_demo_template, "browser")
+    yield url
+    conftest._engine_for(url).dispose()
+    conftest._drop_database(name)
+
+
+def _shared_server(url, tmp_path_factory, user: str) -> Server:
+    env = server_env(url)
+    env["BACKOFFICE_USER"] = user
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    server = start_server(server_env(demo_database_url), port=free_port(), log=log)
+    return start_server(env, port=free_port(), log=log)
+
+
+@pytest.fixture(scope="session")
+def as_admin(demo_database_url, tmp_path_factory):
+    """``backoffice serve`` as an admin (token mode, its default pool), one for the whole run:
+    every server warms a kernel pool per dashboard, so starting one per module cost minutes."""
+    server = _shared_server(demo_database_url, tmp_path_factory, SIGNED_IN)
     yield server
     stop_server(server.process)
+
+
+@pytest.fixture(scope="session")
+def as_coach(demo_database_url, tmp_path_factory):
+    """The same as an allowed user who is not an admin (a coach), one for the whole run."""
+    server = _shared_server(demo_database_url, tmp_path_factory, COACH)
+    yield server
+    stop_server(server.process)
+
+
+@pytest.fixture(scope="session")
+def served(as_admin):
+    return as_admin
 
 
 @pytest.fixture(scope="session")

@@ -22,12 +22,11 @@ import datetime as dt
 import re
 import time
 
-import pytest
 import sqlalchemy as sa
 
 from backoffice_lib import bangkok
 
-from .conftest import TOKEN, free_port, server_env, start_server, stop_server
+from .conftest import TOKEN
 
 ADMIN = "admin@studio.example"
 COACH = "min@studio.example"
@@ -54,27 +53,6 @@ def pool(engine):
 
 def runs_count(engine) -> int:
     return scalar(engine, "SELECT count(*) FROM backoffice.job_runs")
-
-
-def _serve(demo_database_url, tmp_path_factory, user: str):
-    env = server_env(demo_database_url)
-    env["BACKOFFICE_USER"] = user
-    log = tmp_path_factory.mktemp("serve-finance") / "serve.log"
-    return start_server(env, port=free_port(), log=log)
-
-
-@pytest.fixture(scope="module")
-def as_admin(demo_database_url, tmp_path_factory):
-    server = _serve(demo_database_url, tmp_path_factory, ADMIN)
-    yield server
-    stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def as_coach(demo_database_url, tmp_path_factory):
-    server = _serve(demo_database_url, tmp_path_factory, COACH)
-    yield server
-    stop_server(server.process)
 
 
 def _open(chromium, server):

@@ -8,37 +8,15 @@ from __future__ import annotations
 import base64
 import re
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from .conftest import TOKEN, free_port, server_env, start_server, stop_server
+from .conftest import TOKEN
 
 ADMIN = "admin@studio.example"
 COACH = "min@studio.example"  # allowed, not an admin
 PATH = "invoices/invoices_dashboard.ipynb"
 WAIT = 60_000
-
-
-def _server(demo_database_url, tmp_path_factory, user):
-    env = server_env(demo_database_url)
-    env["BACKOFFICE_USER"] = user
-    log = tmp_path_factory.mktemp("invoices") / "serve.log"
-    return start_server(env, port=free_port(), log=log)
-
-
-@pytest.fixture(scope="module")
-def as_admin(demo_database_url, tmp_path_factory):
-    server = _server(demo_database_url, tmp_path_factory, ADMIN)
-    yield server
-    stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def as_coach(demo_database_url, tmp_path_factory):
-    server = _server(demo_database_url, tmp_path_factory, COACH)
-    yield server
-    stop_server(server.process)
 
 
 def _scalar(engine, statement, **params):

@@ -23,33 +23,11 @@ from playwright.sync_api import expect
 from backoffice_lib import bangkok
 from backoffice_lib.staff.rules import pins
 
-from .conftest import TOKEN, free_port, server_env, start_server, stop_server
+from .conftest import TOKEN
 
 ADMIN = "admin@studio.example"
 COACH = "min@studio.example"  # allowed, not an admin
 WAIT = 60_000
-
-
-def _server(demo_database_url, tmp_path_factory, user):
-    """``backoffice serve`` signed in as ``user`` (token mode), its default pool."""
-    env = server_env(demo_database_url)
-    env["BACKOFFICE_USER"] = user
-    log = tmp_path_factory.mktemp("manager") / "serve.log"
-    return start_server(env, port=free_port(), log=log)
-
-
-@pytest.fixture(scope="module")
-def as_admin(demo_database_url, tmp_path_factory):
-    server = _server(demo_database_url, tmp_path_factory, ADMIN)
-    yield server
-    stop_server(server.process)
-
-
-@pytest.fixture(scope="module")
-def as_coach(demo_database_url, tmp_path_factory):
-    server = _server(demo_database_url, tmp_path_factory, COACH)
-    yield server
-    stop_server(server.process)
 
 
 @pytest.fixture(scope="module")

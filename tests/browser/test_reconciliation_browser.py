@@ -5,25 +5,14 @@ counts only the restaurant's products (the demo keeps Restaurant and Drinks)."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from .conftest import TOKEN, free_port, server_env, start_server, stop_server
+from .conftest import TOKEN
 
 ADMIN = "admin@studio.example"
 PATH = "reconciliation/reconciliation_review.ipynb"
 WAIT = 60_000
-
-
-@pytest.fixture(scope="module")
-def as_admin(demo_database_url, tmp_path_factory):
-    env = server_env(demo_database_url)
-    env["BACKOFFICE_USER"] = ADMIN
-    server = start_server(env, port=free_port(),
-                          log=tmp_path_factory.mktemp("reconciliation") / "serve.log")
-    yield server
-    stop_server(server.process)
 
 
 def _pick(page, css, value):
