@@ -73,3 +73,21 @@ def test_docs_build_strict_without_a_broken_link(tmp_path):
     )
     assert built.returncode == 0, built.stdout + built.stderr
     assert (tmp_path / "site" / "reference" / "cli" / "index.html").is_file()
+
+
+# A file the documents name: `backoffice_lib/...`, `notebooks/...`, `tests/...`, or a library
+# module or notebook named from its domain (`staff/service/compensation.py`).
+PATH_IN_DOCS = re.compile(r"`((?:backoffice_lib|notebooks|tests|benchmarks)/[\w./-]*|[\w/]+/\w+\.(?:py|ipynb))`")
+
+
+def test_every_file_the_documents_name_exists():
+    documents = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *(ROOT / "docs").rglob("*.md")]
+    missing = sorted({
+        f"{document.relative_to(ROOT)}: {path}"
+        for document in documents if document.is_file() and "specs" not in document.parts
+        for path in PATH_IN_DOCS.findall(document.read_text(encoding="utf-8"))
+        if not any((base / path).exists()
+                   for base in (ROOT, ROOT / "backoffice_lib", ROOT / "notebooks"))
+    })
+    assert not missing, "the documents name files the repository no longer holds:\n" + "\n".join(
+        missing)
