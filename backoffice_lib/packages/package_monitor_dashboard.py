@@ -47,7 +47,11 @@ def render_table(frame: pd.DataFrame, empty: str) -> str:
     if frame.empty:
         return f"<p style='color:#64748b;margin:4px 0'>{html.escape(empty)}</p>"
     shown = frame.astype(object).where(frame.notna(), "")
-    return shown.to_html(index=False, escape=True, border=0, classes="backoffice-table")
+    # headers a person reads ("days until expiry", not days_until_expiry); a wide list scrolls
+    # sideways inside its box instead of running off the page
+    shown.columns = [str(c).replace("_", " ") for c in shown.columns]
+    table = shown.to_html(index=False, escape=True, border=0, classes="backoffice-table")
+    return f"<div style='overflow-x:auto;max-width:100%'>{table}</div>"
 
 
 def render_lookup(found: dict[str, Any], text: str) -> str:

@@ -83,8 +83,8 @@ def render_pattern_grid(patterns: pd.DataFrame) -> str:
     cells: dict[str, list[list[str]]] = {}
     for row in patterns.to_dict("records"):
         text = html.escape(f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}")
-        if row["location"]:
-            text += f' <span class="bo-hint">{html.escape(row["location"])}</span>'
+        if row["location"]:  # under the times: seven days fit the page's width
+            text += f'<br><span class="bo-hint">{html.escape(row["location"])}</span>'
         day = cells.setdefault(str(row["staff_name"]), [[] for _ in range(7)])[row["day_of_week"]]
         day.append(text if row["is_active"] is not False else f"<s>{text}</s>")
     head = "".join(f"<th>{d[:3]}</th>" for d in WEEKDAYS)
