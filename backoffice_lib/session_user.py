@@ -1,6 +1,6 @@
 """Who is signed in, for dashboards and notebooks.
 
-Chosen by whoever starts ``backoffice serve`` (README "Who may do what"; the server's side of it,
+Chosen by whoever starts ``backoffice serve`` (docs/administrators/roles.md; the server's side of it,
 which decides which requests reach a kernel at all, is ``workbench/signin.py``):
 
 - **One machine** (default): the Voilà server is protected by a Jupyter token (the URL printed by

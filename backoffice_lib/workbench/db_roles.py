@@ -2,7 +2,7 @@
 
 The CLI's identity (``--user`` / ``BACKOFFICE_USER``) is worth what the database URL is worth:
 whoever holds a URL of the schema's owner can act as anyone. These roles narrow what each piece
-may do whatever e-mail it claims (README "Who may do what"):
+may do whatever e-mail it claims (docs/administrators/roles.md):
 
 - ``<prefix>_dashboards`` and ``<prefix>_scheduler``: read and write the workbench's tables; the
   audit trail (``audit_logs``, ``staff_audit_log``) only read and appended to, never changed;

@@ -1,4 +1,4 @@
-"""Who may open what ``backoffice serve`` serves: the sign-in gate (README "Who may do what").
+"""Who may open what ``backoffice serve`` serves: the sign-in gate (docs/administrators/roles.md).
 
 Three ways to serve:
 

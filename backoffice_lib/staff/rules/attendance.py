@@ -7,7 +7,7 @@
 - The attendance explorer's period (``compute_period``: at most ``MAX_DAYS`` days), status
   filter, order, pages and per-day counts.
 
-Decisions where §2 is silent (also in the README):
+Decisions where §2 is silent (also in docs/managers.md, "Staff and time clock"):
 - Lateness comes from the first session overlapping the shift; leaving early from the *last*
   one, so a break (clock out for lunch, clock in again) is not "left early".
 - Late and early minutes are whole minutes, rounded down; "at most 5 minutes" is inclusive.
