@@ -20,47 +20,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
 import numpy as np
 import sqlalchemy as sa
 
-from backoffice_lib import bangkok, database, explore, migrate
+from backoffice_lib import bangkok, explore
 from backoffice_lib.explore import queries
+
+from .bench_payroll import _copy, _drop, _scratch  # one scratch database, one COPY helper
 
 TARGET_ATTENDANCE_S = 2.0
 TARGET_LAB_S = 10.0
 STAFF = 100
 YEAR = 2025
 ADMIN = "bench-admin@bench.example"
-
-
-def _scratch() -> tuple[sa.engine.Engine, str]:
-    admin_url = database.database_url().set(database="postgres")
-    name = f"bench_explore_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = database.get_engine(admin_url.set(database=name).render_as_string(hide_password=False))
-    with engine.begin() as c:
-        migrate.upgrade(c)
-    return engine, name
-
-
-def _drop(engine: sa.engine.Engine, name: str) -> None:
-    engine.dispose()
-    admin = sa.create_engine(database.database_url().set(database="postgres"),
-                             isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def _copy(conn, table: str, columns: list[str], text: str) -> None:
-    cursor = conn.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        copy.write(text)
 
 
 def generate(engine: sa.engine.Engine, seed: int = 27) -> tuple[int, int]:
@@ -187,7 +160,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-lab", action="store_true")
     args = parser.parse_args()
-    engine, name = _scratch()
+    engine, name = _scratch("bench_explore")
     try:
         clock = time.perf_counter()
         shifts, entries = generate(engine)
