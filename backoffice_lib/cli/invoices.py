@@ -5,9 +5,7 @@ Exit codes: 0 success; 2 bad input (one line on stderr).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,25 +15,7 @@ from .. import access, database, settings, values
 from ..invoices import queries as invoice_queries
 from ..invoices import rules as invoice_rules
 from ..invoices import service as invoice_service
-from .params import DecimalNumber
-
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    from .. import bangkok
-
-    try:
-        return bangkok.parse_date(value, option)
-    except bangkok.BadDate as exc:
-        _fail(str(exc))
+from .params import DecimalNumber, date_option, fail, json_default
 
 
 def _check_item_numbers(text: str) -> None:
@@ -43,20 +23,12 @@ def _check_item_numbers(text: str) -> None:
     allowed, at most 2 decimals, within numeric(12,2)); the description may be any text."""
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
-        _fail(f'--item must look like "description;quantity;unit_price", not {text!r}')
+        fail(f'--item must look like "description;quantity;unit_price", not {text!r}')
     for what, raw in (("quantity", parts[1]), ("unit price", parts[2])):
         try:
             values.parse_money(raw.strip(), f"--item {what}")
         except values.BadNumber as exc:
-            _fail(str(exc))
-
-
-def _json_default(value):
-    if isinstance(value, Decimal):
-        return float(value)  # 2-decimal amounts print exactly (shortest repr)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
+            fail(str(exc))
 
 
 USER_OPTION = click.option(
@@ -81,7 +53,7 @@ def invoice() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> None:
     """Create an invoice; the library computes totals, withholding tax and the number."""
-    day = _date(invoice_date, "--date")
+    day = date_option(invoice_date, "--date")
     for text in items:
         _check_item_numbers(text)
     access.require(user, "invoices")
@@ -91,7 +63,7 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
             created = invoice_service.create_invoice(conn, user, supplier_id=supplier_id, invoice_date=day,
                                               items=parsed, tax_rate=tax_rate)
     except invoice_rules.InvoiceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if fmt == "json":
         keys = ("invoice_number", "invoice_date", "subtotal", "tax_rate", "tax_amount",
                 "total_amount", "status")
@@ -99,7 +71,7 @@ def invoice_create(supplier_id, invoice_date, items, tax_rate, user, fmt) -> Non
         payload["id"] = str(created["id"])
         payload["supplier"] = created["supplier"]["name"]
         payload["items"] = created["items"]
-        click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
+        click.echo(json.dumps(payload, default=json_default, ensure_ascii=False))
         return
     click.echo(
         f"invoice {created['invoice_number']} for {created['supplier']['name']}: subtotal "
@@ -120,13 +92,13 @@ def invoice_pdf_command(number, out, user) -> None:
         with database.transaction() as conn:
             _, content = invoice_service.load_invoice_pdf(conn, user, number)
     except invoice_rules.InvoiceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     target = Path(out)
     try:
         settings.private_dir(target.parent, narrow_existing=False)
         settings.write_private_bytes(target, content)
     except OSError as exc:
-        _fail(f"cannot write {target}: {exc.strerror}")
+        fail(f"cannot write {target}: {exc.strerror}")
     click.echo(str(target))
 
 
@@ -141,7 +113,7 @@ def invoice_void(number, reason, user) -> None:
         with database.transaction() as conn:
             invoice_service.void_invoice(conn, user, number, reason)
     except invoice_rules.InvoiceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(f"invoice {number} is void")
 
 
@@ -158,11 +130,11 @@ def invoice_list(month, user, fmt) -> None:
         with database.transaction() as conn:
             frame = invoice_queries.load_invoices(conn, month)
     except bangkok.BadMonth as exc:
-        _fail(str(exc))
+        fail(str(exc))
     totals = invoice_rules.compute_month_totals(frame)
     if fmt == "json":
         payload = {"invoices": frame.to_dict("records"), "totals": totals}
-        click.echo(json.dumps(payload, default=_json_default, ensure_ascii=False))
+        click.echo(json.dumps(payload, default=json_default, ensure_ascii=False))
         return
     for row in frame.to_dict("records"):
         click.echo(f"{row['invoice_number']}  {row['invoice_date']}  {row['status']:<6}  "
@@ -199,5 +171,5 @@ def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, 
                 conn, user, name=name, tax_id=tax_id, address_line1=address_line1,
                 address_line2=address_line2, bank_name=bank_name, bank_account=bank_account)
     except invoice_rules.InvoiceError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     click.echo(str(row["id"]))

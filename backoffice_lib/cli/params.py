@@ -91,3 +91,31 @@ MONTH = Month()
 DATE = BusinessDate()
 HOURS = hours_option_type()
 MONEY = money_option_type()
+
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str) -> None:
+    """A refusal a person can fix: one line on stderr, exit code 2."""
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """An optional YYYY-MM-DD option, refused in one line."""
+    if value is None:
+        return None
+    try:
+        return bangkok.parse_date(value, option)
+    except bangkok.BadDate as exc:
+        fail(str(exc))
+
+
+def json_default(value):
+    """JSON output: amounts as numbers (2-decimal amounts print exactly), dates in ISO."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)

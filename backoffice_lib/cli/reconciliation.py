@@ -6,10 +6,8 @@ session is stored as ``failed`` and the JSON/text result still printed on stdout
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -17,36 +15,11 @@ import click
 from .. import access
 from ..reconciliation import service
 from ..reconciliation.rules import parsing
-
-EXIT_BAD_INPUT = 2
+from .params import EXIT_BAD_INPUT, date_option, fail, json_default
 
 USER_OPTION = click.option(
     "--user", "user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
 )
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    from .. import bangkok
-
-    try:
-        return bangkok.parse_date(value, option)
-    except bangkok.BadDate as exc:
-        _fail(str(exc))
-
-
-def _json_default(value):
-    if isinstance(value, Decimal):
-        return float(value)  # 2-decimal amounts print exactly (shortest repr)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 @click.command("reconcile")
@@ -67,24 +40,24 @@ def reconcile(rec_type, file_path, date_from, date_to, date_window, columns, use
 
     Exit 0 when the session completed, 2 when the file was refused (session failed).
     """
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    start, end = date_option(date_from, "--from"), date_option(date_to, "--to")
     mapping = None
     if columns is not None:
         try:
             mapping = parsing.parse_column_mapping(columns)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     access.require(user, "reconciliation")
     if not Path(file_path).is_file():
-        _fail(f"no such file: {file_path}")
+        fail(f"no such file: {file_path}")
     try:
         result = service.reconcile_file(user, rec_type, file_path, date_from=start, date_to=end,
                                         date_window=date_window, columns=mapping)
     except (service.ReconciliationError, parsing.FileRefused) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if fmt == "json":
         click.echo(json.dumps({k: result[k] for k in service.RESULT_KEYS},
-                              default=_json_default, ensure_ascii=False))
+                              default=json_default, ensure_ascii=False))
     else:
         click.echo(f"session {result['session_id']}: {result['status']}")
         if result["error"]:
