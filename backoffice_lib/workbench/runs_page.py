@@ -282,6 +282,9 @@ def start_report_run(
         stdin=subprocess.DEVNULL, start_new_session=True,
     )
     log.close()
+    for ended in [r for r, p in _processes.items() if p.poll() is not None]:
+        _processes.pop(ended)  # a long-lived server keeps only the runs still going
+        _starting.pop(ended, None)
     _processes[run_id] = process
     _starting[run_id] = (process, user)
     threading.Thread(target=process.wait, daemon=True, name=f"run-{run_id}").start()
