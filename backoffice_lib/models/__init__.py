@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     archive,
     core,
+    delivery,
     external,
     finance,
     importer,
@@ -15,6 +16,7 @@ from . import (  # noqa: F401
     reconciliation,
     security,
     statutory,
+    supplier_tax,
     timeclock,
 )
 from .base import SCHEMA, Base
