@@ -3,7 +3,6 @@
 from . import (  # noqa: F401
     archive,
     core,
-    delivery,
     external,
     finance,
     importer,
