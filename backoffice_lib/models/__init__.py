@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     archive,
     core,
+    delivery,
     external,
     finance,
     importer,

@@ -84,12 +84,16 @@ ANALYST_HIDDEN_TABLES = frozenset({
     "staff_compensation", "payroll_runs", "monthly_service_charge", "staff_tax_allowances",
     "coach_rates", "coach_earnings", "payroll_review_acknowledgements", "import_quarantine",
     "import_row_versions", "lock_corrections",
+    "delivery_outbox",  # addresses and who got what (delivery, migration 0020)
 })
 ANALYST_HIDDEN_COLUMNS = frozenset({
     "pin_hash", "national_id", "bank_account", "bank_name", "coach_phone", "contact_number",
     "ip_address", "user_agent", "photo_url", "device_info",
 })
-ANALYST_HIDDEN_TABLE_COLUMNS = frozenset({("audit_logs", "details"), ("customers", "email")})
+ANALYST_HIDDEN_TABLE_COLUMNS = frozenset({
+    ("audit_logs", "details"), ("customers", "email"),
+    ("customers", "line_user_id"), ("staff", "email"), ("invoice_suppliers", "email"),
+})
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
