@@ -10,6 +10,7 @@ low balance. Coaching usage links the lesson's booking (package_usage.booking_id
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -77,6 +78,14 @@ def expiration(kind: PackageKind, first_use: dt.date) -> dt.date:
     return add_months(first_use, kind.months) - dt.timedelta(days=1)
 
 
+def demo_line_user_id(number: int) -> str | None:
+    """Every sixth customer added the studio's LINE account (a LINE user ID is U + 32 hex
+    digits); derived from the number alone, so no other demo value moves."""
+    if number % 6:
+        return None
+    return "U" + hashlib.md5(f"demo-line-{number}".encode()).hexdigest()
+
+
 def build_customers(rng: Dice, period: Period, scale: int) -> list[dict]:
     rows = []
     for number in range(1, 300 * scale + 1):
@@ -100,6 +109,7 @@ def build_customers(rng: Dice, period: Period, scale: int) -> list[dict]:
             if email_name and rng.chance(0.8) else None,
             "is_active": rng.chance(0.97),
             "created_at": _moment(joined, rng),
+            "line_user_id": demo_line_user_id(number),
         })
     return rows
 

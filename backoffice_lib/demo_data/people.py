@@ -229,9 +229,18 @@ def staff_rows(people: list[Person], hashes: dict[int, str]) -> list[dict]:
     return [
         {"id": p.id, "staff_name": p.staff_name, "staff_id": p.staff_id, "pin_hash": hashes[p.id],
          "is_active": True, "is_service_charge_eligible": p.eligible, "failed_attempts": 0,
-         **statutory_columns(p)}
+         **statutory_columns(p), "email": staff_email(p)}
         for p in people
     ]
+
+
+def staff_email(person: Person) -> str | None:
+    """Most staff have an e-mail on a reserved example domain (payslips go there); every seventh
+    has none (skipped and named by ``payroll deliver``). Derived from the person alone."""
+    if person.id % 7 == 0:
+        return None
+    name = ".".join(person.staff_name.lower().split())
+    return f"{name}.{person.id}@staff.example.org"
 
 
 def allowance_rows(people: list[Person], period: Period) -> list[dict]:
