@@ -1,7 +1,8 @@
 """A database shaped like the studio's live system (``live-system.md``), with its typical faults:
 a double-tap punch pair, an open session, overlapping shifts (bulk path), a day_of_week 7, two open pay-rate rows, an over-used package, a '-'
 SKU, clear PINs, text start times (one unreadable, with a usage row that depends on it), a month '2026-13', audit rows in the other
-shape (with a clear PIN in their snapshots) and one without user or action.
+shape (with a clear PIN in their snapshots) and one without user or action, reconciliation sessions
+(completed, failed, and one in a status the workbench does not know, with an item) and reviewed items.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ P1 = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 P2 = uuid.UUID("00000000-0000-4000-8000-0000000000a2")
 P3 = uuid.UUID("00000000-0000-4000-8000-0000000000a3")
 ADMIN_ID = uuid.UUID("00000000-0000-4000-8000-00000000ad01")
+S1 = uuid.UUID("00000000-0000-4000-8000-0000000000e1")  # completed, its items reviewed
+S2 = uuid.UUID("00000000-0000-4000-8000-0000000000e2")  # failed, with its error message
+S3 = uuid.UUID("00000000-0000-4000-8000-0000000000e3")  # a status the workbench does not know
 
 # (id, staff_id, action, Bangkok local time)
 ENTRIES = [
@@ -131,6 +135,34 @@ INSERT INTO backoffice.audit_logs (id, "timestamp", action_type, changed_by_type
   '{{"id": 1, "clear_pin": "999999", "pin_hash": "y", "staff_name": "Nattaya"}}', 'forgot PIN');
 INSERT INTO backoffice.audit_logs (id, "timestamp") VALUES
  ('00000000-0000-4000-8000-00000000aa03', '2026-01-16 10:00+07');
+INSERT INTO backoffice.reconciliation_sessions (id, admin_user_id, reconciliation_type, file_name,
+  date_range_start, date_range_end, total_invoice_items, total_pos_records, matched_items,
+  match_rate, variance_amount, status, total_invoice_amount, total_pos_amount,
+  variance_percentage, error_message, created_at, completed_at) VALUES
+ ('{S1}', '{ADMIN_ID}', 'restaurant', 'supplier-jan.xlsx', '2026-01-01', '2026-01-31', 2, 2, 1,
+  50.00, 150.00, 'completed', 1650.00, 1500.00, 9.09, NULL, '2026-02-01 10:00+07',
+  '2026-02-01 10:01+07'),
+ ('{S2}', '{ADMIN_ID}', 'restaurant', 'supplier-feb.csv', '2026-02-01', '2026-02-28', 0, 0, 0,
+  NULL, NULL, 'failed', NULL, NULL, NULL, 'no date column in the file', '2026-03-01 10:00+07',
+  NULL),
+ ('{S3}', NULL, 'restaurant', 'old.xlsx', '2025-12-01', '2025-12-31', 1, 1, 1, 100, 0,
+  'cancelled', 90, 90, 0, NULL, '2026-01-02 10:00+07', NULL);
+INSERT INTO backoffice.reconciliation_items (id, session_id, item_type, match_type, confidence,
+  invoice_data, pos_data, amount_variance, quantity_variance, status, resolution_notes,
+  resolved_by, resolved_at, created_at) VALUES
+ ('00000000-0000-4000-8000-0000000000f1', '{S1}', 'matched', 'exact', 0.95,
+  '{{"description": "Pad Thai", "amount": 240}}', '{{"receipt_number": "R001", "amount": 240}}',
+  0, 0, 'approved', 'same day, same amount', 'admin@studio.example', '2026-02-02 09:00+07',
+  '2026-02-01 10:01+07'),
+ ('00000000-0000-4000-8000-0000000000f2', '{S1}', 'invoice_only', NULL, NULL,
+  '{{"description": "Bay rental", "amount": 1650}}', NULL, 1650, 1, 'disputed',
+  'the supplier billed it twice', 'admin@studio.example', '2026-02-02 09:05+07',
+  '2026-02-01 10:01+07'),
+ ('00000000-0000-4000-8000-0000000000f3', '{S1}', 'pos_only', NULL, NULL, NULL,
+  '{{"receipt_number": "R001", "amount": 1500}}', -1500, -1, 'unresolved', NULL, NULL, NULL,
+  '2026-02-01 10:01+07'),
+ ('00000000-0000-4000-8000-0000000000f4', '{S3}', 'matched', 'exact', 1, NULL, NULL, 0, 0,
+  'approved', NULL, 'admin@studio.example', '2026-01-02 11:00+07', '2026-01-02 10:00+07');
 INSERT INTO backoffice.staff_audit_log (id, staff_id, action_type, changed_by_type,
   changed_by_identifier, old_data_snapshot, new_data_snapshot, created_at) VALUES
  (1, 1, 'pin_changed', 'admin', 'admin@studio.example',

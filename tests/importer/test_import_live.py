@@ -17,6 +17,7 @@ ADMIN = "admin@studio.example"
 WORKBENCH_TABLES = (
     "backoffice.staff", "backoffice.time_entries", "backoffice.staff_compensation",
     "backoffice.packages", "backoffice.package_usage", "public.bookings", "pos.sales",
+    "backoffice.reconciliation_sessions", "backoffice.reconciliation_items",
     "backoffice.import_runs", "backoffice.import_quarantine", "backoffice.import_row_versions",
 )
 EXPECTED = {  # table: (read, imported, updated, unchanged, quarantined) of the first import
@@ -34,6 +35,8 @@ EXPECTED = {  # table: (read, imported, updated, unchanged, quarantined) of the 
     "lengolf_sales_voided_archive": (1, 1, 0, 0, 0),
     "audit_logs": (3, 2, 0, 0, 1),
     "staff_audit_log": (1, 1, 0, 0, 0),
+    "reconciliation_sessions": (3, 2, 0, 0, 1),
+    "reconciliation_items": (4, 3, 0, 0, 1),
 }
 
 
@@ -80,7 +83,7 @@ def test_import_dry_run_reports_and_leaves_nothing_then_the_import_keeps_the_sam
     for table, expected in EXPECTED.items():
         assert counts[table] == expected, table
     assert report["totals"]["read"] == sum(c[0] for c in counts.values())
-    assert report["totals"]["quarantined"] == 12
+    assert report["totals"]["quarantined"] == 14
 
 
 def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench):
@@ -92,6 +95,9 @@ def test_import_quarantine_holds_each_refusal_with_its_rule_and_group(workbench)
         ("monthly_service_charge", "2", "month_out_of_range"),
         ("package_usage", "00000000-0000-4000-8000-0000000000b4", "package_overuse"),
         ("package_usage", "00000000-0000-4000-8000-0000000000b5", "depends_on_quarantined"),
+        ("reconciliation_items", "00000000-0000-4000-8000-0000000000f4",
+         "depends_on_quarantined"),
+        ("reconciliation_sessions", "00000000-0000-4000-8000-0000000000e3", "check_failed"),
         ("staff_compensation", "2", "pay_rate_overlap"),
         ("staff_schedules", "00000000-0000-4000-8000-00000000cc02", "shift_overlap"),
         ("staff_weekly_schedules", "00000000-0000-4000-8000-00000000dd02", "check_failed"),
@@ -140,6 +146,32 @@ def test_import_mapping_lands_in_the_workbench(workbench):
     assert str(admin[0].id) == "00000000-0000-4000-8000-00000000ad01"
 
 
+def test_import_brings_reconciliation_sessions_and_items_with_their_statuses(workbench):
+    sessions = _rows(workbench, "SELECT id::text, admin_user_id::text, status, match_rate,"
+                     " variance_amount, error_message, completed_at"
+                     " FROM backoffice.reconciliation_sessions ORDER BY created_at")
+    assert [(s.id[-2:], s.status, s.match_rate, s.variance_amount, s.error_message)
+            for s in sessions] == [
+        ("e1", "completed", Decimal("50.00"), Decimal("150.00"), None),
+        ("e2", "failed", None, None, "no date column in the file"),
+    ]
+    assert sessions[0].admin_user_id == "00000000-0000-4000-8000-00000000ad01"
+    assert sessions[0].completed_at == dt.datetime(2026, 2, 1, 3, 1, tzinfo=dt.UTC)
+    items = _rows(workbench, "SELECT id::text, item_type, status, confidence, amount_variance,"
+                  " resolution_notes, resolved_by, resolved_at, invoice_data, pos_data"
+                  " FROM backoffice.reconciliation_items ORDER BY id")
+    assert [(i.id[-2:], i.item_type, i.status, i.resolved_by) for i in items] == [
+        ("f1", "matched", "approved", ADMIN),
+        ("f2", "invoice_only", "disputed", ADMIN),
+        ("f3", "pos_only", "unresolved", None),
+    ]
+    assert items[0].confidence == Decimal("0.95")
+    assert items[0].invoice_data == {"description": "Pad Thai", "amount": 240}
+    assert items[1].resolution_notes == "the supplier billed it twice"
+    assert items[1].resolved_at == dt.datetime(2026, 2, 2, 2, 5, tzinfo=dt.UTC)
+    assert items[2].amount_variance == Decimal("-1500.00") and items[2].invoice_data is None
+
+
 def test_import_never_copies_or_reports_the_clear_pin(workbench):
     dumped = _rows(workbench, "SELECT string_agg(t::text, ' ') FROM ("
                    " SELECT details::text AS t FROM backoffice.audit_logs"
@@ -156,8 +188,8 @@ def test_import_never_copies_or_reports_the_clear_pin(workbench):
 def test_import_rerun_counts_unchanged_then_imports_only_new_and_changed(workbench, live_url):
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     totals = again["totals"]
-    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 12)
-    assert totals["unchanged"] == totals["read"] - 12
+    assert (totals["imported"], totals["updated"], totals["quarantined"]) == (0, 0, 14)
+    assert totals["unchanged"] == totals["read"] - 14
 
     run_live(live_url, "UPDATE backoffice.staff SET staff_name = 'Nattaya S.' WHERE id = 2")
     run_live(live_url, "INSERT INTO backoffice.time_entries (id, staff_id, action, \"timestamp\")"
@@ -212,8 +244,8 @@ def test_import_review_fixes_go_through_the_rules(workbench, live_url):
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
     assert again["totals"]["imported"] == 0
     # month 13, the unreadable start time and the usage of its booking, the empty audit row,
-    # the overlapping shift, the weekday 7
-    assert again["totals"]["quarantined"] == 6
+    # the overlapping shift, the weekday 7, the session of an unknown status and its item
+    assert again["totals"]["quarantined"] == 8
 
 
 def test_import_refuses_a_source_that_is_not_the_live_shape(workbench, database_url):
@@ -228,7 +260,7 @@ def test_import_refuses_a_source_that_is_not_the_live_shape(workbench, database_
 
 def test_import_dependants_wait_with_their_parent_and_follow_its_fix(workbench, live_url):
     dependant = _rows(workbench, "SELECT depends_on, message FROM backoffice.import_quarantine"
-                      " WHERE rule = 'depends_on_quarantined'")[0]
+                      " WHERE rule = 'depends_on_quarantined' AND table_name = 'package_usage'")[0]
     assert dependant.depends_on == "bookings:BK4"
     assert "booking_start_time_unreadable" in dependant.message
     booking = _rows(workbench, "SELECT id FROM backoffice.import_quarantine"
@@ -240,4 +272,4 @@ def test_import_dependants_wait_with_their_parent_and_follow_its_fix(workbench, 
                  " WHERE id = '00000000-0000-4000-8000-0000000000b5'")
     assert used[0][0] == "BK4"
     again = service.import_live(_source(live_url), ADMIN, engine=workbench)
-    assert (again["totals"]["imported"], again["totals"]["quarantined"]) == (0, 4)
+    assert (again["totals"]["imported"], again["totals"]["quarantined"]) == (0, 6)

@@ -209,7 +209,7 @@ def test_import_dry_run_of_a_good_archive_touches_nothing_in_the_workbench(
     with workbench.connect() as conn:
         counts = load_counts(conn)
     report = service.import_live(str(dump), ADMIN, dry_run=True, engine=workbench)
-    assert report["dry_run"] is True and report["totals"]["read"] == 59
+    assert report["dry_run"] is True and report["totals"]["read"] == 66
     with workbench.connect() as conn:
         assert load_counts(conn) == counts
     _assert_nothing_happened(workbench, before, marker)

@@ -100,6 +100,21 @@ CREATE TABLE backoffice.invoice_items (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(), invoice_id uuid NOT NULL, description text NOT NULL,
   quantity numeric NOT NULL DEFAULT 1, unit_price numeric NOT NULL, line_total numeric NOT NULL,
   created_at timestamptz DEFAULT now());
+CREATE TABLE backoffice.reconciliation_sessions (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(), admin_user_id uuid, reconciliation_type text NOT NULL,
+  file_name text NOT NULL, date_range_start date NOT NULL, date_range_end date NOT NULL,
+  total_invoice_items integer NOT NULL DEFAULT 0, total_pos_records integer NOT NULL DEFAULT 0,
+  matched_items integer NOT NULL DEFAULT 0, match_rate numeric, variance_amount numeric,
+  status text NOT NULL DEFAULT 'processing', total_invoice_amount numeric, total_pos_amount numeric,
+  variance_percentage numeric, error_message text, created_at timestamptz DEFAULT now(),
+  completed_at timestamptz);
+CREATE TABLE backoffice.reconciliation_items (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(), session_id uuid NOT NULL
+  REFERENCES backoffice.reconciliation_sessions ON DELETE CASCADE, item_type text NOT NULL,
+  match_type text, confidence numeric(3,2), invoice_data jsonb, pos_data jsonb,
+  amount_variance numeric(12,2), quantity_variance numeric(12,2),
+  status text NOT NULL DEFAULT 'unresolved', resolution_notes text, resolved_by text,
+  resolved_at timestamptz, created_at timestamptz DEFAULT now());
 CREATE TABLE public.customers (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(), customer_code text UNIQUE NOT NULL,
   customer_name text NOT NULL, contact_number text, email text, is_active boolean DEFAULT true,

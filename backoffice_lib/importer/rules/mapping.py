@@ -341,6 +341,14 @@ _INVOICES = ("id", "invoice_number", "supplier_id", "invoice_date", "subtotal", 
 _ITEMS = ("id", "invoice_id", "description", "quantity", "unit_price", "line_total")
 _AUDIT = ("id", "user_email", "action", "resource_type", "resource_id", "details", "ip_address",
           "user_agent", "timestamp")
+_SESSIONS = ("id", "admin_user_id", "reconciliation_type", "file_name", "date_range_start",
+             "date_range_end", "total_invoice_items", "total_pos_records", "matched_items",
+             "match_rate", "variance_amount", "status", "total_invoice_amount",
+             "total_pos_amount", "variance_percentage", "error_message", "created_at",
+             "completed_at")
+_RECONCILED = ("id", "session_id", "item_type", "match_type", "confidence", "invoice_data",
+               "pos_data", "amount_variance", "quantity_variance", "status", "resolution_notes",
+               "resolved_by", "resolved_at", "created_at")
 _STAFF_AUDIT = ("id", "staff_id", "action_type", "changed_by_type", "changed_by_identifier",
                 "changes_summary", "old_data_snapshot", "new_data_snapshot", "reason", "created_at")
 
@@ -422,6 +430,20 @@ TABLES: tuple[TableSpec, ...] = (
               parents=(("supplier_id", "invoice_suppliers"),)),
     TableSpec("invoice_items", "backoffice.invoice_items", "backoffice.invoice_items", _ITEMS,
               _ITEMS, _copy(_ITEMS), parents=(("invoice_id", "invoices"),)),
+    # a reconciliation's sessions and items with their statuses (an item's review decision:
+    # unresolved, approved, disputed, adjusted; who resolved it, when, and the notes)
+    TableSpec("reconciliation_sessions", "backoffice.reconciliation_sessions",
+              "backoffice.reconciliation_sessions", _SESSIONS, _SESSIONS,
+              _copy(_SESSIONS, ("created_at", "completed_at")),
+              required_columns=("id", "reconciliation_type", "status"),
+              order=("created_at", "id"), parents=(("admin_user_id", "allowed_users"),)),
+    TableSpec("reconciliation_items", "backoffice.reconciliation_items",
+              "backoffice.reconciliation_items", _RECONCILED, _RECONCILED,
+              _copy(_RECONCILED, ("resolved_at", "created_at")),
+              required_columns=("id", "session_id", "item_type", "status"),
+              order=("session_id", "created_at", "id"),
+              parents=(("session_id", "reconciliation_sessions"),),
+              jsonb=("invoice_data", "pos_data")),
     TableSpec("lengolf_sales", "pos.lengolf_sales", "pos.sales", POS_READ, POS_COLUMNS,
               convert_pos_line, required_columns=("id", "date", "item_price_incl_vat"),
               required=True),
