@@ -31,11 +31,12 @@ BUILDS_ON = {
     "history": set(),
     "importer": {"staff", "payroll", "packages", "invoices", "history"},
     "explore": {"staff"},  # the analysts' frames (issue 27)
+    "taxes": {"staff", "payroll", "invoices"},  # the tax calendar (supplier-tax.md §5)
     "workbench": {"staff", "payroll", "packages", "invoices", "reconciliation", "history",
-                  "importer", "explore"},
+                  "importer", "explore", "taxes"},
     "demo_data": {"staff", "payroll", "packages", "invoices", "reconciliation", "history"},
     "cli": {"staff", "payroll", "packages", "invoices", "reconciliation", "history", "importer",
-            "workbench", "demo_data", "explore"},
+            "workbench", "demo_data", "explore", "taxes"},
 }
 # Pure rules and calculations: plain values and DataFrames in and out, no SQLAlchemy.
 PURE = {
@@ -53,6 +54,7 @@ PURE = {
     "backoffice_lib.payroll.rules.close",
     "backoffice_lib.payroll.rules.filings",
     "backoffice_lib.payroll.rules.diff",
+    "backoffice_lib.payroll.rules.forecast",
     "backoffice_lib.payroll.rules.statutory",
     "backoffice_lib.payroll.rules.summary",
     "backoffice_lib.importer.rules",
@@ -69,6 +71,7 @@ PURE = {
     "backoffice_lib.reconciliation.rules.parsing",
     "backoffice_lib.values",
     "backoffice_lib.explore.rules",
+    "backoffice_lib.taxes.rules",
 }
 DASHBOARD_SUFFIXES = ("dashboard",)
 
@@ -315,7 +318,7 @@ def test_the_command_line_imports_no_dashboard():
 
 # Domains already in their rooms (issue 21): SQL only in queries, dashboards without SQL.
 ROOM_DOMAINS = {"payroll", "packages", "staff", "invoices", "reconciliation", "importer",
-                "history"}
+                "history", "taxes"}
 
 
 def room_modules(domain: str) -> list[Path]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from .params import MONEY, MONTH, DecimalNumber
+from .params import DATE, MONEY, MONTH, DecimalNumber
 
 EXIT_BAD_INPUT = 2
 EXIT_BLOCKING = 3
@@ -78,6 +78,57 @@ def _columns() -> list[str]:
     from ..payroll.rules.statutory import NET_PAY_COLUMNS
 
     return PAY_COLUMNS + NET_PAY_COLUMNS
+
+
+@payroll.command()
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
+@click.option("--as-of", "as_of", type=DATE, default=None,
+              help="YYYY-MM-DD: worked before it, planned from it (default today, Bangkok).")
+@click.option("--weeks", is_flag=True,
+              help="One row per person and week paid in MONTH instead of the pay table.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@USER_OPTION
+def forecast(month: str, as_of, weeks: bool, fmt: str, user: str | None) -> None:
+    """MONTH's pay from the time worked and the shifts planned (admins; audited as a view).
+
+    Columns: payroll compute's, then hours_worked, hours_planned. --weeks: staff_id,
+    week_start, week_end, hours_worked, hours_planned, ot_hours, ot_pay,
+    holiday_hours_planned. The service charge used is said on stderr; an as-of date outside
+    the weeks of MONTH exits 2; planned shifts without a pay rate exit 3, named.
+    """
+    from .. import access, database
+    from ..payroll.reports.forecast import (
+        compute_forecast_table,
+        compute_forecast_week_table,
+        forecast_columns,
+    )
+    from ..payroll.reports.outputs import compose_pay_csv
+    from ..payroll.rules.forecast import WEEK_COLUMNS, ForecastRefused
+    from ..payroll.service.forecast import load_forecast
+
+    access.require(user, "payroll")
+    try:
+        with database.transaction() as conn:
+            result = load_forecast(conn, month, as_of, user)
+    except ForecastRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if weeks:
+        rows, columns = compute_forecast_week_table(result), WEEK_COLUMNS
+    else:
+        rows, columns = compute_forecast_table(result), forecast_columns(result)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        click.echo(compose_pay_csv(rows, columns), nl=False)
+    click.echo(result.service_charge_source, err=True)
+    for detail in result.flags["detail"]:
+        click.echo(f"flag: {detail}", err=True)
+    if result.has_blocking_errors:
+        for message in result.errors["message"]:
+            click.echo(f"blocking: {message}", err=True)
+        sys.exit(EXIT_BLOCKING)
 
 
 @payroll.command()

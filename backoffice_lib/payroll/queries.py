@@ -23,6 +23,7 @@ from ..models.core import (
     PublicHoliday,
     Staff,
     StaffCompensation,
+    StaffSchedule,
 )
 from ..models.jobs import JobRun
 from ..models.payroll import PayrollRun
@@ -149,6 +150,29 @@ def load_payroll_inputs(conn: Connection, month: str, net_pay: bool = True) -> P
         first_compensation=load_first_compensation(conn),
         statutory=load_statutory_inputs(conn, first.year) if net_pay else None,
     )
+
+
+# --------------------------------------------------------------------------- the forecast
+
+
+def load_planned_shifts(conn: Connection, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
+    """Scheduled shifts dated ``date_from`` to ``date_to``: staff_id (staff.id), schedule_date,
+    start_time, end_time."""
+    shifts = StaffSchedule.__table__
+    columns = ["staff_id", "schedule_date", "start_time", "end_time"]
+    return _frame(conn.execute(
+        sa.select(*(shifts.c[c] for c in columns))
+        .where(shifts.c.schedule_date.between(date_from, date_to))
+        .order_by(shifts.c.staff_id, shifts.c.schedule_date, shifts.c.start_time)
+    ).all(), columns)
+
+
+def load_earlier_pools(conn: Connection, month: str, count: int) -> dict[str, Decimal]:
+    """The service-charge pools of the ``count`` latest months before ``month`` that have one."""
+    return dict(conn.execute(
+        sa.select(POOL.c.month_year, POOL.c.total_amount).where(POOL.c.month_year < month)
+        .order_by(POOL.c.month_year.desc()).limit(count)
+    ).all())
 
 
 # --------------------------------------------------------------------------- payroll_runs
