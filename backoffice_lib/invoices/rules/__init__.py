@@ -1,4 +1,6 @@
 """The rules of supplier invoices (business-rules §6), pure: items, amounts, numbers, tax IDs.
+(The withholding forms and certificates of supplier-tax.md: ``rules.withholding``; amounts in Thai
+words: ``rules.baht_text``.)
 
 line_total = quantity × unit_price; subtotal = Σ line_total; tax_amount = subtotal × tax_rate / 100;
 total_amount = subtotal − tax_amount (net paid to the supplier, the withholding tax is remitted by the
@@ -16,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from .. import money
+from ... import money
 
 SETTING_DEFAULTS = {
     "default_wht_rate": "3.00",
@@ -26,6 +28,13 @@ SETTING_DEFAULTS = {
     "company_address_line2": "",
     "bank_name": "",
     "bank_account_number": "",
+    # the payer on the withholding forms (supplier-tax.md §2)
+    "company_branch_no": "00000",
+    "company_address_line": "",
+    "company_subdistrict": "",
+    "company_district": "",
+    "company_province": "",
+    "company_postal_code": "",
 }
 SUPPLIER_FIELDS = (
     "name",
@@ -143,6 +152,15 @@ def compute_tax_id_check_digit(first_twelve: str) -> int:
     """The check digit of a Thai tax ID: (11 − Σ dᵢ·(13 − i) mod 11) mod 10, i = 0…11."""
     total = sum(int(digit) * (TAX_ID_LENGTH - i) for i, digit in enumerate(first_twelve))
     return (11 - total % 11) % 10
+
+
+def thai_id_check_digit_valid(value: str) -> bool:
+    """True for 13 ASCII digits whose last is the Thai ID check digit (a national ID or a
+    juristic person's tax ID); the SQL twin is ``backoffice.thai_tax_id_valid(text)``."""
+    text = str(value or "")
+    if not re.fullmatch(r"[0-9]{13}", text):
+        return False
+    return int(text[12]) == compute_tax_id_check_digit(text[:12])
 
 
 def validate_tax_id(value) -> str | None:
