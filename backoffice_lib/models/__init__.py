@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     management,
     packages,
     payroll,
+    payroll_forecast,
     payroll_review,
     reconciliation,
     security,

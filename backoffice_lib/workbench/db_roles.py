@@ -85,6 +85,7 @@ ANALYST_HIDDEN_TABLES = frozenset({
     "coach_rates", "coach_earnings", "payroll_review_acknowledgements", "import_quarantine",
     "import_row_versions", "lock_corrections",
     "delivery_outbox",  # addresses and who got what (delivery, migration 0020)
+    "payroll_forecasts",  # pay forecast per person (migration 0021)
 })
 ANALYST_HIDDEN_COLUMNS = frozenset({
     "pin_hash", "national_id", "bank_account", "bank_name", "coach_phone", "contact_number",
