@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Serve the catalog's dashboards with Voilà (landing page at /)."),
     "staff": ("staff", "staff_group",
               "Staff members: add, list, reset a PIN, deactivate, unlock (admins)."),
+    "taxes": ("taxes", "taxes_group",
+              "The month's tax calendar: due dates, states, files, filings recorded (admins)."),
 }
 
 

@@ -218,7 +218,7 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
     valid national ID blocks the filings: exit 3, the people named on stderr.
     """
     from .. import access, database
-    from ..payroll.reports.filings import write_filings
+    from ..payroll.reports.filings import record_filings_made, write_filings
     from ..payroll.rules.filings import FilingsBlocked
     from ..payroll.service.filings import prepare_filings
 
@@ -232,6 +232,8 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
     for warning in prepared.warnings:
         click.echo(f"warning: {warning}", err=True)
     files = write_filings(prepared, Path(out_dir))
+    for note in record_filings_made(user, month, files):
+        click.echo(f"note: {note}", err=True)
     t = prepared.sso_totals
     click.echo(f"filings {month}: {t['employees']} insured, wages {t['wages']:.2f}, "
                f"contributions {t['employee_contributions']:.2f} + "
@@ -252,7 +254,7 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
     Adds up the months of YEAR that have ended.
     """
     from .. import access, database
-    from ..payroll.reports.certificates import write_certificates
+    from ..payroll.reports.certificates import record_certificates_made, write_certificates
     from ..payroll.rules.filings import NoMonthEnded
     from ..payroll.service.filings import prepare_certificates
 
@@ -264,6 +266,8 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     files = write_certificates(employer, found, Path(out_dir))
+    for note in record_certificates_made(user, year, files):
+        click.echo(f"note: {note}", err=True)
     click.echo(f"certificates {year}: {len(files)} people")
     for name in sorted(files):
         click.echo(str(files[name]))

@@ -13,6 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from .. import bangkok
@@ -29,6 +30,7 @@ from ..models.jobs import JobRun
 from ..models.payroll import PayrollRun
 from ..models.payroll_review import ReviewAcknowledgement
 from ..models.statutory import StaffTaxAllowance, StatutoryRate
+from ..models.supplier_tax import TaxFiling
 from .rules import PayrollInputs, entries_window, setting_value
 from .rules.statutory import PersonStatutory, RateRow, StatutoryInputs
 
@@ -40,6 +42,7 @@ ACKNOWLEDGEMENTS = ReviewAcknowledgement.__table__
 RATES = StatutoryRate.__table__
 ALLOWANCES = StaffTaxAllowance.__table__
 STAFF = Staff.__table__
+FILINGS = TaxFiling.__table__
 IDENTITY_COLUMNS = ("national_id", "title", "first_name", "last_name", "sso_insured",
                     "joined_on")
 
@@ -428,3 +431,21 @@ def load_national_id_holder(conn: Connection, national_id: str, other_than: int)
 
 def save_staff_statutory(conn: Connection, staff: int, changed: dict) -> None:
     conn.execute(sa.update(STAFF).where(STAFF.c.id == staff).values(**changed))
+
+
+# --------------------------------------------------------------------------- tax_filings
+
+
+def save_filing_files(conn: Connection, duty: str, period: str, files: list[dict],
+                      user: str) -> bool:
+    """The files made for ``duty`` of ``period`` (name, sha256, bytes) into the filing register
+    (supplier-tax.md §5). A duty recorded as filed keeps the files it was filed with: False."""
+    table = FILINGS
+    made = {"files": files, "files_made_at": sa.func.now(), "files_made_by": user}
+    done = conn.execute(
+        pg_insert(table).values(duty=duty, period=period, **made)
+        .on_conflict_do_update(index_elements=["duty", "period"], set_=made,
+                               where=table.c.filed_on.is_(None))
+        .returning(table.c.id)
+    ).first()
+    return done is not None

@@ -118,7 +118,7 @@ def write_run_filings(run: PayrollRunReport, user: str | None = None) -> pd.Data
     lists what was written, or who blocks the filings (insured without a valid national ID)."""
     from ..rules.filings import FilingsBlocked
     from ..service.filings import prepare_filings
-    from .filings import write_filings
+    from .filings import record_filings_made, write_filings
 
     who = user or run.user
     try:
@@ -129,4 +129,5 @@ def write_run_filings(run: PayrollRunReport, user: str | None = None) -> pd.Data
     files = write_filings(filings, Path(run.output_dir) / "filings")
     rows = [(f"filings/{name}", path.stat().st_size) for name, path in sorted(files.items())]
     rows += [("warning", w) for w in filings.warnings]
+    rows += [("note", n) for n in record_filings_made(who, run.month, files)]
     return pd.DataFrame(rows, columns=["file", "bytes"])

@@ -17,6 +17,7 @@ from pathlib import Path
 from ... import bangkok, settings
 from ..rules.filings import Certificate
 from ..rules.summary import thb
+from .filings import record_duties_made
 from .outputs import font_files
 
 FONT = "Sarabun"
@@ -108,3 +109,13 @@ def write_certificates(employer: dict, certificates: list[Certificate], folder: 
         settings.write_private_bytes(path, render_certificate(cert, employer))
         files[path.name] = path
     return files
+
+
+def record_certificates_made(user: str | None, year: int, files: dict[str, Path],
+                             today: dt.date | None = None) -> list[str]:
+    """The employees' 50 ทวิ of a year that has ended recorded as made (duty
+    ``wht50_employees`` of the tax calendar); certificates of a year still running add up only
+    the months so far and are not recorded."""
+    if year >= (today or bangkok.today()).year:
+        return [f"the certificates of {year} are not recorded as made: the year has not ended"]
+    return record_duties_made(user, str(year), files, {"wht50_employees": "50tawi_"})

@@ -8,13 +8,16 @@ payroll workbook.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from ... import bangkok, settings, spreadsheets
+from ... import bangkok, database, settings, spreadsheets
 from ..rules import sso_file
 from ..rules.filings import Filings
+from ..service.filings import record_files_made
 from .outputs import fixed_timestamp, normalise_zip
 
 PND1_COLUMNS = ["seq", "staff_id", "national_id", "title", "first_name", "last_name",
@@ -154,3 +157,33 @@ def write_filings(filings: Filings, folder: Path | str) -> dict[str, Path]:
                                         compose_pnd1_csv(filings).encode("utf-8-sig"))
     files[pnd1.name] = pnd1
     return files
+
+
+# The duty of the filing register each file belongs to (supplier-tax.md §5), by name prefix.
+FILING_DUTIES = {"sso": "sso_", "pnd1": "pnd1_"}
+
+
+def describe_files(paths: Iterable[Path]) -> list[dict]:
+    """Name, sha256 and size of each file, by name: what the filing register keeps."""
+    return [{"name": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+             "bytes": path.stat().st_size}
+            for path in sorted(paths, key=lambda p: p.name)]
+
+
+def record_duties_made(user: str | None, period: str, files: dict[str, Path],
+                       duties: dict[str, str]) -> list[str]:
+    """The files written, per duty (``duties``: duty -> file name prefix), recorded as made in
+    one transaction; the notes of duties already filed (their files are kept as filed)."""
+    notes = []
+    with database.transaction() as conn:
+        for duty, prefix in duties.items():
+            paths = [path for name, path in files.items() if name.startswith(prefix)]
+            if paths and not record_files_made(conn, user, duty, period, describe_files(paths)):
+                notes.append(f"{duty} {period} is recorded as filed: the filing register keeps "
+                             "the files it was filed with")
+    return notes
+
+
+def record_filings_made(user: str | None, month: str, files: dict[str, Path]) -> list[str]:
+    """The month's social security and ภ.ง.ด.1 files recorded as made (the tax calendar)."""
+    return record_duties_made(user, month, files, FILING_DUTIES)

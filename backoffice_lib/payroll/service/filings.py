@@ -1,6 +1,8 @@
 """The month's statutory filings and the year's withholding certificates (statutory-payroll.md
 §3–4), admin only and audited in the caller's transaction: load, compute (``rules.filings``),
-check who blocks them. ``reports.filings`` and ``reports.certificates`` write the files.
+check who blocks them. ``reports.filings`` and ``reports.certificates`` write the files;
+``record_files_made`` puts what they wrote (names, sha256, sizes) into the filing register that
+the tax calendar reads (supplier-tax.md §5: duties ``sso``, ``pnd1``, ``wht50_employees``).
 """
 
 from __future__ import annotations
@@ -60,3 +62,21 @@ def prepare_certificates(conn: Connection, year: int, user: str | None,
         "tax": sum((c.tax for c in certificates), money.ZERO),
     })
     return queries.load_employer(conn), certificates
+
+
+PAYROLL_DUTIES = ("sso", "pnd1", "pnd1a", "wht50_employees")
+
+
+def record_files_made(conn: Connection, user: str | None, duty: str, period: str,
+                      files: list[dict]) -> bool:
+    """Admin only: ``files`` (name, sha256, bytes) recorded as made for ``duty`` of ``period``
+    ('YYYY-MM', or 'YYYY' for the yearly duties), audited (``TAX_FILES_MADE``). A duty already
+    recorded as filed keeps the files it was filed with: nothing changes, False."""
+    if duty not in PAYROLL_DUTIES:
+        raise ValueError(f"not a payroll duty: {duty!r}")
+    who = access.check(conn, user, "payroll", admin=True)
+    recorded = queries.save_filing_files(conn, duty, period, files, who.email)
+    if recorded:
+        audit.record(conn, who.email, "TAX_FILES_MADE", "tax_filing", f"{duty}/{period}",
+                     after={"files": files})
+    return recorded
