@@ -304,14 +304,94 @@ def masked_url(url: URL | None = None) -> str:
 
 @functools.cache
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process; sessions run in Bangkok time."""
+    """One engine per URL per process; sessions run in Bangkok time. A pooled connection is
+    pinged before use: after the database restarted, the next action reconnects."""
     target = make_url(url) if url else database_url()
     engine = sa.create_engine(
         target,
         pool_pre_ping=True,
         connect_args={"options": f"-c timezone={settings.BUSINESS_TIMEZONE}"},
     )
+    if _embedded_socket(target) is not None:
+        sa.event.listen(engine, "do_connect", _follow_embedded_socket)
     return engine
+
+
+# --- a database that restarts under a long-lived process (serve's kernels) ------------------------
+# A restarted embedded server whose socket path was too long for PGDATA listens in a NEW private
+# folder under /tmp (a random name): a URL resolved before the restart names the old one. Each new
+# connection to the embedded server of this data dir reads where its socket is now.
+
+
+def _embedded_socket(url: URL) -> Path | None:
+    """The socket folder a URL names when it is the embedded server of this data dir's."""
+    host = url.query.get("host")
+    if not isinstance(host, str) or not host.startswith("/"):
+        return None
+    pgdata = settings.data_dir() / "pgdata"
+    folder = Path(host)
+    if folder == pgdata or (folder.parent == Path("/tmp") and folder.name.startswith(
+            SOCKET_PREFIX)):
+        return folder
+    return None
+
+
+def _follow_embedded_socket(dialect, record, cargs, cparams) -> None:
+    info = _running(settings.data_dir() / "pgdata")
+    if info is not None and info.socket_dir is not None:
+        cparams["host"] = str(info.socket_dir)
+
+
+DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, starting up
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The connection died under a statement (the server restarted, stopped or ended it), or the
+    server cannot be reached: nothing of the transaction was kept."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None) or ""
+    return state in DISCONNECT_STATES or state.startswith("08") or (
+        isinstance(exc, sa.exc.OperationalError) and not state)
+
+
+class ConnectionLost(DatabaseUnavailable):
+    """The database went away during a transaction. ``at_commit``: while committing, so the
+    change may have been kept; otherwise the server rolled it back."""
+
+    def __init__(self, at_commit: bool):
+        self.at_commit = at_commit
+        super().__init__(
+            "the connection to the database was lost as the change was saved: reload the page"
+            " to see whether it was kept before trying again" if at_commit else
+            "the database restarted or cannot be reached: nothing was saved; try again")
+
+
+def run_transaction(work, engine: Engine | None = None):
+    """``work(conn)`` in one transaction, committed; its result. A connection that died while
+    the pool held it is replaced before use (pre-ping); one that dies under the work's FIRST
+    statement (the database restarted at that moment: nothing was done) is replaced and the
+    transaction runs once more. A connection lost later raises ``ConnectionLost``."""
+    engine = engine or get_engine()
+    for attempt in (1, 2):
+        done: list[int] = []
+        at_commit = False
+        try:
+            with engine.connect() as conn:
+                sa.event.listen(conn, "after_cursor_execute", lambda *_: done.append(1))
+                with conn.begin():
+                    result = work(conn)
+                    at_commit = True
+            return result
+        except sa.exc.DBAPIError as exc:
+            if not is_disconnect(exc):
+                raise
+            if attempt == 1 and not done and not at_commit:
+                continue
+            raise ConnectionLost(at_commit) from exc
+    raise AssertionError("unreachable")
 
 
 def check_connection(engine: Engine | None = None) -> None:

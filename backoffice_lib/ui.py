@@ -101,6 +101,10 @@ def guarded_dashboard(area: str, build: Callable[[Any], Any], *, admin: bool | N
     except database.DatabaseUnavailable as exc:
         return error_panel(settings.mask_secrets(str(exc)), title="The database cannot be reached")
     except Exception as exc:  # noqa: BLE001 - shown to the person, traceback kept in the log
+        if database.is_disconnect(exc):
+            return error_panel("The database restarted (or cannot be reached) while this page"
+                               " was being read: reload the page.",
+                               title="The database restarted")
         _log_dashboard_failure(area, exc)
         reason = settings.mask_secrets(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
         message = f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
@@ -409,11 +413,14 @@ def form_action(work: Callable[[Any], Any], *, engine: Any = None, require: tupl
         if require is not None:
             email, area, admin = require
             access.require(email, area, admin=admin, engine=engine)
-        with database.transaction(engine) as conn:
-            return work(conn), None
+        return database.run_transaction(work, engine), None
     except (ValueError, ArithmeticError, PermissionError) as exc:  # refusals, AccessDenied
         return None, str(exc)
+    except database.ConnectionLost as exc:  # the database restarted: retried once already
+        return None, str(exc)
     except sa.exc.DBAPIError as exc:
+        if database.is_disconnect(exc):  # the access check's own transaction
+            return None, str(database.ConnectionLost(at_commit=False))
         diag = getattr(getattr(exc, "orig", None), "diag", None)
         reason = getattr(diag, "message_primary", None) or str(exc.orig or exc).splitlines()[0]
         return None, f"the database refused the change: {reason}"
