@@ -5,6 +5,8 @@ BACKOFFICE_DATABASE_URL  any PostgreSQL 14+ (plain ``postgresql://`` accepted). 
 BACKOFFICE_DATA_DIR      where the embedded server, run folders and file stores live
                          (default ``.backoffice/`` in the working directory).
 BACKOFFICE_USER          the acting user's e-mail for CLI commands.
+BACKOFFICE_BACKUP_DIR    a second folder (another disk) every verified backup is copied to;
+                         unset: backups stay under the data dir's ``backups/`` only.
 BACKOFFICE_UPLOAD_MAX_MB, _MAX_RATIO, _MAX_ROWS, _MAX_COLUMNS, _MAX_LINE, _MAX_CELLS
                          limits of a spreadsheet read from outside (``upload_limits``).
 
@@ -153,6 +155,12 @@ def private_umask() -> Iterator[None]:
 
 def acting_user_from_env() -> str | None:
     return os.environ.get("BACKOFFICE_USER") or None
+
+
+def backup_copy_dir() -> Path | None:
+    """BACKOFFICE_BACKUP_DIR: where verified backups are copied too (None when unset)."""
+    configured = os.environ.get("BACKOFFICE_BACKUP_DIR", "").strip()
+    return Path(configured).expanduser().resolve() if configured else None
 
 
 # --- uploads: a spreadsheet from outside is bounded before it is parsed (issue 22) -------------

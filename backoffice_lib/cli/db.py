@@ -94,21 +94,54 @@ def maintain(months_ahead: int, user: str | None) -> None:
 
 
 @db.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False), required=False)
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="file to write (default <data dir>/backups/backoffice-<UTC>-<id>.dump)")
 @USER_OPTION
-def backup_command(file: str, user: str | None) -> None:
-    """Write the whole database to FILE (pg_dump custom format, owner-only; admins)."""
-    from .. import access, audit
+def backup_command(file: str | None, out: str | None, user: str | None) -> None:
+    """Write the whole database (pg_dump custom format, owner-only) and verify it (admins).
 
-    who = access.require(user, backup.AREA, admin=True)
+    The backup is restored into a scratch database and every table's rows and md5 compared with
+    the database at the moment of the dump; the result is kept next to it (FILE.json). With
+    BACKOFFICE_BACKUP_DIR set, a verified backup is copied there too. Exit 2 when it fails.
+    """
+    from ..history.service import verified_backup
+
+    if file and out and file != out:
+        _fail("give the file once: FILE or --out FILE")
     try:
-        target = backup.run_backup(file)
+        record = verified_backup.run_verified_backup(user, out or file)
     except backup.BackupError as exc:
         _fail(str(exc))
-    with database.transaction() as conn:
-        audit.record(conn, who.email, "BACKUP", "database", database.masked_url(),
-                     details={"file": str(target)})
-    click.echo(f"backup of {database.masked_url()} written to {target}")
+    click.echo(f"backup of {record['database']} written to {record['path']}"
+               f" ({record['size']:,} bytes)")
+    click.echo(f"verified: {record['tables_compared']} tables, {record['rows_compared']:,} rows"
+               " equal after a restore into a scratch database")
+    for copied in record["copied_to"]:
+        click.echo(f"copied to {copied}")
+
+
+@db.command("backups")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@USER_OPTION
+def backups_command(fmt: str, user: str | None) -> None:
+    """List the backups, newest first, with their verification (admins)."""
+    import json
+
+    from .. import access
+    from ..history.service import verified_backup
+    from .params import json_default
+
+    access.require(user, backup.AREA, admin=True)
+    listed = verified_backup.load_backups()
+    if fmt == "json":
+        click.echo(json.dumps(listed, default=json_default, indent=1))
+        return
+    if not listed:
+        click.echo(f"no backups in {backup.backups_dir()}")
+        return
+    click.echo(verified_backup.compute_backups_table(listed))
 
 
 @db.command("restore")

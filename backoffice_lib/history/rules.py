@@ -1,6 +1,7 @@
 """The rules of the history domain (pure): monthly partitions' names and months, the archive's
-month plan, the audit explorer's filter, pages and before/after diffs. Values in and out: no SQL,
-no files, no widgets."""
+month plan, the audit explorer's filter, pages and before/after diffs, which backups rotation
+keeps and how old the last verified backup may be. Values in and out: no SQL, no files, no
+widgets."""
 
 from __future__ import annotations
 
@@ -194,3 +195,110 @@ def compute_time_entry_plan(
 
 def compute_package_months(expiration_dates: Iterable[dt.date]) -> list[str]:
     return sorted({bangkok.month_key(d) for d in expiration_dates})
+
+
+# --- backups: rotation by age and the overview's warning -------------------------------------------
+
+DEFAULT_KEEP_DAILY = 7
+DEFAULT_KEEP_WEEKLY = 4
+DEFAULT_KEEP_MONTHLY = 12
+BACKUP_MAX_AGE = dt.timedelta(hours=26)  # a daily backup, plus a late night's slack
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """One backup as rotation sees it: its name, when it was made (aware), whether it verified."""
+
+    name: str
+    made_at: dt.datetime
+    verified: bool
+
+
+def choose_backups_to_keep(
+    backups: Iterable[BackupFile], today: dt.date, daily: int = DEFAULT_KEEP_DAILY,
+    weekly: int = DEFAULT_KEEP_WEEKLY, monthly: int = DEFAULT_KEEP_MONTHLY,
+) -> set[str]:
+    """The names rotation keeps; the others may go.
+
+    By age, in Bangkok dates: the newest verified backup of each of the last ``daily`` days
+    (today included), of each of the last ``weekly`` ISO weeks (this week included) and of each
+    of the last ``monthly`` months (this month included). Whatever the counts, the newest backup
+    (verified or not: a failed one is kept to be looked at) and the newest verified backup are
+    kept, so a long pause never leaves nothing to restore. A backup made after ``today`` (a
+    clock set back) is kept.
+    """
+    for count, what in ((daily, "daily"), (weekly, "weekly"), (monthly, "monthly")):
+        if count < 0:
+            raise ValueError(f"keep_{what} must be 0 or more, not {count}")
+    ordered = sorted(backups, key=lambda b: (b.made_at, b.name), reverse=True)
+    keep: set[str] = set()
+    if ordered:
+        keep.add(ordered[0].name)
+    verified = [b for b in ordered if b.verified]
+    if verified:
+        keep.add(verified[0].name)
+    days = {today - dt.timedelta(days=n) for n in range(daily)}
+    this_monday = today - dt.timedelta(days=today.weekday())
+    weeks = {(this_monday - dt.timedelta(weeks=n)).isocalendar()[:2] for n in range(weekly)}
+    months, month = set(), bangkok.month_key(today)
+    for _ in range(monthly):
+        months.add(month)
+        month = bangkok.previous_month(month)
+    seen_days: set[dt.date] = set()
+    seen_weeks: set[tuple[int, int]] = set()
+    seen_months: set[str] = set()
+    for backup in ordered:
+        day = bangkok.bangkok_date(backup.made_at)
+        if day > today:
+            keep.add(backup.name)
+            continue
+        if not backup.verified:
+            continue
+        week, month = day.isocalendar()[:2], bangkok.month_key(day)
+        if day in days and day not in seen_days:
+            seen_days.add(day)
+            keep.add(backup.name)
+        if week in weeks and week not in seen_weeks:
+            seen_weeks.add(week)
+            keep.add(backup.name)
+        if month in months and month not in seen_months:
+            seen_months.add(month)
+            keep.add(backup.name)
+    return keep
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    """What the overview says of the backups: a line, its detail, and whether it is a warning."""
+
+    text: str
+    note: str
+    warn: bool
+
+
+def _age_text(age: dt.timedelta) -> str:
+    hours = int(age.total_seconds() // 3600)
+    if hours < 1:
+        return f"{max(int(age.total_seconds() // 60), 0)} min"
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+def compute_backup_status(
+    last_verified_at: dt.datetime | None, now: dt.datetime, max_age: dt.timedelta = BACKUP_MAX_AGE,
+) -> BackupStatus:
+    """The age of the last verified backup; a warning when there is none or it is older than
+    ``max_age`` (26 hours: the daily backup job missed its day)."""
+    limit = _age_text(max_age)
+    if last_verified_at is None:
+        return BackupStatus("No verified backup", "the db-backup job has not verified one yet",
+                            True)
+    age = now - last_verified_at
+    made = last_verified_at.astimezone(bangkok.BANGKOK).strftime("%Y-%m-%d %H:%M")
+    if age > max_age:
+        return BackupStatus(f"Last verified backup {_age_text(age)} old",
+                            f"made {made} Bangkok time; older than {limit}: check the db-backup"
+                            " job", True)
+    return BackupStatus(f"Last verified backup {_age_text(age)} old",
+                        f"made {made} Bangkok time", False)

@@ -40,6 +40,15 @@ def render_kpis(kpis: Sequence[Kpi]) -> str:
     return f'<div style="display:flex;flex-wrap:wrap;gap:12px">{cards}</div>'
 
 
+def render_backup_status(status) -> str:
+    """The last verified backup's age: a quiet line, or an amber warning (admins see it)."""
+    color, border = ("#92400e", "#f59e0b") if status.warn else ("#475569", "#e2e8f0")
+    return (f'<div class="overview-backup{" warn" if status.warn else ""}" style="border:1px solid '
+            f'{border};border-radius:8px;padding:6px 12px;color:{color}">'
+            f'{"⚠ " if status.warn else ""}<b>{html.escape(status.text)}</b> · '
+            f"{html.escape(status.note)}</div>")
+
+
 def render_status(month: str) -> str:
     return (
         f'<span class="backoffice-status">Figures for {month}, read at '
@@ -85,6 +94,7 @@ class OverviewDashboard:
         self.require = (user.email, AREA, True)  # each handler's access check, audited
         self.build(self.load_default_month(month))
         self.on_month({"new": self.picker.value})
+        self.on_backup_status()
         self.picker.observe(self.on_month, names="value")
         self.widget = self.layout()
 
@@ -107,6 +117,7 @@ class OverviewDashboard:
             options = [chosen, *options]
         self.picker = widgets.Dropdown(options=options, value=chosen, description="Month")
         self.kpi_box = widgets.HTML()
+        self.backup_box = widgets.HTML()
         self.status = widgets.HTML()
         self.fig = _figure()
 
@@ -116,7 +127,7 @@ class OverviewDashboard:
             f"color:#475569'>For {html.escape(self.email)}: payroll cost, packages, sales and "
             "reconciliation of one month.</p>"
         )
-        return widgets.VBox([ui.stylesheet(), header, self.picker, self.kpi_box,
+        return widgets.VBox([ui.stylesheet(), header, self.backup_box, self.picker, self.kpi_box,
                              ui.sync_figure(self.fig), self.status])
 
     def load(self, month: str) -> tuple[dict | None, str | None]:
@@ -125,6 +136,12 @@ class OverviewDashboard:
             return self._read(lambda c: service.load_overview(c, self.email, month))
         except Exception as exc:  # noqa: BLE001 - shown on screen, not swallowed
             return None, str(exc)
+
+    def on_backup_status(self, _=None) -> None:
+        """The age of the last verified backup, with a warning after 26 hours."""
+        status, refusal = self._read(lambda c: service.load_backup_status(c, self.email))
+        self.backup_box.value = (ui.compute_error_html("Could not read the backups", refusal)
+                                 if refusal else render_backup_status(status))
 
     def on_month(self, change) -> None:
         data, refusal = self.load(change["new"])

@@ -42,3 +42,14 @@ def load_latest_data_month(conn: Connection, user_email: str) -> str | None:
     access.check(conn, user_email, AREA, admin=True)
     latest = queries.load_latest_data_day(conn, bangkok.today())
     return bangkok.month_key(latest) if latest else None
+
+
+def load_backup_status(conn: Connection, user_email: str, now: dt.datetime | None = None):
+    """The age of the last verified backup (the data dir's backups and BACKOFFICE_BACKUP_DIR),
+    a warning after 26 hours (``history.rules.compute_backup_status``)."""
+    from ..history import rules as history_rules
+    from ..history.service import verified_backup
+
+    access.check(conn, user_email, AREA, admin=True)
+    return history_rules.compute_backup_status(verified_backup.load_last_verified_at(),
+                                               now or bangkok.now())

@@ -74,3 +74,86 @@ def scratch_database(engine: Engine, name: str) -> Iterator[URL]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# --- verified backups: every table's fingerprint in one snapshot ---------------------------------
+
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+def load_every_table_name(conn: Connection) -> list[str]:
+    """Every table of every schema but the system's (a partitioned table once, with its
+    partitions); what a verified backup compares."""
+    return conn.execute(
+        sa.text(
+            "SELECT format('%I.%I', n.nspname, c.relname) AS name"
+            "  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence = 'p'"
+            "   AND n.nspname <> ALL(:system) AND n.nspname NOT LIKE 'pg_temp%'"
+            "   AND n.nspname NOT LIKE 'pg_toast_temp%'"
+            " ORDER BY 1"
+        ),
+        {"system": list(SYSTEM_SCHEMAS)},
+    ).scalars().all()
+
+
+def load_primary_key_columns(conn: Connection) -> dict[str, list[str]]:
+    """Each table's primary-key columns in key order, by the table's quoted name."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT format('%I.%I', n.nspname, c.relname) AS name, quote_ident(a.attname) AS col"
+            "  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+            "  JOIN pg_namespace n ON n.oid = c.relnamespace"
+            "  CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS key(attnum, position)"
+            "  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = key.attnum"
+            " WHERE k.contype = 'p' ORDER BY 1, key.position"
+        )
+    ).all()
+    keys: dict[str, list[str]] = {}
+    for name, column in rows:
+        keys.setdefault(name, []).append(column)
+    return keys
+
+
+def save_stable_text_settings(conn: Connection) -> None:
+    """Rows read as text the same way on any connection (time zone, date and number styles),
+    for this transaction only."""
+    for setting, value in (("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"),
+                           ("IntervalStyle", "postgres"), ("extra_float_digits", "1"),
+                           ("bytea_output", "hex")):
+        conn.execute(sa.text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": value})
+
+
+def load_table_fingerprints(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Row count and an md5 over every table's rows in primary-key order (rows as text; a table
+    without a primary key in the order of its rows' text), in ``conn``'s snapshot."""
+    save_stable_text_settings(conn)
+    keys = load_primary_key_columns(conn)
+    found = {}
+    for name in load_every_table_name(conn):
+        order = ", ".join(f"t.{column}" for column in keys.get(name, [])) or "t::text"
+        row = conn.execute(
+            sa.text(
+                f"SELECT count(*) AS n, coalesce(md5(string_agg(md5(t::text), '' ORDER BY {order})),"
+                f" '') AS md5 FROM {name} t"
+            )
+        ).one()
+        found[name] = (int(row.n), row.md5)
+    return found
+
+
+def load_exported_snapshot(conn: Connection) -> str:
+    """Export ``conn``'s snapshot (a REPEATABLE READ transaction) for pg_dump --snapshot."""
+    return conn.scalar(sa.text("SELECT pg_export_snapshot()"))
+
+
+@contextlib.contextmanager
+def scratch_database_engine(engine: Engine, name: str) -> Iterator[Engine]:
+    """An engine on a scratch database ``name`` (created for the block, dropped after it, even
+    when the block fails)."""
+    with scratch_database(engine, name) as url:
+        scratch = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            yield scratch
+        finally:
+            scratch.dispose()

@@ -95,11 +95,14 @@ def backups_dir() -> Path:
     return settings.data_dir() / "backups"
 
 
-def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
+def run_backup(file: str | Path, engine: Engine | None = None, *,
+               snapshot: str | None = None) -> Path:
     """Write the whole selected database to ``file`` (pg_dump custom format), owner-only.
 
     pg_dump writes into a descriptor opened here with mode 0600 (a folder it needs is created
-    0700), so the dump is never readable by others, not even while it is written.
+    0700), so the dump is never readable by others, not even while it is written. With
+    ``snapshot`` (``pg_export_snapshot()`` of a transaction still open) the dump shows the
+    database exactly as that transaction sees it.
     """
     engine = engine or database.get_engine()
     database.check_connection(engine)
@@ -116,7 +119,8 @@ def run_backup(file: str | Path, engine: Engine | None = None) -> Path:
         tool = find_tool("pg_dump", load_server_major(engine))
         with os.fdopen(fd, "wb") as handle:
             done = subprocess.run(
-                [tool, "--format=custom", "--no-owner", f"--dbname={uri}"],
+                [tool, "--format=custom", "--no-owner", f"--dbname={uri}",
+                 *([f"--snapshot={snapshot}"] if snapshot else [])],
                 stdout=handle, stderr=subprocess.PIPE, text=False, env=env, check=False,
             )
         if done.returncode != 0:
