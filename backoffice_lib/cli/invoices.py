@@ -1,6 +1,8 @@
 """`backoffice invoice ...` (supplier invoices, business-rules §6).
 
-Exit codes: 0 success; 2 bad input (one line on stderr).
+Exit codes: 0 success; 2 bad input (one line on stderr); 3 the withholding filings or
+certificates refused because a supplier (or the studio's settings) lacks a field a form needs
+(each supplier and field named, nothing written).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from .. import access, database, settings, values
 from ..invoices import queries as invoice_queries
 from ..invoices import rules as invoice_rules
 from ..invoices import service as invoice_service
-from .params import DecimalNumber, date_option, fail, json_default
+from .params import DATE, MONTH, DecimalNumber, date_option, fail, json_default
+
+EXIT_MISSING_FIELDS = 3
 
 
 def _check_item_numbers(text: str) -> None:
@@ -154,22 +158,158 @@ def invoice_suppliers(user) -> None:
         click.echo(f"{row['id']}  {row['tax_id'] or '-':<15}  {row['name']}")
 
 
+def _payee_options(command):
+    """The payee data of the withholding forms (supplier-tax.md §2), shared by supplier-add and
+    supplier-set; an option not given changes nothing."""
+    options = [
+        click.option("--payee-kind", type=click.Choice(["individual", "juristic"]), default=None,
+                     help="individual (ภ.ง.ด.3) or juristic person (ภ.ง.ด.53)"),
+        click.option("--branch", "branch_no", default=None,
+                     help="branch number, 5 digits (00000: head office)"),
+        click.option("--title", default=None, help="an individual's title: นาย, นาง, นางสาว, Mr, Mrs, Ms"),
+        click.option("--first-name", default=None, help="an individual's first name"),
+        click.option("--last-name", default=None, help="an individual's last name"),
+        click.option("--address-line", default=None, help="number, building, soi, road"),
+        click.option("--subdistrict", default=None, help="ตำบล / แขวง"),
+        click.option("--district", default=None, help="อำเภอ / เขต"),
+        click.option("--province", default=None, help="จังหวัด"),
+        click.option("--postal-code", default=None, help="5 digits"),
+        click.option("--income-type-code", default=None, help="e.g. 40(8) (the default)"),
+        click.option("--income-type-label", default=None,
+                     help="its Thai label, e.g. ค่าบริการ / ค่าจ้างทำของ"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+PAYEE_KEYS = ("payee_kind", "branch_no", "title", "first_name", "last_name", "address_line",
+              "subdistrict", "district", "province", "postal_code", "income_type_code",
+              "income_type_label")
+
+
 @invoice.command("supplier-add")
-@click.option("--name", required=True)
-@click.option("--tax-id", default=None)
+@click.option("--name", required=True, help="the supplier's name (a company's registered name)")
+@click.option("--tax-id", default=None, help="13 digits with the Thai check digit")
 @click.option("--address-line1", default=None)
 @click.option("--address-line2", default=None)
 @click.option("--bank-name", default=None)
 @click.option("--bank-account", default=None)
+@_payee_options
 @USER_OPTION
-def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, bank_account, user):
+def invoice_supplier_add(name, tax_id, address_line1, address_line2, bank_name, bank_account,
+                         user, **payee):
     """Add a supplier (tax id unique); prints its id."""
     access.require(user, "invoices")
+    fields = {k: v for k, v in payee.items() if v is not None}
     try:
         with database.transaction() as conn:
             row = invoice_service.create_supplier(
                 conn, user, name=name, tax_id=tax_id, address_line1=address_line1,
-                address_line2=address_line2, bank_name=bank_name, bank_account=bank_account)
+                address_line2=address_line2, bank_name=bank_name, bank_account=bank_account,
+                **fields)
     except invoice_rules.InvoiceError as exc:
         fail(str(exc))
     click.echo(str(row["id"]))
+
+
+@invoice.command("supplier-set")
+@click.argument("supplier_id")
+@click.option("--name", default=None, help="the supplier's name (a company's registered name)")
+@click.option("--tax-id", default=None, help="13 digits with the Thai check digit")
+@_payee_options
+@USER_OPTION
+def invoice_supplier_set(supplier_id, name, tax_id, user, **payee) -> None:
+    """Change a supplier's payee data for the withholding forms (only the options given)."""
+    access.require(user, "invoices")
+    fields = {k: v for k, v in {"name": name, "tax_id": tax_id, **payee}.items()
+              if v is not None}
+    if not fields:
+        fail("nothing to change: give at least one option (see --help)")
+    try:
+        with database.transaction() as conn:
+            invoice_service.set_supplier_tax_data(conn, user, supplier_id, **fields)
+            missing = [field for who, field in invoice_service.missing_supplier_data(
+                conn, supplier_id)]
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    click.echo(f"supplier {supplier_id} updated"
+               + (f"; still missing for the forms: {', '.join(missing)}" if missing else ""))
+
+
+@invoice.command("pay")
+@click.argument("number")
+@click.option("--date", "paid_on", required=True, type=DATE,
+              help="the Bangkok date the studio paid, YYYY-MM-DD")
+@click.option("--reason", default=None, help="why an earlier payment date is changed")
+@USER_OPTION
+def invoice_pay(number, paid_on, reason, user) -> None:
+    """Record the date invoice NUMBER was paid (a changed date needs --reason)."""
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            paid = invoice_service.mark_invoice_paid(conn, user, number, paid_on, reason)
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    click.echo(f"invoice {paid['invoice_number']} paid on {paid['paid_on']}")
+
+
+def _refuse_missing(exc) -> None:
+    """Fields the forms need: each supplier and field on its own line, exit 3."""
+    for who, field in exc.missing:
+        click.echo(f"error: {who}: {field} is missing", err=True)
+    click.echo("error: nothing was written; complete the data (`backoffice invoice supplier-set`"
+               " or the invoice settings) and run again", err=True)
+    raise SystemExit(EXIT_MISSING_FIELDS)
+
+
+@invoice.command("filings")
+@click.option("--month", required=True, type=MONTH, help="month of payment, YYYY-MM")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="folder for pnd3_/pnd53_<month>.txt/.xlsx/.pdf")
+@USER_OPTION
+def invoice_filings(month, out, user) -> None:
+    """Write the month's ภ.ง.ด.3 and ภ.ง.ด.53 (text file, workbook, PDF attachment)."""
+    from ..invoices.reports import withholding as withholding_files
+
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            paths = withholding_files.write_withholding_filings(conn, user, month, Path(out))
+    except invoice_service.MissingFields as exc:
+        _refuse_missing(exc)
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write into {out}: {exc.strerror}")
+    written = {p.name.split("_")[0] for p in paths}
+    for form, label in (("pnd3", "ภ.ง.ด.3"), ("pnd53", "ภ.ง.ด.53")):
+        if form not in written:
+            click.echo(f"{label} {month}: no tax withheld, no files")
+    for path in paths:
+        click.echo(str(path))
+
+
+@invoice.command("certificates")
+@click.option("--month", required=True, type=MONTH, help="month of payment, YYYY-MM")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+              help="folder for wht50_<book>-<number>.pdf")
+@USER_OPTION
+def invoice_certificates(month, out, user) -> None:
+    """Write the month's supplier 50 ทวิ, one PDF per payment (numbers kept on rerun)."""
+    from ..invoices.reports import certificates as certificate_files
+
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            paths = certificate_files.write_withholding_certificates(conn, user, month, Path(out))
+    except invoice_service.MissingFields as exc:
+        _refuse_missing(exc)
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write into {out}: {exc.strerror}")
+    if not paths:
+        click.echo(f"{month}: no payment with tax withheld, no certificates")
+    for path in paths:
+        click.echo(str(path))

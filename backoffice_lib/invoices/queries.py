@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from .. import bangkok
 from ..models.core import Invoice, InvoiceItem, InvoiceSetting, InvoiceSupplier
+from ..models.supplier_tax import TaxFiling, WhtCertificate
 from .rules import SETTING_DEFAULTS, InvoiceError, format_invoice_number
 
 INVOICES = Invoice.__table__
@@ -25,7 +26,8 @@ SETTINGS = InvoiceSetting.__table__
 # Advisory-lock namespace for invoice numbering (first key); the second key is YYYYMM.
 NUMBERING_LOCK_KEY = 6_0001
 INVOICE_COLUMNS = ["invoice_number", "invoice_date", "supplier_name", "supplier_tax_id",
-                   "subtotal", "tax_rate", "tax_amount", "total_amount", "status", "pdf_file_path"]
+                   "subtotal", "tax_rate", "tax_amount", "total_amount", "status", "pdf_file_path",
+                   "paid_on"]
 
 
 def numeric_number_order():
@@ -157,7 +159,7 @@ def load_invoices(conn: Connection, month: str | None = None, *, include_void: b
             INVOICES.c.invoice_number, INVOICES.c.invoice_date, SUPPLIERS.c.name.label("supplier_name"),
             SUPPLIERS.c.tax_id.label("supplier_tax_id"), INVOICES.c.subtotal, INVOICES.c.tax_rate,
             INVOICES.c.tax_amount, INVOICES.c.total_amount, INVOICES.c.status,
-            INVOICES.c.pdf_file_path,
+            INVOICES.c.pdf_file_path, INVOICES.c.paid_on,
         )
         .join(SUPPLIERS, SUPPLIERS.c.id == INVOICES.c.supplier_id)
         .order_by(*numeric_number_order())
@@ -175,3 +177,153 @@ def load_invoice_months(conn: Connection) -> list[str]:
     """The months (YYYY-MM) that have invoices, newest first."""
     month = sa.func.to_char(INVOICES.c.invoice_date, "YYYY-MM")
     return list(conn.execute(sa.select(month).group_by(month).order_by(month.desc())).scalars())
+
+
+# --------------------------------------------------------------------------- withholding tax
+# (supplier-tax.md: the payment date, the supplier's payee data, the 50 ทวิ register, the
+# filing register)
+
+CERTIFICATES = WhtCertificate.__table__
+FILINGS = TaxFiling.__table__
+# Advisory-lock namespace of certificate numbering (first key); the second key is the book.
+CERTIFICATE_LOCK_KEY = 6_0002
+PAYEE_COLUMNS = ("name", "payee_kind", "tax_id", "branch_no", "title", "first_name", "last_name",
+                 "address_line", "subdistrict", "district", "province", "postal_code",
+                 "income_type_code", "income_type_label")
+
+
+def update_supplier_row(conn: Connection, supplier_id, values: dict) -> dict:
+    return dict(conn.execute(
+        sa.update(SUPPLIERS).where(SUPPLIERS.c.id == supplier_id)
+        .values(**values, updated_at=sa.func.now()).returning(SUPPLIERS)).mappings().one())
+
+
+def update_invoice_paid_on(conn: Connection, invoice_id, paid_on: dt.date | None,
+                           user_id) -> None:
+    conn.execute(
+        sa.update(INVOICES).where(INVOICES.c.id == invoice_id)
+        .values(paid_on=paid_on, updated_by=user_id, updated_at=sa.func.now())
+    )
+
+
+def _payments_query():
+    """Paid, not void invoices with tax, with their supplier's payee columns."""
+    return (
+        sa.select(
+            INVOICES.c.id.label("invoice_id"), INVOICES.c.invoice_number, INVOICES.c.paid_on,
+            INVOICES.c.tax_rate, INVOICES.c.subtotal, INVOICES.c.tax_amount,
+            SUPPLIERS.c.id.label("supplier_id"),
+            *[SUPPLIERS.c[name] for name in PAYEE_COLUMNS],
+        )
+        .join(SUPPLIERS, SUPPLIERS.c.id == INVOICES.c.supplier_id)
+        .where(INVOICES.c.status != "void", INVOICES.c.paid_on.is_not(None),
+               INVOICES.c.tax_amount > 0)
+    )
+
+
+def load_month_payments(conn: Connection, month: str) -> list[dict]:
+    """The payments of a month (by ``paid_on``) that go on a withholding form."""
+    first, last = bangkok.month_days(month)
+    query = _payments_query().where(INVOICES.c.paid_on.between(first, last))
+    return [dict(r) for r in conn.execute(query.order_by(INVOICES.c.paid_on,
+                                                         *numeric_number_order())).mappings()]
+
+
+def load_month_certificates(conn: Connection, month: str) -> list[dict]:
+    """Every certificate (issued or void) dated in the month, with its invoice's number and the
+    number of the certificate it replaces."""
+    first, last = bangkok.month_days(month)
+    replaced = CERTIFICATES.alias("replaced")
+    query = (
+        sa.select(CERTIFICATES, INVOICES.c.invoice_number,
+                  replaced.c.book.label("replaces_book"),
+                  replaced.c.number.label("replaces_number"))
+        .join(INVOICES, INVOICES.c.id == CERTIFICATES.c.invoice_id)
+        .outerjoin(replaced, replaced.c.id == CERTIFICATES.c.replaces_id)
+        .where(CERTIFICATES.c.paid_on.between(first, last))
+        .order_by(CERTIFICATES.c.book, CERTIFICATES.c.number)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def load_invoice_certificates(conn: Connection, invoice_ids: list) -> list[dict]:
+    """The certificates of some invoices (any month), newest number last."""
+    if not invoice_ids:
+        return []
+    query = (sa.select(CERTIFICATES).where(CERTIFICATES.c.invoice_id.in_(invoice_ids))
+             .order_by(CERTIFICATES.c.book, CERTIFICATES.c.number))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def load_certificate_payments(conn: Connection, invoice_ids: list) -> list[dict]:
+    """The payee columns of the invoices of some certificates (a void invoice included)."""
+    if not invoice_ids:
+        return []
+    query = (
+        sa.select(
+            INVOICES.c.id.label("invoice_id"), INVOICES.c.invoice_number, INVOICES.c.paid_on,
+            INVOICES.c.tax_rate, INVOICES.c.subtotal, INVOICES.c.tax_amount,
+            SUPPLIERS.c.id.label("supplier_id"), *[SUPPLIERS.c[n] for n in PAYEE_COLUMNS])
+        .join(SUPPLIERS, SUPPLIERS.c.id == INVOICES.c.supplier_id)
+        .where(INVOICES.c.id.in_(invoice_ids))
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def lock_certificate_books(conn: Connection, books: list[int]) -> dict[int, int]:
+    """Lock numbering of the books (transaction-level advisory locks, in book order) and return
+    each book's last number given (0 for a new book)."""
+    for book in sorted(set(books)):
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:ns, :book)"),
+                     {"ns": CERTIFICATE_LOCK_KEY, "book": book})
+    if not books:
+        return {}
+    rows = conn.execute(
+        sa.select(CERTIFICATES.c.book, sa.func.max(CERTIFICATES.c.number))
+        .where(CERTIFICATES.c.book.in_(sorted(set(books)))).group_by(CERTIFICATES.c.book))
+    last = {book: 0 for book in books}
+    last.update({book: number for book, number in rows})
+    return last
+
+
+def insert_certificates(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(sa.insert(CERTIFICATES), rows)
+
+
+def void_issued_certificate(conn: Connection, invoice_id, by: str, reason: str) -> dict | None:
+    """Mark the invoice's issued certificate void; returns it (None when there was none)."""
+    row = conn.execute(
+        sa.update(CERTIFICATES)
+        .where(CERTIFICATES.c.invoice_id == invoice_id, CERTIFICATES.c.state == "issued")
+        .values(state="void", voided_at=sa.func.now(), voided_by=by, void_reason=reason)
+        .returning(CERTIFICATES)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def load_last_void_certificate(conn: Connection, invoice_id) -> dict | None:
+    """The invoice's most recent void certificate (what a new one replaces), or None."""
+    row = conn.execute(
+        sa.select(CERTIFICATES)
+        .where(CERTIFICATES.c.invoice_id == invoice_id, CERTIFICATES.c.state == "void")
+        .order_by(CERTIFICATES.c.voided_at.desc(), CERTIFICATES.c.book.desc(),
+                  CERTIFICATES.c.number.desc()).limit(1)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def save_filing_files(conn: Connection, duty: str, period: str, files: list[dict],
+                      by: str) -> dict:
+    """Record the files made for a duty and period (the filing register); returns the row."""
+    stmt = pg_insert(FILINGS).values(duty=duty, period=period, files=files,
+                                     files_made_at=sa.func.now(), files_made_by=by)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[FILINGS.c.duty, FILINGS.c.period],
+        set_={"files": stmt.excluded.files, "files_made_at": stmt.excluded.files_made_at,
+              "files_made_by": stmt.excluded.files_made_by})
+    return dict(conn.execute(stmt.returning(FILINGS)).mappings().one())
+
+
+def load_filing(conn: Connection, duty: str, period: str) -> dict | None:
+    row = conn.execute(sa.select(FILINGS).where(FILINGS.c.duty == duty,
+                                                FILINGS.c.period == period)).mappings().first()
+    return None if row is None else dict(row)

@@ -1,0 +1,178 @@
+"""Supplier withholding certificates, หนังสือรับรองการหักภาษี ณ ที่จ่าย (50 ทวิ), one PDF per
+payment (supplier-tax.md §4): ``wht50_<book>-<number>.pdf``, owner-only.
+
+Two copies on two pages (ฉบับที่ 1 for the payee's return, ฉบับที่ 2 to keep): the payer (the
+studio's invoice settings) and the payee (supplier-tax.md §2), the box of the form it was filed
+on ticked with the payee's row number on that month's attachment, the income line (a §40(8)
+service fee on row 5), the amount paid, the tax and the total tax in Thai words (BAHTTEXT),
+condition หัก ณ ที่จ่าย. A void certificate is written again marked ยกเลิก with its reason; a
+replacement says ใบแทน and the number it replaces. Same data, same bytes (dated its payment day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy.engine import Connection
+
+from ... import settings
+from .. import service
+from ..rules import withholding
+from ..rules.baht_text import baht_text
+from .withholding import FONT, new_pdf, thb
+
+INCOME_ROWS = (
+    (1, "40(1)", "1. เงินเดือน ค่าจ้าง เบี้ยเลี้ยง โบนัส ฯลฯ ตามมาตรา 40 (1)"),
+    (2, "40(2)", "2. ค่าธรรมเนียม ค่านายหน้า ฯลฯ ตามมาตรา 40 (2)"),
+    (3, "40(3)", "3. ค่าแห่งลิขสิทธิ์ ฯลฯ ตามมาตรา 40 (3)"),
+    (4, "40(4)", "4. ดอกเบี้ย เงินปันผล ฯลฯ ตามมาตรา 40 (4)"),
+    (5, "40(8)", "5. การจ่ายเงินได้ที่ต้องหักภาษี ณ ที่จ่าย ตามคำสั่งกรมสรรพากรที่ออกตามมาตรา 3 เตรส"),
+    (6, None, "6. อื่น ๆ (ระบุ)"),
+)
+FORM_BOXES = ("ภ.ง.ด.1ก", "ภ.ง.ด.1ก พิเศษ", "ภ.ง.ด.2", "ภ.ง.ด.3", "ภ.ง.ด.2ก", "ภ.ง.ด.3ก",
+              "ภ.ง.ด.53")
+
+
+def income_row(code: str) -> int:
+    """The certificate's income row of an income type code: 40(8) on row 5, unknown on 6."""
+    for number, known, _ in INCOME_ROWS:
+        if known == code:
+            return number
+    return 6
+
+
+def _box(pdf, x: float, y: float, ticked: bool) -> None:
+    pdf.rect(x, y + 1, 3.5, 3.5)
+    if ticked:
+        pdf.line(x + 0.5, y + 3, x + 1.5, y + 4.3)
+        pdf.line(x + 1.5, y + 4.3, x + 3.2, y + 1.3)
+
+
+def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
+    payment: withholding.Payment = cert["payment"]
+    payee = payment.payee
+    width = pdf.epw
+    pdf.add_page()
+
+    def line(text: str, size: float = 10, style: str = "", height: float = 5.6,
+             align: str = "L") -> None:
+        pdf.set_font(FONT, style, size)
+        pdf.cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+
+    purpose = ("ฉบับที่ 1 (สำหรับผู้ถูกหักภาษี ณ ที่จ่าย ใช้แนบพร้อมกับแบบแสดงรายการภาษี)" if copy == 1
+               else "ฉบับที่ 2 (สำหรับผู้ถูกหักภาษี ณ ที่จ่าย เก็บไว้เป็นหลักฐาน)")
+    line(purpose, 9)
+    line("หนังสือรับรองการหักภาษี ณ ที่จ่าย", 15, "B", 8, "C")
+    line("ตามมาตรา 50 ทวิ แห่งประมวลรัษฎากร", 11, "", 6, "C")
+    line(f"เล่มที่ {cert['book']}   เลขที่ {cert['number']}", 11, "B", 6, "R")
+    if cert.get("replaces_book"):
+        line(f"ใบแทน ฉบับเลขที่ {cert['replaces_book']}-{cert['replaces_number']}", 11, "B", 6,
+             "R")
+    if cert["state"] == "void":
+        pdf.set_text_color(200, 0, 0)
+        line("ยกเลิก", 22, "B", 10, "C")
+        line(f"เหตุผล: {cert.get('void_reason') or ''}", 9, "", 5, "C")
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(1)
+    line("ผู้มีหน้าที่หักภาษี ณ ที่จ่าย:", 11, "B")
+    line(f"ชื่อ {company.get('company_name') or ''}")
+    line(f"เลขประจำตัวผู้เสียภาษีอากร {company.get('company_tax_id') or ''}   สาขาที่ "
+         f"{company.get('company_branch_no') or '00000'}")
+    payer_address = " ".join(company.get(k) or "" for k in withholding.PAYER_ADDRESS_FIELDS)
+    line(f"ที่อยู่ {payer_address.strip()}")
+    pdf.ln(1)
+    line("ผู้ถูกหักภาษี ณ ที่จ่าย:", 11, "B")
+    line(f"ชื่อ {payee.display_name}")
+    line(f"เลขประจำตัวผู้เสียภาษีอากร {payee.tax_id or ''}   สาขาที่ {payee.branch_no}")
+    line(f"ที่อยู่ {payee.address}")
+    pdf.ln(1)
+    row_no = cert.get("row_no")
+    line(f"ลำดับที่ {row_no if row_no else '-'} ในแบบ", 10)
+    label = withholding.FORM_LABELS[cert["form"]]
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_font(FONT, "", 10)
+    for box in FORM_BOXES:
+        _box(pdf, x, y, box == label)
+        pdf.set_xy(x + 4.5, y)
+        pdf.cell(22, 5.6, f"({box})")
+        x += 26
+    pdf.set_xy(pdf.l_margin, y + 8)
+
+    widths = (width * 0.52, width * 0.14, width * 0.17, width * 0.17)
+    pdf.set_font(FONT, "B", 9)
+    for w, title in zip(widths, ("ประเภทเงินได้พึงประเมินที่จ่าย", "วัน เดือน หรือปีภาษี ที่จ่าย",
+                                 "จำนวนเงินที่จ่าย", "ภาษีที่หัก และนำส่งไว้")):
+        pdf.cell(w, 7, title, border=1, align="C")
+    pdf.ln(7)
+    filled = income_row(payee.income_type_code)
+    paid_on: dt.date = payment.paid_on
+    pdf.set_font(FONT, "", 8.5)
+    for number, _, text in INCOME_ROWS:
+        if number == filled:
+            if number >= 5:
+                text = f"{text} {payee.income_type_label}"
+            values = (text, f"{paid_on:%d/%m}/{paid_on.year + 543}", thb(payment.amount_paid),
+                      thb(payment.tax))
+        else:
+            values = (text, "", "", "")
+        for w, value, align in zip(widths, values, "LCRR"):
+            pdf.cell(w, 6.5, value, border=1, align=align)
+        pdf.ln(6.5)
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(widths[0] + widths[1], 7, "รวมเงินที่จ่ายและภาษีที่หักนำส่ง", border=1, align="R")
+    pdf.cell(widths[2], 7, thb(payment.amount_paid), border=1, align="R")
+    pdf.cell(widths[3], 7, thb(payment.tax), border=1, align="R")
+    pdf.ln(9)
+    line(f"รวมเงินภาษีที่หักนำส่ง (ตัวอักษร)  ({baht_text(payment.tax)})", 10, "B")
+    pdf.ln(1)
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(20, 5.6, "ผู้จ่ายเงิน")
+    for n, (text, ticked) in enumerate(((("(1) หัก ณ ที่จ่าย"), True),
+                                        (("(2) ออกให้ตลอดไป"), False),
+                                        (("(3) ออกให้ครั้งเดียว"), False))):
+        bx = x + 22 + n * 45
+        _box(pdf, bx, y, ticked)
+        pdf.set_xy(bx + 4.5, y)
+        pdf.cell(40, 5.6, text)
+    pdf.set_xy(pdf.l_margin, y + 9)
+    line("ขอรับรองว่าข้อความและตัวเลขดังกล่าวข้างต้นถูกต้องตรงกับความจริงทุกประการ", 10)
+    pdf.ln(8)
+    line("ลงชื่อ ..................................................... ผู้จ่ายเงิน", 10, "", 6, "R")
+    line(f"{paid_on:%d/%m}/{paid_on.year + 543}  (วัน เดือน ปี ที่ออกหนังสือรับรองฯ)", 9, "", 5, "R")
+    line(f"ใบแจ้งหนี้เลขที่ {payment.invoice_number}", 8, "", 5, "L")
+
+
+def render_certificate(cert: dict, company: dict) -> bytes:
+    """One certificate (two copies) as PDF bytes; ``cert`` as service.prepare_withholding_
+    certificates returns it."""
+    paid_on = cert["payment"].paid_on
+    pdf = new_pdf(f"50 tawi {cert['book']}-{cert['number']}", company.get("company_name") or "",
+                  dt.datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=dt.UTC))
+    pdf.set_margins(15, 12, 15)
+    for copy in (1, 2):
+        _copy_page(pdf, cert, company, copy)
+    return bytes(pdf.output())
+
+
+def certificate_file_name(cert: dict) -> str:
+    return f"wht50_{cert['book']}-{cert['number']}.pdf"
+
+
+def write_withholding_certificates(conn: Connection, user: str, month: str,
+                                   out_dir: str | Path) -> list[Path]:
+    """The 50 ทวิ of every payment of ``month`` (numbers allocated on first making) and of the
+    month's void ones, into ``out_dir`` (owner-only); audited. Raises service.MissingFields."""
+    from ... import audit
+
+    certificates, company = service.prepare_withholding_certificates(conn, user, month)
+    rendered = {certificate_file_name(c): render_certificate(c, company) for c in certificates}
+    if not rendered:
+        return []
+    folder = settings.private_dir(out_dir, narrow_existing=False)  # names, tax IDs, amounts
+    paths = [settings.write_private_bytes(folder / name, content)
+             for name, content in rendered.items()]
+    audit.record(conn, user, "EXPORT", "wht_certificate_files", month,
+                 details={"month": month, "files": sorted(rendered)})
+    return paths
