@@ -200,3 +200,27 @@ def upload_limits() -> UploadLimits:
             raise ValueError(f"{variable} must be a whole number above 0, not {text!r}")
         values[field] = int(text) * unit
     return UploadLimits(**values)
+
+
+# --- delivery (delivery.md): where e-mail and LINE messages go --------------------------------
+# BACKOFFICE_SMTP_URL   smtp://user:password@host:port (?starttls=1 for STARTTLS) or smtps://…
+#                       (implicit TLS); the password never reaches a log, an error or the database.
+# BACKOFFICE_MAIL_FROM  the sender, e.g. "Golf Studio <office@studio.example>".
+# BACKOFFICE_LINE_TOKEN the LINE Messaging API channel access token.
+# BACKOFFICE_LINE_API   LINE's base URL (default https://api.line.me; tests point it elsewhere).
+
+
+def smtp_url() -> str | None:
+    return os.environ.get("BACKOFFICE_SMTP_URL", "").strip() or None
+
+
+def mail_from() -> str | None:
+    return os.environ.get("BACKOFFICE_MAIL_FROM", "").strip() or None
+
+
+def line_token() -> str | None:
+    return os.environ.get("BACKOFFICE_LINE_TOKEN", "").strip() or None
+
+
+def line_api() -> str:
+    return os.environ.get("BACKOFFICE_LINE_API", "").strip() or "https://api.line.me"

@@ -24,19 +24,20 @@ BASE = {
 # Which domains each domain may build on (besides the base). A new package must be placed here.
 BUILDS_ON = {
     "staff": set(),
-    "payroll": {"staff"},
-    "packages": {"staff"},
-    "invoices": set(),
+    "delivery": set(),  # e-mail, LINE and the outbox (issue 25): the domains that send use it
+    "payroll": {"staff", "delivery"},
+    "packages": {"staff", "delivery"},
+    "invoices": {"delivery"},
     "reconciliation": {"invoices"},
     "history": set(),
     "importer": {"staff", "payroll", "packages", "invoices", "history"},
     "explore": {"staff"},  # the analysts' frames (issue 27)
     "taxes": {"staff", "payroll", "invoices"},  # the tax calendar (supplier-tax.md §5)
     "workbench": {"staff", "payroll", "packages", "invoices", "reconciliation", "history",
-                  "importer", "explore", "taxes"},
+                  "importer", "explore", "taxes", "delivery"},
     "demo_data": {"staff", "payroll", "packages", "invoices", "reconciliation", "history"},
     "cli": {"staff", "payroll", "packages", "invoices", "reconciliation", "history", "importer",
-            "workbench", "demo_data", "explore", "taxes"},
+            "workbench", "demo_data", "explore", "taxes", "delivery"},
 }
 # Pure rules and calculations: plain values and DataFrames in and out, no SQLAlchemy.
 PURE = {
@@ -72,6 +73,7 @@ PURE = {
     "backoffice_lib.values",
     "backoffice_lib.explore.rules",
     "backoffice_lib.taxes.rules",
+    "backoffice_lib.delivery.rules",
 }
 DASHBOARD_SUFFIXES = ("dashboard",)
 

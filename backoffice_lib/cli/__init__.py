@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "JupyterLab for analysts: their own notebooks, kernels as the analyst database role."),
     "packages": ("packages", "packages_group",
                  "Customer hour packages: status, usage, sales, transfers, extensions, alerts."),
+    "outbox": ("outbox", "outbox_group",
+               ("Messages sent, skipped or failed (payslips, certificates, alerts); retry failed"
+               " ones.")),
     "payroll": ("payroll", "payroll", "Monthly payroll (business-rules §3)."),
     "reconcile": ("reconciliation", "reconcile",
                   "Reconcile a partner's or coach's file against the point of sale."),

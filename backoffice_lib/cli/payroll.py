@@ -186,6 +186,36 @@ def finalise(month: str, user: str | None) -> None:
 
 @payroll.command()
 @click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
+@click.option("--dry-run", is_flag=True, help="List who would get one and who is skipped.")
+@click.option("--resend", is_flag=True, help="Send again what was sent (needs --reason).")
+@click.option("--reason", default=None, help="Why they are sent again (kept in the audit).")
+@click.option("--staff", "staff_code", default=None, help="Only this employee ID.")
+@USER_OPTION
+def deliver(month: str, dry_run: bool, resend: bool, reason: str | None,
+            staff_code: str | None, user: str | None) -> None:
+    """E-mail each person paid in a finalised MONTH their payslip, encrypted, once.
+
+    The PDF opens with the person's 13-digit national ID; people without an e-mail or a
+    national ID are skipped and named. Exit 0 nothing failed, 1 some failed, 2 nothing could be
+    tried (no mail server, unreachable) or a refusal (month not finalised, --resend without a
+    reason). BACKOFFICE_SMTP_URL and BACKOFFICE_MAIL_FROM: docs/administrators.
+    """
+    from .. import access
+    from ..payroll.service.delivery import deliver_payslips
+    from .outbox import run_delivery_command
+    from .params import fail
+
+    access.require(user, "payroll", admin=True)
+    if resend and not (reason or "").strip():
+        fail("--resend needs --reason (why they are sent again, kept in the audit)")
+    if reason is not None and not resend:
+        fail("--reason goes with --resend")
+    run_delivery_command(deliver_payslips, "payslips", month=month, user=user, dry_run=dry_run,
+                         resend_reason=reason if resend else None, staff_code=staff_code)
+
+
+@payroll.command()
+@click.option("--month", required=True, type=MONTH, help="YYYY-MM, Bangkok time.")
 @click.option("--reason", required=True, help="Why the month is reopened (kept in the audit).")
 @USER_OPTION
 def reopen(month: str, reason: str, user: str | None) -> None:

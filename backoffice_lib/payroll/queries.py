@@ -449,3 +449,14 @@ def save_filing_files(conn: Connection, duty: str, period: str, files: list[dict
         .returning(table.c.id)
     ).first()
     return done is not None
+
+
+def load_delivery_contacts(conn: Connection, staff_ids: list[int]) -> dict[int, dict]:
+    """Where each person's payslip goes and what opens it: staff.id -> staff_id (the code),
+    staff_name, email, national_id (delivery.md §2)."""
+    if not staff_ids:
+        return {}
+    rows = conn.execute(sa.select(STAFF.c.id, STAFF.c.staff_id, STAFF.c.staff_name,
+                                  STAFF.c.email, STAFF.c.national_id)
+                        .where(STAFF.c.id.in_([int(i) for i in staff_ids])))
+    return {r.id: dict(r._mapping) for r in rows}

@@ -219,6 +219,12 @@ def _grid(pdf, widths, header, rows, align: str, height: float, size: int) -> No
 
 def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "draft") -> Path:
     """One person's payslip: every component with its basis, the weeks and days behind it."""
+    path.write_bytes(bytes(compose_payslip(result, staff, status).output()))
+    return path
+
+
+def compose_payslip(result: PayrollResult, staff: int, status: str = "draft"):
+    """The payslip as an fpdf2 document not yet written (delivery protects it first)."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
@@ -298,8 +304,7 @@ def write_payslip(result: PayrollResult, staff: int, path: Path, status: str = "
         text("Review flags", 10, "B")
         for f in flags.to_dict("records"):
             text(f"{f['work_date']:%d %b}: {f['flag']} — {f['detail']}", 9, "", 5)
-    path.write_bytes(bytes(pdf.output()))
-    return path
+    return pdf
 
 
 def _safe(name: str) -> str:
