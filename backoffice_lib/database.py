@@ -380,7 +380,8 @@ def run_transaction(work, engine: Engine | None = None):
         at_commit = False
         try:
             with engine.connect() as conn:
-                sa.event.listen(conn, "after_cursor_execute", lambda *_: done.append(1))
+                sa.event.listen(conn, "after_cursor_execute",
+                                lambda *_, done=done: done.append(1))
                 with conn.begin():
                     result = work(conn)
                     at_commit = True

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fnmatch
 import hashlib
 import json
@@ -102,9 +103,34 @@ def compute_missing_outputs(expected: Sequence[str], present: Mapping[str, int])
     return problems
 
 
+DISK_FULL = "the disk is full"
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+DISK_FULL_TEXTS = tuple(os.strerror(code) for code in sorted(DISK_FULL_ERRNOS))
+DISK_FULL_CLEANED = ("; the run's half-written files were removed (earlier runs are untouched):"
+                     " free space, then start it again")
+
+
+def compute_disk_full(exc: BaseException) -> str | None:
+    """``the disk is full: ...`` when a write failed for want of space (no space left, over
+    the quota, or a file over the size allowed), in this process or in the notebook's kernel
+    (papermill's cell error); else None."""
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS:
+        where = f" (writing {Path(exc.filename).name})" if exc.filename else ""
+        return settings.mask_secrets(f"{DISK_FULL}: {exc.strerror}{where}")
+    evalue = str(getattr(exc, "evalue", "") or "").strip()
+    if getattr(exc, "ename", None) and any(text in evalue for text in DISK_FULL_TEXTS):
+        cell = getattr(exc, "exec_count", None)
+        where = f" in cell [{cell}]" if cell is not None else ""
+        return settings.mask_secrets(f"{DISK_FULL}{where}: {evalue.splitlines()[0]}")
+    return None
+
+
 def compute_error_reason(exc: BaseException) -> str:
-    """One readable line for a failed run: papermill's cell error, or the exception itself;
-    a URL's password masked (the line is saved and shown on the runs page)."""
+    """One readable line for a failed run: a full disk said so, papermill's cell error, or the
+    exception itself; a URL's password masked (the line is saved and shown on the runs page)."""
+    full = compute_disk_full(exc)
+    if full:
+        return full
     ename = getattr(exc, "ename", None)
     if ename:
         evalue = str(getattr(exc, "evalue", "") or "").strip()
@@ -515,44 +541,28 @@ def execute_notebook(
         shutil.rmtree(kernel_dir, ignore_errors=True)
     finished_at = dt.datetime.now(dt.UTC)
 
-    files = _list_outputs(output_dir)
-    if error is None:
-        missing = compute_missing_outputs(
-            list(expected_outputs), {name: path.stat().st_size for name, path in files.items()}
-        )
-        if missing:
-            error = "missing expected outputs: " + ", ".join(missing)
-    status = "failed" if error else "succeeded"
-    checksums = {name: _sha256(path) for name, path in files.items()}
-
-    manifest = {
-        "run_id": str(run_id),
-        "job_name": job_name,
-        "status": status,
-        "error": error,
-        "notebook": str(notebook),
-        "executed_notebook": executed.name,
-        "executed_notebook_sha256": _sha256(executed) if executed.exists() else None,
-        "kernel": KERNEL_NAME,
-        "cwd": str(notebook.parent),
-        "parameters": _jsonable(given),
-        "output_dir": str(output_dir),
-        "expected_outputs": list(expected_outputs),
-        "outputs": {
-            name: {"sha256": checksums[name], "bytes": path.stat().st_size}
-            for name, path in files.items()
-        },
-        "trigger": trigger,
-        "period_key": period_key,
-        "requested_by": requested_by,
-        "started_at": started_at.isoformat(),
-        "finished_at": finished_at.isoformat(),
-        "duration_seconds": round(duration, 3),
-        "host": socket.gethostname(),
-    }
-    settings.write_private_text(run_dir / MANIFEST_NAME,
-                                json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-    _make_read_only(run_dir)
+    status, checksums = "failed", {}
+    if not (error or "").startswith(DISK_FULL):
+        try:
+            status, error, checksums = _finish_run_folder(
+                run_dir, output_dir, executed, notebook, error, expected_outputs, {
+                    "run_id": str(run_id), "job_name": job_name, "given": given,
+                    "trigger": trigger, "period_key": period_key,
+                    "requested_by": requested_by, "started_at": started_at,
+                    "finished_at": finished_at, "duration": duration})
+        except OSError as exc:  # the manifest, the checksums: a disk that filled meanwhile
+            error = compute_disk_full(exc)
+            if error is None:
+                raise
+    if (error or "").startswith(DISK_FULL):
+        status, checksums = "failed", {}
+        error += DISK_FULL_CLEANED
+        remove_half_written(run_dir)
+        with contextlib.suppress(OSError):  # the folder says what happened, if it still can
+            settings.write_private_text(run_dir / MANIFEST_NAME, json.dumps(
+                {"run_id": str(run_id), "job_name": job_name, "status": status,
+                 "error": error, "started_at": started_at.isoformat(),
+                 "finished_at": finished_at.isoformat()}, indent=2) + "\n")
 
     with database.transaction(engine) as conn:
         save_run_finished(
@@ -580,3 +590,64 @@ def execute_notebook(
         outputs=checksums,
         error=error,
     )
+
+
+def remove_half_written(run_dir: Path) -> None:
+    """A run that failed for a full disk: its folder is emptied (what it wrote is incomplete,
+    and the space is wanted back), the folder itself kept as the run's row names it."""
+    for path in list(run_dir.iterdir()):
+        if path.is_dir() and not path.is_symlink():
+            settings.make_private(path)  # a read-only tree is removable by its owner
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _finish_run_folder(run_dir: Path, output_dir: Path, executed: Path, notebook: Path,
+                       error: str | None, expected_outputs: Sequence[str],
+                       run: dict) -> tuple[str, str | None, dict]:
+    """Judge the outputs, write the manifest and make the folder read-only: (status, error,
+    checksums). Raises OSError when the disk fills while it writes."""
+    duration, given, started_at, finished_at = (run["duration"], run["given"],
+                                                 run["started_at"], run["finished_at"])
+    job_name, trigger = run["job_name"], run["trigger"]
+    period_key, requested_by = run["period_key"], run["requested_by"]
+    files = _list_outputs(output_dir)
+    if error is None:
+        missing = compute_missing_outputs(
+            list(expected_outputs), {name: path.stat().st_size for name, path in files.items()}
+        )
+        if missing:
+            error = "missing expected outputs: " + ", ".join(missing)
+    status = "failed" if error else "succeeded"
+    checksums = {name: _sha256(path) for name, path in files.items()}
+
+    manifest = {
+        "run_id": run["run_id"],
+        "job_name": job_name,
+        "status": status,
+        "error": error,
+        "notebook": str(notebook),
+        "executed_notebook": executed.name,
+        "executed_notebook_sha256": _sha256(executed) if executed.exists() else None,
+        "kernel": KERNEL_NAME,
+        "cwd": str(notebook.parent),
+        "parameters": _jsonable(given),
+        "output_dir": str(output_dir),
+        "expected_outputs": list(expected_outputs),
+        "outputs": {
+            name: {"sha256": checksums[name], "bytes": path.stat().st_size}
+            for name, path in files.items()
+        },
+        "trigger": trigger,
+        "period_key": period_key,
+        "requested_by": requested_by,
+        "started_at": started_at.isoformat(),
+        "finished_at": finished_at.isoformat(),
+        "duration_seconds": round(duration, 3),
+        "host": socket.gethostname(),
+    }
+    settings.write_private_text(run_dir / MANIFEST_NAME,
+                                json.dumps(manifest, indent=2, sort_keys=False) + "\n")
+    _make_read_only(run_dir)
+    return status, error, checksums
