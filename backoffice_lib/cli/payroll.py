@@ -86,18 +86,30 @@ def _columns() -> list[str]:
               help="YYYY-MM-DD: worked before it, planned from it (default today, Bangkok).")
 @click.option("--weeks", is_flag=True,
               help="One row per person and week paid in MONTH instead of the pay table.")
+@click.option("--accuracy", is_flag=True,
+              help="An ended MONTH: what was paid against the forecasts of its 1st and 15th.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @USER_OPTION
-def forecast(month: str, as_of, weeks: bool, fmt: str, user: str | None) -> None:
+def forecast(month: str, as_of, weeks: bool, accuracy: bool, fmt: str,
+             user: str | None) -> None:
     """MONTH's pay from the time worked and the shifts planned (admins; audited as a view).
 
     Columns: payroll compute's, then hours_worked, hours_planned. --weeks: staff_id,
     week_start, week_end, hours_worked, hours_planned, ot_hours, ot_pay,
     holiday_hours_planned. The service charge used is said on stderr; an as-of date outside
-    the weeks of MONTH exits 2; planned shifts without a pay rate exit 3, named.
+    the weeks of MONTH exits 2; planned shifts without a pay rate exit 3, named. --accuracy:
+    staff_id, staff_name, paid, then forecast, error and error % of the 1st and of the 15th,
+    per person and TOTAL.
     """
     from .. import access, database
+
+    if accuracy:
+        if as_of is not None or weeks:
+            click.echo("error: --accuracy takes neither --as-of nor --weeks", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        _forecast_accuracy(month, fmt, user)
+        return
     from ..payroll.reports.forecast import (
         compute_forecast_table,
         compute_forecast_week_table,
@@ -129,6 +141,29 @@ def forecast(month: str, as_of, weeks: bool, fmt: str, user: str | None) -> None
         for message in result.errors["message"]:
             click.echo(f"blocking: {message}", err=True)
         sys.exit(EXIT_BLOCKING)
+
+
+def _forecast_accuracy(month: str, fmt: str, user: str | None) -> None:
+    from .. import access, database
+    from ..payroll.reports.forecast import compute_accuracy_table
+    from ..payroll.reports.outputs import compose_pay_csv
+    from ..payroll.rules.forecast import ACCURACY_COLUMNS, ForecastRefused
+    from ..payroll.service.forecast import MonthNotPaid, load_forecast_accuracy
+
+    access.require(user, "payroll")
+    try:
+        with database.transaction() as conn:
+            report = load_forecast_accuracy(conn, month, user)
+    except (MonthNotPaid, ForecastRefused) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    rows = compute_accuracy_table(report.rows)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        click.echo(compose_pay_csv(rows, ACCURACY_COLUMNS), nl=False)
+    for note in report.notes:
+        click.echo(note, err=True)
 
 
 @payroll.command()

@@ -28,6 +28,7 @@ from ..models.core import (
 )
 from ..models.jobs import JobRun
 from ..models.payroll import PayrollRun
+from ..models.payroll_forecast import PayrollForecast
 from ..models.payroll_review import ReviewAcknowledgement
 from ..models.statutory import StaffTaxAllowance, StatutoryRate
 from ..models.supplier_tax import TaxFiling
@@ -176,6 +177,29 @@ def load_earlier_pools(conn: Connection, month: str, count: int) -> dict[str, De
         sa.select(POOL.c.month_year, POOL.c.total_amount).where(POOL.c.month_year < month)
         .order_by(POOL.c.month_year.desc()).limit(count)
     ).all())
+
+
+def save_kept_forecast(conn: Connection, month: str, forecast_date: dt.date,
+                       rows: list[dict]) -> None:
+    """The forecast of ``month`` made on ``forecast_date``: its rows replace any kept before."""
+    table = PayrollForecast.__table__
+    conn.execute(sa.delete(table).where(table.c.month == month,
+                                        table.c.forecast_date == forecast_date))
+    if rows:
+        conn.execute(sa.insert(table), rows)
+
+
+def load_kept_forecast(conn: Connection, month: str,
+                       forecast_date: dt.date) -> dict[str, Decimal] | None:
+    """Employee ID → total pay of the forecast of ``month`` kept on ``forecast_date``; None when
+    none was kept that day."""
+    table = PayrollForecast.__table__
+    rows = conn.execute(
+        sa.select(STAFF.c.staff_id, table.c.total_pay)
+        .join(STAFF, STAFF.c.id == table.c.staff_id)
+        .where(table.c.month == month, table.c.forecast_date == forecast_date)
+    ).all()
+    return {code: total for code, total in rows} if rows else None
 
 
 # --------------------------------------------------------------------------- payroll_runs

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..rules.forecast import FORECAST_HOUR_COLUMNS, WEEK_COLUMNS, ForecastResult
 from .outputs import compute_pay_table, table_columns
 
@@ -37,3 +39,35 @@ def compute_forecast_week_table(result: ForecastResult) -> list[dict]:
             for name in WEEK_COLUMNS
         })
     return rows
+
+
+def keep_forecast_report(as_of: str = "", output_dir: str = "", user: str | None = None):
+    """The daily job's call (notebooks/payroll/payroll_forecast.ipynb): keep the forecast of the
+    months that can be forecast on ``as_of`` (YYYY-MM-DD; empty: today), as the signed-in user
+    (BACKOFFICE_USER), in one transaction; return (and write to ``output_dir`` as
+    payroll_forecast_<date>.csv) one line per month kept."""
+    import pandas as pd
+
+    from ... import access, bangkok, database, session_user, spreadsheets, values
+    from ..service.forecast import keep_forecasts
+
+    day = values.parse_business_date(as_of, "as_of") if as_of else bangkok.today()
+    who = user or session_user.signed_in_user()
+    access.require(who, "payroll")
+    with database.transaction() as conn:
+        kept = pd.DataFrame(keep_forecasts(conn, who, day),
+                            columns=["month", "as_of", "people", "total_pay", "service_charge",
+                                     "blocking_errors", "flags"])
+    if output_dir:
+        target = Path(output_dir)
+        target.mkdir(parents=True, exist_ok=True)
+        spreadsheets.inert_frame(kept).to_csv(
+            target / f"payroll_forecast_{day.isoformat()}.csv", index=False)
+    return kept
+
+
+def compute_accuracy_table(rows) -> list[dict]:
+    """``--accuracy``: ACCURACY_COLUMNS, money and % with 2 decimals, empty when unknown."""
+    return [{name: ("" if value is None else value if name in ("staff_id", "staff_name")
+                    else f"{value:.2f}") for name, value in row.items()}
+            for row in rows.to_dict("records")]

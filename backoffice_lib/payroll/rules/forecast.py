@@ -366,3 +366,77 @@ def compute_forecast_flags(inputs: PayrollInputs, planned: pd.DataFrame,
                        + (f" (compensation ended {ended.isoformat()})" if ended else "")),
         })
     return pd.DataFrame(flags, columns=FLAG_COLUMNS)
+
+
+# --------------------------------------------------------------------------- kept and accuracy
+
+KEPT_MONEY_COLUMNS = ["base_pay", "daily_allowance", "overtime_pay", "holiday_pay",
+                      "service_charge", "total_pay"]
+ACCURACY_COLUMNS = ["staff_id", "staff_name", "paid", "forecast_1st", "error_1st",
+                    "error_1st_pct", "forecast_15th", "error_15th", "error_15th_pct"]
+
+
+def compute_months_to_keep(as_of: dt.date) -> list[str]:
+    """The months a forecast as of ``as_of`` can be made for: its own month (up to its last
+    paid Saturday) and the next (from the Sunday of the week of its 1st)."""
+    month = bangkok.month_key(as_of)
+    _, last = bangkok.month_days(month)
+    following = bangkok.month_key(last + dt.timedelta(days=1))
+    return [m for m in (month, following)
+            if compute_as_of_range(m)[0] <= as_of <= compute_as_of_range(m)[1]]
+
+
+def compute_kept_rows(result: ForecastResult) -> list[dict]:
+    """The rows kept of a forecast: one per person of its run (payroll_forecasts' columns)."""
+    rows = []
+    for line in result.lines.to_dict("records"):
+        row = {"month": result.month, "forecast_date": result.as_of,
+               "staff_id": int(line["staff"]), "hours_worked": line["hours_worked"],
+               "hours_planned": line["hours_planned"]}
+        row.update({name: line[name] for name in KEPT_MONEY_COLUMNS})
+        row["net_pay"] = line.get("net_pay")
+        row["employer_cost"] = line.get("employer_cost")
+        rows.append(row)
+    return rows
+
+
+def compute_accuracy_dates(month: str) -> tuple[dt.date, dt.date]:
+    """The forecasts a month's accuracy is judged on: made on its 1st and on its 15th."""
+    first, _ = bangkok.month_days(month)
+    return first, first.replace(day=15)
+
+
+def _error(forecast: Decimal | None, paid: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    if forecast is None:
+        return None, None
+    error = forecast - paid
+    percent = money.round_money(error * 100 / paid) if paid else None
+    return error, percent
+
+
+def compute_forecast_accuracy(paid: dict[str, tuple[str, Decimal]],
+                              first: dict[str, Decimal] | None,
+                              fifteenth: dict[str, Decimal] | None) -> pd.DataFrame:
+    """Per person (employee ID) and in total: what was paid, what was forecast on the 1st and on
+    the 15th, the error (forecast − paid) and the error in % of what was paid (2 decimals;
+    None when nothing was paid or no forecast is known). A person forecast but not paid, or
+    paid but not forecast, counts as 0 on the side they are missing from."""
+    codes = sorted(set(paid) | set(first or {}) | set(fifteenth or {}))
+    rows = []
+    for code in codes:
+        name, amount = paid.get(code, ("", money.ZERO))
+        row = {"staff_id": code, "staff_name": name, "paid": amount}
+        for label, forecast in (("1st", first), ("15th", fifteenth)):
+            value = None if forecast is None else forecast.get(code, money.ZERO)
+            row[f"forecast_{label}"] = value
+            row[f"error_{label}"], row[f"error_{label}_pct"] = _error(value, amount)
+        rows.append(row)
+    total = {"staff_id": "TOTAL", "staff_name": "",
+             "paid": sum((r["paid"] for r in rows), money.ZERO)}
+    for label, forecast in (("1st", first), ("15th", fifteenth)):
+        value = (None if forecast is None
+                 else sum((r[f"forecast_{label}"] for r in rows), money.ZERO))
+        total[f"forecast_{label}"] = value
+        total[f"error_{label}"], total[f"error_{label}_pct"] = _error(value, total["paid"])
+    rows.append(total)
+    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)

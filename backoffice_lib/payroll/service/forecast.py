@@ -9,13 +9,25 @@ payroll view in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
+import pandas as pd
 from sqlalchemy.engine import Connection
 
-from ... import access, audit, bangkok, values
+from ... import access, audit, bangkok, money, values
 from .. import queries
-from ..rules import first_week_start
-from ..rules.forecast import POOLS_AVERAGED, ForecastResult, check_as_of, compute_forecast
+from ..rules import compute_payroll, first_week_start
+from ..rules.forecast import (
+    POOLS_AVERAGED,
+    ForecastResult,
+    check_as_of,
+    compute_accuracy_dates,
+    compute_forecast,
+    compute_forecast_accuracy,
+    compute_kept_rows,
+    compute_months_to_keep,
+)
 
 
 def compute_month_forecast(conn: Connection, month: values.Month | str,
@@ -44,3 +56,83 @@ def load_forecast(conn: Connection, month: values.Month | str, as_of: dt.date | 
                           "people": len(result.lines),
                           "total_pay": str(result.totals["total_pay"])})
     return result
+
+
+def keep_forecasts(conn: Connection, user: str | None,
+                   as_of: dt.date | None = None) -> list[dict]:
+    """The daily job: the forecast of each month that can be forecast on ``as_of`` (default
+    today) kept, one row per person (``payroll_forecasts``, replacing that day's); audited."""
+    who = access.check(conn, user, "payroll")
+    as_of = as_of or bangkok.today()
+    kept = []
+    for month in compute_months_to_keep(as_of):
+        result = compute_month_forecast(conn, month, as_of)
+        rows = compute_kept_rows(result)
+        queries.save_kept_forecast(conn, month, as_of, rows)
+        summary = {"month": month, "as_of": as_of.isoformat(), "people": len(rows),
+                   "total_pay": str(result.totals["total_pay"]),
+                   "service_charge": result.service_charge_source,
+                   "blocking_errors": len(result.errors), "flags": len(result.flags)}
+        audit.record(conn, who.email, "PAYROLL_FORECAST_KEEP", "payroll_forecasts", month,
+                     details=summary)
+        kept.append(summary)
+    return kept
+
+
+class MonthNotPaid(ValueError):
+    """A month whose accuracy is asked before it has ended."""
+
+
+@dataclass
+class ForecastAccuracy:
+    """A month's pay against its forecasts of the 1st and the 15th (``rows``: per person and
+    TOTAL, ``rules.forecast.ACCURACY_COLUMNS``); ``notes`` say where each side comes from."""
+
+    month: str
+    rows: pd.DataFrame
+    notes: list[str]
+
+
+def _paid_lines(conn: Connection, month: str) -> tuple[dict[str, tuple[str, Decimal]], str]:
+    run = queries.load_finalised_run(conn, month)
+    if run is not None:
+        lines = run["lines"]
+        source = f"paid: finalised run #{run['id']} of {month}"
+    else:
+        from ..rules.diff import snapshot_lines
+
+        lines = snapshot_lines(compute_payroll(queries.load_payroll_inputs(conn, month)))
+        source = f"paid: {month} is not finalised; its payroll computed now stands for it"
+    return ({line["staff_id"]: (line["staff_name"], money.to_decimal(line["total_pay"]))
+             for line in lines}, source)
+
+
+def _forecast_made_on(conn: Connection, month: str, day: dt.date) -> tuple[dict, str]:
+    kept = queries.load_kept_forecast(conn, month, day)
+    if kept is not None:
+        return kept, f"forecast of {day.isoformat()}: kept that day"
+    result = compute_month_forecast(conn, month, day)
+    return ({code: total for code, total in zip(result.lines["staff_id"],
+                                                 result.lines["total_pay"])},
+            (f"forecast of {day.isoformat()}: not kept that day, made now from the entries "
+             "before it and the shifts planned from it"))
+
+
+def load_forecast_accuracy(conn: Connection, month: values.Month | str,
+                           user: str | None) -> ForecastAccuracy:
+    """What ``month`` paid (its finalised run) against the forecasts made on its 1st and 15th,
+    per person and in total (admins; audited as a payroll view). Refused before the month
+    has ended."""
+    who = access.check(conn, user, "payroll")
+    month = values.month_key(month)
+    _, last = bangkok.month_days(month)
+    if last >= bangkok.today():
+        raise MonthNotPaid(f"{month} has not ended: its accuracy is known once it is paid")
+    paid, paid_source = _paid_lines(conn, month)
+    first_day, fifteenth_day = compute_accuracy_dates(month)
+    first, first_source = _forecast_made_on(conn, month, first_day)
+    fifteenth, fifteenth_source = _forecast_made_on(conn, month, fifteenth_day)
+    rows = compute_forecast_accuracy(paid, first, fifteenth)
+    audit.record(conn, who.email, "VIEW", "payroll_forecast", month,
+                 details={"via": "payroll forecast --accuracy", "people": len(rows) - 1})
+    return ForecastAccuracy(month, rows, [paid_source, first_source, fifteenth_source])
