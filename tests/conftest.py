@@ -203,6 +203,7 @@ CLUSTER_WIDE = {
 }
 SLOW = {
     "workbench/test_runs_at_once.py",
+    "history/test_backup_notebook.py::test_the_backup_job_runs_once_verifies_and_rotates",
     "workbench/test_runs_from_pages.py::test_a_run_started_from_a_preheated_page_kernel_finishes_with_its_files",
     "security/test_embedded_server_private.py",  # a PostgreSQL server of its own per test
     "security/test_bounded_reads.py::test_a_file_beyond_the_limits_is_refused_with_a_message",
