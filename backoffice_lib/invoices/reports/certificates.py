@@ -95,30 +95,26 @@ def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
     for box in FORM_BOXES:
         _box(pdf, x, y, box == label)
         pdf.set_xy(x + 4.5, y)
-        pdf.cell(22, 5.6, f"({box})")
-        x += 26
+        text = f"({box})"
+        pdf.cell(pdf.get_string_width(text) + 1, 5.6, text)
+        x += pdf.get_string_width(text) + 8
     pdf.set_xy(pdf.l_margin, y + 8)
 
-    widths = (width * 0.52, width * 0.14, width * 0.17, width * 0.17)
-    pdf.set_font(FONT, "B", 9)
-    for w, title in zip(widths, ("ประเภทเงินได้พึงประเมินที่จ่าย", "วัน เดือน หรือปีภาษี ที่จ่าย",
-                                 "จำนวนเงินที่จ่าย", "ภาษีที่หัก และนำส่งไว้")):
-        pdf.cell(w, 7, title, border=1, align="C")
-    pdf.ln(7)
+    widths = (width * 0.55, width * 0.13, width * 0.16, width * 0.16)
+    _lines_row(pdf, widths, [["ประเภทเงินได้พึงประเมินที่จ่าย"], ["วัน เดือน", "หรือปีภาษี ที่จ่าย"],
+                             ["จำนวนเงิน", "ที่จ่าย"], ["ภาษีที่หัก", "และนำส่งไว้"]], "CCCC", "B")
     filled = income_row(payee.income_type_code)
     paid_on: dt.date = payment.paid_on
-    pdf.set_font(FONT, "", 8.5)
     for number, _, text in INCOME_ROWS:
+        cells: list[list[str]] = [[text], [], [], []]
+        if number == 5:
+            cells[0] = [text[:text.index(" ตามคำสั่ง")], "   " + text[text.index("ตามคำสั่ง"):]]
         if number == filled:
             if number >= 5:
-                text = f"{text} {payee.income_type_label}"
-            values = (text, f"{paid_on:%d/%m}/{paid_on.year + 543}", thb(payment.amount_paid),
-                      thb(payment.tax))
-        else:
-            values = (text, "", "", "")
-        for w, value, align in zip(widths, values, "LCRR"):
-            pdf.cell(w, 6.5, value, border=1, align=align)
-        pdf.ln(6.5)
+                cells[0].append(f"   ({payee.income_type_label})")
+            cells[1:] = [[f"{paid_on:%d/%m}/{paid_on.year + 543}"], [thb(payment.amount_paid)],
+                         [thb(payment.tax)]]
+        _lines_row(pdf, widths, cells, "LCRR", "")
     pdf.set_font(FONT, "B", 9)
     pdf.cell(widths[0] + widths[1], 7, "รวมเงินที่จ่ายและภาษีที่หักนำส่ง", border=1, align="R")
     pdf.cell(widths[2], 7, thb(payment.amount_paid), border=1, align="R")
@@ -142,6 +138,20 @@ def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
     line("ลงชื่อ ..................................................... ผู้จ่ายเงิน", 10, "", 6, "R")
     line(f"{paid_on:%d/%m}/{paid_on.year + 543}  (วัน เดือน ปี ที่ออกหนังสือรับรองฯ)", 9, "", 5, "R")
     line(f"ใบแจ้งหนี้เลขที่ {payment.invoice_number}", 8, "", 5, "L")
+
+
+def _lines_row(pdf, widths, cells: list[list[str]], aligns: str, style: str) -> None:
+    """A bordered table row whose cells hold one or more lines (the tallest sets the height)."""
+    height = 5.2 * max(1, *(len(c) for c in cells))
+    x, y = pdf.l_margin, pdf.get_y()
+    pdf.set_font(FONT, style, 8.5)
+    for w, lines, align in zip(widths, cells, aligns):
+        pdf.rect(x, y, w, height)
+        for n, text in enumerate(lines):
+            pdf.set_xy(x, y + n * 5.2)
+            pdf.cell(w, 5.2, text, align=align)
+        x += w
+    pdf.set_xy(pdf.l_margin, y + height)
 
 
 def render_certificate(cert: dict, company: dict) -> bytes:
