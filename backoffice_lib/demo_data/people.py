@@ -271,18 +271,32 @@ def day_of_week(day: dt.date) -> int:
     return (day.weekday() + 1) % 7
 
 
+PLAN_AHEAD_DAYS = 27  # managers plan four weeks ahead
+
+
+def plan_ahead_days(period: Period) -> list[dt.date]:
+    """The days after as_of already planned: to the end of its month, and four weeks at least
+    (the payroll forecast's plan)."""
+    end_of_month = add_months(period.as_of.replace(day=1), 1) - dt.timedelta(days=1)
+    last = max(end_of_month, period.as_of + dt.timedelta(days=PLAN_AHEAD_DAYS))
+    return [period.as_of + dt.timedelta(days=i)
+            for i in range(1, (last - period.as_of).days + 1)]
+
+
 def schedule_rows(rng: Dice, people: list[Person], period: Period) -> list[dict]:
-    """The shifts generated from the weekly patterns over the period (to as_of inclusive)."""
+    """The shifts generated from the weekly patterns over the period (to as_of inclusive), then
+    the shifts planned ahead (``plan_ahead_days``) for the people still there."""
     rows = []
-    for p in people:
-        for day in period.days():
-            if p.last_day and day > p.last_day:
-                break
-            shift = p.pattern.get(day_of_week(day))
-            if shift:
-                rows.append({
-                    "id": rng.uuid4(), "staff_id": p.id, "schedule_date": day,
-                    "start_time": shift[0], "end_time": shift[1], "location": p.location,
-                    "created_by": "weekly_template",
-                })
+    for days in (period.days(), plan_ahead_days(period)):
+        for p in people:
+            for day in days:
+                if p.last_day and day > p.last_day:
+                    break
+                shift = p.pattern.get(day_of_week(day))
+                if shift:
+                    rows.append({
+                        "id": rng.uuid4(), "staff_id": p.id, "schedule_date": day,
+                        "start_time": shift[0], "end_time": shift[1], "location": p.location,
+                        "created_by": "weekly_template",
+                    })
     return rows

@@ -109,8 +109,9 @@ def test_time_entries_alternate_a_minute_apart_and_never_pass_the_clock(demo):
 def test_shifts_cover_the_period_without_overlapping(demo):
     period = demo["period"]
     by_person_day = defaultdict(list)
+    planned_to = people.plan_ahead_days(period)[-1]
     for row in demo["schedules"]:
-        assert period.start <= row["schedule_date"] <= period.as_of
+        assert period.start <= row["schedule_date"] <= planned_to
         by_person_day[row["staff_id"], row["schedule_date"]].append(
             (row["start_time"], row["end_time"]))
     for shifts in by_person_day.values():
@@ -158,3 +159,29 @@ def test_invoices_add_up_on_any_day(demo):
             i["line_total"] == money.round_money(i["quantity"] * i["unit_price"]) for i in lines)
         assert invoice["subtotal"] == sum(i["line_total"] for i in lines)
         assert invoice["invoice_date"] <= demo["period"].as_of
+
+
+def test_shifts_are_planned_to_the_month_end_and_worked_with_lates_no_shows_and_extras(demo):
+    """The payroll forecast has a plan for the rest of the month, and the last full month's
+    punches differ from its plan (late, no-show, unplanned day): its accuracy means something."""
+    period = demo["period"]
+    ahead = people.plan_ahead_days(period)
+    _, month_end = bangkok.month_days(bangkok.month_key(period.as_of))
+    assert ahead[-1] >= max(month_end, period.as_of + dt.timedelta(days=27))
+    planned = {(r["staff_id"], r["schedule_date"]) for r in demo["schedules"]
+               if r["schedule_date"] > period.as_of}
+    assert len(planned) >= 10 * len(ahead) // 7  # ten or more people's weekly patterns
+    last_month = period.full_months()[-1]
+    month = bangkok.month_key(last_month)
+    shifts = {(r["staff_id"], r["schedule_date"]): r["start_time"] for r in demo["schedules"]
+              if bangkok.month_key(r["schedule_date"]) == month}
+    clock_ins = defaultdict(list)
+    for row in demo["entries"]:
+        day = bangkok.bangkok_date(row["timestamp"])
+        if row["action"] == "clock_in" and bangkok.month_key(day) == month:
+            clock_ins[row["staff_id"], day].append(row["timestamp"])
+    late = [key for key, start in shifts.items() if key in clock_ins
+            and min(clock_ins[key]) > bangkok.at(key[1], start) + dt.timedelta(minutes=5)]
+    no_show = [key for key in shifts if key not in clock_ins]
+    extra = [key for key in clock_ins if key not in shifts]
+    assert late and no_show and extra
