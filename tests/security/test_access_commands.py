@@ -50,6 +50,8 @@ ADMIN_COMMANDS = [
     ["jobs", "run", "invoices-monthly"],
     ["jobs", "run-due", "--dry-run"],
     ["db", "backup", "{tmp}/stolen.dump"],
+    ["db", "backup", "--out", "{tmp}/stolen-too.dump"],
+    ["db", "backups"],
     ["db", "restore", "{tmp}/saved.dump", "--force"],
     ["db", "maintain"],
     ["coaching", "earnings", "--from", "{month_start}", "--to", "{today}", "--coach", "BOSS"],
