@@ -5,6 +5,7 @@ refusals, the recorded files found among the runs' outputs. Dates pinned (``toda
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 
@@ -118,7 +119,7 @@ def test_a_filing_recorded_again_needs_a_reason_and_keeps_the_before_in_the_audi
     service.record_filed(conn, ADMIN, "sso", "2026-05", D(2026, 6, 11), "S-2",
                          reason="typo in the receipt", today=D(2026, 6, 20))
     last = sql(conn, "SELECT details FROM backoffice.audit_logs WHERE action = 'TAX_FILED'"
-                     " ORDER BY id DESC LIMIT 1").scalar()
+                     " AND details ? 'reason'").scalar()
     assert last["before"] == {"filed_on": "2026-06-10", "receipt_no": "S-1"}
     assert last["reason"] == "typo in the receipt"
 
@@ -171,3 +172,41 @@ def test_recorded_files_are_found_among_the_runs_outputs_by_checksum(conn, users
     assert [(f["name"], f["run_id"], f["path"]) for f in files] == [
         ("sso_2026-05.txt", run_id, "filings/sso_2026-05.txt"),
         ("sso_2026-05.xlsx", None, None)]   # same bytes under another name: not this file
+
+
+def test_payroll_files_made_are_recorded_until_the_duty_is_filed(conn, users, tmp_path):
+    from backoffice_lib.payroll.reports.filings import describe_files
+    from backoffice_lib.payroll.service.filings import record_files_made
+
+    first = tmp_path / "50tawi_2025_E001.pdf"
+    first.write_bytes(b"%PDF-1 first")
+    files = describe_files([first])
+    assert files == [{"name": first.name, "sha256": hashlib.sha256(b"%PDF-1 first").hexdigest(),
+                      "bytes": 12}]
+    assert record_files_made(conn, ADMIN, "wht50_employees", "2025", files)
+    rows = calendar(conn, "2026-01", D(2026, 2, 1))
+    assert rows[("wht50_employees", "2025")].state == "files_made"
+    service.record_filed(conn, ADMIN, "wht50_employees", "2025", D(2026, 2, 1), "handed out",
+                         today=D(2026, 2, 1))
+    first.write_bytes(b"%PDF-1 again")
+    assert not record_files_made(conn, ADMIN, "wht50_employees", "2025", describe_files([first]))
+    kept = calendar(conn, "2026-01", D(2026, 2, 1))[("wht50_employees", "2025")]
+    assert (kept.state, kept.files) == ("filed", files)
+    assert sql(conn, "SELECT count(*) FROM backoffice.audit_logs WHERE action = 'TAX_FILES_MADE'"
+                     ).scalar() == 1
+
+
+def test_payroll_files_made_need_an_admin_and_a_payroll_duty(conn, users):
+    from backoffice_lib.payroll.service.filings import record_files_made
+
+    with pytest.raises(AccessDenied):
+        record_files_made(conn, MANAGER, "sso", "2026-05", [])
+    with pytest.raises(ValueError, match="not a payroll duty"):
+        record_files_made(conn, ADMIN, "pnd3", "2026-05", [])
+
+
+def test_certificates_of_a_year_still_running_are_not_recorded_as_made(tmp_path):
+    from backoffice_lib.payroll.reports.certificates import record_certificates_made
+
+    notes = record_certificates_made(ADMIN, 2026, {}, today=D(2026, 12, 6))
+    assert notes == ["the certificates of 2026 are not recorded as made: the year has not ended"]
