@@ -197,6 +197,7 @@ RUNS_A_NOTEBOOK = re.compile(
 # databases): run one after another on one xdist worker, never beside each other.
 CLUSTER_WIDE = {
     "importer/test_import_cli.py", "importer/test_import_live.py",
+    "importer/test_import_killed.py",
     "security/test_import_runs_no_code.py", "security/test_analyst_role.py",
     "security/test_database_locks.py", "workbench/test_signin_roles.py",
     "explore/test_analysis_notebooks.py",

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from .. import access, audit, database
 from .queries import quarantine, staging
 from .queries.quarantine import QuarantineError
-from .queries.source import LiveSource, SourceUnreadable, open_source
+from .queries.source import LiveSource, SourceUnreadable, open_source, sweep_leftovers
 from .rules import mapping
 from .rules.mapping import TABLES, TABLES_BY_NAME, TableSpec, strip_secrets
 from .rules.review import compute_default_clock_out
@@ -38,9 +38,12 @@ class FixRefused(QuarantineError):
 def import_live(source: str, user_email: str | None, *, dry_run: bool = False,
                 engine: Engine | None = None) -> dict[str, Any]:
     """The entry point's call: check the user, open the source, import in ONE transaction,
-    committed, or rolled back for a dry run (the same work, the same report)."""
+    committed, or rolled back for a dry run (the same work, the same report). A process killed
+    half-way leaves the workbench as it was (the server rolls the transaction back); what it
+    left outside (a dump's staging database, role and folder) the next import removes."""
     engine = engine or database.get_engine()
     access.require(user_email, AREA, admin=True, engine=engine)
+    sweep_leftovers(engine)  # of imports killed half-way: nothing else of them outlives them
     with open_source(source, engine) as live, engine.connect() as conn:
         transaction = conn.begin()
         try:

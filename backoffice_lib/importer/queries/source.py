@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -258,6 +259,25 @@ def _first_line(exc: sa.exc.DBAPIError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def sweep_leftovers(workbench: Engine) -> None:
+    """What imports killed half-way left outside the workbench's transaction (their staging
+    databases, roles and restore folders) is removed; a database user that may not drop them
+    leaves them (a dump import, which needs those rights, sweeps them)."""
+    admin = sa.create_engine(workbench.url, isolation_level="AUTOCOMMIT")
+    try:
+        with contextlib.suppress(sa.exc.DBAPIError):
+            _sweep_leftovers(admin)
+    finally:
+        admin.dispose()
+    for folder in Path(tempfile.gettempdir()).glob(f"{RESTORE_FOLDER}*"):
+        pid = folder.name.removeprefix(RESTORE_FOLDER).split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.stat().st_uid == os.getuid():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+RESTORE_FOLDER = "live-import-"
+
+
 def _sweep_leftovers(admin: Engine) -> None:
     """Staging databases and roles of imports whose process died (killed: its ``finally``
     never ran) are dropped; the names carry the pid (an import of this machine)."""
@@ -315,7 +335,7 @@ def _restore(tool: str, path: Path, plan: ArchivePlan, staging: URL) -> None:
     env["PGPASSWORD"] = str(staging.password)
     uri = staging.set(drivername="postgresql", password=None).render_as_string(
         hide_password=False)
-    with tempfile.TemporaryDirectory(prefix="live-import-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{RESTORE_FOLDER}{os.getpid()}-") as folder:
         listing = Path(folder) / "restore.list"
         listing.write_text("\n".join(plan.restore_lines) + "\n")
         done = subprocess.run([tool, *RESTORE_OPTIONS, f"--use-list={listing}",
