@@ -32,7 +32,30 @@ INVOICE_SETTINGS = {
     "company_address_line2": "Khlong Toei, Bangkok 10110",
     "bank_name": "Kasikornbank",
     "bank_account_number": "123-4-56789-0",
+    "company_branch_no": "00000",
+    "company_address_line": "88/8 ถนนสุขุมวิท ซอย 24",
+    "company_subdistrict": "คลองตัน",
+    "company_district": "คลองเตย",
+    "company_province": "กรุงเทพมหานคร",
+    "company_postal_code": "10110",
 }
+# The payee data of the withholding forms (supplier-tax.md §2): the coaches are individuals,
+# the partner restaurant and the contractors companies (juristic persons).
+COACH_PAYEES = {
+    "BOSS": ("นาย", "ธนพล", "สุขสวัสดิ์"),
+    "RATCHAVIN": ("นาย", "รัชวิน", "วงศ์ไทย"),
+    "MIN": ("นางสาว", "มินตรา", "แสงทอง"),
+    "NOON": ("นางสาว", "นุ่มนวล", "ใจงาม"),
+}
+COACH_AREA = {"subdistrict": "สามเสนใน", "district": "พญาไท", "province": "กรุงเทพมหานคร",
+              "postal_code": "10400"}
+COMPANY_ADDRESSES = {
+    "Baan Aroi Kitchen Co., Ltd.": ("88/9 ถนนสุขุมวิท ซอย 24", "คลองตัน", "คลองเตย", "10110"),
+    "Siam Simulator Service Co., Ltd.": ("55 ถนนพระราม 9", "ห้วยขวาง", "ห้วยขวาง", "10310"),
+    "Bangkok Turf & Net Co., Ltd.": ("120 ถนนลาดพร้าว", "จอมพล", "จตุจักร", "10900"),
+}
+INCOME_TYPE = {"income_type_code": "40(8)", "income_type_label": "ค่าบริการ / ค่าจ้างทำของ"}
+PAYMENT_DELAY_DAYS = (2, 3, 4, 5, 6, 9)  # an invoice is paid this long after its date
 
 
 def marker_value(seed: int, scale: int, as_of: dt.date) -> str:
@@ -81,6 +104,10 @@ def supplier_rows(rng: Dice) -> list[dict]:
             "bank_account": f"{rng.digits(3)}-{rng.digits(1)}-{rng.digits(5)}-{rng.digits(1)}",
             "_coach_code": code,
         })
+        title, first, last = COACH_PAYEES[code]
+        street = rows[-1]["address_line1"].replace("Soi Ari", "ซอยอารีย์")
+        rows[-1].update(payee_kind="individual", branch_no="00000", title=title, first_name=first,
+                        last_name=last, address_line=street, **COACH_AREA, **INCOME_TYPE)
     for name, line1, description, price in [
         ("Baan Aroi Kitchen Co., Ltd.", "88/9 Sukhumvit Soi 24", "Food and beverage share", None),
         ("Siam Simulator Service Co., Ltd.", "55 Rama IX Road", "Simulator calibration", "1800.00"),
@@ -95,6 +122,11 @@ def supplier_rows(rng: Dice) -> list[dict]:
             "bank_name": "Bangkok Bank", "bank_account": f"{rng.digits(3)}-{rng.digits(7)}",
             "_coach_code": None,
         })
+        line, subdistrict, district, postal_code = COMPANY_ADDRESSES[name]
+        rows[-1].update(payee_kind="juristic", branch_no="00000", title=None, first_name=None,
+                        last_name=None, address_line=line, subdistrict=subdistrict,
+                        district=district, province="กรุงเทพมหานคร", postal_code=postal_code,
+                        **INCOME_TYPE)
     return rows
 
 
@@ -180,10 +212,20 @@ def build_invoices(rng: Dice, period: Period, suppliers: list[dict], created_by,
             "supplier_id": supplier["id"], "invoice_date": invoice_date, "subtotal": subtotal,
             "tax_rate": rate, "tax_amount": tax, "total_amount": subtotal - tax,
             "pdf_file_path": None, "created_by": created_by, "updated_by": None,
-            "status": "issued",
+            "status": "issued", "paid_on": None,
         })
         for (description, quantity, price), total in zip(lines, totals):
             items.append({"id": rng.uuid4(), "invoice_id": invoice_id, "description": description,
                           "quantity": quantity.quantize(Decimal("0.01")),
                           "unit_price": money.round_money(price), "line_total": total})
+    mark_paid(invoices, period.clock.date())
     return invoices, items
+
+
+def mark_paid(invoices: list[dict], today: dt.date) -> None:
+    """Most invoices paid a few days after their date (a month-end invoice in the next month);
+    one paid later than ``today`` stays unpaid, and so does the latest one, always."""
+    for invoice in invoices[:-1]:
+        delay = PAYMENT_DELAY_DAYS[int(invoice["invoice_number"]) % len(PAYMENT_DELAY_DAYS)]
+        paid_on = invoice["invoice_date"] + dt.timedelta(days=delay)
+        invoice["paid_on"] = paid_on if paid_on <= today else None

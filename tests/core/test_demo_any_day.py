@@ -161,6 +161,24 @@ def test_invoices_add_up_on_any_day(demo):
         assert invoice["invoice_date"] <= demo["period"].as_of
 
 
+def test_invoices_are_paid_after_their_date_never_in_the_future_and_the_latest_unpaid(demo):
+    """supplier-tax.md §1: a payment date between the invoice's date and the data's clock; most
+    paid, some in the month after their date; the latest invoice waits for its payment."""
+    from backoffice_lib.invoices.rules import withholding
+
+    today, invoices = demo["period"].clock.date(), demo["invoices"]
+    paid = [i for i in invoices if i["paid_on"] is not None]
+    assert all(i["invoice_date"] <= i["paid_on"] <= today for i in paid)
+    assert invoices[-1]["paid_on"] is None
+    assert len(paid) >= len(invoices) // 2
+    assert any(i["paid_on"].month != i["invoice_date"].month for i in paid)
+    payees = [withholding.Payee(supplier_id=str(s["id"]), name=s["name"],
+                                **{k: s[k] for k in withholding.TAX_FIELDS})
+              for s in finance.supplier_rows(dice(SEED, "invoices"))]
+    assert withholding.compute_missing_fields(payees) == []
+    assert {p.payee_kind for p in payees} == {"individual", "juristic"}
+
+
 def test_shifts_are_planned_to_the_month_end_and_worked_with_lates_no_shows_and_extras(demo):
     """The payroll forecast has a plan for the rest of the month, and the last full month's
     punches differ from its plan (late, no-show, unplanned day): its accuracy means something."""

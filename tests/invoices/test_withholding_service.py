@@ -256,3 +256,20 @@ def test_a_certificate_shows_its_form_row_and_the_tax_in_thai_words(conn, admin,
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) == 2  # ฉบับที่ 1 and ฉบับที่ 2
     assert withholding.FORM_LABELS["pnd3"] == "ภ.ง.ด.3"
+
+
+# --------------------------------------------------------------------------- the demo studio
+
+def test_the_demo_studio_files_its_withholding_without_a_missing_field(demo_conn, tmp_path):
+    """The demo's suppliers are complete (coaches individuals, companies juristic): the month of
+    its latest payment makes both forms and a certificate per payment."""
+    admin = "admin@studio.example"
+    month = demo_conn.execute(sa.text(
+        "SELECT to_char(max(paid_on), 'YYYY-MM') FROM backoffice.invoices")).scalar_one()
+    assert service.missing_supplier_fields(demo_conn, month) == []
+    payments = service.load_month_payments(demo_conn, month)
+    written = write_withholding_filings(demo_conn, admin, month, tmp_path / "filings")
+    forms = {p.name.split("_")[0] for p in written}
+    assert forms == {p.payee.form for p in payments}
+    certificates = write_withholding_certificates(demo_conn, admin, month, tmp_path / "certs")
+    assert len(certificates) == len(payments)
