@@ -302,3 +302,25 @@ def compute_backup_status(
                             " job", True)
     return BackupStatus(f"Last verified backup {_age_text(age)} old",
                         f"made {made} Bangkok time", False)
+
+
+SCRATCH_MAX_AGE = dt.timedelta(hours=6)  # no verification takes this long
+
+
+def choose_stale_scratch_databases(
+    names: Iterable[str], prefix: str, now: dt.datetime, max_age: dt.timedelta = SCRATCH_MAX_AGE,
+) -> list[str]:
+    """Scratch databases of verifications (``<prefix><UTC %Y%m%d%H%M%S>_<id>``) older than
+    ``max_age``: left by a verification that was killed, to drop. Younger ones may be in use."""
+    stale = []
+    for name in names:
+        stamp = name.removeprefix(prefix).split("_", 1)[0]
+        if not name.startswith(prefix) or len(stamp) != 14 or not stamp.isdigit():
+            continue
+        try:
+            made = dt.datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+        if now - made > max_age:
+            stale.append(name)
+    return sorted(stale)

@@ -232,12 +232,37 @@ def test_a_verified_backup_is_owner_only_with_its_sidecar_and_copy(seeded, tmp_p
     assert [(b["file"], b["verified"]) for b in listed] == [(file.name, True)] * 2
 
 
-def test_scratch_databases_of_a_verification_are_dropped(seeded, tmp_path):
-    verified_backup.run_verified_backup(ADMIN, tmp_path / "x.dump", engine=seeded, copy_dir=None)
-    with seeded.connect() as c:
-        left = c.scalar(sa.text("SELECT count(*) FROM pg_database WHERE datname LIKE :p"),
-                        {"p": verified_backup.SCRATCH_PREFIX + "%"})
-    assert left == 0
+def test_the_scratch_database_of_a_verification_is_dropped(seeded, tmp_path):
+    record = verified_backup.run_verified_backup(ADMIN, tmp_path / "x.dump", engine=seeded,
+                                                 copy_dir=None)
+    assert record["scratch_database"].startswith(verified_backup.SCRATCH_PREFIX)
+    assert record["scratch_database"] not in backup_queries.load_database_names(
+        seeded, verified_backup.SCRATCH_PREFIX)
+
+
+@pytest.mark.parametrize(
+    ("name", "stale"),
+    [
+        ("backoffice_verify_20261205200000_abc", True),    # 13 h old
+        ("backoffice_verify_20261206060000_abc", False),   # 3 h old: may be in use
+        ("backoffice_verify_notastamp_abc", False),
+        ("backoffice_verify_20261399000000_abc", False),   # no such date
+        ("studio", False),
+    ],
+    ids=["old", "young", "no-stamp", "bad-date", "another-database"],
+)
+def test_scratch_databases_left_by_a_killed_verification_are_dropped_later(name, stale):
+    now = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    found = rules.choose_stale_scratch_databases([name], verified_backup.SCRATCH_PREFIX, now)
+    assert found == ([name] if stale else [])
+
+
+def test_the_next_verification_drops_a_stale_scratch_database(seeded, tmp_path):
+    left = f"{verified_backup.SCRATCH_PREFIX}20200101000000_killed"
+    with seeded.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        c.execute(sa.text(f'CREATE DATABASE "{left}"'))
+    verified_backup.run_verified_backup(ADMIN, tmp_path / "y.dump", engine=seeded, copy_dir=None)
+    assert left not in backup_queries.load_database_names(seeded, verified_backup.SCRATCH_PREFIX)
 
 
 def test_a_backup_by_someone_not_an_admin_is_refused(seeded, tmp_path):

@@ -98,10 +98,12 @@ def load_every_table_name(conn: Connection) -> list[str]:
 
 
 def load_primary_key_columns(conn: Connection) -> dict[str, list[str]]:
-    """Each table's primary-key columns in key order, by the table's quoted name."""
+    """Each table's primary-key columns in key order, by the table's quoted name; a text column
+    sorts in the "C" collation (byte order), so the order is the same in any database."""
     rows = conn.execute(
         sa.text(
-            "SELECT format('%I.%I', n.nspname, c.relname) AS name, quote_ident(a.attname) AS col"
+            "SELECT format('%I.%I', n.nspname, c.relname) AS name, quote_ident(a.attname)"
+            "       || CASE WHEN a.attcollation <> 0 THEN ' COLLATE \"C\"' ELSE '' END AS col"
             "  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
             "  JOIN pg_namespace n ON n.oid = c.relnamespace"
             "  CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS key(attnum, position)"
@@ -131,7 +133,8 @@ def load_table_fingerprints(conn: Connection) -> dict[str, tuple[int, str]]:
     keys = load_primary_key_columns(conn)
     found = {}
     for name in load_every_table_name(conn):
-        order = ", ".join(f"t.{column}" for column in keys.get(name, [])) or "t::text"
+        order = (", ".join(f"t.{column}" for column in keys.get(name, []))
+                 or 't::text COLLATE "C"')
         row = conn.execute(
             sa.text(
                 f"SELECT count(*) AS n, coalesce(md5(string_agg(md5(t::text), '' ORDER BY {order})),"
@@ -157,3 +160,21 @@ def scratch_database_engine(engine: Engine, name: str) -> Iterator[Engine]:
             yield scratch
         finally:
             scratch.dispose()
+
+
+def load_database_names(engine: Engine, prefix: str) -> list[str]:
+    """The server's databases whose name starts with ``prefix``."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p) ORDER BY 1"),
+            {"p": prefix}).scalars().all()
+
+
+def save_dropped_database(engine: Engine, name: str) -> None:
+    """Drop database ``name`` (its connections ended), if it is there."""
+    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

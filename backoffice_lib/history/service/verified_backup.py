@@ -113,11 +113,22 @@ def run_snapshot_backup(target: Path, engine: Engine) -> tuple[Path, dict[str, t
         reader.close()
 
 
-def run_verify_backup(file: Path, source: dict[str, tuple[int, str]],
-                      engine: Engine) -> list[str]:
-    """Restore ``file`` into a scratch database (unique name, dropped after) and compare every
-    table with ``source``; the differences (empty: verified). A restore that fails raises."""
-    name = f"{SCRATCH_PREFIX}{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:10]}"
+def compute_scratch_name(now: dt.datetime) -> str:
+    """A scratch database's name: unique, with its UTC creation time (to drop it later if a
+    killed verification left it)."""
+    return f"{SCRATCH_PREFIX}{now.astimezone(dt.UTC):%Y%m%d%H%M%S}_{uuid.uuid4().hex[:10]}"
+
+
+def run_verify_backup(file: Path, source: dict[str, tuple[int, str]], engine: Engine,
+                      name: str | None = None) -> list[str]:
+    """Restore ``file`` into a scratch database (``name``, default a new unique one; dropped
+    after) and compare every table with ``source``; the differences (empty: verified). A restore
+    that fails raises. Scratch databases a killed verification left are dropped first."""
+    now = dt.datetime.now(dt.UTC)
+    for stale in rules.choose_stale_scratch_databases(
+            backup_queries.load_database_names(engine, SCRATCH_PREFIX), SCRATCH_PREFIX, now):
+        backup_queries.save_dropped_database(engine, stale)
+    name = name or compute_scratch_name(now)
     with backup_queries.scratch_database_engine(engine, name) as scratch:
         backup.run_restore(file, scratch)
         with scratch.begin() as conn:
@@ -173,8 +184,10 @@ def run_verified_backup(
         "seconds": {"dump": round(dumped, 2)},
     }
     clock = time.perf_counter()
+    record["scratch_database"] = compute_scratch_name(dt.datetime.now(dt.UTC))
     try:
-        record["differences"] = run_verify_backup(written, source, engine)
+        record["differences"] = run_verify_backup(written, source, engine,
+                                                  record["scratch_database"])
     except backup.BackupError as exc:
         record["error"] = f"the restore into a scratch database failed: {exc}"
     record["seconds"]["verify"] = round(time.perf_counter() - clock, 2)
