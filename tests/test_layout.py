@@ -66,6 +66,8 @@ PURE = {
     "backoffice_lib.packages.rules",
     "backoffice_lib.workbench.rules",
     "backoffice_lib.invoices.rules",
+    "backoffice_lib.invoices.rules.baht_text",
+    "backoffice_lib.invoices.rules.withholding",
     "backoffice_lib.history.rules",
     "backoffice_lib.reconciliation.rules",
     "backoffice_lib.reconciliation.rules.matching",
