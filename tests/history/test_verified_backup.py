@@ -240,6 +240,19 @@ def test_the_scratch_database_of_a_verification_is_dropped(seeded, tmp_path):
         seeded, verified_backup.SCRATCH_PREFIX)
 
 
+def test_two_verified_backups_at_once_never_collide(seeded, tmp_path):
+    """Same folder, same second: each its own file, sidecar and scratch database."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda _: verified_backup.run_verified_backup(
+            ADMIN, engine=seeded, folder=tmp_path, copy_dir=None), range(2)))
+    assert all(record["verified"] for record in done)
+    assert len({record["file"] for record in done}) == 2
+    assert len({record["scratch_database"] for record in done}) == 2
+    assert len(verified_backup.load_backups([tmp_path])) == 2
+
+
 @pytest.mark.parametrize(
     ("name", "stale"),
     [
