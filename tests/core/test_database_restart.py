@@ -107,7 +107,8 @@ def test_a_page_read_cut_by_a_restart_says_so_instead_of_an_error(pool, monkeypa
 RESTART = """
 import json, subprocess, sys
 import sqlalchemy as sa
-from backoffice_lib import database, ui
+from backoffice_lib import access, database, migrate, ui
+from backoffice_lib.reconciliation.reconciliation_dashboard import ReconciliationDashboard
 
 def started_at(conn):
     return conn.scalar(sa.text("SELECT pg_postmaster_start_time()::text"))
@@ -118,13 +119,21 @@ def in_another_process(call):
     assert done.returncode == 0, done.stderr
 
 url = database.database_url()  # starts this data dir's server; a page's kernel keeps this URL
+with database.transaction() as conn:
+    migrate.upgrade(conn)
+    conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                         " VALUES ('admin@studio.example', true)"))
+    user = access.load_user(conn, "admin@studio.example")
+view = ReconciliationDashboard(user)  # an open page
 first, _ = ui.form_action(started_at)
 in_another_process("print(database.stop_embedded_server())")
 stopped = ui.form_action(started_at)
 in_another_process("database.database_url()")  # started again: its socket is elsewhere now
+view.status.value = ""
+view.load()  # the page's Refresh button, after the restart
 second = ui.form_action(started_at)
 print(json.dumps({"url_socket": url.query["host"], "first": first, "stopped": stopped,
-                  "second": second,
+                  "second": second, "page": view.status.value,
                   "socket": str(database._running(database.settings.data_dir() / "pgdata")
                                 .socket_dir)}))
 in_another_process("print(database.stop_embedded_server())")
@@ -144,7 +153,7 @@ def private_data_dir():
     shutil.rmtree(base, ignore_errors=True)
 
 
-def test_after_the_embedded_server_restarted_the_same_process_reconnects_to_its_new_socket(
+def test_after_the_embedded_server_restarted_an_open_page_reconnects_to_its_new_socket(
         private_data_dir):
     env = {k: v for k, v in __import__("os").environ.items()
            if k not in ("BACKOFFICE_DATABASE_URL", "XDG_RUNTIME_DIR") and not k.startswith("PG")}
@@ -159,3 +168,4 @@ def test_after_the_embedded_server_restarted_the_same_process_reconnects_to_its_
     assert seen["socket"] != seen["url_socket"]  # the URL the process holds names the old one
     result, refusal = seen["second"]
     assert refusal is None and result != seen["first"]  # the new server answered
+    assert "0 session(s)" in seen["page"], seen["page"]  # the open page's next action worked
