@@ -5,11 +5,16 @@
   update as you type; pick the invoice date; **Save invoice** assigns the number and offers the
   PDF at once.
 - **Invoices of a month**: the list with totals and the withholding tax to remit per supplier;
-  pick an invoice to download its PDF or void it with a reason.
+  pick an invoice to download its PDF, void it with a reason, or mark it paid on a date (the
+  month of its withholding filing, supplier-tax.md §1; a paid date changed later needs a reason).
+- **Supplier tax data**: a supplier's payee data for ภ.ง.ด.3 / ภ.ง.ด.53 and the 50 ทวิ (payee
+  kind, tax ID with its check digit checked as you type, branch, title / first / last name or
+  registered name, structured address, income type), with the fields a form still misses shown
+  for the chosen supplier and for every supplier.
 
 Every action calls the same service functions as ``backoffice invoice ...``
 (``invoices.service``: ``create_supplier``, ``create_invoice``, ``void_invoice``,
-``load_invoice_pdf``): the checks, the write and the audit live there, once. Refusals are shown
+``load_invoice_pdf``, ``mark_invoice_paid``, ``set_supplier_tax_data``, ``missing_supplier_data``): the checks, the write and the audit live there, once. Refusals are shown
 as a message. The PDF link is an ``<a download>`` with the file inside (base64), so it works
 offline and needs no file server. Widgets only: every read and write is a ``service`` call that
 checks the person's access itself (a click sent to a control that was never shown is refused and
@@ -27,6 +32,7 @@ from typing import Any
 
 from .. import access, bangkok, money, ui
 from . import rules, service
+from .rules import withholding
 
 AREA = service.AREA
 NEW_SUPPLIER = "__new__"
@@ -34,13 +40,20 @@ MONTHS_BACK = 12
 LIST_COLUMNS = {
     "invoice_number": "number", "invoice_date": "date", "supplier_name": "supplier",
     "subtotal": "subtotal", "tax_amount": "withholding tax", "total_amount": "net total",
-    "status": "status",
+    "status": "status", "paid_on": "paid on",
 }
 WHT_COLUMNS = {
     "supplier_name": "supplier", "supplier_tax_id": "tax ID", "invoices": "invoices",
     "subtotal": "subtotal", "tax_amount": "withholding tax to remit", "total_amount": "net paid",
 }
 MONEY = ("subtotal", "tax_amount", "total_amount")
+# The supplier tax form: field -> label (withholding.TAX_FIELDS and the registered name)
+TAX_TEXT_FIELDS = {
+    "tax_id": "Tax ID", "branch_no": "Branch", "first_name": "First name",
+    "last_name": "Last name", "name": "Registered name", "address_line": "Address",
+    "subdistrict": "Subdistrict", "district": "District", "province": "Province",
+    "postal_code": "Postal code", "income_type_code": "Income type", "income_type_label": "Label",
+}
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -158,6 +171,20 @@ def render_supplier(supplier: dict | None) -> str:
     if supplier.get("default_description"):
         parts.append(f"usually: {html.escape(supplier['default_description'])}")
     return f'<p class="bo-hint supplier-details">{" · ".join(parts)}</p>'
+
+
+def render_missing(missing: list[tuple[str, str]], supplier: str = "") -> str:
+    """The fields a withholding form still misses (per supplier), or that none is missing."""
+    if not missing:
+        return ('<span class="tax-missing" style="color:#15803d">✓ nothing missing for the '
+                f'withholding forms{" for " + html.escape(supplier) if supplier else ""}</span>')
+    by_supplier: dict[str, list[str]] = {}
+    for who, field_name in missing:
+        by_supplier.setdefault(who, []).append(field_name.replace("_", " "))
+    rows = "".join(f"<li><b>{html.escape(who)}</b>: {html.escape(', '.join(fields))}</li>"
+                   for who, fields in by_supplier.items())
+    return (f'<div class="tax-missing" style="color:#b45309">⚠ still missing for the '
+            f'withholding forms:<ul>{rows}</ul></div>')
 
 
 def render_pdf_link(file_name: str, content: bytes) -> str:
@@ -303,14 +330,41 @@ class InvoicesDashboard:
         self.reason = widgets.Text(description="Reason", placeholder="why this invoice is void",
                                    layout=widgets.Layout(width="560px"))
         self.void = widgets.Button(description="Void invoice", button_style="danger", icon="ban")
+        self.paid_on = widgets.DatePicker(description="Paid on", value=today)
+        self.paid_reason = widgets.Text(
+            description="Reason", placeholder="only to change a paid date already recorded",
+            layout=widgets.Layout(width="420px"))
+        self.mark_paid = widgets.Button(description="Mark paid", icon="check")
         self.action_status = widgets.HTML()
+
+        # the supplier tax data
+        self.tax_supplier = widgets.Dropdown(description="Supplier", options=[("", "")],
+                                             layout=widgets.Layout(width="560px"))
+        self.tax_kind = widgets.Dropdown(
+            description="Payee kind", options=[("", ""), ("individual (ภ.ง.ด.3)", "individual"),
+                                               ("juristic (ภ.ง.ด.53)", "juristic")])
+        self.tax_title = widgets.Dropdown(description="Title",
+                                          options=[""] + list(withholding.TITLES))
+        self.tax_text = {key: widgets.Text(description=label, layout=widgets.Layout(
+            width="560px" if key in ("name", "address_line", "income_type_label") else "300px"))
+            for key, label in TAX_TEXT_FIELDS.items()}
+        self.tax_text["tax_id"].placeholder = "13 digits"
+        self.tax_text["branch_no"].placeholder = "00000 (head office)"
+        self.tax_id_typed = widgets.HTML(render_tax_id(""))
+        self.save_tax = widgets.Button(description="Save tax data", button_style="primary",
+                                       icon="save")
+        self.tax_status = widgets.HTML()
+        self.tax_missing = widgets.HTML()
+        self.missing_all = widgets.HTML()
 
         # stable hooks for the browser tests and the page's own look
         for name in ("supplier", "supplier_details", "new_name", "new_tax_id", "tax_id_check",
                      "add_supplier", "supplier_status", "invoice_date", "tax_rate", "add_item",
                      "totals", "save", "save_status", "save_pdf", "month", "month_totals",
                      "month_table", "wht_table", "picked", "pdf", "pdf_link", "reason", "void",
-                     "action_status"):
+                     "action_status", "paid_on", "paid_reason", "mark_paid", "tax_supplier",
+                     "tax_kind", "tax_title", "tax_id_typed", "save_tax", "tax_status",
+                     "tax_missing", "missing_all"):
             getattr(self, name).add_class("inv-" + name.replace("_", "-"))
 
 
@@ -334,10 +388,25 @@ class InvoicesDashboard:
             w.HTML("<h3>Invoices of a month</h3>"), self.month, self.month_totals,
             self.month_table, w.HTML("<h3>Withholding tax to remit per supplier</h3>"),
             self.wht_table, w.HTML("<h3>PDF or void</h3>"), w.HBox([self.picked, self.pdf]),
-            self.pdf_link, w.HBox([self.reason, self.void]), self.action_status,
+            self.pdf_link, w.HBox([self.reason, self.void]),
+            w.HBox([self.paid_on, self.paid_reason, self.mark_paid]), self.action_status,
         ])
         month.add_class("bo-card")
-        page = w.VBox([ui.stylesheet(), header, form, month])
+        t = self.tax_text
+        tax = w.VBox([
+            w.HTML("<h3>Supplier tax data</h3><p class='bo-hint'>What ภ.ง.ด.3 / ภ.ง.ด.53 and the "
+                   "50 ทวิ need of each payee: an individual by title, first and last name, a "
+                   "company by its registered name.</p>"),
+            self.tax_supplier, self.tax_missing, self.tax_kind,
+            w.HBox([t["tax_id"], self.tax_id_typed]), t["branch_no"],
+            w.HBox([self.tax_title, t["first_name"], t["last_name"]]), t["name"],
+            t["address_line"], w.HBox([t["subdistrict"], t["district"]]),
+            w.HBox([t["province"], t["postal_code"]]),
+            w.HBox([t["income_type_code"], t["income_type_label"]]), self.save_tax,
+            self.tax_status, w.HTML("<h4>Every supplier</h4>"), self.missing_all,
+        ])
+        tax.add_class("bo-card")
+        page = w.VBox([ui.stylesheet(), header, form, month, tax])
         page.add_class("bo-page")
         return page
 
@@ -352,12 +421,24 @@ class InvoicesDashboard:
         self.picked.observe(lambda _: setattr(self.pdf_link, "value", ""), names="value")
         self.pdf.on_click(self.on_pdf)
         self.void.on_click(self.on_void)
+        self.mark_paid.on_click(self.on_mark_paid)
+        self.tax_supplier.observe(self.on_tax_supplier, names="value")
+        self.tax_text["tax_id"].observe(
+            lambda change: setattr(self.tax_id_typed, "value", render_tax_id(change["new"])),
+            names="value")
+        self.save_tax.on_click(self.on_save_tax)
 
     # --- suppliers ------------------------------------------------------------------------------
 
     def on_suppliers_changed(self, select: str = "") -> None:
         ui.set_options(self.supplier, compute_supplier_options(list(self.suppliers.values())),
                        keep=select)
+        self.tax_supplier.unobserve(self.on_tax_supplier, names="value")
+        ui.set_options(self.tax_supplier,
+                       compute_supplier_options(list(self.suppliers.values()))[:-1],
+                       keep=self.tax_supplier.value)
+        self.tax_supplier.observe(self.on_tax_supplier, names="value")
+        self.on_tax_supplier()
 
     def on_tax_id(self, change) -> None:
         self.tax_id_check.value = render_tax_id(change["new"])
@@ -515,3 +596,75 @@ class InvoicesDashboard:
             f"Invoice {voided['invoice_number']} is void; its number stays taken.", "ok")
         self.reason.value = ""
         self.on_month(select=number)
+
+    # --- payment ----------------------------------------------------------------------------
+
+    def on_mark_paid(self, _=None) -> None:
+        number = self.picked.value
+        if not number:
+            self.action_status.value = ui.message_html("Pick an invoice first.", "refused")
+            return
+        if self.paid_on.value is None:
+            self.action_status.value = ui.message_html("Pick the date it was paid.", "refused")
+            return
+        paid, refusal = ui.form_action(
+            lambda conn: service.mark_invoice_paid(conn, self.email, number, self.paid_on.value,
+                                                   self.paid_reason.value.strip() or None),
+            require=self.require)
+        if refusal:
+            self.action_status.value = ui.message_html(f"Not marked paid: {refusal}", "refused")
+            return
+        self.action_status.value = ui.message_html(
+            f"Invoice {number} paid on {self.paid_on.value}: on the withholding filing of "
+            f"{bangkok.month_key(self.paid_on.value)}.", "ok")
+        self.paid_reason.value = ""
+        self.on_month(select=number)
+
+    # --- supplier tax data ------------------------------------------------------------------
+
+    def on_tax_supplier(self, _=None) -> None:
+        """Fill the form with the chosen supplier's payee data and show what it misses."""
+        supplier = self.suppliers.get(self.tax_supplier.value)
+        self.tax_status.value = ""
+        self.tax_kind.value = (supplier or {}).get("payee_kind") or ""
+        title = (supplier or {}).get("title") or ""
+        self.tax_title.value = title if title in self.tax_title.options else ""
+        for key, text in self.tax_text.items():
+            value = (supplier or {}).get(key)
+            text.value = "" if value is None else str(value)
+        self.show_missing()
+
+    def show_missing(self) -> None:
+        """The fields each supplier (and the chosen one) still misses for the forms."""
+        chosen = self.tax_supplier.value
+        ids = list(self.suppliers)
+        found, refusal = ui.form_action(
+            lambda conn: {sid: service.missing_supplier_data(conn, sid) for sid in ids},
+            require=self.require)
+        if refusal:
+            self.missing_all.value = ui.message_html(f"Not shown: {refusal}", "refused")
+            return
+        every = [item for sid in ids for item in found[sid]]
+        self.missing_all.value = render_missing(every)
+        supplier = self.suppliers.get(chosen)
+        self.tax_missing.value = (render_missing(found[chosen], supplier["name"])
+                                  if supplier else "")
+
+    def on_save_tax(self, _=None) -> None:
+        chosen = self.tax_supplier.value
+        if chosen not in self.suppliers:
+            self.tax_status.value = ui.message_html("Pick a supplier first.", "refused")
+            return
+        fields = {key: text.value for key, text in self.tax_text.items()}
+        fields.update(payee_kind=self.tax_kind.value, title=self.tax_title.value)
+        if not fields["name"].strip():
+            fields.pop("name")  # the registered name is required: never blanked from here
+        row, refusal = ui.form_action(
+            lambda conn: service.set_supplier_tax_data(conn, self.email, chosen, **fields),
+            require=self.require)
+        if refusal:
+            self.tax_status.value = ui.message_html(f"Not saved: {refusal}", "refused")
+            return
+        self.suppliers[chosen] = row
+        self.on_suppliers_changed(select=self.supplier.value)
+        self.tax_status.value = ui.message_html(f"Tax data of {row['name']} saved.", "ok")
