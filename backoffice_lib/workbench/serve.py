@@ -293,14 +293,16 @@ def run_server(options: ServeOptions, *, announce: Callable[[str], None] = print
 
 def _mark_interrupted_runs() -> None:
     """Runs whose process died while nobody looked are failed "interrupted" when serving starts."""
+    import sqlalchemy as sa
+
     from .. import database
     from . import runs
 
     try:
         with database.transaction() as conn:
             runs.save_abandoned_runs(conn)
-    except database.DatabaseUnavailable:
-        pass  # the landing page says the database is unreachable
+    except (database.DatabaseUnavailable, sa.exc.OperationalError):
+        pass  # down or restarting: the landing page says so; the next jobs command marks them
 
 
 def _drop_ping_timeout_warning(record: logging.LogRecord) -> bool:
