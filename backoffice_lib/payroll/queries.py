@@ -160,10 +160,10 @@ def load_payroll_inputs(conn: Connection, month: str, net_pay: bool = True) -> P
 
 
 def load_planned_shifts(conn: Connection, date_from: dt.date, date_to: dt.date) -> pd.DataFrame:
-    """Scheduled shifts dated ``date_from`` to ``date_to``: staff_id (staff.id), schedule_date,
-    start_time, end_time."""
+    """Scheduled shifts dated ``date_from`` to ``date_to``: id, staff_id (staff.id),
+    schedule_date, start_time, end_time."""
     shifts = StaffSchedule.__table__
-    columns = ["staff_id", "schedule_date", "start_time", "end_time"]
+    columns = ["id", "staff_id", "schedule_date", "start_time", "end_time"]
     return _frame(conn.execute(
         sa.select(*(shifts.c[c] for c in columns))
         .where(shifts.c.schedule_date.between(date_from, date_to))

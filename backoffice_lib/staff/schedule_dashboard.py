@@ -5,6 +5,16 @@ Generation is previewed first (``schedules.preview_generate_schedules``: what wi
 what is skipped as an overlap and why) and saved only by a second click for the same dates.
 Every write calls the service the CLI calls; an overlap is refused on every path, with the
 clashing shift named.
+
+Beside the week's grid, each person's planned hours. What a plan costs in pay is payroll's to
+say, and staff may not import payroll (payroll builds on staff): the notebook passes payroll's
+``load_plan_cost`` in as ``plan_cost``, a callable ``plan_cost(conn, user, date_from, date_to,
+add=None, remove=None)`` returning one row per person and week touching the dates (``staff``,
+``week_start``, ``hours``, ``ot_hours``, ``ot_pay``, ``holiday_hours_planned``, ``holiday_pay``,
+``cost``, ``added_cost``) as the plan stands with ``add`` (shifts not saved yet) put in and
+``remove`` (shift ids) taken out. With it, the grid says which weeks cause overtime or holiday
+pay and at what cost, and the add and edit forms and the generation preview say what a change
+costs before it is saved. Without it (``plan_cost=None``) the page shows hours only.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -37,6 +48,8 @@ GRID_CSS = (
     ".bo-pattern-grid{max-height:none;margin-bottom:12px}"
     ".bo-pattern-grid td,.bo-week-grid td{line-height:1.4;white-space:nowrap}"
     ".bo-pattern-grid .bo-hint{font-size:12px;margin:0}"
+    ".bo-warning-text{color:#9a3412;font-size:13px;margin:2px 0 6px}"
+    ".bo-week-grid .bo-warning-text{font-size:12px;white-space:normal}"
 )
 # a grid takes the height of its table (never squeezed under the form that follows it)
 GRID_LAYOUT = {"flex": "0 0 auto", "height": "auto", "overflow": "visible"}
@@ -103,8 +116,40 @@ def render_pattern_grid(patterns: pd.DataFrame) -> str:
     )
 
 
-def render_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
-    """Who works when in the week from ``first`` (a Sunday): people × the 7 dates."""
+def _hours(value) -> str:
+    return f"{float(value):.2f}"
+
+
+def compute_planned_hours(shifts: pd.DataFrame) -> dict[str, float]:
+    """Each person's (by name) planned hours of the shifts given (end − start)."""
+    hours: dict[str, float] = {}
+    for row in shifts.to_dict("records"):
+        start, end = row["start_time"], row["end_time"]
+        seconds = (end.hour * 3600 + end.minute * 60 + end.second) - (
+            start.hour * 3600 + start.minute * 60 + start.second)
+        hours[str(row["staff_name"])] = hours.get(str(row["staff_name"]), 0.0) + seconds / 3600
+    return hours
+
+
+def render_cost_note(row: dict | None) -> str:
+    """What a person's week costs beyond base pay: '4.00 h overtime 320.00 THB · holiday 8.00 h
+    400.00 THB', or '' when the plan causes neither."""
+    if row is None:
+        return ""
+    parts = []
+    if row["ot_hours"] > 0:
+        parts.append(f"{_hours(row['ot_hours'])} h overtime {row['ot_pay']:,.2f} THB")
+    if row["holiday_hours_planned"] > 0:
+        parts.append(f"holiday {_hours(row['holiday_hours_planned'])} h "
+                     f"{row['holiday_pay']:,.2f} THB")
+    return " · ".join(parts)
+
+
+def render_week_grid(shifts: pd.DataFrame, first: dt.date,
+                     costs: dict[str, dict] | None = None) -> str:
+    """Who works when in the week from ``first`` (a Sunday): people × the 7 dates, then each
+    person's planned hours of the week and (``costs``: name → plan-cost row) the overtime or
+    holiday pay the week's plan causes."""
     days = [first + dt.timedelta(days=i) for i in range(7)]
     if shifts.empty:
         return ui.empty_html(
@@ -117,11 +162,22 @@ def render_week_grid(shifts: pd.DataFrame, first: dt.date) -> str:
         person.setdefault(row["schedule_date"], []).append(
             html.escape(f"{_hhmm(row['start_time'])}–{_hhmm(row['end_time'])}")
         )
-    head = "".join(f"<th>{d:%a %d %b}</th>" for d in days)
+    hours = compute_planned_hours(shifts)
+    costs = costs or {}
+    head = "".join(f"<th>{d:%a %d %b}</th>" for d in days) + "<th>Week</th>"
+
+    def week_cell(name: str) -> str:
+        note = render_cost_note(costs.get(name))
+        text = f"{hours.get(name, 0.0):.2f} h"
+        if note:
+            return (f'<td class="bo-week-cost"><strong>{text}</strong><br>'
+                    f'<span class="bo-warning-text">{html.escape(note)}</span></td>')
+        return f'<td class="bo-week-hours">{text}</td>'
+
     body = "".join(
         f"<tr><td>{html.escape(name)}</td>"
         + "".join(f"<td>{'<br>'.join(person.get(day, []))}</td>" for day in days)
-        + "</tr>"
+        + week_cell(name) + "</tr>"
         for name, person in sorted(cells.items())
     )
     return (
@@ -139,8 +195,10 @@ _card = ui.card
 class ScheduleBoard:
     """The schedules page; ``widget`` is what the notebook shows."""
 
-    def __init__(self, user_email: str, *, engine: Any = None, week: dt.date | None = None):
+    def __init__(self, user_email: str, *, engine: Any = None, week: dt.date | None = None,
+                 plan_cost: Callable[..., pd.DataFrame] | None = None):
         self.user_email = user_email
+        self.plan_cost = plan_cost  # payroll's, passed in by the notebook (see the module)
         # every action checks the page's access again, in a transaction of its own (a refusal
         # stays audited): a click can reach the kernel for a button the person was never shown
         self.require = (user_email, AREA, True)
@@ -204,6 +262,8 @@ class ScheduleBoard:
         self.new_location = _field(widgets.Text, "bo-new-shift-location", description="Location")
         self.new_save = _button("Add shift", "bo-new-shift-save", "primary")
         self.new_person_hint = widgets.HTML()
+        self.new_cost = widgets.HTML()  # what the shift being typed costs, before it is saved
+        self.shift_cost = widgets.HTML()  # the same for the shift being edited
 
         self.pattern_add.on_click(lambda _: self.on_add_pattern())
         self.pattern_toggle.on_click(lambda _: self.on_toggle_pattern())
@@ -219,7 +279,8 @@ class ScheduleBoard:
 
         self.widget = widgets.VBox([
             ui.stylesheet(),
-            widgets.HTML('<h2 class="bo-title">Schedules</h2><p class="bo-hint">Weekly patterns,'
+            widgets.HTML(f'<style>{GRID_CSS}</style><h2 class="bo-title">Schedules</h2>'
+                         '<p class="bo-hint">Weekly patterns,'
                          " shifts generated from them, and the week's shifts. Overlapping shifts"
                          " of one person are refused.</p>"),
             widgets.HTML("<h3>Week</h3>"),
@@ -230,6 +291,7 @@ class ScheduleBoard:
                 widgets.HBox([self.new_person, self.new_date]),
                 self.new_person_hint,
                 widgets.HBox([self.new_start, self.new_end, self.new_location]),
+                self.new_cost,
                 self.new_save,
                 self.messages["week"],
                 widgets.HTML('<p class="bo-hint">Edit or delete a shift of this week</p>'),
@@ -237,6 +299,7 @@ class ScheduleBoard:
                 self.shift_hint,
                 widgets.HBox([self.shift_date, self.shift_start, self.shift_end,
                               self.shift_location]),
+                self.shift_cost,
                 widgets.HBox([self.shift_save, self.shift_delete]),
                 self.messages["shift"],
             ]),
@@ -260,6 +323,10 @@ class ScheduleBoard:
         self.widget.add_class("bo-page")
         self.shift_pick.observe(lambda _: self._fill_shift(), names="value")
         self.new_person.observe(lambda _: self._show_person_week(), names="value")
+        for field in (self.new_person, self.new_date, self.new_start, self.new_end):
+            field.observe(lambda _: self.on_new_shift_changed(), names="value")
+        for field in (self.shift_date, self.shift_start, self.shift_end):
+            field.observe(lambda _: self.on_edited_shift_changed(), names="value")
 
     # --- state -------------------------------------------------------------------------------
 
@@ -291,7 +358,7 @@ class ScheduleBoard:
             f'<span class="bo-hint" style="padding:0 12px;font-size:15px">Week of'
             f" {self.week:%a %d %b %Y} – {last:%a %d %b}</span>"
         )
-        self.week_grid.value = render_week_grid(self.shifts, self.week)
+        self.week_grid.value = render_week_grid(self.shifts, self.week, self._week_costs())
         self._show_person_week()
         ui.set_options(self.shift_pick, [("— pick a shift —", None)] + [
             (f"{r.schedule_date:%a %d %b} {_hhmm(r.start_time)}–{_hhmm(r.end_time)} {r.staff_name}",
@@ -299,6 +366,105 @@ class ScheduleBoard:
             for r in self.shifts.itertuples(index=False)
         ], self.shift_pick.value)
         self._fill_shift()
+
+    # --- the plan's cost (payroll's plan_cost, when given) -------------------------------------
+
+    def _costs(self, date_from: dt.date, date_to: dt.date, add: pd.DataFrame | None = None,
+               remove: set | None = None) -> pd.DataFrame | None:
+        """plan_cost's rows, or None without plan_cost or when it refuses."""
+        if self.plan_cost is None:
+            return None
+        rows, refusal = ui.form_action(
+            lambda c: self.plan_cost(c, self.user_email, date_from, date_to, add=add,
+                                     remove=remove),
+            engine=self.engine)
+        return None if refusal else rows
+
+    def _week_costs(self) -> dict[str, dict]:
+        """Name → the week's plan-cost row (the grid's last column)."""
+        rows = self._costs(self.week, self.week + dt.timedelta(days=6))
+        if rows is None or rows.empty:
+            return {}
+        names = dict(zip(self.shifts["staff_id"], self.shifts["staff_name"]))
+        return {str(names[r["staff"]]): r for r in rows.to_dict("records")
+                if r["staff"] in names and r["week_start"] == self.week}
+
+    def _change_cost(self, staff: int, day: dt.date, start: dt.time, end: dt.time,
+                     remove: set | None = None) -> str:
+        """The hint under a form: the person's week with this shift, and what it adds."""
+        if self.plan_cost is None:
+            return ""
+        if day < bangkok.today():
+            return ('<p class="bo-hint bo-change-cost">A past day: its pay comes from the time'
+                    " clock, not from the plan.</p>")
+        add = pd.DataFrame({"staff_id": [staff], "schedule_date": [day], "start_time": [start],
+                            "end_time": [end]})
+        rows = self._costs(day, day, add=add, remove=remove)
+        if rows is None:
+            return ""
+        mine = rows[rows["staff"] == staff].to_dict("records")
+        if not mine:
+            return ""
+        row = mine[0]
+        note = render_cost_note(row)
+        text = f"With this shift the week of {row['week_start']:%a %d %b} has {_hours(row['hours'])} h"
+        text += f": {note}" if note else ": no overtime or holiday pay"
+        if row["added_cost"] != 0:
+            text += f" (this change: {row['added_cost']:+,.2f} THB)"
+        kind = "bo-warning-text" if note else "bo-hint"
+        return f'<p class="{kind} bo-change-cost">{html.escape(text)}.</p>'
+
+    def on_new_shift_changed(self) -> str:
+        """The new shift's cost, shown before it is saved (empty while a field is not valid)."""
+        try:
+            day = ui.parse_date(self.new_date.value)
+            start, end = (ui.parse_time(self.new_start.value, "the start"),
+                          ui.parse_time(self.new_end.value, "the end"))
+        except ValueError:
+            self.new_cost.value = ""
+            return ""
+        if self.new_person.value is None or end <= start:
+            self.new_cost.value = ""
+            return ""
+        self.new_cost.value = self._change_cost(int(self.new_person.value), day, start, end)
+        return self.new_cost.value
+
+    def on_edited_shift_changed(self) -> str:
+        """The edited shift's cost (the saved one taken out, the edited one put in)."""
+        shift_id = self.shift_pick.value
+        try:
+            day = ui.parse_date(self.shift_date.value)
+            start, end = (ui.parse_time(self.shift_start.value, "the start"),
+                          ui.parse_time(self.shift_end.value, "the end"))
+        except ValueError:
+            self.shift_cost.value = ""
+            return ""
+        if shift_id is None or end <= start:
+            self.shift_cost.value = ""
+            return ""
+        row = self.shifts[self.shifts["id"] == shift_id].iloc[0]
+        self.shift_cost.value = self._change_cost(int(row["staff_id"]), day, start, end,
+                                                  remove={shift_id})
+        return self.shift_cost.value
+
+    def render_generation_cost(self, created: pd.DataFrame, period: tuple) -> str:
+        """The preview's cost line: the overtime and holiday pay the created shifts add."""
+        if created.empty:
+            return ""
+        rows = self._costs(*period, add=created)
+        if rows is None:
+            return ""
+        added = sum(rows["added_cost"], start=0) if len(rows) else 0
+        weeks = rows[[bool(n) for n in (render_cost_note(r) for r in rows.to_dict("records"))]]
+        text = f"These shifts add {added:,.2f} THB of overtime and holiday pay"
+        if len(weeks):
+            names = dict(zip(created["staff_id"], created["staff_name"]))
+            text += ": " + "; ".join(
+                f"{names.get(r['staff'], r['staff'])} week of {r['week_start']:%d %b} "
+                f"{_hours(r['hours'])} h, {render_cost_note(r)}"
+                for r in weeks.to_dict("records"))
+        kind = "bo-warning-text" if added else "bo-hint"
+        return f'<p class="{kind} bo-gen-cost">{html.escape(text)}.</p>'
 
     def _show_person_week(self) -> None:
         """Under the add form: the picked person's shifts in the week shown."""
@@ -413,6 +579,7 @@ class ScheduleBoard:
         summary = compute_preview_summary(len(report.created), existing, len(overlaps))
         self.preview.value = (
             f'<p class="bo-gen-summary"><strong>{html.escape(summary)}</strong></p>'
+            + self.render_generation_cost(report.created, period)
             + (ui.table_html(report.created, PLAN_COLUMNS) if len(report.created) else "")
             + ("<p class='bo-hint'>Skipped: they overlap a different shift</p>"
                + ui.table_html(overlaps, {**PLAN_COLUMNS, "reason": "Why"}) if len(overlaps)
@@ -494,12 +661,13 @@ class ScheduleBoard:
         )
 
 
-def schedule_dashboard(week: str = "", *, engine: Any = None):
+def schedule_dashboard(week: str = "", *, engine: Any = None,
+                       plan_cost: Callable[..., pd.DataFrame] | None = None):
     """The schedules page for the signed-in admin (``week``: a date in the week to open, '' =
-    this week)."""
+    this week; ``plan_cost``: payroll's, for the cost of the plan, see the module)."""
 
     def build(user):
         first = ui.parse_date(week, "week") if week else None
-        return ScheduleBoard(user.email, engine=engine, week=first).widget
+        return ScheduleBoard(user.email, engine=engine, week=first, plan_cost=plan_cost).widget
 
     return ui.guarded_dashboard(AREA, build, admin=True)

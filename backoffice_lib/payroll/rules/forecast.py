@@ -440,3 +440,48 @@ def compute_forecast_accuracy(paid: dict[str, tuple[str, Decimal]],
         total[f"error_{label}"], total[f"error_{label}_pct"] = _error(value, total["paid"])
     rows.append(total)
     return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
+
+
+# --------------------------------------------------------------------------- a plan's cost
+
+PLAN_COST_COLUMNS = ["staff", "week_start", "hours", "hours_planned", "ot_hours", "ot_pay",
+                     "holiday_hours_planned", "holiday_pay", "cost"]
+
+
+def compute_clamped_as_of(month: str, today: dt.date) -> dt.date:
+    """``today`` moved into the month's as-of range (a plan of a later month is all planned; of
+    a past month, planned from its last paid Saturday)."""
+    first, last = compute_as_of_range(month)
+    return min(max(today, first), last)
+
+
+def compute_changed_shifts(shifts: pd.DataFrame, add: pd.DataFrame | None,
+                           remove: set | None) -> pd.DataFrame:
+    """The shifts with ``remove`` (shift ids) taken out and ``add`` (SHIFT_COLUMNS) put in."""
+    kept = shifts[~shifts["id"].isin(list(remove or ()))] if len(shifts) else shifts
+    if add is None or len(add) == 0:
+        return kept.reindex(columns=SHIFT_COLUMNS).reset_index(drop=True)
+    return pd.concat([kept.reindex(columns=SHIFT_COLUMNS), add.reindex(columns=SHIFT_COLUMNS)],
+                     ignore_index=True)
+
+
+def compute_week_costs(result: ForecastResult) -> pd.DataFrame:
+    """Per person and week paid in the forecast's month: the hours (worked and planned), the
+    overtime and its pay, the planned holiday hours and their premium, and the cost of the two
+    premiums (PLAN_COST_COLUMNS)."""
+    weeks = result.weeks
+    rates = dict(zip(result.lines["staff"].astype(int), result.lines["holiday_rate_per_hour"]))
+    rows = []
+    for week in weeks.to_dict("records"):
+        rate = rates.get(int(week["staff"]))
+        holiday_pay = money.round_money(week["holiday_hours_planned"]
+                                        * (money.to_decimal(rate) if rate is not None
+                                           else money.ZERO))
+        rows.append({
+            "staff": int(week["staff"]), "week_start": week["week_start"],
+            "hours": week["hours_worked"] + week["hours_planned"],
+            "hours_planned": week["hours_planned"], "ot_hours": week["ot_hours"],
+            "ot_pay": week["ot_pay"], "holiday_hours_planned": week["holiday_hours_planned"],
+            "holiday_pay": holiday_pay, "cost": week["ot_pay"] + holiday_pay,
+        })
+    return pd.DataFrame(rows, columns=PLAN_COST_COLUMNS)

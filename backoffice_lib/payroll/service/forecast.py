@@ -19,14 +19,18 @@ from ... import access, audit, bangkok, money, values
 from .. import queries
 from ..rules import compute_payroll, first_week_start
 from ..rules.forecast import (
+    PLAN_COST_COLUMNS,
     POOLS_AVERAGED,
     ForecastResult,
     check_as_of,
     compute_accuracy_dates,
+    compute_changed_shifts,
+    compute_clamped_as_of,
     compute_forecast,
     compute_forecast_accuracy,
     compute_kept_rows,
     compute_months_to_keep,
+    compute_week_costs,
 )
 
 
@@ -136,3 +140,43 @@ def load_forecast_accuracy(conn: Connection, month: values.Month | str,
     audit.record(conn, who.email, "VIEW", "payroll_forecast", month,
                  details={"via": "payroll forecast --accuracy", "people": len(rows) - 1})
     return ForecastAccuracy(month, rows, [paid_source, first_source, fifteenth_source])
+
+
+def load_plan_cost(conn: Connection, user: str | None, date_from: dt.date, date_to: dt.date,
+                   add: pd.DataFrame | None = None, remove: set | None = None,
+                   today: dt.date | None = None) -> pd.DataFrame:
+    """What the plan of the weeks touching ``date_from``..``date_to`` costs, per person and
+    week, as it stands and with a change (``add``: shifts not saved yet, SHIFT_COLUMNS with
+    staff_id = staff.id; ``remove``: ids of saved shifts taken out): the forecast of the month
+    each week is paid in (as of today, moved into its range) computed twice by the engine.
+
+    Columns: PLAN_COST_COLUMNS of the change, then ``added_cost`` (its premiums − the plan's
+    as it stands). Admins only (payroll figures); nothing saved, nothing audited."""
+    access.check(conn, user, "payroll")
+    today = today or bangkok.today()
+    first = date_from - dt.timedelta(days=(date_from.weekday() + 1) % 7)
+    last = date_to + dt.timedelta(days=(5 - date_to.weekday()) % 7)  # the Saturday
+    months = sorted({bangkok.month_key(first + dt.timedelta(days=d))
+                     for d in range(6, (last - first).days + 1, 7)})
+    parts = []
+    for month in months:
+        as_of = compute_clamped_as_of(month, today)
+        _, month_last = bangkok.month_days(month)
+        inputs = queries.load_payroll_inputs(conn, month, net_pay=False)  # premiums only
+        shifts = queries.load_planned_shifts(conn, max(as_of, first_week_start(month)),
+                                             month_last)
+        pools = ({} if inputs.service_charge_pool is not None
+                 else queries.load_earlier_pools(conn, month, POOLS_AVERAGED))
+        before = compute_week_costs(compute_forecast(inputs, shifts, as_of, pools))
+        after = compute_week_costs(compute_forecast(
+            inputs, compute_changed_shifts(shifts, add, remove), as_of, pools))
+        merged = after.merge(before[["staff", "week_start", "cost"]], how="left",
+                             on=["staff", "week_start"], suffixes=("", "_before"))
+        merged["added_cost"] = [
+            cost - (old if isinstance(old, Decimal) else money.ZERO)
+            for cost, old in zip(merged["cost"], merged["cost_before"])]
+        parts.append(merged.drop(columns=["cost_before"]))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=[*PLAN_COST_COLUMNS, "added_cost"])
+    in_range = [first <= w <= last for w in table["week_start"]]
+    return table[in_range].reset_index(drop=True)
