@@ -1,6 +1,7 @@
 """The quarantine review of the live import (Voilà, admins).
 
-Pending rows grouped by rule, each with its reason and the fix the workbench offers: add the
+Pending rows grouped by rule, each with its reason and the fix the workbench offers (and the last
+import's counts per live table): add the
 missing clock-out, close the overlapping pay-rate row, accept an over-use as an adjustment; any
 row can be retried as it is (after a correction elsewhere) or dismissed. Every action needs a
 reason and goes through the same service functions as the library (``importer.service``), in one
@@ -62,6 +63,21 @@ def render_detail(row: dict | None, status: str = "pending") -> str:
     )
 
 
+def render_last_import(run: dict | None) -> str:
+    """The last finished import: what it read, imported, updated, left unchanged and
+    quarantined, per live table (the reconciliation sessions and items among them)."""
+    if run is None:
+        return ui.empty_html("No live import has finished yet.")
+    report = run["report"] or {}
+    when = compute_clock_out_text(run["finished_at"])
+    head = (f"<p><b>Last import</b> {run['id']} of {html.escape(str(run['snapshot']))}, by"
+            f" {html.escape(run['user_email'])}, finished {when} (Bangkok)</p>")
+    rows = [*report.get("tables", []), {"table": "total", **report.get("totals", {})}]
+    return head + ui.table_html(
+        rows, {"table": "Live table", **{k: k.capitalize() for k in service.COUNT_KEYS}},
+        number_columns=list(service.COUNT_KEYS))
+
+
 def compute_clock_out_text(value: dt.datetime | None) -> str:
     return value.astimezone(bangkok.BANGKOK).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -109,6 +125,7 @@ class ImportReviewDashboard:
             " that the workbench's rules refused. Fix, retry or dismiss each with a reason; every"
             " decision is audited.</p>")
         self.summary = widgets.HTML()
+        self.last_import = widgets.HTML()
         self.shown = widgets.Dropdown(description="Show", options=list(SHOWN), value="pending",
                                       layout=widgets.Layout(width="420px"))
         self.rule_picker = widgets.Dropdown(description="Rule",
@@ -140,7 +157,10 @@ class ImportReviewDashboard:
     def layout(self):
         w = self.w
         return w.VBox([
-            ui.stylesheet(), self.title, self.shown, self.summary, self.rule_picker,
+            ui.stylesheet(), self.title,
+            w.Accordion(children=[self.last_import],
+                        titles=("The last import: counts per live table",)),
+            self.shown, self.summary, self.rule_picker,
             self.row_picker, self.detail, self.reason, self.clock_out,
             w.HBox([self.fix_button, self.retry_button, self.dismiss_button]), self.status,
         ])
@@ -165,6 +185,10 @@ class ImportReviewDashboard:
             number_columns=["rows"], empty=EMPTY[status])
         ui.set_options(self.rule_picker, [ALL_RULES, *[g["rule"] for g in groups]],
                        keep=keep_rule or self.rule_picker.value or self.first_rule or ALL_RULES)
+        last, refusal = ui.form_action(
+            lambda conn: service.load_last_import(conn, self.email), require=self.require)
+        self.last_import.value = (ui.message_html(f"Not shown: {refusal}", "refused") if refusal
+                                  else render_last_import(last))
         self.on_rule()
 
     def on_rule(self, *_: Any) -> None:

@@ -410,6 +410,12 @@ def load_review(conn: Connection, user_email: str, status: str = "pending") -> l
     return quarantine.load_quarantine(conn, status=status)
 
 
+def load_last_import(conn: Connection, user_email: str) -> dict | None:
+    """The last finished import with its per-table counts, for an admin (access checked)."""
+    access.check(conn, user_email, AREA, admin=True)
+    return quarantine.load_last_import(conn)
+
+
 def load_default_clock_out(conn: Connection, user_email: str, row: dict) -> dt.datetime | None:
     """The clock-out the review offers for a refused group of time entries (8 hours after the
     open clock-in, before the next entry), or None when no clock-in is open (access checked)."""

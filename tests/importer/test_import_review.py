@@ -3,6 +3,7 @@ through the library, refusals shown as messages; its notebook runs end to end (p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import papermill
@@ -74,6 +75,19 @@ def test_import_review_groups_by_rule_and_applies_the_offered_fix(imported, monk
     _find(page, "Button", "Fix:")[0].click()
     assert "Done: added the clock-out" in status.value
     assert _status(imported, "time_entry_alternation") == ["resolved", "resolved"]
+
+
+def test_import_review_shows_the_last_imports_counts_per_live_table(imported, monkeypatch):
+    monkeypatch.setenv("BACKOFFICE_USER", ADMIN)
+    page = dashboard.import_review_dashboard()
+    last = next(w.value for w in _find(page, "HTML") if "Last import" in w.value)
+    assert f"by {ADMIN}" in last
+    for table, counts in (("reconciliation_sessions", (3, 2, 0, 0, 1)),
+                          ("reconciliation_items", (4, 3, 0, 0, 1)),
+                          ("total", (66, 51, 1, 0, 14))):
+        row = last[last.index(f">{table}<"):]
+        row = row[:row.index("</tr>")]
+        assert [int(c) for c in re.findall(r">(\d+)<", row)] == list(counts), table
 
 
 def test_import_review_refuses_a_non_admin_on_screen(imported, monkeypatch):

@@ -46,6 +46,15 @@ def load_quarantine(conn: Connection, *, status: str | None = "pending",
     return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
 
 
+def load_last_import(conn: Connection) -> dict | None:
+    """The last import that finished (dry runs are rolled back: never here): id, snapshot, user,
+    time and its report (the per-table counts)."""
+    row = conn.execute(sa.text(
+        "SELECT id, snapshot, user_email, finished_at, report FROM backoffice.import_runs"
+        " WHERE status = 'finished' ORDER BY id DESC LIMIT 1")).mappings().first()
+    return dict(row) if row else None
+
+
 def load_quarantine_row(conn: Connection, quarantine_id: int, *, lock: bool = False) -> dict:
     row = conn.execute(sa.text(
         "SELECT * FROM backoffice.import_quarantine WHERE id = :id"
