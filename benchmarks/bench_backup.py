@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> None:
                                                              folder=folder, copy_dir=None)
                 timings.append(time.perf_counter() - started)
                 print(f"verified backup: {timings[-1]:.2f} s (dump with figures"
-                      f" {record['seconds']['dump']:.2f} s, restore and compare"
-                      f" {record['seconds']['verify']:.2f} s); {record['tables_compared']} tables,"
+                      f" {record['dump_seconds']:.2f} s, restore and compare"
+                      f" {record['verify_seconds']:.2f} s); {record['tables_compared']} tables,"
                       f" {record['rows_compared']:,} rows, {record['size']:,} bytes")
         best, worst = min(timings), max(timings)
         print(f"verified backup of the demo database: best {best:.2f} s, worst {worst:.2f} s;"

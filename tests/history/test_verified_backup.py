@@ -232,6 +232,18 @@ def test_a_verified_backup_is_owner_only_with_its_sidecar_and_copy(seeded, tmp_p
     assert [(b["file"], b["verified"]) for b in listed] == [(file.name, True)] * 2
 
 
+def test_a_verified_backup_that_cannot_be_copied_fails_but_stays_verified(seeded, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the second folder should be")
+    with pytest.raises(backup.BackupError, match="verified, but cannot copy the backup to"):
+        verified_backup.run_verified_backup(ADMIN, engine=seeded, folder=tmp_path / "b",
+                                            copy_dir=blocked / "inside")
+    [listed] = verified_backup.load_backups([tmp_path / "b"])
+    assert listed["verified"] and listed["copied_to"] == []
+    sidecar = verified_backup.load_sidecar(tmp_path / "b" / listed["file"])
+    assert "cannot copy" in sidecar["copy_error"]
+
+
 def test_the_scratch_database_of_a_verification_is_dropped(seeded, tmp_path):
     record = verified_backup.run_verified_backup(ADMIN, tmp_path / "x.dump", engine=seeded,
                                                  copy_dir=None)

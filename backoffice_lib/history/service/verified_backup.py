@@ -19,6 +19,7 @@ files given by name (``--out``) and the automatic ``before-restore-*`` backups a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -138,15 +139,16 @@ def run_verify_backup(file: Path, source: dict[str, tuple[int, str]], engine: En
 
 def run_copy_backup(file: Path, folder: Path) -> Path:
     """Copy ``file`` into ``folder`` (owner-only, through a partial name and a rename)."""
-    settings.private_dir(folder, narrow_existing=False)
     target = folder / file.name
     partial = target.with_name(target.name + ".part")
     try:
+        settings.private_dir(folder, narrow_existing=False)
         with open(file, "rb") as source, os.fdopen(settings.open_private(partial), "wb") as copy:
             shutil.copyfileobj(source, copy, 1024 * 1024)
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise backup.BackupError(f"cannot copy the backup to {folder}: {exc.strerror}") from exc
     return target
 
@@ -159,8 +161,9 @@ def run_verified_backup(
 
     ``out``: the file to write (default ``<folder>/backoffice-<UTC>-<id>.dump``, ``folder``
     defaulting to the data dir's ``backups/``). ``copy_dir``: True for BACKOFFICE_BACKUP_DIR,
-    else a folder or None. Raises BackupError (dump or restore failed) or BackupNotVerified
-    (written, sidecar says why); the backup is audited either way once written.
+    else a folder or None. Raises BackupError (dump or restore failed, or a verified backup that
+    could not be copied) or BackupNotVerified (written, sidecar says why); the backup is audited
+    either way once written.
     """
     engine = engine or database.get_engine()
     user = access.require(user_email, AREA, admin=True, engine=engine)
@@ -174,43 +177,61 @@ def run_verified_backup(
         settings.private_dir(target.parent)
     clock = time.perf_counter()
     written, source = run_snapshot_backup(target, engine)
-    dumped = time.perf_counter() - clock
     record: dict[str, Any] = {
         "file": written.name, "path": str(written), "size": written.stat().st_size,
         "made_at": started.isoformat(), "database": database.masked_url(engine.url),
         "tables_compared": len(source), "rows_compared": sum(n for n, _ in source.values()),
         "tables": {name: list(figures) for name, figures in source.items()},
-        "verified": False, "differences": [], "error": None, "copied_to": [],
-        "seconds": {"dump": round(dumped, 2)},
+        "dump_seconds": round(time.perf_counter() - clock, 2), "copied_to": [],
     }
-    clock = time.perf_counter()
-    record["scratch_database"] = compute_scratch_name(dt.datetime.now(dt.UTC))
-    try:
-        record["differences"] = run_verify_backup(written, source, engine,
-                                                  record["scratch_database"])
-    except backup.BackupError as exc:
-        record["error"] = f"the restore into a scratch database failed: {exc}"
-    record["seconds"]["verify"] = round(time.perf_counter() - clock, 2)
-    record["verified_at"] = dt.datetime.now(dt.UTC).isoformat()
-    record["verified"] = not record["differences"] and record["error"] is None
+    record.update(run_verification_record(written, source, engine))
     second = settings.backup_copy_dir() if copy_dir is True else copy_dir or None
+    copy_error = None
     if record["verified"] and second is not None and second.resolve() != written.parent:
-        record["copied_to"] = [str(run_copy_backup(written, second))]
-    save_sidecar(written, record)
-    for copied in record["copied_to"]:
-        save_sidecar(Path(copied), record)
+        try:
+            record["copied_to"] = [str(run_copy_backup(written, second))]
+        except backup.BackupError as exc:
+            copy_error = record["copy_error"] = str(exc)
+    for where in (written, *map(Path, record["copied_to"])):
+        save_sidecar(where, record)
     with database.transaction(engine) as conn:
         audit.record(conn, user.email, "BACKUP", "database", record["database"], details={
             "file": str(written), "verified": record["verified"],
             "tables_compared": record["tables_compared"], "rows": record["rows_compared"],
-            "copied_to": record["copied_to"],
-            "problem": record["error"] or "; ".join(record["differences"][:3]) or None})
+            "copied_to": record["copied_to"], "problem": compute_problem(record)})
     if not record["verified"]:
-        problem = record["error"] or (
-            f"{len(record['differences'])} tables differ after a restore: "
-            + "; ".join(record["differences"][:3]))
-        raise BackupNotVerified(f"backup {written} NOT verified: {problem}", record)
+        raise BackupNotVerified(f"backup {written} NOT verified: {compute_problem(record)}",
+                                record)
+    if copy_error:
+        raise backup.BackupError(f"backup {written} verified, but {copy_error}")
     return record
+
+
+def run_verification_record(file: Path, source: dict[str, tuple[int, str]],
+                            engine: Engine) -> dict[str, Any]:
+    """The verification's part of a sidecar: verified, differences, error, scratch database,
+    when, and how long it took."""
+    clock = time.perf_counter()
+    found: dict[str, Any] = {"differences": [], "error": None,
+                             "scratch_database": compute_scratch_name(dt.datetime.now(dt.UTC))}
+    try:
+        found["differences"] = run_verify_backup(file, source, engine, found["scratch_database"])
+    except backup.BackupError as exc:
+        found["error"] = f"the restore into a scratch database failed: {exc}"
+    found["verified"] = not found["differences"] and found["error"] is None
+    found["verified_at"] = dt.datetime.now(dt.UTC).isoformat()
+    found["verify_seconds"] = round(time.perf_counter() - clock, 2)
+    return found
+
+
+def compute_problem(record: dict[str, Any]) -> str | None:
+    """Why a backup did not verify, in one line (None when it did)."""
+    if record.get("error"):
+        return record["error"]
+    differences = record.get("differences") or []
+    if differences:
+        return f"{len(differences)} tables differ after a restore: " + "; ".join(differences[:3])
+    return None
 
 
 # --- listing and rotation -------------------------------------------------------------------------
@@ -252,8 +273,7 @@ def load_backups(folders: list[Path] | None = None) -> list[dict[str, Any]]:
                 "tables_compared": (sidecar or {}).get("tables_compared") or 0,
                 "rows_compared": (sidecar or {}).get("rows_compared") or 0,
                 "copied_to": (sidecar or {}).get("copied_to") or [],
-                "problem": (sidecar or {}).get("error") or "; ".join(
-                    (sidecar or {}).get("differences") or []) or None,
+                "problem": compute_problem(sidecar or {}),
             })
     return sorted(found, key=lambda b: (b["made_at"], b["file"], b["folder"]), reverse=True)
 
