@@ -328,16 +328,23 @@ def _embedded_socket(url: URL) -> Path | None:
     host = url.query.get("host")
     if not isinstance(host, str) or not host.startswith("/"):
         return None
-    pgdata = settings.data_dir() / "pgdata"
     folder = Path(host)
-    if folder == pgdata or (folder.parent == Path("/tmp") and folder.name.startswith(
+    if folder == _pgdata_path() or (folder.parent == Path("/tmp") and folder.name.startswith(
             SOCKET_PREFIX)):
         return folder
     return None
 
 
+def _pgdata_path() -> Path:
+    """This data dir's PGDATA, without creating anything (a URL may name another server)."""
+    return Path(os.environ.get("BACKOFFICE_DATA_DIR") or ".backoffice").resolve() / "pgdata"
+
+
 def _follow_embedded_socket(dialect, record, cargs, cparams) -> None:
-    info = _running(settings.data_dir() / "pgdata")
+    try:
+        info = _running(_pgdata_path())
+    except (OSError, ValueError, AssertionError):  # unreadable or being rewritten: keep the URL's
+        return
     if info is not None and info.socket_dir is not None:
         cparams["host"] = str(info.socket_dir)
 
