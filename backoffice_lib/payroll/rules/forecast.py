@@ -465,6 +465,17 @@ def compute_changed_shifts(shifts: pd.DataFrame, add: pd.DataFrame | None,
                      ignore_index=True)
 
 
+def compute_inputs_of_people(inputs: PayrollInputs, people: set[int]) -> PayrollInputs:
+    """The month's inputs narrowed to ``people`` (staff.id): a person's overtime and holiday pay
+    depend on their own hours and rates only, so a change's cost is computed on its people."""
+    def of(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        return frame[frame[column].isin(list(people))].reset_index(drop=True)
+
+    return dataclasses.replace(inputs, staff=of(inputs.staff, "id"),
+                               compensation=of(inputs.compensation, "staff_id"),
+                               entries=of(inputs.entries, "staff_id"))
+
+
 def compute_week_costs(result: ForecastResult) -> pd.DataFrame:
     """Per person and week paid in the forecast's month: the hours (worked and planned), the
     overtime and its pay, the planned holiday hours and their premium, and the cost of the two

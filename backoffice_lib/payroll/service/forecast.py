@@ -28,6 +28,7 @@ from ..rules.forecast import (
     compute_clamped_as_of,
     compute_forecast,
     compute_forecast_accuracy,
+    compute_inputs_of_people,
     compute_kept_rows,
     compute_months_to_keep,
     compute_week_costs,
@@ -167,6 +168,11 @@ def load_plan_cost(conn: Connection, user: str | None, date_from: dt.date, date_
                                              month_last)
         pools = ({} if inputs.service_charge_pool is not None
                  else queries.load_earlier_pools(conn, month, POOLS_AVERAGED))
+        if add is not None or remove:  # a change: its people only
+            people = ({int(s) for s in add["staff_id"]} if add is not None else set()) | {
+                int(s) for s, i in zip(shifts["staff_id"], shifts["id"]) if i in (remove or ())}
+            inputs = compute_inputs_of_people(inputs, people)
+            shifts = shifts[shifts["staff_id"].isin(list(people))].reset_index(drop=True)
         before = compute_week_costs(compute_forecast(inputs, shifts, as_of, pools))
         after = compute_week_costs(compute_forecast(
             inputs, compute_changed_shifts(shifts, add, remove), as_of, pools))
