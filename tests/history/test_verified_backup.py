@@ -329,3 +329,39 @@ def test_rotation_deletes_only_the_backups_the_workbench_named(tmp_path):
     # Nov 29, 22, 15 (three weeks before), Oct 31 (October)
     assert kept_days == [dt.date(2026, 10, 31), dt.date(2026, 11, 15), dt.date(2026, 11, 22),
                          dt.date(2026, 11, 29), dt.date(2026, 11, 30)]
+
+
+def test_a_backup_that_does_not_restore_is_kept_and_recorded_as_not_verified(
+        empty_database_url, tmp_path):
+    """pg_dump succeeds, yet the file does not restore: a check that reads another table (the
+    child's rows are copied before their parents'). The backup stays, its sidecar and the audit
+    say why, nothing is copied, and the command fails."""
+    from backoffice_lib import database, migrate
+
+    engine = database.get_engine(empty_database_url.render_as_string(hide_password=False))
+    with engine.begin() as c:
+        migrate.upgrade(c)
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                          " VALUES (:e, true)"), {"e": ADMIN})
+        c.execute(sa.text("CREATE TABLE public.b_parent (id int PRIMARY KEY)"))
+        c.execute(sa.text("CREATE FUNCTION public.parent_exists(int) RETURNS boolean"
+                          " LANGUAGE sql AS 'SELECT EXISTS (SELECT FROM public.b_parent"
+                          " WHERE id = $1)'"))
+        c.execute(sa.text("CREATE TABLE public.a_child (id int PRIMARY KEY,"
+                          " parent int CHECK (public.parent_exists(parent)))"))
+        c.execute(sa.text("INSERT INTO public.b_parent VALUES (1)"))
+        c.execute(sa.text("INSERT INTO public.a_child VALUES (1, 1)"))
+    with pytest.raises(verified_backup.BackupNotVerified,
+                       match="NOT verified: the restore into a scratch database failed"):
+        verified_backup.run_verified_backup(ADMIN, engine=engine, folder=tmp_path / "b",
+                                            copy_dir=tmp_path / "second")
+    [listed] = verified_backup.load_backups([tmp_path / "b"])
+    assert not listed["verified"] and "a_child" in listed["problem"]
+    assert not (tmp_path / "second").exists()
+    with engine.connect() as c:
+        audited = c.execute(sa.text("SELECT details FROM backoffice.audit_logs WHERE action ="
+                                    " 'BACKUP'")).scalar_one()
+    assert audited["verified"] is False and "scratch database failed" in audited["problem"]
+    assert verified_backup.compute_backups_table(
+        verified_backup.load_backups([tmp_path / "b"])).splitlines()[1].split()[2] == "NO"
+    engine.dispose()
