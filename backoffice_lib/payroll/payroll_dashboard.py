@@ -17,11 +17,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .. import access, bangkok, ui
+from .reports.forecast import render_forecast
 from .rules import COMPONENTS, PayrollResult
 from .rules import summary as tables
+from .rules.forecast import compute_months_to_keep
 from .rules.statutory import explain_net_pay
 from .rules.summary import COMPONENT_LABELS, compute_pay_basis, thb
 from .service import load_payroll_months
+from .service.forecast import load_forecast_summary
 
 AREA = "payroll"
 TREND_MONTHS = 3
@@ -104,6 +107,7 @@ class PayrollDashboard:
             chosen = month
         self.picker = widgets.Dropdown(options=choices, value=chosen, description="Month")
         self.status = widgets.HTML()
+        self.forecast = widgets.HTML()
         self.cost = widgets.VBox(layout={"width": "50%"})
         self.trend = widgets.VBox(layout={"width": "50%"})
         self.hours = widgets.VBox()
@@ -121,6 +125,7 @@ class PayrollDashboard:
                 widgets.HTML("<h2>Payroll</h2>"),
                 self.picker,
                 self.status,
+                self.forecast,
                 self.remittances,
                 widgets.HBox([self.cost, self.trend]),
                 self.hours,
@@ -146,6 +151,7 @@ class PayrollDashboard:
             return
         self.result = result = results[0]
         self.status.value = render_status(result)
+        self.show_forecast()
         self.remittances.value = "<h4>Net pay and what to remit</h4>" + render_table(
             tables.compute_remittances(result).assign(
                 thb=lambda f: [thb(v) for v in f["thb"]]), "Net pay not computed.")
@@ -192,6 +198,16 @@ class PayrollDashboard:
                     "height": 320, "margin": {"t": 50, "b": 40},
                     "xaxis": {"type": "category"}},
         ))
+
+    def show_forecast(self) -> None:
+        """The month being worked (whichever month is picked): so far, the plan, the forecast
+        and last month's actual."""
+        month = compute_months_to_keep(bangkok.today())[0]
+        summary, refused = ui.form_action(
+            lambda conn: load_forecast_summary(conn, month, self.user.email),
+            engine=self.engine)
+        self.forecast.value = (ui.message_html(refused, "refused") if refused
+                               else render_forecast(summary, month))
 
     # ------------------------------------------------------------------ handlers
     def on_month(self, change=None) -> None:

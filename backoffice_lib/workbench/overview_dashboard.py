@@ -95,6 +95,7 @@ class OverviewDashboard:
         self.build(self.load_default_month(month))
         self.on_month({"new": self.picker.value})
         self.on_backup_status()
+        self.on_forecast()
         self.picker.observe(self.on_month, names="value")
         self.widget = self.layout()
 
@@ -118,6 +119,7 @@ class OverviewDashboard:
         self.picker = widgets.Dropdown(options=options, value=chosen, description="Month")
         self.kpi_box = widgets.HTML()
         self.backup_box = widgets.HTML()
+        self.forecast_box = widgets.HTML()  # the month being worked: payroll's forecast
         self.status = widgets.HTML()
         self.fig = _figure()
 
@@ -128,7 +130,7 @@ class OverviewDashboard:
             "reconciliation of one month.</p>"
         )
         return widgets.VBox([ui.stylesheet(), header, self.backup_box, self.picker, self.kpi_box,
-                             ui.sync_figure(self.fig), self.status])
+                             self.forecast_box, ui.sync_figure(self.fig), self.status])
 
     def load(self, month: str) -> tuple[dict | None, str | None]:
         """The month's figures, or the reason they cannot be shown."""
@@ -142,6 +144,18 @@ class OverviewDashboard:
         status, refusal = self._read(lambda c: service.load_backup_status(c, self.email))
         self.backup_box.value = (ui.compute_error_html("Could not read the backups", refusal)
                                  if refusal else render_backup_status(status))
+
+    def on_forecast(self, _=None) -> None:
+        """The payroll of the month being worked: so far, planned, forecast, last month."""
+        from ..payroll.reports.forecast import render_forecast
+        from ..payroll.rules.forecast import compute_months_to_keep
+        from ..payroll.service.forecast import load_forecast_summary
+
+        month = compute_months_to_keep(bangkok.today())[0]
+        summary, refusal = self._read(lambda c: load_forecast_summary(c, month, self.email))
+        self.forecast_box.value = (ui.compute_error_html("Could not forecast the payroll",
+                                                         refusal)
+                                   if refusal else render_forecast(summary, month))
 
     def on_month(self, change) -> None:
         data, refusal = self.load(change["new"])

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 from pathlib import Path
 
 from ..rules.forecast import FORECAST_HOUR_COLUMNS, WEEK_COLUMNS, ForecastResult
+from ..rules.summary import thb
 from .outputs import compute_pay_table, table_columns
 
 
@@ -71,3 +74,26 @@ def compute_accuracy_table(rows) -> list[dict]:
     return [{name: ("" if value is None else value if name in ("staff_id", "staff_name")
                     else f"{value:.2f}") for name, value in row.items()}
             for row in rows.to_dict("records")]
+
+
+def render_forecast(summary, month: str) -> str:
+    """HTML of ``service.forecast.load_forecast_summary``: the month being worked so far, the
+    plan, the forecast and last month's actual, per component (the payroll dashboard and the
+    overview show it)."""
+    if summary is None:
+        return ("<h4>Forecast</h4><p class='payroll-forecast'><i>A forecast is made for the "
+                f"month being worked; {html.escape(month)} is over or has not begun.</i></p>")
+    source = summary.service_charge_source
+    table = summary.rows.assign(**{
+        name: [thb(v) for v in summary.rows[name]]
+        for name in ("so_far", "plan", "forecast", "last_month", "change")})
+    table.columns = ["Component", f"So far (to {summary.as_of - dt.timedelta(days=1):%d %b})",
+                     "Planned from today", "Forecast", f"Last month ({summary.last_month})",
+                     "Change"]
+    return (
+        f"<h4>Forecast of {html.escape(summary.month)} as of {summary.as_of:%d %b %Y}</h4>"
+        "<div class='payroll-forecast'>"
+        + table.to_html(index=False, escape=True, border=0, classes="payroll-table")
+        + f"<p class='bo-hint'>Last month: {html.escape(summary.last_month_source)}. "
+        f"{html.escape(source[:1].upper() + source[1:])}.</p></div>"
+    )

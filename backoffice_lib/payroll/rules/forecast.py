@@ -496,3 +496,26 @@ def compute_week_costs(result: ForecastResult) -> pd.DataFrame:
             "holiday_pay": holiday_pay, "cost": week["ot_pay"] + holiday_pay,
         })
     return pd.DataFrame(rows, columns=PLAN_COST_COLUMNS)
+
+
+# --------------------------------------------------------------------------- the month at a glance
+
+SUMMARY_COLUMNS = ["component", "so_far", "plan", "forecast", "last_month", "change"]
+SUMMARY_COMPONENTS = ["base_pay", "daily_allowance", "overtime_pay", "holiday_pay",
+                      "service_charge", "total_pay"]
+SUMMARY_LABELS = {"base_pay": "Base pay", "daily_allowance": "Daily allowance",
+                  "overtime_pay": "Overtime premium", "holiday_pay": "Holiday premium",
+                  "service_charge": "Service charge", "total_pay": "Total pay"}
+
+
+def compute_forecast_summary(so_far: dict, forecast: dict, last_month: dict) -> pd.DataFrame:
+    """Per pay component and in total: the month so far (worked before the as-of date, nothing
+    planned), the plan (what the planned shifts add), the forecast (the two together, by the
+    engine) and last month's actual, with the change from last month to the forecast."""
+    rows = []
+    for name in SUMMARY_COMPONENTS:
+        done, total = money.to_decimal(so_far[name]), money.to_decimal(forecast[name])
+        last = money.to_decimal(last_month.get(name, 0))
+        rows.append({"component": SUMMARY_LABELS[name], "so_far": done, "plan": total - done,
+                     "forecast": total, "last_month": last, "change": total - last})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

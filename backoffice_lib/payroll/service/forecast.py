@@ -21,13 +21,16 @@ from ..rules import compute_payroll, first_week_start
 from ..rules.forecast import (
     PLAN_COST_COLUMNS,
     POOLS_AVERAGED,
+    SUMMARY_COMPONENTS,
     ForecastResult,
     check_as_of,
     compute_accuracy_dates,
+    compute_as_of_range,
     compute_changed_shifts,
     compute_clamped_as_of,
     compute_forecast,
     compute_forecast_accuracy,
+    compute_forecast_summary,
     compute_inputs_of_people,
     compute_kept_rows,
     compute_months_to_keep,
@@ -186,3 +189,47 @@ def load_plan_cost(conn: Connection, user: str | None, date_from: dt.date, date_
         columns=[*PLAN_COST_COLUMNS, "added_cost"])
     in_range = [first <= w <= last for w in table["week_start"]]
     return table[in_range].reset_index(drop=True)
+
+
+@dataclass
+class ForecastSummary:
+    """The month being worked at a glance (``rows``: SUMMARY_COLUMNS per component)."""
+
+    month: str
+    as_of: dt.date
+    rows: pd.DataFrame
+    last_month: str
+    last_month_source: str
+    service_charge_source: str
+
+
+def load_forecast_summary(conn: Connection, month: values.Month | str, user: str | None,
+                          today: dt.date | None = None) -> ForecastSummary | None:
+    """This month so far, the plan and the forecast total beside last month's actual, per
+    component (the payroll dashboard and the overview); None when ``month`` cannot be
+    forecast today (it is over, or its first week has not begun). Admins; nothing saved."""
+    access.check(conn, user, "payroll")
+    month = values.month_key(month)
+    today = today or bangkok.today()
+    first, last = compute_as_of_range(month)
+    if not first <= today <= last:
+        return None
+    inputs = queries.load_payroll_inputs(conn, month)
+    shifts = queries.load_planned_shifts(conn, max(today, first_week_start(month)),
+                                         bangkok.month_days(month)[1])
+    pools = ({} if inputs.service_charge_pool is not None
+             else queries.load_earlier_pools(conn, month, POOLS_AVERAGED))
+    forecast = compute_forecast(inputs, shifts, today, pools)
+    so_far = compute_forecast(inputs, shifts.iloc[0:0], today, pools)
+    previous = bangkok.previous_month(month)
+    run = queries.load_finalised_run(conn, previous)
+    if run is not None:
+        last_totals = {k: money.to_decimal(v) for k, v in run["totals"].items()
+                       if k in SUMMARY_COMPONENTS}
+        source = f"{previous}: finalised run #{run['id']}"
+    else:
+        last_totals = compute_payroll(queries.load_payroll_inputs(conn, previous,
+                                                                  net_pay=False)).totals
+        source = f"{previous}: computed now (not finalised)"
+    rows = compute_forecast_summary(so_far.totals, forecast.totals, last_totals)
+    return ForecastSummary(month, today, rows, previous, source, forecast.service_charge_source)

@@ -1,0 +1,55 @@
+"""The month being worked on the payroll dashboard and the overview: so far, the plan, the
+forecast and last month's actual, per component (demo data, handlers without a browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+from backoffice_lib import access, bangkok, database
+from backoffice_lib.payroll import payroll_dashboard as dashboard
+from backoffice_lib.payroll.rules.forecast import compute_months_to_keep, compute_forecast_summary
+from backoffice_lib.payroll.service.forecast import load_forecast, load_forecast_summary
+from backoffice_lib.workbench.overview_dashboard import OverviewDashboard
+
+ADMIN = "admin@studio.example"
+
+
+def test_summary_plan_is_the_forecast_less_what_is_done_and_change_is_against_last_month():
+    so_far = {"base_pay": D("100"), "daily_allowance": D("10"), "overtime_pay": D("0"),
+              "holiday_pay": D("5"), "service_charge": D("50"), "total_pay": D("165")}
+    forecast = {**so_far, "base_pay": D("180"), "overtime_pay": D("12"), "total_pay": D("257")}
+    rows = compute_forecast_summary(so_far, forecast, {"total_pay": D("250")})
+    total = rows.iloc[-1]
+    assert (total["component"], total["plan"], total["change"]) == ("Total pay", D("92"), D("7"))
+    assert sum(rows["plan"][:-1]) == total["plan"]
+
+
+def test_forecast_summary_on_demo_adds_up_and_matches_the_forecast(demo_conn):
+    today = bangkok.today()
+    month = compute_months_to_keep(today)[0]
+    summary = load_forecast_summary(demo_conn, month, ADMIN, today)
+    rows = {r["component"]: r for r in summary.rows.to_dict("records")}
+    total = rows.pop("Total pay")
+    for name in ("so_far", "plan", "forecast", "last_month"):
+        assert sum(r[name] for r in rows.values()) == total[name]
+    assert total["forecast"] == load_forecast(demo_conn, month, today, ADMIN).totals["total_pay"]
+    assert total["plan"] > 0  # the demo plans four weeks ahead
+
+
+def test_payroll_dashboard_shows_the_month_being_worked_beside_last_month(demo_engine):
+    with database.transaction(demo_engine) as conn:
+        manager = access.load_user(conn, "manager@studio.example")
+    view = dashboard.PayrollDashboard(manager, "", engine=demo_engine)
+    month = compute_months_to_keep(bangkok.today())[0]
+    assert f"Forecast of {month} as of {bangkok.today():%d %b %Y}" in view.forecast.value
+    for text in ("So far", "Planned from today", "Last month", "Overtime premium", "Total pay"):
+        assert text in view.forecast.value
+
+
+def test_overview_shows_the_payroll_forecast(demo_engine, monkeypatch):
+    monkeypatch.setattr(database, "get_engine", lambda *a, **k: demo_engine)
+    with database.transaction(demo_engine) as conn:
+        admin = access.load_user(conn, ADMIN)
+    view = OverviewDashboard(admin, bangkok.month_key(bangkok.today() - dt.timedelta(days=40)))
+    assert "Forecast of" in view.forecast_box.value and "Total pay" in view.forecast_box.value
