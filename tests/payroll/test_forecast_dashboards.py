@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.payroll import payroll_dashboard as dashboard
-from backoffice_lib.payroll.rules.forecast import compute_months_to_keep, compute_forecast_summary
+from backoffice_lib.payroll.rules.forecast import compute_forecast_summary, compute_months_to_keep
 from backoffice_lib.payroll.service.forecast import load_forecast, load_forecast_summary
 from backoffice_lib.workbench.overview_dashboard import OverviewDashboard
 
@@ -16,12 +16,12 @@ ADMIN = "admin@studio.example"
 
 
 def test_summary_plan_is_the_forecast_less_what_is_done_and_change_is_against_last_month():
-    so_far = {"base_pay": D("100"), "daily_allowance": D("10"), "overtime_pay": D("0"),
-              "holiday_pay": D("5"), "service_charge": D("50"), "total_pay": D("165")}
-    forecast = {**so_far, "base_pay": D("180"), "overtime_pay": D("12"), "total_pay": D("257")}
-    rows = compute_forecast_summary(so_far, forecast, {"total_pay": D("250")})
+    so_far = {"base_pay": D(100), "daily_allowance": D(10), "overtime_pay": D(0),
+              "holiday_pay": D(5), "service_charge": D(50), "total_pay": D(165)}
+    forecast = {**so_far, "base_pay": D(180), "overtime_pay": D(12), "total_pay": D(257)}
+    rows = compute_forecast_summary(so_far, forecast, {"total_pay": D(250)})
     total = rows.iloc[-1]
-    assert (total["component"], total["plan"], total["change"]) == ("Total pay", D("92"), D("7"))
+    assert (total["component"], total["plan"], total["change"]) == ("Total pay", D(92), D(7))
     assert sum(rows["plan"][:-1]) == total["plan"]
 
 
