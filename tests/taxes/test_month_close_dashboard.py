@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from backoffice_lib import access
 from backoffice_lib.taxes import month_close_dashboard as board
-from backoffice_lib.workbench.files import compute_file_url
+from backoffice_lib.workbench import files
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "taxes" / "month_close.ipynb"
@@ -34,11 +34,19 @@ def admin(engine, monkeypatch):
 
 
 def _page(admin, month=MONTH) -> board.MonthClose:
-    return board.MonthClose(admin, month, file_url=compute_file_url)
+    return board.MonthClose(admin, month)
 
 
 def _states(page) -> dict:
     return {r.duty.duty: r.state for r in page.rows}
+
+
+def test_file_links_follow_the_run_file_route_of_serve():
+    run_id = uuid.uuid4()
+    for name in ("filings/pnd3_2026-05.txt", "a name with spaces & ภาษา.pdf"):
+        assert board.compute_file_url(run_id, name) == files.compute_file_url(run_id, name)
+        assert board.compute_file_url(run_id, name, "/bo/") == files.compute_file_url(
+            run_id, name, "/bo/")
 
 
 def test_month_options_start_with_last_month_then_this_month_then_earlier():
