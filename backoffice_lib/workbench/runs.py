@@ -391,11 +391,21 @@ def run_slot(engine: Engine | None = None) -> Iterator[int]:
                     try:
                         yield slot
                     finally:
-                        conn.scalar(sa.select(sa.func.pg_advisory_unlock(RUN_SLOT_KEY + slot)))
-                        conn.commit()
+                        _release_slot(conn, slot)
                     return
             conn.commit()
             time.sleep(SLOT_POLL_SECONDS)
+
+
+def _release_slot(conn: Connection, slot: int) -> None:
+    """Free the slot; a database that restarted during the run has freed it already (the lock
+    went with its session): the run's result is kept all the same."""
+    try:
+        conn.scalar(sa.select(sa.func.pg_advisory_unlock(RUN_SLOT_KEY + slot)))
+        conn.commit()
+    except sa.exc.DBAPIError as exc:
+        if not database.is_disconnect(exc):
+            raise
 
 
 # A run's kernel talks to papermill over Unix sockets in a folder of its own under the data dir's

@@ -102,6 +102,15 @@ def test_a_page_read_cut_by_a_restart_says_so_instead_of_an_error(pool, monkeypa
     assert "The database restarted" in panel.value and "reload the page" in panel.value
 
 
+def test_a_run_whose_slot_connection_the_restart_ended_still_finishes(pool, database_url):
+    from backoffice_lib.workbench import runs
+
+    with runs.run_slot(pool):  # a run holds its slot on a connection of its own
+        assert _end_connections(pool, database_url.database) >= 1
+    with runs.run_slot(pool) as slot:  # the slot went with that session: free again
+        assert slot == 0
+
+
 # --- a real restart, on a private server ------------------------------------------------------------
 
 RESTART = """
