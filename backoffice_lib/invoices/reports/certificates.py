@@ -20,7 +20,7 @@ from ... import settings
 from .. import service
 from ..rules import withholding
 from ..rules.baht_text import baht_text
-from .withholding import FONT, new_pdf, thb
+from .withholding import FONT, cell, new_pdf, thb
 
 INCOME_ROWS = (
     (1, "40(1)", "1. เงินเดือน ค่าจ้าง เบี้ยเลี้ยง โบนัส ฯลฯ ตามมาตรา 40 (1)"),
@@ -49,20 +49,33 @@ def _box(pdf, x: float, y: float, ticked: bool) -> None:
         pdf.line(x + 1.5, y + 4.3, x + 3.2, y + 1.3)
 
 
-def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
+COPIES = {1: "(สำหรับผู้ถูกหักภาษี ณ ที่จ่าย ใช้แนบพร้อมกับแบบแสดงรายการภาษี)",
+          2: "(สำหรับผู้ถูกหักภาษี ณ ที่จ่าย เก็บไว้เป็นหลักฐาน)"}
+
+
+def _copy_line(pdf, copy: int) -> None:
+    """The line that tells the copies apart, at the top of the page (bold then regular: both
+    fonts of the body are then in the page's resources)."""
+    pdf.set_xy(pdf.l_margin, pdf.t_margin)
+    pdf.set_font(FONT, "B", 9)
+    label = f"ฉบับที่ {copy} "
+    cell(pdf, pdf.get_string_width(label) + 1, 5.6, label)
+    pdf.set_font(FONT, "", 9)
+    cell(pdf, 0, 5.6, COPIES[copy])
+
+
+def _body(pdf, cert: dict, company: dict) -> None:
+    """Everything of a copy but its first line."""
     payment: withholding.Payment = cert["payment"]
     payee = payment.payee
     width = pdf.epw
-    pdf.add_page()
+    pdf.set_xy(pdf.l_margin, pdf.t_margin + 5.6)
 
     def line(text: str, size: float = 10, style: str = "", height: float = 5.6,
              align: str = "L") -> None:
         pdf.set_font(FONT, style, size)
-        pdf.cell(width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        cell(pdf, width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
-    purpose = ("ฉบับที่ 1 (สำหรับผู้ถูกหักภาษี ณ ที่จ่าย ใช้แนบพร้อมกับแบบแสดงรายการภาษี)" if copy == 1
-               else "ฉบับที่ 2 (สำหรับผู้ถูกหักภาษี ณ ที่จ่าย เก็บไว้เป็นหลักฐาน)")
-    line(purpose, 9)
     line("หนังสือรับรองการหักภาษี ณ ที่จ่าย", 15, "B", 8, "C")
     line("ตามมาตรา 50 ทวิ แห่งประมวลรัษฎากร", 11, "", 6, "C")
     line(f"เล่มที่ {cert['book']}   เลขที่ {cert['number']}", 11, "B", 6, "R")
@@ -96,7 +109,7 @@ def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
         _box(pdf, x, y, box == label)
         pdf.set_xy(x + 4.5, y)
         text = f"({box})"
-        pdf.cell(pdf.get_string_width(text) + 1, 5.6, text)
+        cell(pdf, pdf.get_string_width(text) + 1, 5.6, text)
         x += pdf.get_string_width(text) + 8
     pdf.set_xy(pdf.l_margin, y + 8)
 
@@ -116,22 +129,22 @@ def _copy_page(pdf, cert: dict, company: dict, copy: int) -> None:
                          [thb(payment.tax)]]
         _lines_row(pdf, widths, cells, "LCRR", "")
     pdf.set_font(FONT, "B", 9)
-    pdf.cell(widths[0] + widths[1], 7, "รวมเงินที่จ่ายและภาษีที่หักนำส่ง", border=1, align="R")
-    pdf.cell(widths[2], 7, thb(payment.amount_paid), border=1, align="R")
-    pdf.cell(widths[3], 7, thb(payment.tax), border=1, align="R")
+    cell(pdf, widths[0] + widths[1], 7, "รวมเงินที่จ่ายและภาษีที่หักนำส่ง", border=1, align="R")
+    cell(pdf, widths[2], 7, thb(payment.amount_paid), border=1, align="R")
+    cell(pdf, widths[3], 7, thb(payment.tax), border=1, align="R")
     pdf.ln(9)
     line(f"รวมเงินภาษีที่หักนำส่ง (ตัวอักษร)  ({baht_text(payment.tax)})", 10, "B")
     pdf.ln(1)
     x, y = pdf.l_margin, pdf.get_y()
     pdf.set_font(FONT, "", 10)
-    pdf.cell(20, 5.6, "ผู้จ่ายเงิน")
+    cell(pdf, 20, 5.6, "ผู้จ่ายเงิน")
     for n, (text, ticked) in enumerate(((("(1) หัก ณ ที่จ่าย"), True),
                                         (("(2) ออกให้ตลอดไป"), False),
                                         (("(3) ออกให้ครั้งเดียว"), False))):
         bx = x + 22 + n * 45
         _box(pdf, bx, y, ticked)
         pdf.set_xy(bx + 4.5, y)
-        pdf.cell(40, 5.6, text)
+        cell(pdf, 40, 5.6, text)
     pdf.set_xy(pdf.l_margin, y + 9)
     line("ขอรับรองว่าข้อความและตัวเลขดังกล่าวข้างต้นถูกต้องตรงกับความจริงทุกประการ", 10)
     pdf.ln(8)
@@ -149,7 +162,7 @@ def _lines_row(pdf, widths, cells: list[list[str]], aligns: str, style: str) -> 
         pdf.rect(x, y, w, height)
         for n, text in enumerate(lines):
             pdf.set_xy(x, y + n * 5.2)
-            pdf.cell(w, 5.2, text, align=align)
+            cell(pdf, w, 5.2, text, align=align)
         x += w
     pdf.set_xy(pdf.l_margin, y + height)
 
@@ -161,8 +174,16 @@ def render_certificate(cert: dict, company: dict) -> bytes:
     pdf = new_pdf(f"50 tawi {cert['book']}-{cert['number']}", company.get("company_name") or "",
                   dt.datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=dt.UTC))
     pdf.set_margins(15, 12, 15)
-    for copy in (1, 2):
-        _copy_page(pdf, cert, company, copy)
+    pdf.add_page()
+    start = len(pdf.pages[pdf.page].contents)
+    _body(pdf, cert, company)
+    # The second copy is the same drawing: its content stream is reused, not laid out and
+    # shaped again (the body sets every font it uses, so it stands on its own on any page).
+    body = bytes(pdf.pages[pdf.page].contents[start:])
+    _copy_line(pdf, 1)
+    pdf.add_page()
+    _copy_line(pdf, 2)
+    pdf.pages[pdf.page].contents.extend(body)
     return bytes(pdf.output())
 
 

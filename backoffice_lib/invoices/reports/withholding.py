@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -126,6 +127,9 @@ HEADER = ("ลำดับที่", "เลขประจำตัวผู�
           "ประเภทเงินได้", "อัตรา\nภาษี %", "จำนวนเงินที่จ่าย\nแต่ละประเภท",
           "ภาษีที่หัก\nและนำส่ง", "เงื่อนไข")
 LINE = 5.2
+# Thai marks placed by the shaping engine (above/below vowels, tone marks, SARA AM); text without
+# them (digits, dates, most names' letters) draws the same unshaped, many times faster.
+THAI_MARKS = re.compile("[\u0e31\u0e33-\u0e3a\u0e47-\u0e4e]")
 
 
 def new_pdf(title: str, author: str, moment: dt.datetime, orientation: str = "P"):
@@ -143,7 +147,14 @@ def new_pdf(title: str, author: str, moment: dt.datetime, orientation: str = "P"
     for style, path in font_files().items():
         pdf.add_font(FONT, style, str(path))
     _enable_shaping(pdf)
+    pdf.shaping = pdf.text_shaping  # what cell() turns on for text with Thai marks
     return pdf
+
+
+def cell(pdf, w: float, h: float, text: str = "", **kwargs) -> None:
+    """``pdf.cell`` with Thai shaping only where the text has marks to place."""
+    pdf.text_shaping = pdf.shaping if THAI_MARKS.search(text) else None
+    pdf.cell(w, h, text, **kwargs)
 
 
 def _row_lines(row: FormRow) -> list[list[str]]:
@@ -175,15 +186,15 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
     for index, sheet_rows in enumerate(sheets, 1):
         pdf.add_page()
         pdf.set_font(FONT, "B", 15)
-        pdf.cell(150, 8, f"ใบแนบ {label}", new_x="RIGHT", new_y="TOP")
+        cell(pdf, 150, 8, f"ใบแนบ {label}", new_x="RIGHT", new_y="TOP")
         pdf.set_font(FONT, "", 11)
-        pdf.cell(0, 8, f"แผ่นที่ {index} ในจำนวน {len(sheets)} แผ่น", align="R",
+        cell(pdf, 0, 8, f"แผ่นที่ {index} ในจำนวน {len(sheets)} แผ่น", align="R",
                  new_x="LMARGIN", new_y="NEXT")
-        pdf.cell(0, 6, "เลขประจำตัวผู้เสียภาษีอากร (ของผู้มีหน้าที่หักภาษี ณ ที่จ่าย) "
+        cell(pdf, 0, 6, "เลขประจำตัวผู้เสียภาษีอากร (ของผู้มีหน้าที่หักภาษี ณ ที่จ่าย) "
                        f"{company.get('company_tax_id') or ''}   สาขาที่ "
                        f"{company.get('company_branch_no') or '00000'}",
                  new_x="LMARGIN", new_y="NEXT")
-        pdf.cell(0, 6, f"{company.get('company_name') or ''}   เดือนที่จ่ายเงินได้ "
+        cell(pdf, 0, 6, f"{company.get('company_name') or ''}   เดือนที่จ่ายเงินได้ "
                        f"{thai_month(attachment.month)}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         pdf.set_font(FONT, "B", 9)
@@ -193,7 +204,7 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
             pdf.rect(x, top, width, 2 * LINE)
             for n, part in enumerate(title.split("\n")):
                 pdf.set_xy(x, top + n * LINE + (LINE / 2 if "\n" not in title else 0))
-                pdf.cell(width, LINE, part, align="C")
+                cell(pdf, width, LINE, part, align="C")
             x += width
         y = top + 2 * LINE
         pdf.set_font(FONT, "", 9)
@@ -203,7 +214,7 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
                 pdf.rect(x, y, width, 3 * LINE)
                 for n, text in enumerate(lines):
                     pdf.set_xy(x, y + n * LINE)
-                    pdf.cell(width, LINE, text, align=align)
+                    cell(pdf, width, LINE, text, align=align)
                 x += width
             y += 3 * LINE
         _totals_line(pdf, y, "รวมยอดเงินได้และภาษีที่นำส่ง (แผ่นนี้)",
@@ -217,9 +228,9 @@ def _totals_line(pdf, y: float, label: str, totals: tuple[Decimal, Decimal]) -> 
     before = sum(WIDTHS[:6])
     pdf.set_font(FONT, "B", 9)
     pdf.set_xy(pdf.l_margin, y)
-    pdf.cell(before, LINE + 1, label, align="R", border=1)
-    pdf.cell(WIDTHS[6], LINE + 1, thb(totals[0]), align="R", border=1)
-    pdf.cell(WIDTHS[7], LINE + 1, thb(totals[1]), align="R", border=1)
+    cell(pdf, before, LINE + 1, label, align="R", border=1)
+    cell(pdf, WIDTHS[6], LINE + 1, thb(totals[0]), align="R", border=1)
+    cell(pdf, WIDTHS[7], LINE + 1, thb(totals[1]), align="R", border=1)
 
 
 # --------------------------------------------------------------------------- writing
