@@ -6,6 +6,8 @@ Errors come back as one line without the SMTP password or the LINE token (``rule
 
 from __future__ import annotations
 
+import base64
+import email.header
 import email.utils
 import json
 import smtplib
@@ -13,7 +15,8 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+import uuid
+from dataclasses import dataclass
 
 from .rules import LINE_MAX_WAIT_SECONDS, SmtpSetting, mail_domain, one_line
 
@@ -28,19 +31,61 @@ class SendFailed(RuntimeError):
     """This one message failed (refused recipient, a 4xx/5xx answer); the message is one line."""
 
 
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail as the server gets it (built once, in bytes: the ``email`` package's
+    generator took a third of a run's time)."""
+
+    sender: str
+    to: str
+    message_id: str
+    data: bytes
+
+
 def compose_email(*, sender: str, to: str, subject: str, body: str, message_id: str,
-                  attachment: bytes | None = None, file_name: str | None = None) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message["Date"] = email.utils.formatdate(localtime=False)
-    message.set_content(body)
-    if attachment is not None:
-        message.add_attachment(attachment, maintype="application", subtype="pdf",
-                               filename=file_name or "document.pdf")
-    return message
+                  attachment: bytes | None = None, file_name: str | None = None) -> Mail:
+    """A MIME message: the text (UTF-8) and, when given, the PDF, both base64."""
+    boundary = f"=_{uuid.uuid4().hex}"
+    headers = [
+        f"From: {_header(sender, address=True)}",
+        f"To: {to}",
+        f"Subject: {_header(subject)}",
+        f"Message-ID: {message_id}",
+        f"Date: {email.utils.formatdate(localtime=False)}",
+        "MIME-Version: 1.0",
+    ]
+    text_part = (b"Content-Type: text/plain; charset=\"utf-8\"\r\n"
+                 b"Content-Transfer-Encoding: base64\r\n\r\n" + _base64(body.encode("utf-8")))
+    if attachment is None:
+        head = "\r\n".join(headers).encode("ascii") + b"\r\n"
+        return Mail(sender, to, message_id, head + text_part)
+    name = email.utils.encode_rfc2231(file_name or "document.pdf", "utf-8")
+    pdf_part = (b"Content-Type: application/pdf\r\n"
+                b"Content-Disposition: attachment; filename*=" + name.encode("ascii") + b"\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\n" + _base64(attachment))
+    headers.append(f'Content-Type: multipart/mixed; boundary="{boundary}"')
+    mark = f"--{boundary}".encode("ascii")
+    data = (("\r\n".join(headers)).encode("ascii") + b"\r\n\r\n" + mark + b"\r\n"
+            + text_part + mark + b"\r\n" + pdf_part + mark + b"--\r\n")
+    return Mail(sender, to, message_id, data)
+
+
+def _base64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _header(value: str, address: bool = False) -> str:
+    """A header value in ASCII (RFC 2047 for the rest; a display name's address kept)."""
+    if address:
+        name, mail = email.utils.parseaddr(value)
+        return email.utils.formataddr((name, mail), charset="utf-8") if name else mail
+    if value.isascii():
+        return value
+    return email.header.Header(value, "utf-8", maxlinelen=76).encode()
+
+
+def _bare(sender: str) -> str:
+    return email.utils.parseaddr(sender)[1] or sender
 
 
 def new_message_id(sender: str) -> str:
@@ -86,13 +131,14 @@ class SmtpChannel:
                 + one_line(error, self._secret())) from None
         self._client = client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Mail) -> None:
         """Hand one message over; ``SendFailed`` (one line) when the server refuses it."""
         for attempt in (1, 2):
             if self._client is None:
                 self.connect()
             try:
-                refused = self._client.send_message(message)
+                refused = self._client.sendmail(_bare(message.sender), [message.to],
+                                                message.data)
             except smtplib.SMTPRecipientsRefused as error:
                 codes = "; ".join(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
                                   for code, text in error.recipients.values())

@@ -12,6 +12,8 @@ Access: the caller's area, admins (business-rules §8); ``run_delivery`` checks 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -138,9 +140,11 @@ def studio_name(channels: Channels) -> str:
 
 def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str, area: str,
                  dry_run: bool = False, resend_reason: str | None = None,
-                 channels: Channels | None = None, engine: Engine | None = None
-                 ) -> DeliveryReport:
-    """Send what is due of ``outgoing`` (all of one kind and period), once; the report."""
+                 channels: Channels | None = None, engine: Engine | None = None,
+                 workers: int | None = None) -> DeliveryReport:
+    """Send what is due of ``outgoing`` (all of one kind and period), once; the report.
+    ``workers``: processes drawing the attachments (None: one per CPU, at most 4, when many
+    are due; 1 draws them here, as a dashboard's kernel does)."""
     engine = engine or database.get_engine()
     channels = channels or Channels.from_settings()
     report = DeliveryReport(kind, period, dry_run, resend_reason=resend_reason)
@@ -168,9 +172,12 @@ def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
                 report.already_sent.append(_entry(message, p.note))
             elif p.action == "gave up":
                 report.failed.append(_entry(message, p.note))
-    try:
-        for p in due:
-            _send_one(engine, report, outgoing[p.index], p, who.email, resend_reason, smtp, line)
+    try:  # one connection for the run, a transaction per step (a checkout each cost more)
+        with engine.connect() as session:
+            files = _attachments([outgoing[p.index].attachment for p in due], workers)
+            for p, made in zip(due, files):
+                _send_one(session, report, outgoing[p.index], p, who.email, resend_reason, smtp,
+                          line, made)
     finally:
         if smtp is not None:
             smtp.close()
@@ -222,35 +229,70 @@ def _line_for(channels: Channels, due: list[Outgoing]) -> LineChannel | None:
     return LineChannel(channels.line_api or "https://api.line.me", channels.line_token, **extra)
 
 
-def _send_one(engine: Engine, report: DeliveryReport, message: Outgoing, p: Planned, user: str,
-              resend_reason: str | None, smtp: SmtpChannel | None,
-              line: LineChannel | None) -> None:
+# --------------------------------------------------------------------------- attachments
+# Drawing and encrypting a PDF is most of a run's time: with many due, forked processes draw
+# them (they only draw: no database, no network) while this one sends, in order.
+_JOBS: list[Callable[[], bytes] | None] = []
+PARALLEL_FROM = 16
+
+
+def _draw(index: int) -> tuple[bool, bytes | str]:
+    job = _JOBS[index]
+    try:
+        return True, job() if job else b""
+    except Exception as error:  # noqa: BLE001  (a file that cannot be made fails alone)
+        return False, "the attachment could not be made: " + one_line(error)
+
+
+def _attachments(jobs: list[Callable[[], bytes] | None], workers: int | None):
+    """(ok, bytes or why) for each job, in order, drawn here or by forked processes."""
+    if workers is None:
+        workers = min(4, len(os.sched_getaffinity(0)))
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        _JOBS[:] = jobs
+        try:
+            for index in range(len(jobs)):
+                yield _draw(index)
+        finally:
+            _JOBS.clear()
+        return
+    _JOBS[:] = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            _JOBS.clear()  # the children have their copy
+            yield from pool.imap(_draw, range(len(jobs)), chunksize=2)
+    finally:
+        _JOBS.clear()
+
+
+def _send_one(session: Connection, report: DeliveryReport, message: Outgoing, p: Planned,
+              user: str, resend_reason: str | None, smtp: SmtpChannel | None,
+              line: LineChannel | None, made: tuple[bool, bytes | str]) -> None:
     secrets = (smtp.setting.password if smtp else None, line.token if line else None)
     text = message.compose(p.corrects_id is not None, resend_reason is not None)
     values = message.row_values(user, text.subject, resend_reason, p.corrects_id)
     channel_down = (message.channel == "email" and smtp is not None and smtp.down) or (
         message.channel == "line" and line is not None and line.down)
     if channel_down:
-        _record_untried(engine, report, message, p, values, channel_down)
+        _record_untried(session, report, message, p, values, channel_down)
         return
-    try:
-        attachment = message.attachment() if message.attachment else None
-    except Exception as error:  # noqa: BLE001  (a file that cannot be made fails alone)
-        _record_untried(engine, report, message, p, values,
-                        "the attachment could not be made: " + one_line(error, secrets))
+    drawn, attachment = made
+    if not drawn:
+        _record_untried(session, report, message, p, values, one_line(attachment, secrets))
         return
+    attachment = attachment if message.attachment else None
     if message.channel == "email":
         try:
             smtp.ensure_connected()
         except ChannelUnreachable as error:
             smtp.down = one_line(error, secrets)
             report.unreachable = True
-            _record_untried(engine, report, message, p, values, smtp.down)
+            _record_untried(session, report, message, p, values, smtp.down)
             return
     message_id = (new_message_id(smtp.sender) if message.channel == "email"
                   else new_message_id("line.invalid"))
-    with database.transaction(engine) as conn:
-        row_id = queries.save_handing_over(conn, p.row_id, values, message_id)
+    with session.begin():
+        row_id = queries.save_handing_over(session, p.row_id, values, message_id)
     if row_id is None:  # another run took it meanwhile
         report.already_sent.append(_entry(message, "sent by another run"))
         return
@@ -269,25 +311,25 @@ def _send_one(engine: Engine, report: DeliveryReport, message: Outgoing, p: Plan
         else:
             line.down = reason
         report.unreachable = True
-        with database.transaction(engine) as conn:
-            queries.save_failed(conn, row_id, reason)
+        with session.begin():
+            queries.save_failed(session, row_id, reason)
         report.failed.append(_entry(message, reason))
         return
     except SendFailed as error:
-        with database.transaction(engine) as conn:
-            queries.save_failed(conn, row_id, one_line(error, secrets))
+        with session.begin():
+            queries.save_failed(session, row_id, one_line(error, secrets))
         report.failed.append(_entry(message, one_line(error, secrets)))
         return
-    with database.transaction(engine) as conn:
-        queries.save_sent(conn, row_id, final_id)
+    with session.begin():
+        queries.save_sent(session, row_id, final_id)
     report.sent.append(_entry(message, "corrects the one sent earlier" if p.corrects_id else "",
                               message_id=final_id))
 
 
-def _record_untried(engine: Engine, report: DeliveryReport, message: Outgoing, p: Planned,
+def _record_untried(session: Connection, report: DeliveryReport, message: Outgoing, p: Planned,
                     values: dict, reason: str) -> None:
-    with database.transaction(engine) as conn:
-        queries.save_failed_untried(conn, p.row_id, values, reason)
+    with session.begin():
+        queries.save_failed_untried(session, p.row_id, values, reason)
     report.failed.append(_entry(message, reason))
 
 
