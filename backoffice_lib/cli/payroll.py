@@ -310,20 +310,33 @@ def filings(month: str, out_dir: str, user: str | None) -> None:
 
 @payroll.command()
 @click.option("--year", required=True, type=click.IntRange(2000, 2200), help="Tax year, YYYY.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
               help="Folder for the PDFs (created if needed).")
+@click.option("--deliver", is_flag=True,
+              help="E-mail each person theirs, encrypted with their national ID, once.")
+@click.option("--dry-run", is_flag=True, help="With --deliver: who would get one, who not.")
 @USER_OPTION
-def certificates(year: int, out_dir: str, user: str | None) -> None:
+def certificates(year: int, out_dir: str | None, deliver: bool, dry_run: bool,
+                 user: str | None) -> None:
     """One 50 ทวิ withholding certificate (PDF, Thai) per person paid in YEAR (admin, audited).
 
-    Adds up the months of YEAR that have ended.
+    Adds up the months of YEAR that have ended. --out DIR writes them; --deliver e-mails them
+    (exit 0 nothing failed, 1 some failed, 2 nothing could be tried or a refusal).
     """
     from .. import access, database
     from ..payroll.reports.certificates import record_certificates_made, write_certificates
     from ..payroll.rules.filings import NoMonthEnded
     from ..payroll.service.filings import prepare_certificates
+    from .params import fail
 
     access.require(user, "payroll", admin=True)
+    if not out_dir and not deliver:
+        fail("say where the certificates go: --out DIR, --deliver, or both")
+    if dry_run and not deliver:
+        fail("--dry-run goes with --deliver")
+    if not out_dir:
+        _deliver_certificates(year, user, dry_run)
+        return
     try:
         with database.transaction() as conn:
             employer, found = prepare_certificates(conn, year, user)
@@ -336,6 +349,21 @@ def certificates(year: int, out_dir: str, user: str | None) -> None:
     click.echo(f"certificates {year}: {len(files)} people")
     for name in sorted(files):
         click.echo(str(files[name]))
+    if deliver:
+        _deliver_certificates(year, user, dry_run)
+
+
+def _deliver_certificates(year: int, user: str | None, dry_run: bool) -> None:
+    from ..payroll.rules.filings import NoMonthEnded
+    from ..payroll.service.delivery import deliver_employee_certificates
+    from .outbox import run_delivery_command
+    from .params import fail
+
+    try:
+        run_delivery_command(deliver_employee_certificates, "50 ทวิ", year=year, user=user,
+                             dry_run=dry_run)
+    except NoMonthEnded as exc:
+        fail(str(exc))
 
 
 @payroll.command("set-rate")

@@ -31,6 +31,11 @@ def _safe(name: str) -> str:
 
 def render_certificate(cert: Certificate, employer: dict) -> bytes:
     """The 50 ทวิ of one person and year as PDF bytes."""
+    return bytes(compose_certificate(cert, employer).output())
+
+
+def compose_certificate(cert: Certificate, employer: dict):
+    """The 50 ทวิ as an fpdf2 document not yet written (delivery protects it first)."""
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
@@ -92,7 +97,7 @@ def render_certificate(cert: Certificate, employer: dict) -> bytes:
     line("ขอรับรองว่าข้อความและตัวเลขดังกล่าวข้างต้นถูกต้องตรงกับความจริงทุกประการ", 10)
     pdf.ln(10)
     line("ลงชื่อ ..................................................... ผู้จ่ายเงิน", 11, "", 7, "R")
-    return bytes(pdf.output())
+    return pdf
 
 
 def _thai_month(month: str) -> str:

@@ -146,3 +146,58 @@ def deliver_payslips(month: values.Month | str, user: str | None, *, dry_run: bo
     return run_delivery(batch.outgoing, kind="payslip", period=batch.month, user=batch.user,
                         area=AREA, dry_run=dry_run, resend_reason=resend_reason,
                         channels=channels, engine=engine)
+
+
+# --------------------------------------------------------------------------- 50 ทวิ (employees)
+
+
+def deliver_employee_certificates(year: int, user: str | None, *,
+                                  channels: Channels | None = None,
+                                  engine: Engine | None = None, dry_run: bool = False,
+                                  today=None) -> DeliveryReport:
+    """E-mail each person paid in ``year`` their 50 ทวิ, encrypted with their national ID, once
+    (the sha: the certificate's figures; a changed one goes again as a correction)."""
+    from .filings import prepare_certificates
+
+    channels = channels or Channels.from_settings()
+    with database.transaction(engine) as conn:
+        employer, found = prepare_certificates(conn, year, user, today=today)
+        who = access.check(conn, user, AREA, admin=True)
+        contacts = queries.load_delivery_contacts(conn, [c.staff for c in found])
+    studio = studio_name(channels)
+    outgoing = []
+    for cert in found:
+        contact = contacts.get(cert.staff, {})
+        national_id = (cert.national_id or "").strip()
+        address = (contact.get("email") or "").strip() or None
+        skip = (delivery_rules.NO_EMAIL if address is None
+                else None if national_id_is_valid(national_id)
+                else delivery_rules.NO_NATIONAL_ID)
+        outgoing.append(Outgoing(
+            kind="wht_certificate", channel="email", period=str(year), recipient_kind="staff",
+            recipient_id=str(cert.staff), recipient_name=f"{cert.staff_name} ({cert.staff_id})",
+            address=address,
+            attachment_sha256=delivery_rules.compute_digest("50tawi", employer, vars(cert)),
+            skip_reason=skip,
+            compose=functools.partial(_compose_certificate, str(year), cert.staff_name, studio),
+            attachment=None if skip else _certificate_file(cert, employer, national_id),
+            file_name=delivery_rules.compute_file_name("50tawi", str(year), cert.staff_id),
+        ))
+    return run_delivery(outgoing, kind="wht_certificate", period=str(year), user=who.email,
+                        area=AREA, dry_run=dry_run, channels=channels, engine=engine)
+
+
+def _compose_certificate(period: str, name: str, studio: str, corrects: bool, resend: bool):
+    return delivery_rules.compose_certificate_message(
+        period, name, studio, password_kind="your 13-digit national ID number",
+        password_kind_th="เลขประจำตัวประชาชน 13 หลักของท่าน", corrects=corrects, resend=resend)
+
+
+def _certificate_file(cert, employer: dict, password: str) -> Callable[[], bytes]:
+    def build() -> bytes:
+        from ...delivery.reports import render_protected
+        from ..reports.certificates import compose_certificate
+
+        return render_protected(compose_certificate(cert, employer), password)
+
+    return build
