@@ -38,7 +38,8 @@ CSS = """<style>
 vertical-align:top}
 .mc-table tr.mc-overdue td{background:#fef2f2}
 .mc-state{font-weight:600}
-.mc-files a{margin-right:8px}
+.mc-table td.mc-date{white-space:nowrap}
+.mc-files a{margin-right:8px;color:#1d4ed8;text-decoration:underline}
 .mc-sha{font-family:ui-monospace,monospace;font-size:11px;color:#64748b}
 </style>"""
 
@@ -101,10 +102,13 @@ def render_calendar_html(rows: list[rules.CalendarRow], downloads: dict,
         filed = (f"{r.filed_on} · receipt {html.escape(r.receipt_no or '')}"
                  if r.filed_on else "")
         css = " class='mc-overdue'" if r.state == "overdue" else ""
-        cells = (html.escape(d.label), d.period, f"{d.paper_due:%a %d %b %Y}",
-                 f"{d.online_due:%a %d %b %Y}", state, files or "—", filed or "—")
+        cells = ((html.escape(d.label), ""), (d.period, "mc-date"),
+                 (f"{d.paper_due:%a %d %b %Y}", "mc-date"),
+                 (f"{d.online_due:%a %d %b %Y}", "mc-date"), (state, ""),
+                 (files or "—", ""), (filed or "—", ""))
         body.append(f"<tr{css} data-duty='{d.duty}' data-state='{r.state}'>"
-                    + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+                    + "".join(f"<td class='{k}'>{c}</td>" if k else f"<td>{c}</td>"
+                              for c, k in cells) + "</tr>")
     header = "".join(f"<th>{h}</th>" for h in head)
     return f"<table class='mc-table'><tr>{header}</tr>{''.join(body)}</table>"
 
