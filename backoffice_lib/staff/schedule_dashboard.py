@@ -199,6 +199,7 @@ class ScheduleBoard:
                  plan_cost: Callable[..., pd.DataFrame] | None = None):
         self.user_email = user_email
         self.plan_cost = plan_cost  # payroll's, passed in by the notebook (see the module)
+        self.cost_refusal: str | None = None
         # every action checks the page's access again, in a transaction of its own (a refusal
         # stays audited): a click can reach the kernel for a button the person was never shown
         self.require = (user_email, AREA, True)
@@ -371,13 +372,16 @@ class ScheduleBoard:
 
     def _costs(self, date_from: dt.date, date_to: dt.date, add: pd.DataFrame | None = None,
                remove: set | None = None) -> pd.DataFrame | None:
-        """plan_cost's rows, or None without plan_cost or when it refuses."""
+        """plan_cost's rows, or None without plan_cost or when it refuses (the refusal is kept
+        in ``cost_refusal``: a shift that overlaps another, or is too long to be paid)."""
+        self.cost_refusal = None
         if self.plan_cost is None:
             return None
         rows, refusal = ui.form_action(
             lambda c: self.plan_cost(c, self.user_email, date_from, date_to, add=add,
                                      remove=remove),
             engine=self.engine)
+        self.cost_refusal = refusal
         return None if refusal else rows
 
     def _week_costs(self) -> dict[str, dict]:
@@ -401,7 +405,9 @@ class ScheduleBoard:
                             "end_time": [end]})
         rows = self._costs(day, day, add=add, remove=remove)
         if rows is None:
-            return ""
+            return ("" if not self.cost_refusal else
+                    f'<p class="bo-warning-text bo-change-cost">No cost: '
+                    f"{html.escape(self.cost_refusal)}.</p>")
         mine = rows[rows["staff"] == staff].to_dict("records")
         if not mine:
             return ""

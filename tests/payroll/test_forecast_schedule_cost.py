@@ -61,7 +61,7 @@ def test_a_shift_that_causes_overtime_says_its_cost_before_it_is_saved(demo_engi
     staff, day = busiest_with_a_free_day(board)
     before = shift_count(demo_engine)
     board.new_person.value = staff
-    board.new_start.value, board.new_end.value = "06:00", "23:30"
+    board.new_start.value, board.new_end.value = "07:00", "22:30"
     board.new_date.value = day.isoformat()
     hint = board.new_cost.value
     assert "With this shift the week of" in hint
@@ -73,7 +73,7 @@ def test_a_shift_that_causes_overtime_says_its_cost_before_it_is_saved(demo_engi
 
 def load_plan_cost_of(engine, week: dt.date, staff: int, day: dt.date) -> dict:
     add = pd.DataFrame({"staff_id": [staff], "schedule_date": [day],
-                        "start_time": [dt.time(6)], "end_time": [dt.time(23, 30)]})
+                        "start_time": [dt.time(7)], "end_time": [dt.time(22, 30)]})
     with engine.connect() as conn:
         rows = load_plan_cost(conn, ADMIN, day, day, add=add)
     return rows[rows["staff"] == staff].iloc[0].to_dict()
@@ -119,3 +119,16 @@ def test_without_plan_cost_the_page_shows_hours_only(demo_engine):
     assert "THB" not in board.week_grid.value
     board.new_date.value = next_week().isoformat()
     assert board.new_cost.value == ""
+
+
+def test_a_shift_that_overlaps_or_outlasts_a_session_has_no_cost_but_the_reason(demo_engine):
+    board = ScheduleBoard(ADMIN, engine=demo_engine, week=next_week(), plan_cost=load_plan_cost)
+    row = board.shifts.iloc[0]
+    board.new_person.value = int(row["staff_id"])
+    board.new_date.value = row["schedule_date"].isoformat()
+    board.new_start.value = row["start_time"].strftime("%H:%M")
+    board.new_end.value = row["end_time"].strftime("%H:%M")
+    assert "No cost:" in board.new_cost.value and "overlaps another" in board.new_cost.value
+    board.new_date.value = (board.week + dt.timedelta(days=14)).isoformat()
+    board.new_start.value, board.new_end.value = "05:00", "23:00"
+    assert "longer than the 16 h a session may last" in board.new_cost.value

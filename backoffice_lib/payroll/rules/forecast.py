@@ -455,14 +455,42 @@ def compute_clamped_as_of(month: str, today: dt.date) -> dt.date:
     return min(max(today, first), last)
 
 
+class PlanRefused(ValueError):
+    """A change whose cost cannot be told: it overlaps a shift, or is longer than a session."""
+
+
+def _seconds(time: dt.time) -> int:
+    return time.hour * 3600 + time.minute * 60 + time.second
+
+
 def compute_changed_shifts(shifts: pd.DataFrame, add: pd.DataFrame | None,
-                           remove: set | None) -> pd.DataFrame:
-    """The shifts with ``remove`` (shift ids) taken out and ``add`` (SHIFT_COLUMNS) put in."""
+                           remove: set | None, max_session_hours=None) -> pd.DataFrame:
+    """The shifts with ``remove`` (shift ids) taken out and ``add`` (SHIFT_COLUMNS) put in.
+
+    PlanRefused when an added shift overlaps another of the person that day (it could not be
+    saved, §2) or lasts longer than ``max_session_hours`` (§3.1 would not pair it: 0 hours)."""
     kept = shifts[~shifts["id"].isin(list(remove or ()))] if len(shifts) else shifts
+    kept = kept.reindex(columns=SHIFT_COLUMNS)
     if add is None or len(add) == 0:
-        return kept.reindex(columns=SHIFT_COLUMNS).reset_index(drop=True)
-    return pd.concat([kept.reindex(columns=SHIFT_COLUMNS), add.reindex(columns=SHIFT_COLUMNS)],
-                     ignore_index=True)
+        return kept.reset_index(drop=True)
+    add = add.reindex(columns=SHIFT_COLUMNS)
+    limit = None if max_session_hours is None else money.to_decimal(max_session_hours) * 3600
+    taken: dict[tuple, list[tuple[int, int]]] = {}
+    for row in kept.to_dict("records"):
+        taken.setdefault((int(row["staff_id"]), row["schedule_date"]), []).append(
+            (_seconds(row["start_time"]), _seconds(row["end_time"])))
+    for row in add.to_dict("records"):
+        start, end = _seconds(row["start_time"]), _seconds(row["end_time"])
+        if limit is not None and end - start > limit:
+            raise PlanRefused(f"a shift of {(end - start) / 3600:.2f} h is longer than the "
+                              f"{money.to_decimal(max_session_hours):g} h a session may last")
+        key = (int(row["staff_id"]), row["schedule_date"])
+        if any(start < other_end and other_start < end for other_start, other_end
+               in taken.get(key, [])):
+            raise PlanRefused(f"the shift {row['start_time']:%H:%M}-{row['end_time']:%H:%M} on "
+                              f"{row['schedule_date']} overlaps another of the same person")
+        taken.setdefault(key, []).append((start, end))
+    return pd.concat([kept, add], ignore_index=True)
 
 
 def compute_inputs_of_people(inputs: PayrollInputs, people: set[int]) -> PayrollInputs:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ... import access, audit, bangkok, money, values
 from .. import queries
-from ..rules import compute_payroll, first_week_start
+from ..rules import compute_payroll, first_week_start, setting_value
 from ..rules.forecast import (
     PLAN_COST_COLUMNS,
     POOLS_AVERAGED,
@@ -177,8 +177,10 @@ def load_plan_cost(conn: Connection, user: str | None, date_from: dt.date, date_
             inputs = compute_inputs_of_people(inputs, people)
             shifts = shifts[shifts["staff_id"].isin(list(people))].reset_index(drop=True)
         before = compute_week_costs(compute_forecast(inputs, shifts, as_of, pools))
-        after = compute_week_costs(compute_forecast(
-            inputs, compute_changed_shifts(shifts, add, remove), as_of, pools))
+        after = before if add is None and not remove else compute_week_costs(compute_forecast(
+            inputs, compute_changed_shifts(
+                shifts, add, remove, setting_value(inputs.settings, "max_session_hours")),
+            as_of, pools))
         merged = after.merge(before[["staff", "week_start", "cost"]], how="left",
                              on=["staff", "week_start"], suffixes=("", "_before"))
         merged["added_cost"] = [
