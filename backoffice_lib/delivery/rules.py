@@ -262,21 +262,35 @@ def compose_certificate_message(period: str, name: str, studio: str, *, password
     return MessageText(subject, body)
 
 
-def compose_alert_text(customer: str, package: str, level: str, hours_left, expires: dt.date | None,
-                       studio: str) -> str:
-    """A package alert in one text, Thai then English: the package, hours left and expiry."""
+ALERT_LEVELS = {  # alert_level: (Thai, English)
+    "expiring_soon": ("ใกล้หมดอายุ", "expires soon"),
+    "low_balance": ("ชั่วโมงใกล้หมด", "is running low"),
+    "not_activated": ("ยังไม่ได้เริ่มใช้", "has not been used yet"),
+}
+
+
+def compute_alert_sha(package_id, alert_level: str) -> str:
+    """The never-twice sha of a package alert: once per package and level (and channel, the
+    outbox key's own part). Plain sha256 of ``package_alert <id> <level>``, so that SQL can
+    find an alert's messages (``encode(sha256(...), 'hex')``)."""
+    return hashlib.sha256(f"package_alert {package_id} {alert_level}".encode()).hexdigest()
+
+
+def compose_alert_text(customer: str, package: str, level: str, hours_left,
+                       expires: dt.date | None, studio: str) -> MessageText:
+    """A package alert, Thai then English in one text: the package, hours left, expiry."""
+    thai, english = ALERT_LEVELS.get(level, (level, level))
+    hours = "ไม่จำกัด / unlimited" if hours_left is None else f"{hours_left:.2f}"
+    hours_en = "unlimited" if hours_left is None else f"{hours_left:.2f}"
     expiry_th = f" หมดอายุวันที่ {expires:%d/%m}/{expires.year + 543}" if expires else ""
-    expiry_en = f", expires on {expires:%d %b %Y}" if expires else ""
-    level_th = {"expiring": "ใกล้หมดอายุ", "low": "ชั่วโมงใกล้หมด",
-                "depleted": "ชั่วโมงหมดแล้ว"}.get(level, level)
-    level_en = {"expiring": "expiring soon", "low": "running low",
-                "depleted": "used up"}.get(level, level)
-    return (
-        f"เรียน คุณ{customer}\nแพ็กเกจ {package} ของท่าน{level_th}: เหลือ {hours_left} ชั่วโมง"
-        f"{expiry_th}\n\n"
-        f"Dear {customer},\nyour package {package} is {level_en}: {hours_left} hours left"
+    expiry_en = f", expires on {expires:%d %B %Y}" if expires else ""
+    body = (
+        f"เรียน คุณ{customer}\nแพ็กเกจ {package} ของท่าน{thai}: เหลือ {hours.split(' / ')[0]}"
+        f" ชั่วโมง{expiry_th}\n\n"
+        f"Dear {customer},\nyour package {package} {english}: {hours_en} hours left"
         f"{expiry_en}.\n\n{studio}"
     )
+    return MessageText(f"แพ็กเกจของท่าน{thai} / Your package {english}", body)
 
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")

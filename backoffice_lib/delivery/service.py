@@ -138,18 +138,26 @@ def studio_name(channels: Channels) -> str:
     return name or "Golf studio back office"
 
 
-def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str, area: str,
-                 dry_run: bool = False, resend_reason: str | None = None,
+def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
+                 area: str | None, dry_run: bool = False, resend_reason: str | None = None,
                  channels: Channels | None = None, engine: Engine | None = None,
-                 workers: int | None = None) -> DeliveryReport:
+                 workers: int | None = None, skip_unset_channels: bool = False
+                 ) -> DeliveryReport:
     """Send what is due of ``outgoing`` (all of one kind and period), once; the report.
-    ``workers``: processes drawing the attachments (None: one per CPU, at most 4, when many
-    are due; 1 draws them here, as a dashboard's kernel does)."""
+
+    ``area``: the admins' area checked for ``user``; None only for a scheduled job acting as
+    the system (the package alerts). ``workers``: processes drawing the attachments (None: one
+    per CPU, at most 4, when many are due; 1 draws them here, as a dashboard's kernel does).
+    ``skip_unset_channels``: a channel without its settings skips its messages (named, tried
+    again when the same period runs again) instead of refusing the run."""
     engine = engine or database.get_engine()
     channels = channels or Channels.from_settings()
     report = DeliveryReport(kind, period, dry_run, resend_reason=resend_reason)
+    if skip_unset_channels and not dry_run:
+        _skip_unset(channels, outgoing)
     with database.transaction(engine) as conn:
-        who = access.check(conn, user, area, admin=True)
+        email = access.check(conn, user, area, admin=True).email if area else user
+        who = _Actor(email)
         plan = compute_plan([m.key() for m in outgoing], queries.load_outbox_rows(conn, kind, period),
                             resend=resend_reason is not None)
     due = [p for p in plan if p.action == "send"]
@@ -193,6 +201,27 @@ def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
                          details={"reason": resend_reason, "kind": kind, "period": period,
                                   "recipients": [e["recipient"] for e in report.sent]})
     return report
+
+
+@dataclass
+class _Actor:
+    email: str
+
+
+def _skip_unset(channels: Channels, outgoing: list[Outgoing]) -> None:
+    """Messages on a channel without its settings: skipped, with how to set it."""
+    unset = {}
+    try:
+        _smtp_for(channels, [m for m in outgoing if m.channel == "email"])
+    except DeliveryRefused as refused:
+        unset["email"] = f"not sent: {refused}"
+    try:
+        _line_for(channels, [m for m in outgoing if m.channel == "line"])
+    except DeliveryRefused as refused:
+        unset["line"] = f"not sent: {refused}"
+    for message in outgoing:
+        if message.channel in unset and not message.skip_reason:
+            message.skip_reason = unset[message.channel]
 
 
 def _report_plan(report: DeliveryReport, outgoing: list[Outgoing], plan: list[Planned]) -> None:

@@ -466,7 +466,8 @@ def load_alert_list(conn: Connection, raised_on: dt.date) -> list[dict[str, Any]
         sa.text(
             """
             SELECT a.raised_on, a.alert_level, a.message, a.package_id, p.customer_name,
-                   c.contact_number, c.email, pt.name AS package_type_name,
+                   c.contact_number, c.email, p.customer_id, c.line_user_id, o.reached,
+                   pt.name AS package_type_name,
                    pt.type::text AS package_category, p.purchase_date, p.first_use_date,
                    p.expiration_date, pt.hours AS total_hours,
                    coalesce(u.used_hours, 0) AS used_hours,
@@ -481,6 +482,21 @@ def load_alert_list(conn: Connection, raised_on: dt.date) -> list[dict[str, Any]
                 SELECT sum(x.used_hours) AS used_hours FROM backoffice.package_usage x
                  WHERE x.package_id = p.id
               ) u ON true
+              LEFT JOIN LATERAL (  -- delivery: the alert's messages, once per channel
+                SELECT string_agg(m.channel || ' ' || m.state
+                                  || CASE WHEN m.state = 'sent'
+                                          THEN ' ' || to_char(m.sent_at AT TIME ZONE
+                                                              'Asia/Bangkok', 'YYYY-MM-DD HH24:MI')
+                                          ELSE coalesce(': ' || coalesce(m.skip_reason,
+                                                                         m.last_error), '') END,
+                                  '; ' ORDER BY m.channel) AS reached
+                  FROM backoffice.delivery_outbox m
+                 WHERE m.kind = 'package_alert' AND m.resend_reason IS NULL
+                   AND m.recipient_id = p.customer_id::text
+                   AND m.attachment_sha256 = encode(sha256(convert_to(
+                         'package_alert ' || a.package_id::text || ' ' || a.alert_level::text,
+                         'UTF8')), 'hex')
+              ) o ON true
              WHERE a.raised_on = :d
              ORDER BY a.alert_level, p.customer_name, a.package_id
             """

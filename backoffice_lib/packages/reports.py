@@ -21,6 +21,7 @@ from .rules import (
 )
 from .service import alerts as alert_service
 from .service import coaching as coaching_service
+from .service import delivery as alert_delivery
 
 
 def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_of: dt.date) -> dict:
@@ -42,8 +43,9 @@ def write_alert_files(alerts: list[dict[str, Any]], output_dir: str | Path, as_o
 
 
 def package_alerts_report(as_of: str | dt.date | None, output_dir: str | Path) -> pd.DataFrame:
-    """The scheduled notebook's one call: raise the day's alerts in one transaction, write the
-    files, and return the list to show."""
+    """The scheduled notebook's one call: raise the day's alerts in one transaction, send each
+    to its customer (e-mail, LINE: once per package, level and channel), write the files, and
+    return the list to show, with what reached each customer (``reached``)."""
     from .. import database
 
     day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) and as_of else (
@@ -53,10 +55,15 @@ def package_alerts_report(as_of: str | dt.date | None, output_dir: str | Path) -
     actor = settings.acting_user_from_env() or alert_service.SYSTEM_ACTOR  # the scheduler's user
     with database.transaction() as conn:
         result = alert_service.run_package_alerts(conn, day, actor=actor)
-    files = write_alert_files(result["alerts"], output_dir, day)
-    frame = alert_list_frame(result["alerts"])
+    # each alert to its customer by e-mail and LINE, once per package, level and channel
+    delivered = alert_delivery.deliver_package_alerts(
+        day, None if actor == alert_service.SYSTEM_ACTOR else actor)
+    alerts = alert_delivery.load_alerts_reached(day)
+    files = write_alert_files(alerts, output_dir, day)
+    frame = alert_list_frame(alerts)
     frame.attrs["files"] = {k: str(v) for k, v in files.items() if k != "count"}
     frame.attrs["new"] = len(result["new"])
+    frame.attrs["delivery"] = delivered.counts()
     return frame
 
 

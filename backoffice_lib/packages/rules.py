@@ -152,6 +152,7 @@ ALERT_LIST_COLUMNS = [
     "total_hours",
     "used_hours",
     "remaining_hours",
+    "reached",  # whether the alert reached its customer, per channel (delivery)
 ]
 
 
@@ -182,11 +183,21 @@ def alert_list_frame(alerts: list[dict[str, Any]]) -> pd.DataFrame:
     for a in alerts:
         row = {c: a.get(c) for c in ALERT_LIST_COLUMNS}
         row["package_id"] = str(row["package_id"])
+        row["reached"] = compute_reached(a)
         for c in HOUR_COLUMNS:
             if row[c] is not None:
                 row[c] = round_hours(row[c])
         rows.append(row)
     return pd.DataFrame(rows, columns=ALERT_LIST_COLUMNS)
+
+
+def compute_reached(alert: dict[str, Any]) -> str:
+    """What the customer got of an alert: the outbox's word per channel, else why nothing."""
+    if alert.get("reached"):
+        return str(alert["reached"])
+    if not alert.get("email") and not alert.get("line_user_id"):
+        return "no e-mail or LINE: phone the customer"
+    return "not sent yet"
 
 
 def is_low_balance(total_hours: Decimal | None, remaining_hours: Decimal | None) -> bool:

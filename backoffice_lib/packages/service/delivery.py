@@ -1,0 +1,65 @@
+"""Package alerts reach their customers (delivery.md §4): each alert of a day to each customer
+with an e-mail or a LINE user ID, once per package, level and channel, Thai then English, with
+the package, the hours left and the expiry. The daily package-alerts job calls it after raising
+the day's alerts; the alert list then shows what reached whom (``rules.compute_reached``).
+
+The job acts as the system (no person's access to check) unless BACKOFFICE_USER names one; a
+channel without its settings skips its messages (named in the list) rather than failing the job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from sqlalchemy.engine import Engine
+
+from ... import database
+from ...delivery import rules as delivery_rules
+from ...delivery.service import Channels, DeliveryReport, Outgoing, run_delivery, studio_name
+from .. import queries
+from .alerts import SYSTEM_ACTOR
+
+KIND = "package_alert"
+
+
+def deliver_package_alerts(as_of: dt.date, user: str | None = None, *,
+                           channels: Channels | None = None, engine: Engine | None = None
+                           ) -> DeliveryReport:
+    """Send the alerts raised on ``as_of`` to their customers; the run's report."""
+    channels = channels or Channels.from_settings()
+    with database.transaction(engine) as conn:
+        alerts = queries.load_alert_list(conn, as_of)
+    studio = studio_name(channels)
+    outgoing = []
+    for alert in alerts:
+        if alert["customer_id"] is None:
+            continue
+        sha = delivery_rules.compute_alert_sha(alert["package_id"], alert["alert_level"])
+        compose = functools.partial(_compose, alert["customer_name"] or "",
+                                    alert["package_type_name"] or "", alert["alert_level"],
+                                    alert["remaining_hours"], alert["expiration_date"], studio)
+        for channel, address in (("email", alert["email"]), ("line", alert["line_user_id"])):
+            if not (address or "").strip():
+                continue
+            outgoing.append(Outgoing(
+                kind=KIND, channel=channel, period=as_of.isoformat(), recipient_kind="customer",
+                recipient_id=str(alert["customer_id"]),
+                recipient_name=f"{alert['customer_name']} ({alert['package_type_name']})",
+                address=address.strip(), attachment_sha256=sha, compose=compose))
+    actor = user or SYSTEM_ACTOR
+    return run_delivery(outgoing, kind=KIND, period=as_of.isoformat(), user=actor,
+                        area=None if actor == SYSTEM_ACTOR else "packages", channels=channels,
+                        engine=engine, skip_unset_channels=True, workers=1)
+
+
+def _compose(customer: str, package: str, level: str, hours_left, expires, studio: str,
+             corrects: bool, resend: bool) -> delivery_rules.MessageText:
+    return delivery_rules.compose_alert_text(customer, package, level, hours_left, expires,
+                                             studio)
+
+
+def load_alerts_reached(as_of: dt.date, engine: Engine | None = None) -> list[dict]:
+    """The alert list of ``as_of`` with what reached each customer (after a delivery)."""
+    with database.transaction(engine) as conn:
+        return queries.load_alert_list(conn, as_of)
