@@ -53,3 +53,45 @@ def test_overview_shows_the_payroll_forecast(demo_engine, monkeypatch):
         admin = access.load_user(conn, ADMIN)
     view = OverviewDashboard(admin, bangkok.month_key(bangkok.today() - dt.timedelta(days=40)))
     assert "Forecast of" in view.forecast_box.value and "Total pay" in view.forecast_box.value
+
+
+def test_demo_month_worked_as_planned_from_the_15th_pays_its_forecast_to_the_satang(demo_conn):
+    """The second identity end to end, net pay included: the last full demo month's forecast of
+    its 15th, then its time from the 15th replaced by exactly the plan, then payroll."""
+    import sqlalchemy as sa
+
+    from backoffice_lib.payroll import queries
+    from backoffice_lib.payroll.reports.outputs import compute_pay_table
+    from backoffice_lib.payroll.rules import setting_value
+    from backoffice_lib.payroll.rules.forecast import compute_entries_before
+    from backoffice_lib.payroll.service import load_month_payroll
+
+    month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
+    first, last = bangkok.month_days(month)
+    as_of = first.replace(day=15)
+    demo_conn.execute(sa.text(
+        "INSERT INTO backoffice.monthly_service_charge (month_year, total_amount)"
+        " VALUES (:m, 12345.67) ON CONFLICT (month_year) DO NOTHING"), {"m": month})
+    forecast = load_forecast(demo_conn, month, as_of, ADMIN)
+    inputs = queries.load_payroll_inputs(demo_conn, month)
+    kept = compute_entries_before(inputs.entries, as_of,
+                                  setting_value(inputs.settings, "max_session_hours"))
+    later = sorted(set(inputs.entries["id"].tolist()) - set(kept["id"].tolist()))
+    # the time clock's rules are the plan's to break here (a forgotten clock-out before the
+    # 15th then a planned clock-in): this transaction only, rolled back after the test
+    demo_conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    demo_conn.execute(sa.text("DELETE FROM backoffice.time_entries WHERE id = ANY(:ids)"),
+                      {"ids": later})
+    planned = queries.load_planned_shifts(demo_conn, as_of, last)
+    assert len(later) > 100 and len(planned) > 100  # half a month worked, replaced by the plan
+    assert forecast.totals["total_pay"] != load_month_payroll(demo_conn, month).totals["total_pay"]
+    for shift in planned.to_dict("records"):
+        for action, time in (("clock_in", shift["start_time"]), ("clock_out", shift["end_time"])):
+            demo_conn.execute(sa.text(
+                "INSERT INTO backoffice.time_entries (staff_id, action, timestamp)"
+                " VALUES (:s, :a, :t)"),
+                {"s": shift["staff_id"], "a": action,
+                 "t": bangkok.at(shift["schedule_date"], time)})
+    paid = load_month_payroll(demo_conn, month)
+    assert compute_pay_table(paid) == compute_pay_table(forecast.payroll)
+    assert paid.totals["total_pay"] == forecast.totals["total_pay"]
