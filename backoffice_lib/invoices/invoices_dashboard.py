@@ -607,7 +607,7 @@ class InvoicesDashboard:
         if self.paid_on.value is None:
             self.action_status.value = ui.message_html("Pick the date it was paid.", "refused")
             return
-        paid, refusal = ui.form_action(
+        _, refusal = ui.form_action(
             lambda conn: service.mark_invoice_paid(conn, self.email, number, self.paid_on.value,
                                                    self.paid_reason.value.strip() or None),
             require=self.require)
