@@ -95,3 +95,17 @@ def test_demo_month_worked_as_planned_from_the_15th_pays_its_forecast_to_the_sat
     paid = load_month_payroll(demo_conn, month)
     assert compute_pay_table(paid) == compute_pay_table(forecast.payroll)
     assert paid.totals["total_pay"] == forecast.totals["total_pay"]
+
+
+def test_accuracy_of_the_last_full_demo_month_differs_from_what_was_paid(demo_conn):
+    """The demo's late arrivals, no-shows and unplanned days make the forecasts miss a little."""
+    from backoffice_lib.payroll.service.forecast import load_forecast_accuracy
+
+    month = bangkok.previous_month(bangkok.month_key(bangkok.today()))
+    report = load_forecast_accuracy(demo_conn, month, ADMIN)
+    total = report.rows.iloc[-1]
+    assert total["staff_id"] == "TOTAL" and total["paid"] > 0
+    assert total["error_1st"] != 0 and total["error_15th"] != 0
+    people = report.rows.iloc[:-1]
+    assert sum(people["paid"]) == total["paid"]
+    assert sum(people["forecast_15th"]) == total["forecast_15th"]
