@@ -5,7 +5,9 @@ the month is finalised), the public holidays, blocking errors and review flags (
 person and the entries behind it, and the staff domain's entry-correction form), **Run payroll**
 (the finance notebook through the run machinery of ``backoffice jobs``, in its own process, with
 its progress, then the totals, the diffs and the run's files), **Finalise** (after a confirmation
-showing the total and head count) and, for a finalised month, **Reopen** with a reason.
+showing the total and head count) and, for a finalised month, **Reopen** with a reason; then
+**Send payslips** (who will get one and who is skipped and why, from a dry run; the month's outbox:
+who got it when, who failed and why; **Retry failed**), through ``service.delivery``.
 
 Admins act; any other allowed user sees the checklist read-only, without names or pay. Every
 button calls a service of ``service.close`` / ``service`` / ``staff.service.timeclock`` (the CLI's
@@ -24,10 +26,12 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import access, audit, bangkok, database, money, ui
+from ..delivery.service import load_outbox, retry_outbox
 from ..staff.entry_correction_dashboard import EntryCorrectionForm
 from .rules import close as close_rules
 from .rules.summary import compute_month_choices
 from .service import close, finalise_payroll, load_month_payroll
+from .service.delivery import deliver_payslips
 
 POLL_SECONDS = 0.5
 RUN_TIMEOUT_SECONDS = 600
@@ -153,6 +157,12 @@ class PayrollClose:
         self.finalise_message = widgets.HTML()
         self._confirm_checksum: str | None = None
         self._thread: threading.Thread | None = None
+        # 6. send payslips (after finalise): who gets one, who is skipped; the month's outbox
+        self.send_preview = widgets.HTML()
+        self.send_button = widgets.Button(description="Send payslips", button_style="primary")
+        self.send_message = widgets.HTML()
+        self.outbox = widgets.HTML()
+        self.retry_button = widgets.Button(description="Retry failed", button_style="warning")
 
         self.picker.observe(lambda _: self.load(), names="value")
         self.save_pool.on_click(lambda _: self.on_save_pool())
@@ -163,6 +173,8 @@ class PayrollClose:
         self.confirm.on_click(lambda _: self.on_finalise())
         self.cancel.on_click(lambda _: self._hide_question())
         self.reopen_button.on_click(lambda _: self.on_reopen())
+        self.send_button.on_click(lambda _: self.on_send())
+        self.retry_button.on_click(lambda _: self.on_retry())
 
         def section(title: str, *children) -> widgets.VBox:
             return widgets.VBox([widgets.HTML(f"<h3 style='margin:14px 0 4px'>{title}</h3>"),
@@ -181,6 +193,8 @@ class PayrollClose:
                     widgets.HBox([self.confirm, self.cancel]),
                     widgets.HBox([self.reopen_reason, self.reopen_button]),
                     self.finalise_message),
+            section("6. Send payslips", self.send_preview, self.send_button, self.send_message,
+                    self.outbox, self.retry_button),
         ]
         looking = [section("Public holidays", self.holidays), self.locked]
         self.widget = widgets.VBox(
@@ -235,6 +249,56 @@ class PayrollClose:
         self.flag_groups.options = [(close_rules.compute_flag_group_label(g),
                                      (g["staff"], g["flag"])) for g in pending]
         self.correction.load(close_rules.compute_correctable_entries(c.result))
+        self.load_delivery()
+
+    # ------------------------------------------------------------------ 6. send payslips
+    def load_delivery(self) -> None:
+        """After finalise: a dry run (who will get one, who is skipped and why) and the
+        month's outbox; before: why nothing can be sent yet."""
+        c = self.checklist
+        self.send_button.disabled = self.retry_button.disabled = not c.locked
+        if not c.locked:
+            self.send_preview.value = ("<p class='close-send-preview'><i>Payslips are sent once "
+                                       "the month is finalised.</i></p>")
+            self.outbox.value = ""
+            return
+        try:
+            preview = deliver_payslips(c.month, self.user.email, dry_run=True,
+                                       engine=self.engine)
+        except ValueError as exc:
+            self.send_preview.value = f"<p class='close-send-preview'>{html.escape(str(exc))}</p>"
+            return
+        with database.transaction(self.engine) as conn:
+            rows = load_outbox(conn, self.user.email, kind="payslip", period=c.month)
+        self.send_preview.value = render_send_preview_html(preview)
+        self.outbox.value = render_outbox_html(rows)
+        self.retry_button.disabled = not any(r["state"] == "failed" for r in rows)
+
+    def on_send(self) -> str:
+        month = self.picker.value
+        try:
+            report = deliver_payslips(month, self.user.email, engine=self.engine, workers=1)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.send_message, "delivery_outbox")
+        except ValueError as exc:  # not finalised, no mail server
+            return self._say(self.send_message, str(exc), ok=False)
+        self.load()
+        counts = report.counts()
+        text = (f"Payslips {month}: {counts['sent']} sent, {counts['already_sent']} already "
+                f"sent, {counts['skipped']} skipped, {counts['failed']} failed")
+        return self._say(self.send_message, text, ok=not counts["failed"])
+
+    def on_retry(self) -> str:
+        """The month's failed payslips queued again (their attempts from 0, audited), sent."""
+        month = self.picker.value
+        try:
+            with database.transaction(self.engine) as conn:
+                queued = retry_outbox(conn, self.user.email, kind="payslip", period=month)
+        except access.AccessDenied as exc:
+            return self._refused(exc, self.send_message, "delivery_outbox")
+        if not queued:
+            return self._say(self.send_message, "No failed payslip to retry.", ok=True)
+        return self.on_send()
 
     # ------------------------------------------------------------------ 1. service charge
     def on_save_pool(self) -> str:
@@ -428,6 +492,38 @@ class PayrollClose:
         target.value = (f"<p class='close-message' data-state='{state}' style='color:{colour}'>"
                         f"{html.escape(text)}</p>")
         return text
+
+
+def render_send_preview_html(preview) -> str:
+    """The dry run: how many will get one, and each person skipped with why."""
+    counts = preview.counts()
+    skipped = [{"person": e["recipient"], "why": e["why"]} for e in preview.skipped]
+    failed = [{"person": e["recipient"], "why": e["why"]} for e in preview.failed]
+    return (
+        f"<p class='close-send-preview' data-would-send='{counts['would_send']}'>"
+        f"{counts['would_send']} will get their payslip by e-mail (the PDF opens with their "
+        f"national ID) · {counts['already_sent']} already sent · {counts['skipped']} skipped"
+        + (f" · {counts['failed']} gave up after 5 attempts" if failed else "") + "</p>"
+        + _table(skipped, ["person", "why"], "Nobody is skipped.",
+                 "close-table close-skipped")
+        + (_table(failed, ["person", "why"], "", "close-table close-gave-up") if failed else "")
+    )
+
+
+def render_outbox_html(rows: list[dict]) -> str:
+    """The month's payslip messages, newest first: who got it when, who failed or was skipped
+    and why."""
+    shown = [{
+        "person": r["recipient_name"], "address": r["address"] or "",
+        "state": r["state"] + (" (resent)" if r["resend_reason"] else "")
+        + (" (correction)" if r["corrects_id"] else ""),
+        "when": (f"{r['sent_at'].astimezone(bangkok.BANGKOK):%Y-%m-%d %H:%M}"
+                 if r["sent_at"] else ""),
+        "attempts": r["attempts"], "why": r["skip_reason"] or r["last_error"] or "",
+    } for r in rows]
+    return ("<h4>Outbox of the month</h4><div class='close-scroll'>"
+            + _table(shown, ["person", "address", "state", "when", "attempts", "why"],
+                     "Nothing sent yet.", "close-table close-outbox") + "</div>")
 
 
 def render_run_summary_html(summary: dict) -> str:

@@ -131,8 +131,8 @@ def _payslip_file(result: PayrollResult, staff: int, password: str) -> Callable[
 
 def deliver_payslips(month: values.Month | str, user: str | None, *, dry_run: bool = False,
                      resend_reason: str | None = None, staff_code: str | None = None,
-                     channels: Channels | None = None, engine: Engine | None = None
-                     ) -> DeliveryReport:
+                     channels: Channels | None = None, engine: Engine | None = None,
+                     workers: int | None = None) -> DeliveryReport:
     """Send ``month``'s payslips (see the module); the report of the run. Refusals
     (``ValueError``): not finalised, ``--resend`` without a reason, unknown employee ID, no
     mail server (unless a dry run)."""
@@ -145,7 +145,7 @@ def deliver_payslips(month: values.Month | str, user: str | None, *, dry_run: bo
         batch = prepare_payslip_delivery(conn, month, user, channels, staff_code)
     return run_delivery(batch.outgoing, kind="payslip", period=batch.month, user=batch.user,
                         area=AREA, dry_run=dry_run, resend_reason=resend_reason,
-                        channels=channels, engine=engine)
+                        channels=channels, engine=engine, workers=workers)
 
 
 # --------------------------------------------------------------------------- 50 ทวิ (employees)
