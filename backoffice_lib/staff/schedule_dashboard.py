@@ -200,6 +200,7 @@ class ScheduleBoard:
         self.user_email = user_email
         self.plan_cost = plan_cost  # payroll's, passed in by the notebook (see the module)
         self.cost_refusal: str | None = None
+        self._filling = False
         # every action checks the page's access again, in a transaction of its own (a refusal
         # stays audited): a click can reach the kernel for a button the person was never shown
         self.require = (user_email, AREA, True)
@@ -437,6 +438,8 @@ class ScheduleBoard:
 
     def on_edited_shift_changed(self) -> str:
         """The edited shift's cost (the saved one taken out, the edited one put in)."""
+        if self._filling:  # a shift picked: its fields filled, nothing changed yet
+            return ""
         shift_id = self.shift_pick.value
         try:
             day = ui.parse_date(self.shift_date.value)
@@ -488,6 +491,15 @@ class ScheduleBoard:
         )
 
     def _fill_shift(self) -> None:
+        """The picked shift's fields (its cost is shown once one of them is changed)."""
+        self._filling = True
+        try:
+            self._fill_shift_fields()
+        finally:
+            self._filling = False
+        self.shift_cost.value = ""
+
+    def _fill_shift_fields(self) -> None:
         shift_id = self.shift_pick.value
         if shift_id is None:
             for field in (self.shift_date, self.shift_start, self.shift_end, self.shift_location):

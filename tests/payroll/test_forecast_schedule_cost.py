@@ -132,3 +132,13 @@ def test_a_shift_that_overlaps_or_outlasts_a_session_has_no_cost_but_the_reason(
     board.new_date.value = (board.week + dt.timedelta(days=14)).isoformat()
     board.new_start.value, board.new_end.value = "05:00", "23:00"
     assert "longer than the 16 h a session may last" in board.new_cost.value
+
+
+def test_editing_a_shift_says_what_the_change_costs(demo_engine):
+    board = ScheduleBoard(ADMIN, engine=demo_engine, week=next_week(), plan_cost=load_plan_cost)
+    shift = board.shifts.iloc[0]
+    board.shift_pick.value = shift["id"]
+    assert board.shift_cost.value == ""  # picked, not changed
+    board.shift_end.value = (dt.datetime.combine(shift["schedule_date"], shift["end_time"])
+                             + dt.timedelta(minutes=30)).strftime("%H:%M")
+    assert f"With this shift the week of {board.week:%a %d %b}" in board.shift_cost.value
