@@ -158,6 +158,30 @@ def invoice_suppliers(user) -> None:
         click.echo(f"{row['id']}  {row['tax_id'] or '-':<15}  {row['name']}")
 
 
+@invoice.command("settings")
+@click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
+              help="change a setting, e.g. company_branch_no=00000 (repeat for more)")
+@USER_OPTION
+def invoice_settings(assignments, user) -> None:
+    """Show the invoice settings (the studio on invoices and forms); --set changes them."""
+    access.require(user, "invoices")
+    pairs = []
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not key.strip():
+            fail(f"--set must look like KEY=VALUE, not {text!r}")
+        pairs.append((key.strip(), value))
+    try:
+        with database.transaction() as conn:
+            for key, value in pairs:
+                invoice_service.save_invoice_setting(conn, user, key, value)
+            current = invoice_queries.load_invoice_settings(conn)
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    for key in sorted(current):
+        click.echo(f"{key} = {current[key]}")
+
+
 def _payee_options(command):
     """The payee data of the withholding forms (supplier-tax.md §2), shared by supplier-add and
     supplier-set; an option not given changes nothing."""

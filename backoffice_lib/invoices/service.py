@@ -48,6 +48,7 @@ def save_invoice_setting(conn: Connection, email: str, key: str, value: str) -> 
         raise InvoiceError(f"unknown invoice setting {key!r}; known: {', '.join(SETTING_DEFAULTS)}")
     if key == "default_wht_rate":
         rules.validate_tax_rate(value)
+    value = withholding.compute_payer_setting(key, value)
     before = queries.load_setting_value(conn, key)
     queries.save_setting_value(conn, key, str(value))
     audit.record(conn, email, "UPDATE", "invoice_settings", key,
@@ -363,11 +364,13 @@ def prepare_withholding_certificates(conn: Connection, email: str, month: str) -
     payments = [p for a in attachments.values() for p in a.payments]
     if payments and missing:
         raise MissingFields(missing)
+    # the books' numbering locked first: a concurrent making of the same month waits, then sees
+    # the certificates the other one made
+    last = queries.lock_certificate_books(conn, [withholding.book_of(p.paid_on) for p in payments])
     ids = [p.invoice_id for p in payments]
     issued = {str(c["invoice_id"]) for c in queries.load_invoice_certificates(conn, ids)
               if c["state"] == "issued"}
     needing = [p for p in payments if p.invoice_id not in issued]
-    last = queries.lock_certificate_books(conn, [withholding.book_of(p.paid_on) for p in needing])
     new_rows = []
     for payment, book, number in withholding.compute_new_certificate_numbers(needing, last):
         replaced = queries.load_last_void_certificate(conn, payment.invoice_id)

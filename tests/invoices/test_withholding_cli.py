@@ -141,7 +141,7 @@ def test_filings_and_certificates_of_a_month(committed, tmp_path):
     text = (tmp_path / "pnd3_2024-04.txt").read_bytes()
     assert text == (f"1|{tax_id(7)}|00000|Mr|First7|Last|1 Soi Ari|Samsen Nai|Phaya Thai|Bangkok|"
                     "10400|02042567|ค่าบริการ / ค่าจ้างทำของ|3.00|10000.00|300.00|1\r\n"
-                    ).encode("utf-8")
+                    ).encode()
     result = run("invoice", "certificates", "--month", "2024-04", "--out", str(tmp_path / "c"),
                  "--user", committed["admin"])
     assert result.exit_code == 0, result.output
@@ -155,3 +155,16 @@ def test_a_month_without_withholding_says_so(committed, tmp_path):
     assert result.exit_code == 0
     assert "ภ.ง.ด.3 2019-06: no tax withheld" in result.output
     assert not (tmp_path / "none").exists()
+
+
+def test_invoice_settings_show_and_set_the_studio_checked(committed):
+    result = run("invoice", "settings", "--set", "company_branch_no=1", "--user",
+                 committed["admin"])
+    assert result.exit_code == 0 and "company_branch_no = 00001" in result.output
+    refused = run("invoice", "settings", "--set", "company_tax_id=0105566012345", "--user",
+                  committed["admin"])
+    assert refused.exit_code == 2 and "check digit" in refused.output
+    refused = run("invoice", "settings", "--set", "company_colour=blue", "--user",
+                  committed["admin"])
+    assert refused.exit_code == 2 and "unknown invoice setting" in refused.output
+    run("invoice", "settings", "--set", "company_branch_no=00000", "--user", committed["admin"])

@@ -187,6 +187,27 @@ def compute_supplier_tax_fields(fields: dict) -> dict:
     return clean
 
 
+def compute_payer_setting(key: str, value: str) -> str:
+    """An invoice setting as stored: the studio's tax ID with its check digit, its branch and
+    postal code as 5 digits, no ``|`` in what the forms carry; other keys unchanged."""
+    text = str(value).strip()
+    if key not in PAYER_FIELDS + PAYER_ADDRESS_FIELDS:
+        return str(value)
+    if "|" in text:
+        raise WithholdingError(f"{key} must not contain '|' (the filing's field separator)")
+    if key == "company_tax_id" and text:
+        from . import validate_tax_id
+
+        text = validate_tax_id(text) or ""
+    if key == "company_branch_no":
+        if not re.fullmatch(r"[0-9]{1,5}", text or "0"):
+            raise WithholdingError(f"branch is 5 digits (00000 for the head office), not {text!r}")
+        text = (text or "0").zfill(5)
+    if key == "company_postal_code" and text and not re.fullmatch(r"[0-9]{5}", text):
+        raise WithholdingError(f"postal code is 5 digits, not {text!r}")
+    return text
+
+
 def compute_missing_fields(payees: Iterable[Payee]) -> list[tuple[str, str]]:
     """(supplier name, field) for each field a form needs that a payee lacks, by name."""
     missing = []
