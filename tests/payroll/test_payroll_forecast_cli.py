@@ -228,3 +228,9 @@ def test_forecast_notebook_is_thin_and_keeps_the_days_forecast(database_url, stu
     )
     written = tmp_path / "outputs" / "payroll_forecast_2025-04-15.csv"
     assert [r["month"] for r in csv.DictReader(written.open(encoding="utf-8"))] == ["2025-04"]
+
+
+def test_accuracy_takes_neither_an_as_of_date_nor_weeks(env):
+    done = forecast(env, "--month", "2025-04", "--accuracy", "--weeks")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "error: --accuracy takes neither --as-of nor --weeks"
