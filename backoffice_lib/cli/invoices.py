@@ -316,14 +316,24 @@ def invoice_filings(month, out, user) -> None:
 
 @invoice.command("certificates")
 @click.option("--month", required=True, type=MONTH, help="month of payment, YYYY-MM")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False),
+@click.option("--out", "out", default=None, type=click.Path(file_okay=False),
               help="folder for wht50_<book>-<number>.pdf")
+@click.option("--deliver", is_flag=True,
+              help="e-mail each supplier theirs, encrypted with its tax ID, once")
+@click.option("--dry-run", is_flag=True, help="with --deliver: who would get one, who not")
 @USER_OPTION
-def invoice_certificates(month, out, user) -> None:
+def invoice_certificates(month, out, deliver, dry_run, user) -> None:
     """Write the month's supplier 50 ทวิ, one PDF per payment (numbers kept on rerun)."""
     from ..invoices.reports import certificates as certificate_files
 
     access.require(user, "invoices")
+    if not out and not deliver:
+        fail("say where the certificates go: --out DIR, --deliver, or both")
+    if dry_run and not deliver:
+        fail("--dry-run goes with --deliver")
+    if not out:
+        _deliver_certificates(month, user, dry_run)
+        return
     try:
         with database.transaction() as conn:
             paths = certificate_files.write_withholding_certificates(conn, user, month, Path(out))
@@ -337,3 +347,37 @@ def invoice_certificates(month, out, user) -> None:
         click.echo(f"{month}: no payment with tax withheld, no certificates")
     for path in paths:
         click.echo(str(path))
+    if deliver:
+        _deliver_certificates(month, user, dry_run)
+
+
+def _deliver_certificates(month, user, dry_run) -> None:
+    """E-mail the month's supplier certificates (exit 0 nothing failed, 1 some failed, 2 nothing
+    could be tried or a refusal)."""
+    from ..invoices.reports.delivery import deliver_supplier_certificates
+    from .outbox import echo_delivery_report
+
+    try:
+        report = deliver_supplier_certificates(month, user, dry_run=dry_run)
+    except invoice_service.MissingFields as exc:
+        _refuse_missing(exc)
+    except ValueError as exc:  # InvoiceError, no mail server
+        fail(str(exc))
+    echo_delivery_report(report, "supplier 50 ทวิ")
+
+
+@invoice.command("supplier-email")
+@click.argument("supplier_id")
+@click.argument("address")
+@USER_OPTION
+def invoice_supplier_email(supplier_id, address, user) -> None:
+    """Set where a supplier's 50 ทวิ is e-mailed ("" for nowhere); audited."""
+    from ..invoices.reports.delivery import save_supplier_email
+
+    access.require(user, "invoices")
+    try:
+        with database.transaction() as conn:
+            row = save_supplier_email(conn, user, supplier_id, address)
+    except invoice_rules.InvoiceError as exc:
+        fail(str(exc))
+    click.echo(f"supplier {supplier_id}: e-mail {row['email'] or '(none)'}")

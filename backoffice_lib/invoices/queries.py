@@ -327,3 +327,12 @@ def load_filing(conn: Connection, duty: str, period: str) -> dict | None:
     row = conn.execute(sa.select(FILINGS).where(FILINGS.c.duty == duty,
                                                 FILINGS.c.period == period)).mappings().first()
     return None if row is None else dict(row)
+
+
+def load_supplier_emails(conn: Connection, supplier_ids: list) -> dict[str, str | None]:
+    """supplier id (text) -> its e-mail (where its 50 ทวิ goes; delivery)."""
+    if not supplier_ids:
+        return {}
+    rows = conn.execute(sa.select(SUPPLIERS.c.id, SUPPLIERS.c.email)
+                        .where(SUPPLIERS.c.id.in_(list({str(i) for i in supplier_ids}))))
+    return {str(r.id): r.email for r in rows}

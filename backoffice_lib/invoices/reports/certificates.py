@@ -170,6 +170,11 @@ def _lines_row(pdf, widths, cells: list[list[str]], aligns: str, style: str) -> 
 def render_certificate(cert: dict, company: dict) -> bytes:
     """One certificate (two copies) as PDF bytes; ``cert`` as service.prepare_withholding_
     certificates returns it."""
+    return bytes(compose_certificate(cert, company).output())
+
+
+def compose_certificate(cert: dict, company: dict):
+    """The certificate as an fpdf2 document not yet written (delivery protects it first)."""
     paid_on = cert["payment"].paid_on
     pdf = new_pdf(f"50 tawi {cert['book']}-{cert['number']}", company.get("company_name") or "",
                   dt.datetime(paid_on.year, paid_on.month, paid_on.day, tzinfo=dt.UTC))
@@ -184,7 +189,7 @@ def render_certificate(cert: dict, company: dict) -> bytes:
     pdf.add_page()
     _copy_line(pdf, 2)
     pdf.pages[pdf.page].contents.extend(body)
-    return bytes(pdf.output())
+    return pdf
 
 
 def certificate_file_name(cert: dict) -> str:
