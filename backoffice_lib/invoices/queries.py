@@ -312,15 +312,18 @@ def load_last_void_certificate(conn: Connection, invoice_id) -> dict | None:
 
 
 def save_filing_files(conn: Connection, duty: str, period: str, files: list[dict],
-                      by: str) -> dict:
-    """Record the files made for a duty and period (the filing register); returns the row."""
+                      by: str) -> dict | None:
+    """Record the files made for a duty and period (the filing register); returns the row, or
+    None when the duty is recorded as filed (it keeps the files it was filed with)."""
     stmt = pg_insert(FILINGS).values(duty=duty, period=period, files=files,
                                      files_made_at=sa.func.now(), files_made_by=by)
     stmt = stmt.on_conflict_do_update(
         index_elements=[FILINGS.c.duty, FILINGS.c.period],
         set_={"files": stmt.excluded.files, "files_made_at": stmt.excluded.files_made_at,
-              "files_made_by": stmt.excluded.files_made_by})
-    return dict(conn.execute(stmt.returning(FILINGS)).mappings().one())
+              "files_made_by": stmt.excluded.files_made_by},
+        where=FILINGS.c.filed_on.is_(None))
+    row = conn.execute(stmt.returning(FILINGS)).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def load_filing(conn: Connection, duty: str, period: str) -> dict | None:

@@ -342,12 +342,15 @@ def prepare_withholding_forms(conn: Connection, email: str, month: str
 
 
 def record_filing_files(conn: Connection, email: str, form: str, month: str,
-                        files: list[dict]) -> dict:
+                        files: list[dict]) -> dict | None:
     """The filing register: the files made for ``form`` (duty pnd3 / pnd53) and ``month``, with
-    their checksums; audited."""
+    their checksums; audited. None when the duty is recorded as filed: the register keeps the
+    files it was filed with (the tax calendar)."""
     access.check(conn, email, AREA)
     before = queries.load_filing(conn, form, month)
     row = queries.save_filing_files(conn, form, month, files, email)
+    if row is None:
+        return None
     audit.record(conn, email, "CREATE", "tax_filing_files", row["id"],
                  before={"files": before["files"]} if before else None,
                  after={"files": files}, details={"duty": form, "period": month})

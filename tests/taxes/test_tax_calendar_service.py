@@ -210,3 +210,15 @@ def test_certificates_of_a_year_still_running_are_not_recorded_as_made(tmp_path)
 
     notes = record_certificates_made(ADMIN, 2026, {}, today=D(2026, 12, 6))
     assert notes == ["the certificates of 2026 are not recorded as made: the year has not ended"]
+
+
+def test_supplier_filing_files_are_kept_once_the_duty_is_filed(conn, users):
+    from backoffice_lib.invoices.service import record_filing_files
+
+    first = [{"name": "pnd3_2026-05.txt", "sha256": "e" * 64, "bytes": 10}]
+    assert record_filing_files(conn, ADMIN, "pnd3", "2026-05", first) is not None
+    service.record_filed(conn, ADMIN, "pnd3", "2026-05", D(2026, 6, 10), "RD-1",
+                         today=D(2026, 6, 20))
+    again = [{"name": "pnd3_2026-05.txt", "sha256": "f" * 64, "bytes": 11}]
+    assert record_filing_files(conn, ADMIN, "pnd3", "2026-05", again) is None
+    assert calendar(conn, "2026-05", D(2026, 6, 20))[("pnd3", "2026-05")].files == first
