@@ -160,6 +160,12 @@ def test_seven_payees_make_a_pdf_of_two_sheets(conn, admin, tmp_path):
     write_withholding_filings(conn, admin, "2025-08", tmp_path)
     reader = pypdf.PdfReader(tmp_path / "pnd3_2025-08.pdf")
     assert len(reader.pages) == 2
+    first, second = (page.extract_text() for page in reader.pages)
+    for number, text in ((1, first), (2, second)):
+        assert f"แผ่นที่ {number} ใน" in text and "2 แผ่น" in text
+        assert "0105566012344" in text and "สาขาที่ 00000" in text  # the payer on each sheet
+    assert "60,000.00" in first and "1,800.00" in first  # the first sheet's six rows
+    assert "10,000.00" in second and "70,000.00" in second and "2,100.00" in second  # and all
     assert [row[0] for row in lines(tmp_path, "pnd3_2025-08.txt")] == [str(n) for n in
                                                                        range(1, 8)]
 
@@ -229,6 +235,10 @@ def test_a_changed_payment_date_voids_the_certificate_and_the_next_replaces_it(c
     assert [(c["number"], c["state"], c["replaces_number"]) for c in certificates] == [
         (1, "void", None), (2, "issued", 1)]
     assert "bank value date" in certificates[0]["void_reason"]
+    pypdf = pytest.importorskip("pypdf")
+    void, replacement = (pypdf.PdfReader(p).pages[0].extract_text() for p in written)
+    assert "ยกเลิก" in void and "bank value date" in void
+    assert "ใบแทน ฉบับเลขที่ 2568-1" in replacement and "ยกเลิก" not in replacement
 
 
 def test_voiding_a_paid_invoice_undoes_its_payment_and_voids_its_certificate(conn, admin,
@@ -255,6 +265,12 @@ def test_a_certificate_shows_its_form_row_and_the_tax_in_thai_words(conn, admin,
     (path,) = write_withholding_certificates(conn, admin, "2025-03", tmp_path)
     reader = pypdf.PdfReader(path)
     assert len(reader.pages) == 2  # ฉบับที่ 1 and ฉบับที่ 2
+    for copy, page in enumerate(reader.pages, 1):
+        text = page.extract_text()
+        assert f"ฉบับที่ {copy}" in text and "เล่มที่ 2568" in text and "เลขที่ 1" in text
+        assert "ดับที่ 1 ในแบบ" in text  # ลำดับที่: the row on the month's ภ.ง.ด.3
+        assert "1,234.56" in text and "37.04" in text and "สามสิบเจ็ดบาทสี่สตางค์" in text
+        assert "ยกเลิก" not in text and "ใบแทน" not in text
     assert withholding.FORM_LABELS["pnd3"] == "ภ.ง.ด.3"
 
 
