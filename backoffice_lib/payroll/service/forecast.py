@@ -228,10 +228,10 @@ def load_forecast_summary(conn: Connection, month: values.Month | str, user: str
     if run is not None:
         last_totals = {k: money.to_decimal(v) for k, v in run["totals"].items()
                        if k in SUMMARY_COMPONENTS}
-        source = f"{previous}: finalised run #{run['id']}"
+        source = f"{previous} as paid (finalised run #{run['id']})"
     else:
         last_totals = compute_payroll(queries.load_payroll_inputs(conn, previous,
                                                                   net_pay=False)).totals
-        source = f"{previous}: computed now (not finalised)"
+        source = f"{previous} computed now (not finalised)"
     rows = compute_forecast_summary(so_far.totals, forecast.totals, last_totals)
     return ForecastSummary(month, today, rows, previous, source, forecast.service_charge_source)
