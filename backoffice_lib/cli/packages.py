@@ -162,6 +162,25 @@ def sell_command(customer, package_type, purchase_date, employee, discount, user
     click.echo(str(package["id"]))
 
 
+@packages_group.command("customer-line")
+@click.argument("customer_code")
+@click.argument("line_user_id")
+@USER
+def customer_line_command(customer_code, line_user_id, user) -> None:
+    """Store the LINE user ID of a customer who added the studio's account ("" to forget it);
+    package alerts then reach them by LINE (admins, audited)."""
+    from ..packages.rules import CustomerError
+    from ..packages.service.delivery import save_customer_line_id
+
+    access.require(user, "packages", admin=True)
+    try:
+        with database.transaction() as conn:
+            row = save_customer_line_id(conn, user, customer_code, line_user_id)
+    except CustomerError as refused:
+        _fail(str(refused))
+    click.echo(f"{customer_code} {row['customer_name']}: LINE {row['line_user_id'] or '(none)'}")
+
+
 @packages_group.command("transfer")
 @click.option("--package", "package_id", required=True)
 @click.option("--to", "to_customer", required=True, help="New customer's name.")

@@ -602,3 +602,17 @@ def load_coach_earnings(
     query += " ORDER BY booking_date, start_time NULLS LAST, coach_code, booking_id"
     return [dict(r) for r in conn.execute(sa.text(query), params).mappings()]
 
+
+
+def save_customer_line_user_id(conn: Connection, customer_code: str,
+                               line_user_id: str | None) -> dict | None:
+    """Store a customer's LINE user ID (delivery: package alerts by LINE); the row before, or
+    None when no customer has that code."""
+    before = conn.execute(sa.select(CUSTOMERS.c.id, CUSTOMERS.c.customer_name,
+                                    CUSTOMERS.c.line_user_id)
+                          .where(CUSTOMERS.c.customer_code == customer_code)).mappings().first()
+    if before is None:
+        return None
+    conn.execute(sa.update(CUSTOMERS).where(CUSTOMERS.c.id == before["id"])
+                 .values(line_user_id=line_user_id))
+    return dict(before)

@@ -105,3 +105,22 @@ def test_without_channel_settings_the_alerts_are_skipped_and_named(studio):
     assert all(e["why"].startswith("not sent:") for e in report.skipped)
     frame = alert_list_frame(load_alerts_reached(day, engine))
     assert frame["reached"].str.contains("skipped: not sent").any()
+
+
+def test_an_admin_stores_a_customers_line_user_id_audited(studio):
+    from cli_runner import run_backoffice
+
+    engine, _ = studio
+    env = {**__import__("os").environ,
+           "BACKOFFICE_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           "BACKOFFICE_USER": "admin@studio.example"}
+    good = "U" + "0123456789abcdef" * 2
+    done = run_backoffice("packages", "customer-line", "CUS00001", good, env=env)
+    assert done.returncode == 0, done.stderr
+    bad = run_backoffice("packages", "customer-line", "CUS00001", "someone", env=env)
+    assert bad.returncode == 2 and "32 hex digits" in bad.stderr
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT line_user_id FROM public.customers"
+                                   " WHERE customer_code = 'CUS00001'")) == good
+        assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs WHERE"
+                                   " resource_type = 'customer' AND action = 'UPDATE'")) == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 
 from sqlalchemy.engine import Engine
 
@@ -63,3 +64,27 @@ def load_alerts_reached(as_of: dt.date, engine: Engine | None = None) -> list[di
     """The alert list of ``as_of`` with what reached each customer (after a delivery)."""
     with database.transaction(engine) as conn:
         return queries.load_alert_list(conn, as_of)
+
+
+LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+
+
+def save_customer_line_id(conn, user: str | None, customer_code: str,
+                          line_user_id: str | None) -> dict:
+    """Store the LINE user ID of a customer who added the studio's account (empty: forget it);
+    admins, audited. Raises ``CustomerError``."""
+    from ... import access, audit
+    from ..rules import CustomerError
+
+    who = access.check(conn, user, "packages", admin=True)
+    value = (line_user_id or "").strip() or None
+    if value is not None and not LINE_USER_ID.match(value):
+        raise CustomerError("a LINE user ID is U and 32 hex digits (from the studio's LINE "
+                            f"account's webhook), not {value!r}")
+    before = queries.save_customer_line_user_id(conn, customer_code.strip(), value)
+    if before is None:
+        raise CustomerError(f"no customer with code {customer_code}")
+    audit.record(conn, who.email, "UPDATE", "customer", before["id"],
+                 before={"line_user_id": before["line_user_id"]},
+                 after={"line_user_id": value})
+    return {**before, "line_user_id": value}
