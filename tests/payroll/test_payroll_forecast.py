@@ -63,7 +63,7 @@ def shifts_of(rows: list[tuple[int, str, str, str]]) -> pd.DataFrame:
     })
 
 
-def inputs_for(month, staff, compensation, entries, holidays=(), pool=D("0")) -> PayrollInputs:
+def inputs_for(month, staff, compensation, entries, holidays=(), pool=D(0)) -> PayrollInputs:
     return PayrollInputs(month=month, staff=staff, compensation=pd.DataFrame(compensation),
                          entries=entries, holidays=set(holidays), service_charge_pool=pool)
 
@@ -136,7 +136,7 @@ PROPERTY = settings(max_examples=40, deadline=None,
 @PROPERTY
 @given(plans())
 def test_forecast_with_nothing_planned_is_the_payroll_of_the_entries_before_the_as_of_date(plan):
-    month, people, compensation, shifts, worked, holidays, as_of, pool = plan
+    month, _people, compensation, shifts, worked, holidays, as_of, pool = plan
     staff = staff_frame(ALICE, BOB)
     everything = inputs_for(month, staff, compensation, entries_of(worked), holidays, pool)
     before = [s for s in worked if bangkok.bangkok_date(s[1]) < as_of]
@@ -151,7 +151,7 @@ def test_forecast_with_nothing_planned_is_the_payroll_of_the_entries_before_the_
 @PROPERTY
 @given(plans())
 def test_month_worked_as_planned_pays_what_its_forecast_said_to_the_satang(plan):
-    month, people, compensation, shifts, worked, holidays, as_of, pool = plan
+    month, _people, compensation, shifts, worked, holidays, as_of, pool = plan
     staff = staff_frame(ALICE, BOB)
     before = [s for s in worked if bangkok.bangkok_date(s[1]) < as_of]
     as_planned = [(s[0], moment(s[1], s[2]), moment(s[1], s[3])) for s in shifts
@@ -198,7 +198,7 @@ def test_raise_starting_mid_forecast_applies_to_the_whole_month():
     result = compute_forecast(inputs_for("2026-03", staff_frame(ALICE), comp, entries_of(worked)),
                               plan, dt.date(2026, 3, 10))
     line = result.lines.iloc[0]
-    assert line["hourly_rate"] == D("120")
+    assert line["hourly_rate"] == D(120)
     assert line["base_pay"] == D("1920.00")  # 16 h × 120, the row in force on the 31st
     assert (line["hours_worked"], line["hours_planned"]) == (D("8.00"), D("8.00"))
 
@@ -264,11 +264,11 @@ def test_as_of_date_outside_the_weeks_of_the_month_is_refused(as_of, refused):
 
 
 @pytest.mark.parametrize("pool, earlier, amount, says", [
-    (D("1000"), {"2026-03": D("5")}, D("1000.00"), "2026-04 pool as entered"),
-    (None, {"2026-01": D("100"), "2026-02": D("100"), "2026-03": D("100.01"),
-            "2025-12": D("999")}, D("100.00"), "mean of the pools of 2026-01, 2026-02, 2026-03"),
-    (None, {"2025-11": D("100"), "2026-03": D("100.01")}, D("100.01"), "2025-11, 2026-03"),
-    (None, {"2026-05": D("100")}, D("0.00"), "no earlier pool"),
+    (D(1000), {"2026-03": D(5)}, D("1000.00"), "2026-04 pool as entered"),
+    (None, {"2026-01": D(100), "2026-02": D(100), "2026-03": D("100.01"),
+            "2025-12": D(999)}, D("100.00"), "mean of the pools of 2026-01, 2026-02, 2026-03"),
+    (None, {"2025-11": D(100), "2026-03": D("100.01")}, D("100.01"), "2025-11, 2026-03"),
+    (None, {"2026-05": D(100)}, D("0.00"), "no earlier pool"),
 ])
 def test_service_charge_is_the_months_pool_else_the_mean_of_the_last_three(pool, earlier, amount,
                                                                            says):
@@ -281,6 +281,6 @@ def test_forecast_components_add_up_to_total_pay():
     plan = shifts_of([(ALICE, "2026-04-20", "10:00", "18:00")])
     result = compute_forecast(
         inputs_for("2026-04", staff_frame(ALICE), [row(ALICE, eligible=True)], entries_of([]),
-                   pool=D("500")), plan, dt.date(2026, 4, 1))
+                   pool=D(500)), plan, dt.date(2026, 4, 1))
     line = result.lines.iloc[0]
     assert sum(line[c] for c in COMPONENTS) == line["total_pay"] == D("1300.00")
