@@ -20,7 +20,7 @@ from ... import settings
 from .. import service
 from ..rules import withholding
 from ..rules.baht_text import baht_text
-from .withholding import FONT, cell, new_pdf, thb
+from .withholding import FONT, cell, fitted_cell, new_pdf, thb
 
 INCOME_ROWS = (
     (1, "40(1)", "1. เงินเดือน ค่าจ้าง เบี้ยเลี้ยง โบนัส ฯลฯ ตามมาตรา 40 (1)"),
@@ -74,7 +74,7 @@ def _body(pdf, cert: dict, company: dict) -> None:
     def line(text: str, size: float = 10, style: str = "", height: float = 5.6,
              align: str = "L") -> None:
         pdf.set_font(FONT, style, size)
-        cell(pdf, width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
+        fitted_cell(pdf, width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
     line("หนังสือรับรองการหักภาษี ณ ที่จ่าย", 15, "B", 8, "C")
     line("ตามมาตรา 50 ทวิ แห่งประมวลรัษฎากร", 11, "", 6, "C")

@@ -214,7 +214,7 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
                 pdf.rect(x, y, width, 3 * LINE)
                 for n, text in enumerate(lines):
                     pdf.set_xy(x, y + n * LINE)
-                    cell(pdf, width, LINE, text, align=align)
+                    fitted_cell(pdf, width, LINE, text, align=align)
                 x += width
             y += 3 * LINE
         _totals_line(pdf, y, "รวมยอดเงินได้และภาษีที่นำส่ง (แผ่นนี้)",
@@ -222,6 +222,17 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
         if index == len(sheets):
             _totals_line(pdf, y + LINE + 1, "รวมทั้งสิ้น (ทุกแผ่น)", grand)
     return bytes(pdf.output())
+
+
+def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
+    """A cell whose text is drawn smaller (down to 6 pt) rather than past its column."""
+    size = original = pdf.font_size_pt
+    while size > 6 and pdf.get_string_width(text) > (w or pdf.epw) - 1.5:
+        size -= 0.5
+        pdf.set_font_size(size)
+    cell(pdf, w, h, text, **kwargs)
+    if size != original:
+        pdf.set_font_size(original)
 
 
 def _totals_line(pdf, y: float, label: str, totals: tuple[Decimal, Decimal]) -> None:
