@@ -403,6 +403,27 @@ def _staff_key(conn, code: str) -> int:
     return key
 
 
+@payroll.command("set-email")
+@click.option("--staff", "code", required=True, help="Employee ID, e.g. EMP001.")
+@click.option("--email", "address", required=True,
+              help="Where payslips and 50 ทวิ go (\"\" for nowhere).")
+@USER_OPTION
+def set_email(code: str, address: str, user: str | None) -> None:
+    """Set where a person's payslips and 50 ทวิ are e-mailed (admin only, audited)."""
+    from .. import access, database
+    from ..payroll.rules.statutory import BadStatutoryValue
+    from ..payroll.service.delivery import set_staff_email
+
+    access.require(user, "payroll", admin=True)
+    try:
+        with database.transaction() as conn:
+            done = set_staff_email(conn, user, _staff_key(conn, code), address)
+    except BadStatutoryValue as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(f"{code}: e-mail {done['email'] or '(none)'}")
+
+
 @payroll.command("set-allowance")
 @click.option("--staff", "code", required=True, help="Employee ID, e.g. EMP001.")
 @click.option("--year", required=True, type=click.IntRange(2000, 2200), help="Tax year.")

@@ -484,3 +484,10 @@ def load_delivery_contacts(conn: Connection, staff_ids: list[int]) -> dict[int, 
                                   STAFF.c.email, STAFF.c.national_id)
                         .where(STAFF.c.id.in_([int(i) for i in staff_ids])))
     return {r.id: dict(r._mapping) for r in rows}
+
+
+def save_staff_email(conn: Connection, staff: int, email: str | None) -> str | None:
+    """Set where a person's payslips go; returns the address before."""
+    before = conn.scalar(sa.select(STAFF.c.email).where(STAFF.c.id == staff))
+    conn.execute(sa.update(STAFF).where(STAFF.c.id == staff).values(email=email))
+    return before

@@ -205,3 +205,22 @@ def test_no_mail_server_is_a_refusal_that_says_how_to_set_it(world, smtp_server)
     with pytest.raises(DeliveryRefused, match="BACKOFFICE_SMTP_URL"):
         deliver(world, smtp_server, channels=Channels(mail_from="x@studio.example"))
     assert world.outbox() == []
+
+
+def test_a_person_skipped_for_no_email_gets_theirs_once_an_admin_adds_it(world, smtp_server):
+    from backoffice_lib.payroll.rules.statutory import BadStatutoryValue
+    from backoffice_lib.payroll.service.delivery import set_staff_email
+
+    deliver(world, smtp_server)
+    with database.transaction(world.engine) as conn:
+        with pytest.raises(BadStatutoryValue, match="not an e-mail"):
+            set_staff_email(conn, ADMIN, world.staff["D003"], "chai at home")
+        set_staff_email(conn, ADMIN, world.staff["D003"], "chai@staff.example.org")
+    report = deliver(world, smtp_server)
+    assert [e["recipient"] for e in report.sent] == ["Chai Chan (D003)"]
+    assert len(smtp_server.recorder.to("chai@staff.example.org")) == 1
+    [chai] = [r for r in world.outbox() if r["recipient_name"] == "Chai Chan (D003)"]
+    assert (chai["state"], chai["skip_reason"]) == ("sent", None)
+    with world.engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs"
+                                   " WHERE action = 'STAFF_EMAIL_SET'")) == 1
