@@ -300,6 +300,9 @@ def invoice_filings(month, out, user) -> None:
     try:
         with database.transaction() as conn:
             paths = withholding_files.write_withholding_filings(conn, user, month, Path(out))
+            filed = {form: row["filed_on"] for form in ("pnd3", "pnd53")
+                     for row in [invoice_queries.load_filing(conn, form, month)]
+                     if row and row["filed_on"]}
     except invoice_service.MissingFields as exc:
         _refuse_missing(exc)
     except invoice_rules.InvoiceError as exc:
@@ -310,6 +313,9 @@ def invoice_filings(month, out, user) -> None:
     for form, label in (("pnd3", "ภ.ง.ด.3"), ("pnd53", "ภ.ง.ด.53")):
         if form not in written:
             click.echo(f"{label} {month}: no tax withheld, no files")
+        elif form in filed:
+            click.echo(f"{label} {month} is recorded as filed on {filed[form]}: the filing "
+                       "register keeps the files it was filed with")
     for path in paths:
         click.echo(str(path))
 

@@ -168,3 +168,24 @@ def test_invoice_settings_show_and_set_the_studio_checked(committed):
                   committed["admin"])
     assert refused.exit_code == 2 and "unknown invoice setting" in refused.output
     run("invoice", "settings", "--set", "company_branch_no=00000", "--user", committed["admin"])
+
+
+def test_filings_made_again_after_filing_say_the_register_keeps_the_filed_files(committed,
+                                                                              tmp_path):
+    number = add_invoice(committed, add_coach(committed, 8), "2024-05-02")
+    run("invoice", "pay", number, "--date", "2024-05-06", "--user", committed["admin"])
+    assert run("invoice", "filings", "--month", "2024-05", "--out", str(tmp_path / "a"),
+               "--user", committed["admin"]).exit_code == 0
+    with committed["engine"].begin() as c:
+        c.execute(sa.text("UPDATE backoffice.tax_filings SET filed_on = '2024-06-14',"
+                          " receipt_no = 'R1', filed_by = :a, filed_at = now()"
+                          " WHERE duty = 'pnd3' AND period = '2024-05'"), {"a": committed["admin"]})
+        kept = c.execute(sa.text("SELECT files FROM backoffice.tax_filings WHERE duty = 'pnd3'"
+                                 " AND period = '2024-05'")).scalar_one()
+    again = run("invoice", "filings", "--month", "2024-05", "--out", str(tmp_path / "b"),
+                "--user", committed["admin"])
+    assert again.exit_code == 0
+    assert "ภ.ง.ด.3 2024-05 is recorded as filed on 2024-06-14" in again.output
+    with committed["engine"].begin() as c:
+        assert c.execute(sa.text("SELECT files FROM backoffice.tax_filings WHERE duty = 'pnd3'"
+                                 " AND period = '2024-05'")).scalar_one() == kept
