@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backoffice_lib.invoices import rules
 from backoffice_lib.invoices.rules import withholding
@@ -216,3 +218,36 @@ def test_certificate_numbers_follow_payment_date_then_invoice_number_within_each
     allocated = withholding.compute_new_certificate_numbers(payments, {2568: 41})
     assert [(p.invoice_number, book, n) for p, book, n in allocated] == [
         ("202512999", 2568, 42), ("2025121000", 2568, 43), ("202512003", 2569, 1)]
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 9), st.integers(1, 30)), min_size=1, max_size=40))
+def test_every_payment_is_on_exactly_one_row_of_at_most_three_in_order(draws):
+    payments = [pay(individual(who), dt.date(2025, 6, day), f"202506{i:03d}")
+                for i, (who, day) in enumerate(draws, 1)]
+    rows = withholding.compute_form_rows(payments)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert sorted(p.invoice_number for r in rows for p in r.payments) == sorted(
+        p.invoice_number for p in payments)
+    assert all(1 <= len(r.payments) <= 3 for r in rows)
+    assert all(p.payee == r.payee for r in rows for p in r.payments)
+    keys = [(r.payee.tax_id, r.payments[0].paid_on) for r in rows]
+    assert keys == sorted(keys)
+    for row in rows:
+        days = [p.paid_on for p in row.payments]
+        assert days == sorted(days)
+    per_payee = {}
+    for row in rows:  # only a payee's last row may hold fewer than three
+        per_payee.setdefault(row.payee.supplier_id, []).append(len(row.payments))
+    assert all(all(n == 3 for n in counts[:-1]) for counts in per_payee.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.decimals(min_value=0, max_value=Decimal("99999999999.99"), places=2))
+def test_baht_text_always_ends_in_whole_baht_or_satang(amount):
+    words = baht_text(amount)
+    assert words.endswith(("บาทถ้วน", "สตางค์"))
+    assert "หนึ่งสิบ" not in words and "สองสิบ" not in words
