@@ -351,9 +351,8 @@ def record_filing_files(conn: Connection, email: str, form: str, month: str,
     row = queries.save_filing_files(conn, form, month, files, email)
     if row is None:
         return None
-    audit.record(conn, email, "CREATE", "tax_filing_files", row["id"],
-                 before={"files": before["files"]} if before else None,
-                 after={"files": files}, details={"duty": form, "period": month})
+    audit.record(conn, email, "TAX_FILES_MADE", "tax_filing", f"{form}/{month}",  # as payroll's
+                 before={"files": before["files"]} if before else None, after={"files": files})
     return row
 
 

@@ -289,3 +289,19 @@ def test_the_demo_studio_files_its_withholding_without_a_missing_field(demo_conn
     assert forms == {p.payee.form for p in payments}
     certificates = write_withholding_certificates(demo_conn, admin, month, tmp_path / "certs")
     assert len(certificates) == len(payments)
+
+
+def test_making_files_is_audited_in_the_same_transaction(conn, admin, tmp_path):
+    invoice(conn, admin, coach(conn, admin, 34), dt.date(2025, 2, 1), paid=dt.date(2025, 2, 3))
+    write_withholding_filings(conn, admin, "2025-02", tmp_path / "f")
+    write_withholding_certificates(conn, admin, "2025-02", tmp_path / "c")
+    write_withholding_certificates(conn, admin, "2025-02", tmp_path / "c2")  # no new number
+    rows = conn.execute(sa.text(
+        "SELECT action, resource_type, resource_id FROM backoffice.audit_logs"
+        " WHERE resource_type IN ('tax_filing', 'wht_certificate', 'wht_certificate_files')"
+        " ORDER BY action, resource_type")).all()
+    assert [tuple(r) for r in rows] == [
+        ("CREATE", "wht_certificate", "2568-1"),
+        ("EXPORT", "wht_certificate_files", "2025-02"),
+        ("EXPORT", "wht_certificate_files", "2025-02"),
+        ("TAX_FILES_MADE", "tax_filing", "pnd3/2025-02")]
