@@ -9,13 +9,13 @@ import os
 import signal
 import socket
 import threading
+import uuid
 from decimal import Decimal as D
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from conftest import _copy_database, _drop_database
 
 from backoffice_lib import bangkok, database
 from backoffice_lib.delivery.service import Channels
@@ -33,6 +33,25 @@ PEOPLE = {  # code: (name, e-mail, national ID or None)
     "D003": ("Chai Chan", None, make_national_id("110000000003")),
     "D004": ("Dao Dee", "dao@staff.example.org", None),
 }
+
+
+def copy_database(template: str, prefix: str) -> tuple[str, sa.engine.URL]:
+    """A database copied from ``template`` (the suite's migrated or demo template)."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    server = database.database_url().set(database="postgres")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return name, server.set(database=name)
+
+
+def drop_database(name: str) -> None:
+    admin = sa.create_engine(database.database_url().set(database="postgres"),
+                             isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def free_port() -> int:
@@ -97,7 +116,7 @@ class World:
 @pytest.fixture
 def world(_migrated_template):
     """Four people paid in 2025-01, finalised (committed) in a database of this test's own."""
-    name, url = _copy_database(_migrated_template, "delivery")
+    name, url = copy_database(_migrated_template, "delivery")
     made = World(url)
     with database.transaction(made.engine) as conn:
         conn.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
@@ -108,7 +127,7 @@ def world(_migrated_template):
     yield made
     made.engine.dispose()
     database.get_engine.cache_clear()
-    _drop_database(name)
+    drop_database(name)
 
 
 class Recorder:
@@ -147,9 +166,9 @@ def client_pid(port: int) -> int | None:
     import psutil
 
     for connection in psutil.net_connections(kind="tcp"):
-        if connection.laddr and connection.laddr.port == port and connection.pid:
-            if connection.pid != os.getpid():
-                return connection.pid
+        if (connection.laddr and connection.laddr.port == port and connection.pid
+                and connection.pid != os.getpid()):
+            return connection.pid
     return None
 
 
@@ -182,7 +201,7 @@ class LineHandler(BaseHTTPRequestHandler):
     """Answers as LINE's push endpoint: 200 with X-Line-Request-Id; 400 for a user ID in
     ``bad``; 429 with Retry-After for the first ``throttle`` requests."""
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         state = self.server.state
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         state["requests"].append({"auth": self.headers.get("Authorization"),

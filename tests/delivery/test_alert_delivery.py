@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from conftest import _copy_database, _drop_database
-from delivery_fixtures import SENDER, SmtpServer, line_server  # noqa: F401
+from delivery_fixtures import SENDER, SmtpServer, copy_database, drop_database
 
 from backoffice_lib import bangkok, database
 from backoffice_lib.delivery.service import Channels
@@ -21,7 +20,7 @@ TOKEN = "line-token-never-shown"
 @pytest.fixture
 def studio(_demo_template):
     """A copy of the demo data with today's alerts raised (committed)."""
-    name, url = _copy_database(_demo_template, "alerts")
+    name, url = copy_database(_demo_template, "alerts")
     engine = database.get_engine(url.render_as_string(hide_password=False))
     day = bangkok.today()
     with database.transaction(engine) as conn:
@@ -29,7 +28,7 @@ def studio(_demo_template):
     yield engine, day
     engine.dispose()
     database.get_engine.cache_clear()
-    _drop_database(name)
+    drop_database(name)
 
 
 @pytest.fixture

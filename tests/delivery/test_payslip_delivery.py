@@ -7,17 +7,23 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from delivery_fixtures import (
+    ADMIN,
+    CLERK,
+    MONTH,
+    PEOPLE,
+    add_person,
+    finalise,
+    free_port,
+    punch,
+    reopen,
+)
 from pypdf import PdfReader
 
 from backoffice_lib import database
 from backoffice_lib.delivery.rules import DeliveryRefused
 from backoffice_lib.payroll.rules.close import CloseRefused
 from backoffice_lib.payroll.service.delivery import deliver_payslips
-
-from delivery_fixtures import (  # noqa: F401  (fixtures)
-    ADMIN, CLERK, MONTH, PEOPLE, add_person, finalise, free_port, punch, reopen, smtp_server,
-    world,
-)
 
 
 def deliver(world, server, **options):
@@ -51,7 +57,7 @@ def test_each_person_gets_their_payslip_once_and_the_unreachable_are_skipped_and
 def test_every_payslip_is_aes_256_and_opens_only_with_the_national_id(world, smtp_server):
     deliver(world, smtp_server)
     for code in ("D001", "D002"):
-        name, address, national_id = PEOPLE[code]
+        _, address, national_id = PEOPLE[code]
         [message] = smtp_server.recorder.to(address)
         data = pdf_of(message)
         reader = PdfReader(io.BytesIO(data))
