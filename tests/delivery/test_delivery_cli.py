@@ -42,6 +42,9 @@ def test_sent_then_listed_newest_first_and_a_server_down_exits_2(world, smtp_ser
                      BACKOFFICE_MAIL_FROM=SENDER)
     failed = run_backoffice("payroll", "deliver", "--month", MONTH, env=down)
     assert failed.returncode == 2 and "2 failed" in failed.stdout
+    retried = run_backoffice("outbox", "retry", "--kind", "payslip", "--period", MONTH, env=down)
+    assert retried.returncode == 0 and "2 failed messages queued again" in retried.stdout
+    assert {r["state"] for r in world.outbox()} == {"queued", "skipped"}
     env = world.env(BACKOFFICE_SMTP_URL=smtp_server.url, BACKOFFICE_MAIL_FROM=SENDER)
     sent = run_backoffice("payroll", "deliver", "--month", MONTH, env=env)
     assert sent.returncode == 0 and "2 sent" in sent.stdout, sent.stdout + sent.stderr
