@@ -94,6 +94,10 @@ ANALYST_HIDDEN_COLUMNS = frozenset({
 ANALYST_HIDDEN_TABLE_COLUMNS = frozenset({
     ("audit_logs", "details"), ("customers", "email"),
     ("customers", "line_user_id"), ("staff", "email"), ("invoice_suppliers", "email"),
+    # a freelance coach's tax ID is their national ID; names and addresses of payees (0019)
+    *(("invoice_suppliers", column) for column in (
+        "tax_id", "title", "first_name", "last_name", "address_line", "address_line1",
+        "address_line2", "subdistrict", "district", "postal_code")),
 })
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 

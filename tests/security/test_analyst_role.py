@@ -64,6 +64,9 @@ SECRETS_AND_PAY = [
     "SELECT * FROM backoffice.staff",
     "SELECT bank_account FROM backoffice.invoice_suppliers",
     "SELECT bank_name FROM backoffice.invoice_suppliers",
+    "SELECT tax_id FROM backoffice.invoice_suppliers",
+    "SELECT first_name, last_name FROM backoffice.invoice_suppliers",
+    "SELECT address_line FROM backoffice.invoice_suppliers",
     "SELECT * FROM backoffice.staff_compensation",
     "SELECT hourly_rate FROM backoffice.staff_compensation",
     "SELECT total_pay FROM backoffice.payroll_runs",
@@ -133,7 +136,7 @@ def test_the_analyst_role_reads_what_analysts_need(as_analyst):
         "SELECT id, customer_name FROM public.customers",
         "SELECT * FROM backoffice.audit_changes",
         "SELECT * FROM backoffice.staff_audit_log",
-        "SELECT id, name, tax_id FROM backoffice.invoice_suppliers",
+        "SELECT id, name, payee_kind, province FROM backoffice.invoice_suppliers",
     ]:
         assert not _denied(conn, statement), statement
     today = bangkok.today()
