@@ -12,7 +12,8 @@ message a run could send, against the outbox rows of the same kind and period:
   ``MAX_ATTEMPTS`` attempts; a new sha for a recipient who was sent another one corrects it;
 - ``gave up``: failed ``MAX_ATTEMPTS`` times (``outbox retry`` starts the count again).
 
-A resend (``--resend --reason``) sends again whatever was sent, as a row of its own.
+A resend (``--resend --reason``) sends again what was sent, as a row of its own (what was
+never sent goes the ordinary way, once).
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ class Planned:
     row_id: int | None = None
     corrects_id: int | None = None
     note: str = ""
+    record: bool = True  # False: reported only (a resend skipped: the sent row stays)
 
 
 def compute_plan(messages: list[dict], rows: list[dict], *, resend: bool = False,
@@ -148,13 +150,17 @@ def compute_plan(messages: list[dict], rows: list[dict], *, resend: bool = False
         if message.get("skip_reason"):
             if row is not None and row["state"] in ("sent", "sending") and not resend:
                 plan.append(Planned(index, "already sent", row["id"]))
+            elif row is not None and row["state"] in ("sent", "sending"):  # a resend: said
+                plan.append(Planned(index, "skip", row["id"], note=message["skip_reason"],
+                                    record=False))
             else:
-                plan.append(Planned(index, "skip", row["id"] if row and not resend else None,
+                plan.append(Planned(index, "skip", row["id"] if row else None,
                                     note=message["skip_reason"]))
             continue
-        if resend:
+        if resend and row is not None and row["state"] in ("sent", "sending"):
             plan.append(Planned(index, "send", None, note="resend"))
-            continue
+            continue  # (one never sent goes the ordinary way: a resend row would not stop
+            #           the next run from sending it again)
         if row is None:
             earlier = sent_to.get(person)
             plan.append(Planned(index, "send", None,

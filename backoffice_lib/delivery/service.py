@@ -169,10 +169,11 @@ def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
     with database.transaction(engine) as conn:
         for p in plan:
             message = outgoing[p.index]
-            if p.action == "skip":
+            if p.action == "skip" and p.record:
                 queries.save_skipped(conn, p.row_id, {
-                    **message.row_values(who.email, None, resend_reason, None),
+                    **message.row_values(who.email, None, None, None),
                     "skip_reason": message.skip_reason})
+            if p.action == "skip":
                 report.skipped.append(_entry(message, message.skip_reason or ""))
             elif p.action == "already sent":
                 if p.note:
@@ -298,6 +299,8 @@ def _send_one(session: Connection, report: DeliveryReport, message: Outgoing, p:
               user: str, resend_reason: str | None, smtp: SmtpChannel | None,
               line: LineChannel | None, made: tuple[bool, bytes | str]) -> None:
     secrets = (smtp.setting.password if smtp else None, line.token if line else None)
+    if p.note != "resend":  # never sent before: an ordinary row, the key keeps it once
+        resend_reason = None
     text = message.compose(p.corrects_id is not None, resend_reason is not None)
     values = message.row_values(user, text.subject, resend_reason, p.corrects_id)
     channel_down = (message.channel == "email" and smtp is not None and smtp.down) or (

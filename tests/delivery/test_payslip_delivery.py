@@ -230,3 +230,27 @@ def test_a_person_skipped_for_no_email_gets_theirs_once_an_admin_adds_it(world, 
     with world.engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs"
                                    " WHERE action = 'STAFF_EMAIL_SET'")) == 1
+
+
+def test_a_resend_of_one_never_sent_sends_it_once_and_the_next_run_not_again(world,
+                                                                              smtp_server):
+    report = deliver(world, smtp_server, resend_reason="first time through --resend",
+                     staff_code="D002")
+    assert [e["recipient"] for e in report.sent] == ["Bob Baker (D002)"]
+    again = deliver(world, smtp_server)
+    assert [e["recipient"] for e in again.sent] == ["Alice Able (D001)"]
+    assert len(smtp_server.recorder.to("bob@staff.example.org")) == 1
+
+
+def test_a_resend_to_someone_whose_address_was_removed_skips_them_and_keeps_the_record(
+        world, smtp_server):
+    from backoffice_lib.payroll.service.delivery import set_staff_email
+
+    deliver(world, smtp_server)
+    with database.transaction(world.engine) as conn:
+        set_staff_email(conn, ADMIN, world.staff["D001"], "")
+    report = deliver(world, smtp_server, resend_reason="the server lost a batch")
+    assert [e["recipient"] for e in report.sent] == ["Bob Baker (D002)"]
+    assert "Alice Able (D001)" in [e["recipient"] for e in report.skipped]
+    states = [r["state"] for r in world.outbox() if r["recipient_name"] == "Alice Able (D001)"]
+    assert states == ["sent"]
