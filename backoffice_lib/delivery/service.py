@@ -277,7 +277,9 @@ def _draw(index: int) -> tuple[bool, bytes | str]:
 def _attachments(jobs: list[Callable[[], bytes] | None], workers: int | None):
     """(ok, bytes or why) for each job, in order, drawn here or by forked processes."""
     if workers is None:
-        workers = min(4, len(os.sched_getaffinity(0)))
+        cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1)
+        workers = min(4, cpus)
     if workers < 2 or len(jobs) < PARALLEL_FROM:
         _JOBS[:] = jobs
         try:
