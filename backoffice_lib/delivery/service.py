@@ -141,12 +141,13 @@ def studio_name(channels: Channels) -> str:
 def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
                  area: str | None, dry_run: bool = False, resend_reason: str | None = None,
                  channels: Channels | None = None, engine: Engine | None = None,
-                 workers: int | None = None, skip_unset_channels: bool = False
-                 ) -> DeliveryReport:
+                 workers: int | None = None, skip_unset_channels: bool = False,
+                 admin: bool = True) -> DeliveryReport:
     """Send what is due of ``outgoing`` (all of one kind and period), once; the report.
 
-    ``area``: the admins' area checked for ``user``; None only for a scheduled job acting as
-    the system (the package alerts). ``workers``: processes drawing the attachments (None: one
+    ``area``: the area checked for ``user`` (its admins unless ``admin`` is False: the daily
+    package alerts, which any user of packages may run); None only for a scheduled job acting
+    as the system. ``workers``: processes drawing the attachments (None: one
     per CPU, at most 4, when many are due; 1 draws them here, as a dashboard's kernel does).
     ``skip_unset_channels``: a channel without its settings skips its messages (named, tried
     again when the same period runs again) instead of refusing the run."""
@@ -156,7 +157,7 @@ def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
     if skip_unset_channels and not dry_run:
         _skip_unset(channels, outgoing)
     with database.transaction(engine) as conn:
-        email = access.check(conn, user, area, admin=True).email if area else user
+        email = access.check(conn, user, area, admin=admin).email if area else user
         who = _Actor(email)
         plan = compute_plan([m.key() for m in outgoing], queries.load_outbox_rows(conn, kind, period),
                             resend=resend_reason is not None)

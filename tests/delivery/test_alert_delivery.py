@@ -123,3 +123,13 @@ def test_an_admin_stores_a_customers_line_user_id_audited(studio):
                                    " WHERE customer_code = 'CUS00001'")) == good
         assert conn.scalar(sa.text("SELECT count(*) FROM backoffice.audit_logs WHERE"
                                    " resource_type = 'customer' AND action = 'UPDATE'")) == 1
+
+
+def test_a_manager_running_the_days_alerts_sends_them_too(studio, smtp, line_server):
+    engine, day = studio
+    with engine.connect() as conn:
+        manager = conn.scalar(sa.text("SELECT email FROM backoffice.allowed_users"
+                                      " WHERE NOT is_admin AND NOT is_coach LIMIT 1"))
+    report = deliver_package_alerts(day, manager, channels=channels(smtp, line_server),
+                                    engine=engine)
+    assert report.sent and report.failed == []

@@ -3,8 +3,9 @@ with an e-mail or a LINE user ID, once per package, level and channel, Thai then
 the package, the hours left and the expiry. The daily package-alerts job calls it after raising
 the day's alerts; the alert list then shows what reached whom (``rules.compute_reached``).
 
-The job acts as the system (no person's access to check) unless BACKOFFICE_USER names one; a
-channel without its settings skips its messages (named in the list) rather than failing the job.
+The job acts as the system (no person's access to check) unless BACKOFFICE_USER names one (any
+user of packages: the report is the managers'); a channel without its settings skips its
+messages (named in the list) rather than failing the job.
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ def deliver_package_alerts(as_of: dt.date, user: str | None = None, *,
                 address=address.strip(), attachment_sha256=sha, compose=compose))
     actor = user or SYSTEM_ACTOR
     return run_delivery(outgoing, kind=KIND, period=as_of.isoformat(), user=actor,
-                        area=None if actor == SYSTEM_ACTOR else "packages", channels=channels,
-                        engine=engine, skip_unset_channels=True, workers=1)
+                        area=None if actor == SYSTEM_ACTOR else "packages", admin=False,
+                        channels=channels, engine=engine, skip_unset_channels=True, workers=1)
 
 
 def _compose(customer: str, package: str, level: str, hours_left, expires, studio: str,
