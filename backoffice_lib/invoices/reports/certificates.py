@@ -6,11 +6,13 @@ studio's invoice settings) and the payee (supplier-tax.md §2), the box of the f
 on ticked with the payee's row number on that month's attachment, the income line (a §40(8)
 service fee on row 5), the amount paid, the tax and the total tax in Thai words (BAHTTEXT),
 condition หัก ณ ที่จ่าย. A void certificate is written again marked ยกเลิก with its reason; a
-replacement says ใบแทน and the number it replaces. Same data, same bytes (dated its payment day).
+replacement says ใบแทน and the number it replaces. Dated its payment day: the same certificates
+made again, the same bytes.
 
 A month's certificates are laid out as one document and cut into their files
 (``render_certificates``): the font is parsed and subset once, and the form's labels, the same on
-every certificate, are shaped once and their drawing replayed (``_replayed``).
+every certificate, are shaped once and their drawing replayed (``_replayed``); a line of labels
+and values is drawn in pieces, so that only its values are laid out again (``pieces_line``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ... import settings
 from .. import service
 from ..rules import withholding
 from ..rules.baht_text import baht_text
-from .withholding import FONT, new_pdf, thb
+from .withholding import FONT, THAI_MARKS, new_pdf, thb
 from .withholding import cell as _plain_cell
 from .withholding import fitted_cell as _plain_fitted_cell
 
@@ -74,12 +76,55 @@ def _width(pdf, text: str) -> float:
     return widths[key]
 
 
+def _measure(pdf, text: str) -> float:
+    """The width ``cell`` draws ``text`` at (shaped where it has Thai marks to place)."""
+    pdf.text_shaping = pdf.shaping if THAI_MARKS.search(text) else None
+    return _width(pdf, text)
+
+
+def _surely_fits(pdf, text: str, w: float) -> bool:
+    """Whether ``text`` fits ``w`` even if every character were the font's widest: most lines,
+    then drawn without being measured first."""
+    widest = pdf.__dict__.get("_widest_em")
+    if widest is None:
+        widest = pdf._widest_em = {}
+    if pdf.current_font.fontkey not in widest:
+        widest[pdf.current_font.fontkey] = max(pdf.current_font.cw.values()) * 1.05 / 1000
+    em = widest[pdf.current_font.fontkey]
+    return len(text) * em * pdf.font_size_pt / pdf.k <= (w or pdf.epw) - 1.5
+
+
+def _fitted(pdf, w: float, h: float, text: str, **kwargs) -> None:
+    if _surely_fits(pdf, text, w):
+        _plain_cell(pdf, w, h, text, **kwargs)
+    else:
+        _plain_fitted_cell(pdf, w, h, text, **kwargs)
+
+
 def cell(pdf, w: float, h: float, text: str = "", **kwargs) -> None:
     _replayed(pdf, _plain_cell, w, h, text, **kwargs)
 
 
 def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
-    _replayed(pdf, _plain_fitted_cell, w, h, text, **kwargs)
+    _replayed(pdf, _fitted, w, h, text, **kwargs)
+
+
+def pieces_line(pdf, w: float, h: float, pieces: list[str], align: str = "L") -> None:
+    """A line of text (left or right in ``w``) drawn as the cells of its pieces side by side,
+    then the next line: the labels between the values are replayed, only the values drawn. Too
+    long a line is drawn whole and smaller (``fitted_cell``)."""
+    margin = pdf.c_margin
+    widths = [_measure(pdf, piece) for piece in pieces]
+    if sum(widths) > w - 1.5:
+        fitted_cell(pdf, w, h, "".join(pieces), align=align, new_x="LMARGIN", new_y="NEXT")
+        return
+    x, y = pdf.get_x(), pdf.get_y()
+    start = x + (w - margin - sum(widths) if align == "R" else margin)
+    for piece, width in zip(pieces, widths):
+        pdf.set_xy(start - margin, y)
+        cell(pdf, width + 2 * margin, h, piece)
+        start += width
+    pdf.set_xy(pdf.l_margin, y + h)
 
 
 def income_row(code: str) -> int:
@@ -124,9 +169,14 @@ def _body(pdf, cert: dict, company: dict) -> None:
         pdf.set_font(FONT, style, size)
         fitted_cell(pdf, width, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
 
+    def pieces(texts: list[str], size: float = 10, style: str = "", height: float = 5.6,
+               align: str = "L") -> None:
+        pdf.set_font(FONT, style, size)
+        pieces_line(pdf, width, height, texts, align)
+
     line("หนังสือรับรองการหักภาษี ณ ที่จ่าย", 15, "B", 8, "C")
     line("ตามมาตรา 50 ทวิ แห่งประมวลรัษฎากร", 11, "", 6, "C")
-    line(f"เล่มที่ {cert['book']}   เลขที่ {cert['number']}", 11, "B", 6, "R")
+    pieces(["เล่มที่ ", str(cert["book"]), "   เลขที่ ", str(cert["number"])], 11, "B", 6, "R")
     if cert.get("replaces_book"):
         line(f"ใบแทน ฉบับเลขที่ {cert['replaces_book']}-{cert['replaces_number']}", 11, "B", 6,
              "R")
@@ -149,7 +199,7 @@ def _body(pdf, cert: dict, company: dict) -> None:
     line(f"ที่อยู่ {payee.address}")
     pdf.ln(1)
     row_no = cert.get("row_no")
-    line(f"ลำดับที่ {row_no if row_no else '-'} ในแบบ", 10)
+    pieces(["ลำดับที่ ", str(row_no) if row_no else "-", " ในแบบ"], 10)
     label = withholding.FORM_LABELS[cert["form"]]
     x, y = pdf.l_margin, pdf.get_y()
     pdf.set_font(FONT, "", 10)
@@ -181,7 +231,7 @@ def _body(pdf, cert: dict, company: dict) -> None:
     cell(pdf, widths[2], 7, thb(payment.amount_paid), border=1, align="R")
     cell(pdf, widths[3], 7, thb(payment.tax), border=1, align="R")
     pdf.ln(9)
-    line(f"รวมเงินภาษีที่หักนำส่ง (ตัวอักษร)  ({baht_text(payment.tax)})", 10, "B")
+    pieces(["รวมเงินภาษีที่หักนำส่ง (ตัวอักษร)  ", f"({baht_text(payment.tax)})"], 10, "B")
     pdf.ln(1)
     x, y = pdf.l_margin, pdf.get_y()
     pdf.set_font(FONT, "", 10)
@@ -198,7 +248,7 @@ def _body(pdf, cert: dict, company: dict) -> None:
     pdf.ln(8)
     line("ลงชื่อ ..................................................... ผู้จ่ายเงิน", 10, "", 6, "R")
     line(f"{paid_on:%d/%m}/{paid_on.year + 543}  (วัน เดือน ปี ที่ออกหนังสือรับรองฯ)", 9, "", 5, "R")
-    line(f"ใบแจ้งหนี้เลขที่ {payment.invoice_number}", 8, "", 5, "L")
+    pieces(["ใบแจ้งหนี้เลขที่ ", payment.invoice_number], 8, "", 5, "L")
 
 
 def _lines_row(pdf, widths, cells: list[list[str]], aligns: str, style: str) -> None:
@@ -268,8 +318,8 @@ def render_certificates(certificates: list[dict], company: dict) -> dict[str, by
         one = PdfWriter()
         for page in whole.pages[2 * n:2 * n + 2]:
             one.add_page(page)
-        one.add_metadata({**info, "/Title": f"50 tawi {cert['book']}-{cert['number']}",
-                          "/CreationDate": _pdf_date(_made_on(cert))})
+        one.metadata = {**info, "/Title": f"50 tawi {cert['book']}-{cert['number']}",
+                        "/CreationDate": _pdf_date(_made_on(cert))}  # as it would have alone
         out = io.BytesIO()
         one.write(out)
         files[certificate_file_name(cert)] = out.getvalue()
