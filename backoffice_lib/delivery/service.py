@@ -182,9 +182,16 @@ def run_delivery(outgoing: list[Outgoing], *, kind: str, period: str, user: str,
                 report.already_sent.append(_entry(message, p.note))
             elif p.action == "gave up":
                 report.failed.append(_entry(message, p.note))
+    if smtp is not None:  # unreachable: every due e-mail fails at once, nothing drawn
+        try:
+            smtp.ensure_connected()
+        except ChannelUnreachable as error:
+            smtp.down = one_line(error, (smtp.setting.password,))
+            report.unreachable = True
     try:  # one connection for the run, a transaction per step (a checkout each cost more)
         with engine.connect() as session:
-            files = _attachments([outgoing[p.index].attachment for p in due], workers)
+            files = _attachments([None if outgoing[p.index].channel == "email" and smtp.down
+                                  else outgoing[p.index].attachment for p in due], workers)
             for p, made in zip(due, files):
                 _send_one(session, report, outgoing[p.index], p, who.email, resend_reason, smtp,
                           line, made)
