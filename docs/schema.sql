@@ -521,6 +521,20 @@ CREATE FUNCTION backoffice.stamp_db_role() RETURNS trigger
     END $$;
 
 --
+-- Name: thai_tax_id_valid(text); Type: FUNCTION; Schema: backoffice; Owner: -
+--
+
+CREATE FUNCTION backoffice.thai_tax_id_valid(tax_id text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $_$
+  SELECT CASE
+    WHEN tax_id IS NULL OR tax_id !~ '^[0-9]{13}$' THEN false
+    ELSE (11 - (SELECT sum(substr(tax_id, i, 1)::int * (14 - i))
+                FROM generate_series(1, 12) AS i) % 11) % 10 = substr(tax_id, 13, 1)::int
+  END
+$_$;
+
+--
 -- Name: touch_updated_at(); Type: FUNCTION; Schema: backoffice; Owner: -
 --
 
@@ -1276,6 +1290,60 @@ CREATE VIEW backoffice.customer_active_packages AS
   WHERE (package_status = ANY (ARRAY['active'::text, 'unlimited'::text, 'not_activated'::text]));
 
 --
+-- Name: delivery_outbox; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.delivery_outbox (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    channel text NOT NULL,
+    period text NOT NULL,
+    recipient_kind text NOT NULL,
+    recipient_id text NOT NULL,
+    recipient_name text,
+    address text,
+    attachment_sha256 text NOT NULL,
+    subject text,
+    state text DEFAULT 'queued'::text NOT NULL,
+    skip_reason text,
+    last_error text,
+    attempts integer DEFAULT 0 NOT NULL,
+    message_id text,
+    requested_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    resend_reason text,
+    corrects_id bigint,
+    CONSTRAINT ck_delivery_outbox_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT ck_delivery_outbox_channel_known CHECK ((channel = ANY (ARRAY['email'::text, 'line'::text]))),
+    CONSTRAINT ck_delivery_outbox_handed_over_has_message_id CHECK (((state <> ALL (ARRAY['sending'::text, 'sent'::text])) OR (message_id IS NOT NULL))),
+    CONSTRAINT ck_delivery_outbox_kind_known CHECK ((kind = ANY (ARRAY['payslip'::text, 'wht_certificate'::text, 'package_alert'::text]))),
+    CONSTRAINT ck_delivery_outbox_recipient_kind_known CHECK ((recipient_kind = ANY (ARRAY['staff'::text, 'supplier'::text, 'customer'::text]))),
+    CONSTRAINT ck_delivery_outbox_resend_reason_given CHECK (((resend_reason IS NULL) OR (btrim(resend_reason) <> ''::text))),
+    CONSTRAINT ck_delivery_outbox_sha256_hex CHECK ((attachment_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT ck_delivery_outbox_skipped_says_why CHECK (((state <> 'skipped'::text) OR (skip_reason IS NOT NULL))),
+    CONSTRAINT ck_delivery_outbox_state_known CHECK ((state = ANY (ARRAY['queued'::text, 'sending'::text, 'sent'::text, 'failed'::text, 'skipped'::text])))
+);
+
+--
+-- Name: delivery_outbox_id_seq; Type: SEQUENCE; Schema: backoffice; Owner: -
+--
+
+CREATE SEQUENCE backoffice.delivery_outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: delivery_outbox_id_seq; Type: SEQUENCE OWNED BY; Schema: backoffice; Owner: -
+--
+
+ALTER SEQUENCE backoffice.delivery_outbox_id_seq OWNED BY backoffice.delivery_outbox.id;
+
+--
 -- Name: import_quarantine; Type: TABLE; Schema: backoffice; Owner: -
 --
 
@@ -1402,7 +1470,24 @@ CREATE TABLE backoffice.invoice_suppliers (
     bank_name text,
     bank_account text,
     created_at timestamp with time zone DEFAULT now(),
-    updated_at timestamp with time zone DEFAULT now()
+    updated_at timestamp with time zone DEFAULT now(),
+    payee_kind text,
+    title text,
+    first_name text,
+    last_name text,
+    address_line text,
+    subdistrict text,
+    district text,
+    province text,
+    postal_code text,
+    branch_no text DEFAULT '00000'::text NOT NULL,
+    income_type_code text DEFAULT '40(8)'::text NOT NULL,
+    income_type_label text DEFAULT 'ค่าบริการ / ค่าจ้างทำของ'::text NOT NULL,
+    email text,
+    CONSTRAINT ck_invoice_suppliers_branch_no_five_digits CHECK ((branch_no ~ '^[0-9]{5}$'::text)),
+    CONSTRAINT ck_invoice_suppliers_payee_kind_known CHECK ((payee_kind = ANY (ARRAY['individual'::text, 'juristic'::text]))),
+    CONSTRAINT ck_invoice_suppliers_postal_code_five_digits CHECK ((postal_code ~ '^[0-9]{5}$'::text)),
+    CONSTRAINT ck_invoice_suppliers_tax_id_check_digit CHECK (((tax_id IS NULL) OR backoffice.thai_tax_id_valid(tax_id)))
 );
 
 --
@@ -1424,6 +1509,7 @@ CREATE TABLE backoffice.invoices (
     status text DEFAULT 'issued'::text NOT NULL,
     created_at timestamp with time zone DEFAULT now(),
     updated_at timestamp with time zone DEFAULT now(),
+    paid_on date,
     CONSTRAINT ck_invoices_amounts_not_negative CHECK (((subtotal >= (0)::numeric) AND (tax_amount >= (0)::numeric) AND (total_amount >= (0)::numeric))),
     CONSTRAINT ck_invoices_status_known CHECK ((status = ANY (ARRAY['draft'::text, 'issued'::text, 'void'::text]))),
     CONSTRAINT ck_invoices_tax_rate_percent CHECK (((tax_rate >= (0)::numeric) AND (tax_rate <= (100)::numeric)))
@@ -1573,6 +1659,47 @@ CREATE TABLE backoffice.partner_products (
     CONSTRAINT ck_partner_products_match_on_known CHECK ((match_on = ANY (ARRAY['category'::text, 'sku'::text]))),
     CONSTRAINT ck_partner_products_value_not_blank CHECK (((btrim(value) <> ''::text) AND (value <> '-'::text)))
 );
+
+--
+-- Name: payroll_forecasts; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.payroll_forecasts (
+    id integer NOT NULL,
+    month text NOT NULL,
+    forecast_date date NOT NULL,
+    staff_id integer NOT NULL,
+    hours_worked numeric(8,2) NOT NULL,
+    hours_planned numeric(8,2) NOT NULL,
+    base_pay numeric(12,2) NOT NULL,
+    daily_allowance numeric(12,2) NOT NULL,
+    overtime_pay numeric(12,2) NOT NULL,
+    holiday_pay numeric(12,2) NOT NULL,
+    service_charge numeric(12,2) NOT NULL,
+    total_pay numeric(12,2) NOT NULL,
+    net_pay numeric(12,2),
+    employer_cost numeric(12,2),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT ck_payroll_forecasts_month_format CHECK ((month ~ '^\d{4}-(0[1-9]|1[0-2])$'::text))
+);
+
+--
+-- Name: payroll_forecasts_id_seq; Type: SEQUENCE; Schema: backoffice; Owner: -
+--
+
+CREATE SEQUENCE backoffice.payroll_forecasts_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: payroll_forecasts_id_seq; Type: SEQUENCE OWNED BY; Schema: backoffice; Owner: -
+--
+
+ALTER SEQUENCE backoffice.payroll_forecasts_id_seq OWNED BY backoffice.payroll_forecasts.id;
 
 --
 -- Name: payroll_review_acknowledgements; Type: TABLE; Schema: backoffice; Owner: -
@@ -1796,6 +1923,7 @@ CREATE TABLE backoffice.staff (
     last_name text,
     sso_insured boolean DEFAULT true NOT NULL,
     joined_on date,
+    email text,
     CONSTRAINT ck_staff_failed_attempts_not_negative CHECK ((failed_attempts >= 0)),
     CONSTRAINT ck_staff_national_id_check_digit CHECK (((national_id ~ '^[0-9]{13}$'::text) AND (((11 - ((((((((((((((substr(national_id, 1, 1))::integer * 13) + ((substr(national_id, 2, 1))::integer * 12)) + ((substr(national_id, 3, 1))::integer * 11)) + ((substr(national_id, 4, 1))::integer * 10)) + ((substr(national_id, 5, 1))::integer * 9)) + ((substr(national_id, 6, 1))::integer * 8)) + ((substr(national_id, 7, 1))::integer * 7)) + ((substr(national_id, 8, 1))::integer * 6)) + ((substr(national_id, 9, 1))::integer * 5)) + ((substr(national_id, 10, 1))::integer * 4)) + ((substr(national_id, 11, 1))::integer * 3)) + ((substr(national_id, 12, 1))::integer * 2)) % 11)) % 10) = (substr(national_id, 13, 1))::integer))),
     CONSTRAINT ck_staff_title_known CHECK ((title = ANY (ARRAY['นาย'::text, 'นาง'::text, 'นางสาว'::text, 'Mr'::text, 'Mrs'::text, 'Ms'::text])))
@@ -2024,6 +2152,27 @@ CREATE SEQUENCE backoffice.statutory_rates_id_seq
 ALTER SEQUENCE backoffice.statutory_rates_id_seq OWNED BY backoffice.statutory_rates.id;
 
 --
+-- Name: tax_filings; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.tax_filings (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    duty text NOT NULL,
+    period text NOT NULL,
+    files jsonb DEFAULT '[]'::jsonb NOT NULL,
+    files_made_at timestamp with time zone,
+    files_made_by text,
+    filed_on date,
+    receipt_no text,
+    filed_by text,
+    filed_at timestamp with time zone,
+    CONSTRAINT ck_tax_filings_duty_known CHECK ((duty = ANY (ARRAY['sso'::text, 'pnd1'::text, 'pnd3'::text, 'pnd53'::text, 'pnd1a'::text, 'wht50_employees'::text]))),
+    CONSTRAINT ck_tax_filings_filed_has_who_and_when CHECK (((filed_on IS NULL) OR ((filed_by IS NOT NULL) AND (filed_at IS NOT NULL)))),
+    CONSTRAINT ck_tax_filings_files_is_a_list CHECK ((jsonb_typeof(files) = 'array'::text)),
+    CONSTRAINT ck_tax_filings_period_format CHECK ((period ~ '^\d{4}(-(0[1-9]|1[0-2]))?$'::text))
+);
+
+--
 -- Name: time_entries_id_seq; Type: SEQUENCE; Schema: backoffice; Owner: -
 --
 
@@ -2055,6 +2204,30 @@ CREATE TABLE backoffice.time_entries_default (
     camera_error text,
     device_info jsonb,
     CONSTRAINT ck_time_entries_action_known CHECK ((action = ANY (ARRAY['clock_in'::text, 'clock_out'::text])))
+);
+
+--
+-- Name: wht_certificates; Type: TABLE; Schema: backoffice; Owner: -
+--
+
+CREATE TABLE backoffice.wht_certificates (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    book integer NOT NULL,
+    number integer NOT NULL,
+    invoice_id uuid NOT NULL,
+    state text DEFAULT 'issued'::text NOT NULL,
+    replaces_id uuid,
+    form text NOT NULL,
+    paid_on date NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text NOT NULL,
+    voided_at timestamp with time zone,
+    voided_by text,
+    void_reason text,
+    CONSTRAINT ck_wht_certificates_form_known CHECK ((form = ANY (ARRAY['pnd3'::text, 'pnd53'::text]))),
+    CONSTRAINT ck_wht_certificates_number_positive CHECK ((number >= 1)),
+    CONSTRAINT ck_wht_certificates_state_known CHECK ((state = ANY (ARRAY['issued'::text, 'void'::text]))),
+    CONSTRAINT ck_wht_certificates_void_has_who_when_why CHECK (((state <> 'void'::text) OR ((voided_at IS NOT NULL) AND (voided_by IS NOT NULL) AND (btrim(COALESCE(void_reason, ''::text)) <> ''::text))))
 );
 
 --
@@ -2112,7 +2285,8 @@ CREATE TABLE public.customers (
     contact_number text,
     email text,
     is_active boolean DEFAULT true,
-    created_at timestamp with time zone DEFAULT now()
+    created_at timestamp with time zone DEFAULT now(),
+    line_user_id text
 );
 
 --
@@ -2126,6 +2300,12 @@ ALTER TABLE ONLY backoffice.audit_logs ATTACH PARTITION backoffice.audit_logs_de
 --
 
 ALTER TABLE ONLY backoffice.time_entries ATTACH PARTITION backoffice.time_entries_default DEFAULT;
+
+--
+-- Name: delivery_outbox id; Type: DEFAULT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.delivery_outbox ALTER COLUMN id SET DEFAULT nextval('backoffice.delivery_outbox_id_seq'::regclass);
 
 --
 -- Name: import_quarantine id; Type: DEFAULT; Schema: backoffice; Owner: -
@@ -2156,6 +2336,12 @@ ALTER TABLE ONLY backoffice.monthly_service_charge ALTER COLUMN id SET DEFAULT n
 --
 
 ALTER TABLE ONLY backoffice.package_types ALTER COLUMN id SET DEFAULT nextval('backoffice.package_types_id_seq'::regclass);
+
+--
+-- Name: payroll_forecasts id; Type: DEFAULT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_forecasts ALTER COLUMN id SET DEFAULT nextval('backoffice.payroll_forecasts_id_seq'::regclass);
 
 --
 -- Name: payroll_review_acknowledgements id; Type: DEFAULT; Schema: backoffice; Owner: -
@@ -2287,6 +2473,13 @@ ALTER TABLE ONLY backoffice.coach_rates
     ADD CONSTRAINT pk_coach_rates PRIMARY KEY (rate_type);
 
 --
+-- Name: delivery_outbox pk_delivery_outbox; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.delivery_outbox
+    ADD CONSTRAINT pk_delivery_outbox PRIMARY KEY (id);
+
+--
 -- Name: import_quarantine pk_import_quarantine; Type: CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -2399,6 +2592,13 @@ ALTER TABLE ONLY backoffice.partner_products
     ADD CONSTRAINT pk_partner_products PRIMARY KEY (id);
 
 --
+-- Name: payroll_forecasts pk_payroll_forecasts; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_forecasts
+    ADD CONSTRAINT pk_payroll_forecasts PRIMARY KEY (id);
+
+--
 -- Name: payroll_review_acknowledgements pk_payroll_review_acknowledgements; Type: CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -2497,11 +2697,25 @@ ALTER TABLE ONLY backoffice.statutory_rates
     ADD CONSTRAINT pk_statutory_rates PRIMARY KEY (id);
 
 --
+-- Name: tax_filings pk_tax_filings; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.tax_filings
+    ADD CONSTRAINT pk_tax_filings PRIMARY KEY (id);
+
+--
 -- Name: time_entries pk_time_entries; Type: CONSTRAINT; Schema: backoffice; Owner: -
 --
 
 ALTER TABLE ONLY backoffice.time_entries
     ADD CONSTRAINT pk_time_entries PRIMARY KEY (id, "timestamp");
+
+--
+-- Name: wht_certificates pk_wht_certificates; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.wht_certificates
+    ADD CONSTRAINT pk_wht_certificates PRIMARY KEY (id);
 
 --
 -- Name: time_entries_default time_entries_default_pkey; Type: CONSTRAINT; Schema: backoffice; Owner: -
@@ -2574,6 +2788,13 @@ ALTER TABLE ONLY backoffice.partner_products
     ADD CONSTRAINT uq_partner_products_reconciliation_type_match_on_value UNIQUE (reconciliation_type, match_on, value);
 
 --
+-- Name: payroll_forecasts uq_payroll_forecasts_month_forecast_date_staff_id; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_forecasts
+    ADD CONSTRAINT uq_payroll_forecasts_month_forecast_date_staff_id UNIQUE (month, forecast_date, staff_id);
+
+--
 -- Name: payroll_review_acknowledgements uq_payroll_review_acknowledgements_month_staff_id_flag_kind; Type: CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -2614,6 +2835,20 @@ ALTER TABLE ONLY backoffice.staff_tax_allowances
 
 ALTER TABLE ONLY backoffice.statutory_rates
     ADD CONSTRAINT uq_statutory_rates_rate_key_threshold_effective_from UNIQUE (rate_key, threshold, effective_from);
+
+--
+-- Name: tax_filings uq_tax_filings_duty_period; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.tax_filings
+    ADD CONSTRAINT uq_tax_filings_duty_period UNIQUE (duty, period);
+
+--
+-- Name: wht_certificates uq_wht_certificates_book_number; Type: CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.wht_certificates
+    ADD CONSTRAINT uq_wht_certificates_book_number UNIQUE (book, number);
 
 --
 -- Name: sales pk_sales; Type: CONSTRAINT; Schema: pos; Owner: -
@@ -2711,6 +2946,18 @@ CREATE INDEX ix_audit_logs_user_email_timestamp ON ONLY backoffice.audit_logs US
 CREATE INDEX audit_logs_default_user_email_timestamp_idx ON backoffice.audit_logs_default USING btree (user_email, "timestamp");
 
 --
+-- Name: ix_delivery_outbox_created_at; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE INDEX ix_delivery_outbox_created_at ON backoffice.delivery_outbox USING btree (created_at);
+
+--
+-- Name: ix_delivery_outbox_kind_period_created_at; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE INDEX ix_delivery_outbox_kind_period_created_at ON backoffice.delivery_outbox USING btree (kind, period, created_at);
+
+--
 -- Name: ix_import_quarantine_status_rule; Type: INDEX; Schema: backoffice; Owner: -
 --
 
@@ -2727,6 +2974,12 @@ CREATE UNIQUE INDEX ix_import_quarantine_table_name_live_key ON backoffice.impor
 --
 
 CREATE INDEX ix_invoice_items_invoice_id ON backoffice.invoice_items USING btree (invoice_id);
+
+--
+-- Name: ix_invoices_paid_on; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE INDEX ix_invoices_paid_on ON backoffice.invoices USING btree (paid_on);
 
 --
 -- Name: ix_invoices_supplier_id; Type: INDEX; Schema: backoffice; Owner: -
@@ -2807,10 +3060,22 @@ CREATE INDEX ix_staff_schedules_staff_id_schedule_date ON backoffice.staff_sched
 CREATE INDEX ix_time_entries_staff_id_timestamp ON ONLY backoffice.time_entries USING btree (staff_id, "timestamp");
 
 --
+-- Name: ix_wht_certificates_invoice_id; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE INDEX ix_wht_certificates_invoice_id ON backoffice.wht_certificates USING btree (invoice_id);
+
+--
 -- Name: time_entries_default_staff_id_timestamp_idx; Type: INDEX; Schema: backoffice; Owner: -
 --
 
 CREATE INDEX time_entries_default_staff_id_timestamp_idx ON backoffice.time_entries_default USING btree (staff_id, "timestamp");
+
+--
+-- Name: uq_delivery_outbox_once; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE UNIQUE INDEX uq_delivery_outbox_once ON backoffice.delivery_outbox USING btree (kind, channel, period, recipient_kind, recipient_id, attachment_sha256) WHERE (resend_reason IS NULL);
 
 --
 -- Name: uq_payroll_runs_one_finalised_month; Type: INDEX; Schema: backoffice; Owner: -
@@ -2823,6 +3088,12 @@ CREATE UNIQUE INDEX uq_payroll_runs_one_finalised_month ON backoffice.payroll_ru
 --
 
 CREATE UNIQUE INDEX uq_staff_national_id ON backoffice.staff USING btree (national_id) WHERE (national_id IS NOT NULL);
+
+--
+-- Name: uq_wht_certificates_one_issued_per_invoice; Type: INDEX; Schema: backoffice; Owner: -
+--
+
+CREATE UNIQUE INDEX uq_wht_certificates_one_issued_per_invoice ON backoffice.wht_certificates USING btree (invoice_id) WHERE (state = 'issued'::text);
 
 --
 -- Name: ix_sales_sale_date_sku_number; Type: INDEX; Schema: pos; Owner: -
@@ -3013,6 +3284,13 @@ ALTER TABLE archive.time_entries
     ADD CONSTRAINT fk_time_entries_staff_id_staff FOREIGN KEY (staff_id) REFERENCES backoffice.staff(id);
 
 --
+-- Name: delivery_outbox fk_delivery_outbox_corrects_id_delivery_outbox; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.delivery_outbox
+    ADD CONSTRAINT fk_delivery_outbox_corrects_id_delivery_outbox FOREIGN KEY (corrects_id) REFERENCES backoffice.delivery_outbox(id) ON DELETE SET NULL;
+
+--
 -- Name: import_quarantine fk_import_quarantine_import_id_import_runs; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -3090,6 +3368,13 @@ ALTER TABLE ONLY backoffice.packages
     ADD CONSTRAINT fk_packages_package_type_id_package_types FOREIGN KEY (package_type_id) REFERENCES backoffice.package_types(id);
 
 --
+-- Name: payroll_forecasts fk_payroll_forecasts_staff_id_staff; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.payroll_forecasts
+    ADD CONSTRAINT fk_payroll_forecasts_staff_id_staff FOREIGN KEY (staff_id) REFERENCES backoffice.staff(id) ON DELETE CASCADE;
+
+--
 -- Name: payroll_review_acknowledgements fk_payroll_review_acknowledgements_staff_id_staff; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
 --
 
@@ -3151,6 +3436,20 @@ ALTER TABLE ONLY backoffice.staff_weekly_schedules
 
 ALTER TABLE backoffice.time_entries
     ADD CONSTRAINT fk_time_entries_staff_id_staff FOREIGN KEY (staff_id) REFERENCES backoffice.staff(id);
+
+--
+-- Name: wht_certificates fk_wht_certificates_invoice_id_invoices; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.wht_certificates
+    ADD CONSTRAINT fk_wht_certificates_invoice_id_invoices FOREIGN KEY (invoice_id) REFERENCES backoffice.invoices(id) ON DELETE RESTRICT;
+
+--
+-- Name: wht_certificates fk_wht_certificates_replaces_id_wht_certificates; Type: FK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE ONLY backoffice.wht_certificates
+    ADD CONSTRAINT fk_wht_certificates_replaces_id_wht_certificates FOREIGN KEY (replaces_id) REFERENCES backoffice.wht_certificates(id) ON DELETE RESTRICT;
 
 --
 -- Name: bookings fk_bookings_customer_id_customers; Type: FK CONSTRAINT; Schema: public; Owner: -
