@@ -18,6 +18,7 @@ and values is drawn in pieces, so that only its values are laid out again (``pie
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from sqlalchemy.engine import Connection
@@ -299,30 +300,109 @@ def render_certificates(certificates: list[dict], company: dict) -> dict[str, by
 
     Laid out as one document (the font parsed and subset once, the form's labels shaped once:
     a month of certificates in seconds, not minutes), then cut into one file per certificate:
-    its two pages, the fonts they use embedded, its own title and date. The same certificates
+    its two pages, the fonts embedded, its own title and date (``_cut``). The same certificates
     make the same bytes."""
-    import io
-
-    from pypdf import PdfWriter
-
     if not certificates:
         return {}
-    author = company.get("company_name") or ""
-    pdf = new_pdf("50 tawi", author, _made_on(certificates[0]))
+    pdf = new_pdf(_TITLE, company.get("company_name") or "", _made_on(certificates[0]))
     for cert in certificates:
         _add_certificate(pdf, cert, company)
-    whole = PdfWriter(io.BytesIO(bytes(pdf.output())))
-    info = dict(whole.metadata or {})
+    return _cut(bytes(pdf.output()), certificates)
+
+
+_TITLE = "50 tawi"
+CATALOG = b"<< /OpenAction [3 0 R /FitH null] /PageLayout /OneColumn /Pages 1 0 R /Type /Catalog >>\n"
+_REF = re.compile(rb"(\d+) 0 R")
+
+
+def _cut(document: bytes, certificates: list[dict]) -> dict[str, bytes]:
+    """The files of ``document`` (an fpdf2 output: a page tree, its pages and their content
+    streams, the fonts their resources name, the info): each certificate's two pages with a
+    copy of the fonts, the info retitled and redated. Objects renumbered, streams copied as they
+    are (compressed), a cross-reference table of its own."""
+    import hashlib
+
+    xref = document.rindex(b"\nxref\n") + 1
+    count = int(document[xref:].split(b"\n")[1].split()[1])
+    offsets = [int(line[:10]) for line in document[xref:].split(b"\n")[3:2 + count]]
+    bounds = dict(zip(range(1, count), zip(offsets, [*offsets[1:], xref])))
+
+    def body(number: int) -> bytes:
+        """The object's bytes between ``N 0 obj`` and ``endobj``."""
+        start, end = bounds[number]
+        chunk = document[start:end]
+        return chunk[chunk.index(b" obj\n") + 5:chunk.rindex(b"endobj")]
+
+    def refs(chunk: bytes) -> list[int]:
+        head = chunk.split(b"stream\n", 1)[0]  # never inside a stream's data
+        return [int(n) for n in _REF.findall(head)]
+
+    trailer = document[document.index(b"trailer", xref):]
+    info = int(re.search(rb"/Info (\d+) 0 R", trailer).group(1))
+    root = int(re.search(rb"/Root (\d+) 0 R", trailer).group(1))
+    pages_root = int(re.search(rb"/Pages (\d+) 0 R", body(root)).group(1))
+    media_box = re.search(rb"/MediaBox \[[^\]]*\]", body(pages_root)).group(0)
+    pages = [int(n) for n in re.findall(rb"(\d+) 0 R", re.search(
+        rb"/Kids \[([^\]]*)\]", body(pages_root)).group(1))]
+    contents = [int(re.search(rb"/Contents (\d+) 0 R", body(p)).group(1)) for p in pages]
+    resources = [int(re.search(rb"/Resources (\d+) 0 R", body(p)).group(1)) for p in pages]
+
+    # the fonts (every object the pages' resources lead to): numbered 7 on in each file, after
+    # the page tree (1), the catalog (2) and the two pages with their contents (3 to 6)
+    seen: set[int] = set()
+    todo = [n for r in set(resources) for n in refs(body(r))]
+    while todo:
+        number = todo.pop()
+        if number not in seen:
+            seen.add(number)
+            todo.extend(refs(body(number)))
+    shared = sorted(seen)
+    renumbered = {old: 7 + n for n, old in enumerate(shared)}
+
+    def renumber(chunk: bytes) -> bytes:
+        head, stream, rest = chunk.partition(b"stream\n")
+        head = _REF.sub(lambda m: b"%d 0 R" % renumbered[int(m.group(1))], head)
+        return head + stream + rest
+
+    fonts = [renumber(body(n)) for n in shared]
+    resources_number = len(shared) + 7
+    info_number = resources_number + 2
+    header = document[:bounds[1][0]]
+    info_body = body(info)
+    made_first = f"({_pdf_date(_made_on(certificates[0]))})".encode()
     files = {}
     for n, cert in enumerate(certificates):
-        one = PdfWriter()
-        for page in whole.pages[2 * n:2 * n + 2]:
-            one.add_page(page)
-        one.metadata = {**info, "/Title": f"50 tawi {cert['book']}-{cert['number']}",
-                        "/CreationDate": _pdf_date(_made_on(cert))}  # as it would have alone
-        out = io.BytesIO()
-        one.write(out)
-        files[certificate_file_name(cert)] = out.getvalue()
+        first, second = 2 * n, 2 * n + 1
+        title = f"({_TITLE} {cert['book']}-{cert['number']})".encode()
+        made = f"({_pdf_date(_made_on(cert))})".encode()
+        objects = [
+            b"<< /Count 2 /Kids [3 0 R 5 0 R] " + media_box + b" /Type /Pages >>\n",
+            CATALOG,
+            b"<< /Contents 4 0 R /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
+            % resources_number,
+            body(contents[first]),
+            b"<< /Contents 6 0 R /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
+            % (resources_number + 1),
+            body(contents[second]),
+            *fonts,
+            renumber(body(resources[first])),
+            renumber(body(resources[second])),
+            info_body.replace(b"/Title (%s)" % _TITLE.encode(), b"/Title " + title)
+            .replace(b"/CreationDate " + made_first, b"/CreationDate " + made),
+        ]
+        out = bytearray(header)
+        positions = []
+        for number, chunk in enumerate(objects, 1):
+            positions.append(len(out))
+            out += b"%d 0 obj\n" % number + chunk + b"endobj\n"
+        file_id = hashlib.md5(out).hexdigest().upper()
+        table = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % at for at in positions)
+        out += (b"trailer\n<<\n/Size %d\n/Root 2 0 R\n/Info %d 0 R\n/ID [<%s><%s>]\n>>\n"
+                b"startxref\n%d\n%%%%EOF\n" % (len(objects) + 1, info_number,
+                                                 file_id.encode(), file_id.encode(), table))
+        files[certificate_file_name(cert)] = bytes(out)
     return files
 
 
