@@ -83,31 +83,12 @@ def _measure(pdf, text: str) -> float:
     return _width(pdf, text)
 
 
-def _surely_fits(pdf, text: str, w: float) -> bool:
-    """Whether ``text`` fits ``w`` even if every character were the font's widest: most lines,
-    then drawn without being measured first."""
-    widest = pdf.__dict__.get("_widest_em")
-    if widest is None:
-        widest = pdf._widest_em = {}
-    if pdf.current_font.fontkey not in widest:
-        widest[pdf.current_font.fontkey] = max(pdf.current_font.cw.values()) * 1.05 / 1000
-    em = widest[pdf.current_font.fontkey]
-    return len(text) * em * pdf.font_size_pt / pdf.k <= (w or pdf.epw) - 1.5
-
-
-def _fitted(pdf, w: float, h: float, text: str, **kwargs) -> None:
-    if _surely_fits(pdf, text, w):
-        _plain_cell(pdf, w, h, text, **kwargs)
-    else:
-        _plain_fitted_cell(pdf, w, h, text, **kwargs)
-
-
 def cell(pdf, w: float, h: float, text: str = "", **kwargs) -> None:
     _replayed(pdf, _plain_cell, w, h, text, **kwargs)
 
 
 def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
-    _replayed(pdf, _fitted, w, h, text, **kwargs)
+    _replayed(pdf, _plain_fitted_cell, w, h, text, **kwargs)
 
 
 def pieces_line(pdf, w: float, h: float, pieces: list[str], align: str = "L") -> None:

@@ -224,8 +224,21 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
     return bytes(pdf.output())
 
 
+def surely_fits(pdf, text: str, w: float) -> bool:
+    """Whether ``text`` fits a cell ``w`` wide even if every character were the font's widest:
+    most texts, then drawn without being measured (shaped) first."""
+    widest = pdf.__dict__.setdefault("_widest_em", {})
+    font = pdf.current_font
+    if font.fontkey not in widest:
+        widest[font.fontkey] = max(font.cw.values()) * 1.05 / 1000
+    return len(text) * widest[font.fontkey] * pdf.font_size_pt / pdf.k <= (w or pdf.epw) - 1.5
+
+
 def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
     """A cell whose text is drawn smaller (down to 6 pt) rather than past its column."""
+    if surely_fits(pdf, text, w):
+        cell(pdf, w, h, text, **kwargs)
+        return
     size = original = pdf.font_size_pt
     while size > 6 and pdf.get_string_width(text) > (w or pdf.epw) - 1.5:
         size -= 0.5
