@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy.engine import Connection
 
@@ -261,19 +262,21 @@ def compose_certificate(cert: dict, company: dict):
     return pdf
 
 
-def _add_certificate(pdf, cert: dict, company: dict) -> None:
-    """The certificate's two pages, added to ``pdf``."""
+def _add_certificate(pdf, cert: dict, company: dict) -> bytes:
+    """The certificate's two pages, added to ``pdf``: each the line of its copy, then the body;
+    returns the body's drawing. The second copy's body is the first's bytes, not laid out and
+    shaped again: the same drawing from the same state (the copy lines leave the same font,
+    position and colour; the body sets every font it uses)."""
     pdf.set_margins(15, 12, 15)
     pdf.add_page()
+    _copy_line(pdf, 1)
     start = len(pdf.pages[pdf.page].contents)
     _body(pdf, cert, company)
-    # The second copy is the same drawing: its content stream is reused, not laid out and
-    # shaped again (the body sets every font it uses, so it stands on its own on any page).
     body = bytes(pdf.pages[pdf.page].contents[start:])
-    _copy_line(pdf, 1)
     pdf.add_page()
     _copy_line(pdf, 2)
     pdf.pages[pdf.page].contents.extend(body)
+    return body
 
 
 def render_certificates(certificates: list[dict], company: dict) -> dict[str, bytes]:
@@ -286,9 +289,22 @@ def render_certificates(certificates: list[dict], company: dict) -> dict[str, by
     if not certificates:
         return {}
     pdf = new_pdf(_TITLE, company.get("company_name") or "", _made_on(certificates[0]))
+    drawings = []
     for cert in certificates:
-        _add_certificate(pdf, cert, company)
-    return _cut(bytes(pdf.output()), certificates)
+        body = _add_certificate(pdf, cert, company)
+        first, second = pdf.pages[pdf.page - 1].contents, pdf.pages[pdf.page].contents
+        drawings.append(Drawing(bytes(first[:-len(body)]), bytes(second[:-len(body)]), body))
+        first.clear()  # what fpdf2 writes of the month is only its fonts (and empty pages)
+        second.clear()
+    return _cut(bytes(pdf.output()), certificates, drawings)
+
+
+class Drawing(NamedTuple):
+    """A certificate's drawing: each page's start (its copy's line) and the body they share."""
+
+    first: bytes
+    second: bytes
+    body: bytes
 
 
 _TITLE = "50 tawi"
@@ -296,12 +312,19 @@ CATALOG = b"<< /OpenAction [3 0 R /FitH null] /PageLayout /OneColumn /Pages 1 0 
 _REF = re.compile(rb"(\d+) 0 R")
 
 
-def _cut(document: bytes, certificates: list[dict]) -> dict[str, bytes]:
-    """The files of ``document`` (an fpdf2 output: a page tree, its pages and their content
-    streams, the fonts their resources name, the info): each certificate's two pages with a
-    copy of the fonts, the info retitled and redated. Objects renumbered, streams copied as they
-    are (compressed), a cross-reference table of its own."""
+def _cut(document: bytes, certificates: list[dict], drawings: list[Drawing]) -> dict[str, bytes]:
+    """The files of ``document`` (an fpdf2 output: a page tree, its pages, the fonts their
+    resources name, the info) and of each certificate's ``drawings``: its two pages, each
+    drawn by its start and the body they share (one compressed stream), with a copy of the
+    fonts (streams copied as they are) and the info retitled and redated; objects renumbered,
+    a cross-reference table of its own."""
     import hashlib
+    import zlib
+
+    def stream(data: bytes) -> bytes:
+        data = zlib.compress(data)
+        return b"<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream\n" % (len(data),
+                                                                                       data)
 
     xref = document.rindex(b"\nxref\n") + 1
     count = int(document[xref:].split(b"\n")[1].split()[1])
@@ -325,11 +348,10 @@ def _cut(document: bytes, certificates: list[dict]) -> dict[str, bytes]:
     media_box = re.search(rb"/MediaBox \[[^\]]*\]", body(pages_root)).group(0)
     pages = [int(n) for n in re.findall(rb"(\d+) 0 R", re.search(
         rb"/Kids \[([^\]]*)\]", body(pages_root)).group(1))]
-    contents = [int(re.search(rb"/Contents (\d+) 0 R", body(p)).group(1)) for p in pages]
     resources = [int(re.search(rb"/Resources (\d+) 0 R", body(p)).group(1)) for p in pages]
 
-    # the fonts (every object the pages' resources lead to): numbered 7 on in each file, after
-    # the page tree (1), the catalog (2) and the two pages with their contents (3 to 6)
+    # the fonts (every object the pages' resources lead to): numbered 8 on in each file, after
+    # the page tree (1), the catalog (2), the pages (3, 6) with their starts (4, 7) and body (5)
     seen: set[int] = set()
     todo = [n for r in set(resources) for n in refs(body(r))]
     while todo:
@@ -338,7 +360,7 @@ def _cut(document: bytes, certificates: list[dict]) -> dict[str, bytes]:
             seen.add(number)
             todo.extend(refs(body(number)))
     shared = sorted(seen)
-    renumbered = {old: 7 + n for n, old in enumerate(shared)}
+    renumbered = {old: 8 + n for n, old in enumerate(shared)}
 
     def renumber(chunk: bytes) -> bytes:
         head, stream, rest = chunk.partition(b"stream\n")
@@ -346,25 +368,26 @@ def _cut(document: bytes, certificates: list[dict]) -> dict[str, bytes]:
         return head + stream + rest
 
     fonts = [renumber(body(n)) for n in shared]
-    resources_number = len(shared) + 7
+    resources_number = len(shared) + 8
     info_number = resources_number + 2
     header = document[:bounds[1][0]]
     info_body = body(info)
     made_first = f"({_pdf_date(_made_on(certificates[0]))})".encode()
     files = {}
-    for n, cert in enumerate(certificates):
+    for n, (cert, drawing) in enumerate(zip(certificates, drawings, strict=True)):
         first, second = 2 * n, 2 * n + 1
         title = f"({_TITLE} {cert['book']}-{cert['number']})".encode()
         made = f"({_pdf_date(_made_on(cert))})".encode()
         objects = [
-            b"<< /Count 2 /Kids [3 0 R 5 0 R] " + media_box + b" /Type /Pages >>\n",
+            b"<< /Count 2 /Kids [3 0 R 6 0 R] " + media_box + b" /Type /Pages >>\n",
             CATALOG,
-            b"<< /Contents 4 0 R /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
+            b"<< /Contents [4 0 R 5 0 R] /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
             % resources_number,
-            body(contents[first]),
-            b"<< /Contents 6 0 R /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
+            stream(drawing.first),
+            stream(drawing.body),
+            b"<< /Contents [7 0 R 5 0 R] /Parent 1 0 R /Resources %d 0 R /Type /Page >>\n"
             % (resources_number + 1),
-            body(contents[second]),
+            stream(drawing.second),
             *fonts,
             renumber(body(resources[first])),
             renumber(body(resources[second])),
