@@ -240,9 +240,16 @@ def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
         cell(pdf, w, h, text, **kwargs)
         return
     size = original = pdf.font_size_pt
-    while size > 6 and pdf.get_string_width(text) > (w or pdf.epw) - 1.5:
-        size -= 0.5
+    fitted = pdf.__dict__.setdefault("_fitted_sizes", {})  # a column's repeated texts: once
+    key = (text, pdf.current_font.fontkey, original, w, bool(pdf.text_shaping))
+    if key in fitted:
+        size = fitted[key]
         pdf.set_font_size(size)
+    else:
+        while size > 6 and pdf.get_string_width(text) > (w or pdf.epw) - 1.5:
+            size -= 0.5
+            pdf.set_font_size(size)
+        fitted[key] = size
     cell(pdf, w, h, text, **kwargs)
     if size != original:
         pdf.set_font_size(original)
