@@ -11,7 +11,7 @@ made again, the same bytes.
 
 A month's certificates are laid out as one document and cut into their files
 (``render_certificates``): the font is parsed and subset once, and the form's labels, the same on
-every certificate, are shaped once and their drawing replayed (``_replayed``); a line of labels
+every certificate, are shaped once and their drawing replayed (``withholding.replayed``); a line of labels
 and values is drawn in pieces, so that only its values are laid out again (``pieces_line``).
 """
 
@@ -28,9 +28,7 @@ from ... import settings
 from .. import service
 from ..rules import withholding
 from ..rules.baht_text import baht_text
-from .withholding import FONT, THAI_MARKS, new_pdf, thb
-from .withholding import cell as _plain_cell
-from .withholding import fitted_cell as _plain_fitted_cell
+from .withholding import FONT, THAI_MARKS, new_pdf, replayed_cell, replayed_fitted_cell, thb
 
 INCOME_ROWS = (
     (1, "40(1)", "1. เงินเดือน ค่าจ้าง เบี้ยเลี้ยง โบนัส ฯลฯ ตามมาตรา 40 (1)"),
@@ -42,31 +40,6 @@ INCOME_ROWS = (
 )
 FORM_BOXES = ("ภ.ง.ด.1ก", "ภ.ง.ด.1ก พิเศษ", "ภ.ง.ด.2", "ภ.ง.ด.3", "ภ.ง.ด.2ก", "ภ.ง.ด.3ก",
               "ภ.ง.ด.53")
-
-
-def _replayed(pdf, draw, *args, **kwargs) -> None:
-    """``draw(pdf, *args, **kwargs)``, or what it drew last time in this document from the same
-    place, font and colour: its bytes appended again, the position and font state it left set
-    (the form's labels are the same on every certificate: laid out and shaped once a document)."""
-    from fpdf.enums import PDFResourceType
-
-    key = (draw, args, tuple(sorted(kwargs.items())), pdf.x, pdf.y, pdf.font_family,
-           pdf.font_style, pdf.font_size_pt, pdf.current_font_is_set_on_page, pdf.text_color,
-           pdf.fill_color)
-    drawn = pdf.__dict__.setdefault("_drawn_cells", {})
-    contents = pdf.pages[pdf.page].contents
-    known = drawn.get(key)
-    if known is None:
-        start = len(contents)
-        draw(pdf, *args, **kwargs)
-        drawn[key] = (bytes(contents[start:]), pdf.x, pdf.y, pdf.font_size_pt,
-                      pdf.current_font_is_set_on_page, pdf.text_shaping)
-        return
-    data, pdf.x, pdf.y, size, on_page, pdf.text_shaping = known
-    contents.extend(data)
-    pdf.font_size_pt = size
-    pdf.current_font_is_set_on_page = on_page
-    pdf._resource_catalog.add(PDFResourceType.FONT, pdf.current_font.i, pdf.page)
 
 
 def _width(pdf, text: str) -> float:
@@ -84,12 +57,7 @@ def _measure(pdf, text: str) -> float:
     return _width(pdf, text)
 
 
-def cell(pdf, w: float, h: float, text: str = "", **kwargs) -> None:
-    _replayed(pdf, _plain_cell, w, h, text, **kwargs)
-
-
-def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
-    _replayed(pdf, _plain_fitted_cell, w, h, text, **kwargs)
+cell, fitted_cell = replayed_cell, replayed_fitted_cell
 
 
 def pieces_line(pdf, w: float, h: float, pieces: list[str], align: str = "L") -> None:

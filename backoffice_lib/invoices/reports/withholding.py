@@ -186,15 +186,15 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
     for index, sheet_rows in enumerate(sheets, 1):
         pdf.add_page()
         pdf.set_font(FONT, "B", 15)
-        cell(pdf, 150, 8, f"ใบแนบ {label}", new_x="RIGHT", new_y="TOP")
+        replayed_cell(pdf, 150, 8, f"ใบแนบ {label}", new_x="RIGHT", new_y="TOP")
         pdf.set_font(FONT, "", 11)
-        cell(pdf, 0, 8, f"แผ่นที่ {index} ในจำนวน {len(sheets)} แผ่น", align="R",
+        replayed_cell(pdf, 0, 8, f"แผ่นที่ {index} ในจำนวน {len(sheets)} แผ่น", align="R",
                  new_x="LMARGIN", new_y="NEXT")
-        cell(pdf, 0, 6, "เลขประจำตัวผู้เสียภาษีอากร (ของผู้มีหน้าที่หักภาษี ณ ที่จ่าย) "
+        replayed_cell(pdf, 0, 6, "เลขประจำตัวผู้เสียภาษีอากร (ของผู้มีหน้าที่หักภาษี ณ ที่จ่าย) "
                        f"{company.get('company_tax_id') or ''}   สาขาที่ "
                        f"{company.get('company_branch_no') or '00000'}",
                  new_x="LMARGIN", new_y="NEXT")
-        cell(pdf, 0, 6, f"{company.get('company_name') or ''}   เดือนที่จ่ายเงินได้ "
+        replayed_cell(pdf, 0, 6, f"{company.get('company_name') or ''}   เดือนที่จ่ายเงินได้ "
                        f"{thai_month(attachment.month)}", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         pdf.set_font(FONT, "B", 9)
@@ -204,7 +204,7 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
             pdf.rect(x, top, width, 2 * LINE)
             for n, part in enumerate(title.split("\n")):
                 pdf.set_xy(x, top + n * LINE + (LINE / 2 if "\n" not in title else 0))
-                cell(pdf, width, LINE, part, align="C")
+                replayed_cell(pdf, width, LINE, part, align="C")
             x += width
         y = top + 2 * LINE
         pdf.set_font(FONT, "", 9)
@@ -214,7 +214,7 @@ def render_attachment_pdf(attachment: Attachment, company: dict) -> bytes:
                 pdf.rect(x, y, width, 3 * LINE)
                 for n, text in enumerate(lines):
                     pdf.set_xy(x, y + n * LINE)
-                    fitted_cell(pdf, width, LINE, text, align=align)
+                    replayed_fitted_cell(pdf, width, LINE, text, align=align)
                 x += width
             y += 3 * LINE
         _totals_line(pdf, y, "รวมยอดเงินได้และภาษีที่นำส่ง (แผ่นนี้)",
@@ -255,13 +255,46 @@ def fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
         pdf.set_font_size(original)
 
 
+def replayed(pdf, draw, *args, **kwargs) -> None:
+    """``draw(pdf, *args, **kwargs)``, or what it drew last time in this document from the same
+    place, font, colour and shaping: its bytes appended again, the position and font state it
+    left set (a form's labels, the same on every page: laid out and shaped once a document)."""
+    from fpdf.enums import PDFResourceType
+
+    key = (draw, args, tuple(sorted(kwargs.items())), pdf.x, pdf.y, pdf.font_family,
+           pdf.font_style, pdf.font_size_pt, pdf.current_font_is_set_on_page, pdf.text_color,
+           pdf.fill_color, bool(pdf.text_shaping))
+    drawn = pdf.__dict__.setdefault("_drawn_cells", {})
+    contents = pdf.pages[pdf.page].contents
+    known = drawn.get(key)
+    if known is None:
+        start = len(contents)
+        draw(pdf, *args, **kwargs)
+        drawn[key] = (bytes(contents[start:]), pdf.x, pdf.y, pdf.font_size_pt,
+                      pdf.current_font_is_set_on_page, pdf.text_shaping)
+        return
+    data, pdf.x, pdf.y, size, on_page, pdf.text_shaping = known
+    contents.extend(data)
+    pdf.font_size_pt = size
+    pdf.current_font_is_set_on_page = on_page
+    pdf._resource_catalog.add(PDFResourceType.FONT, pdf.current_font.i, pdf.page)
+
+
+def replayed_cell(pdf, w: float, h: float, text: str = "", **kwargs) -> None:
+    replayed(pdf, cell, w, h, text, **kwargs)
+
+
+def replayed_fitted_cell(pdf, w: float, h: float, text: str, **kwargs) -> None:
+    replayed(pdf, fitted_cell, w, h, text, **kwargs)
+
+
 def _totals_line(pdf, y: float, label: str, totals: tuple[Decimal, Decimal]) -> None:
     before = sum(WIDTHS[:6])
     pdf.set_font(FONT, "B", 9)
     pdf.set_xy(pdf.l_margin, y)
-    cell(pdf, before, LINE + 1, label, align="R", border=1)
-    cell(pdf, WIDTHS[6], LINE + 1, thb(totals[0]), align="R", border=1)
-    cell(pdf, WIDTHS[7], LINE + 1, thb(totals[1]), align="R", border=1)
+    replayed_cell(pdf, before, LINE + 1, label, align="R", border=1)
+    replayed_cell(pdf, WIDTHS[6], LINE + 1, thb(totals[0]), align="R", border=1)
+    replayed_cell(pdf, WIDTHS[7], LINE + 1, thb(totals[1]), align="R", border=1)
 
 
 # --------------------------------------------------------------------------- writing
