@@ -11,8 +11,9 @@ made again, the same bytes.
 
 A month's certificates are laid out as one document and cut into their files
 (``render_certificates``): the font is parsed and subset once, and the form's labels, the same on
-every certificate, are shaped once and their drawing replayed (``withholding.replayed``); a line of labels
-and values is drawn in pieces, so that only its values are laid out again (``pieces_line``).
+every certificate, are shaped once and their drawing replayed (``withholding.replayed``); a line
+of labels and values is drawn in pieces, so that only its values are laid out again
+(``pieces_line``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ from ... import settings
 from .. import service
 from ..rules import withholding
 from ..rules.baht_text import baht_text
-from .withholding import FONT, THAI_MARKS, new_pdf, replayed_cell, replayed_fitted_cell, thb
+from .withholding import FONT, THAI_MARKS, new_pdf, thb
+from .withholding import replayed_cell as cell
+from .withholding import replayed_fitted_cell as fitted_cell
 
 INCOME_ROWS = (
     (1, "40(1)", "1. เงินเดือน ค่าจ้าง เบี้ยเลี้ยง โบนัส ฯลฯ ตามมาตรา 40 (1)"),
@@ -55,9 +58,6 @@ def _measure(pdf, text: str) -> float:
     """The width ``cell`` draws ``text`` at (shaped where it has Thai marks to place)."""
     pdf.text_shaping = pdf.shaping if THAI_MARKS.search(text) else None
     return _width(pdf, text)
-
-
-cell, fitted_cell = replayed_cell, replayed_fitted_cell
 
 
 def pieces_line(pdf, w: float, h: float, pieces: list[str], align: str = "L") -> None:
@@ -276,7 +276,8 @@ class Drawing(NamedTuple):
 
 
 _TITLE = "50 tawi"
-CATALOG = b"<< /OpenAction [3 0 R /FitH null] /PageLayout /OneColumn /Pages 1 0 R /Type /Catalog >>\n"
+CATALOG = (b"<< /OpenAction [3 0 R /FitH null] /PageLayout /OneColumn /Pages 1 0 R"
+           b" /Type /Catalog >>\n")  # as fpdf2 writes it, the first page 3
 _REF = re.compile(rb"(\d+) 0 R")
 
 
