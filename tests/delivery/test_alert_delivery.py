@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from delivery_fixtures import SENDER, SmtpServer, copy_database, drop_database
+from delivery_fixtures import (
+    SENDER,
+    SmtpServer,
+    copy_database,
+    drop_database,
+    line_server,  # noqa: F401 (fixtures)
+)
 
 from backoffice_lib import bangkok, database
 from backoffice_lib.delivery.service import Channels

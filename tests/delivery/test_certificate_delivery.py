@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 from cli_runner import run_backoffice
-from delivery_fixtures import ADMIN, PEOPLE, SENDER
+from delivery_fixtures import ADMIN, PEOPLE, SENDER, smtp_server, world  # noqa: F401 (fixtures)
 from pypdf import PdfReader
 
 from backoffice_lib.payroll.service.delivery import deliver_employee_certificates

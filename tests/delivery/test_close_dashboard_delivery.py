@@ -4,7 +4,7 @@ and who is skipped and why (a dry run), Send payslips, the month's outbox, Retry
 from __future__ import annotations
 
 import pytest
-from delivery_fixtures import ADMIN, SENDER, finalise, punch
+from delivery_fixtures import ADMIN, SENDER, finalise, punch, smtp_server, world  # noqa: F401 (fixtures)
 
 from backoffice_lib import access, bangkok, database
 from backoffice_lib.payroll.close_dashboard import PayrollClose

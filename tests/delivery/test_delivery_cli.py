@@ -10,7 +10,16 @@ import sys
 
 import sqlalchemy as sa
 from cli_runner import run_backoffice
-from delivery_fixtures import CLERK, MONTH, SENDER, SmtpServer, free_port, reopen
+from delivery_fixtures import (  # noqa: F401 (fixtures)
+    CLERK,
+    MONTH,
+    SENDER,
+    SmtpServer,
+    free_port,
+    reopen,
+    smtp_server,
+    world,
+)
 
 
 def test_dry_run_needs_no_mail_server_lists_who_gets_what_and_exits_0(world):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from delivery_fixtures import (
+from delivery_fixtures import (  # noqa: F401 (fixtures)
     ADMIN,
     CLERK,
     MONTH,
@@ -17,6 +17,8 @@ from delivery_fixtures import (
     free_port,
     punch,
     reopen,
+    smtp_server,
+    world,
 )
 from pypdf import PdfReader
 

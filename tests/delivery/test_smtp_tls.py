@@ -12,7 +12,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from delivery_fixtures import ADMIN, MONTH, SENDER, SmtpServer
+from delivery_fixtures import (
+    ADMIN,
+    MONTH,
+    SENDER,
+    SmtpServer,
+    world,  # noqa: F401 (fixtures)
+)
 
 from backoffice_lib.delivery.service import Channels
 from backoffice_lib.payroll.service.delivery import deliver_payslips

@@ -145,7 +145,6 @@ def test_an_import_source_url_is_named_without_its_password(engine):
 
     for url in (f"postgresql://nobody@127.0.0.1:1/live?password={SECRET}",
                 f"postgresql://nobody:{SECRET}@127.0.0.1:1/live"):
-        with pytest.raises(source.SourceUnreadable) as refused:
-            with source.open_source(url, engine):
-                pass
+        with pytest.raises(source.SourceUnreadable) as refused, source.open_source(url, engine):
+            pass
         assert SECRET not in str(refused.value) and "***" in str(refused.value)
