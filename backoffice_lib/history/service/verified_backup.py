@@ -174,7 +174,10 @@ def run_verified_backup(
     if target.suffix == SIDECAR_SUFFIX:
         raise backup.BackupError(f"{target.name}: a backup file may not end in {SIDECAR_SUFFIX}")
     if not target.parent.exists():
-        settings.private_dir(target.parent)
+        try:
+            settings.private_dir(target.parent)
+        except OSError as exc:
+            raise backup.BackupError(f"cannot write {target}: {exc.strerror}") from exc
     clock = time.perf_counter()
     written, source = run_snapshot_backup(target, engine)
     record: dict[str, Any] = {
