@@ -55,6 +55,26 @@ ADMIN_COMMANDS = [
     ["db", "restore", "{tmp}/saved.dump", "--force"],
     ["db", "maintain"],
     ["coaching", "earnings", "--from", "{month_start}", "--to", "{today}", "--coach", "BOSS"],
+    # supplier tax, the tax calendar, the forecast and delivery
+    ["invoice", "pay", "{invoice}", "--date", "{today}"],
+    ["invoice", "supplier-set", "{supplier}", "--branch", "00001"],
+    ["invoice", "supplier-email", "{supplier}", "thief@example.com"],
+    ["invoice", "settings"],
+    ["invoice", "settings", "--set", "company_branch_no=00002"],
+    ["invoice", "filings", "--month", MONTH, "--out", "{tmp}/filings"],
+    ["invoice", "certificates", "--month", MONTH, "--out", "{tmp}/certificates"],
+    ["invoice", "certificates", "--month", MONTH, "--deliver", "--dry-run"],
+    ["taxes", "calendar", "--month", MONTH],
+    ["taxes", "filed", "--duty", "pnd3", "--month", MONTH, "--date", "{today}", "--receipt", "x"],
+    ["payroll", "forecast", "--month", "{this_month}"],
+    ["payroll", "forecast", "--month", "{this_month}", "--weeks"],
+    ["payroll", "forecast", "--month", MONTH, "--accuracy"],
+    ["payroll", "deliver", "--month", MONTH, "--dry-run"],
+    ["payroll", "set-email", "--staff", "{staff}", "--email", "thief@example.com"],
+    ["payroll", "certificates", "--year", "2025", "--deliver", "--dry-run"],
+    ["outbox", "list"],
+    ["outbox", "retry"],
+    ["packages", "customer-line", "{customer_code}", "Uthief"],
 ]
 
 
@@ -69,6 +89,8 @@ def known(demo_engine, demo_database_url, tmp_path_factory):
             "   AS package,"
             " (SELECT customer_name FROM public.customers ORDER BY customer_name LIMIT 1)"
             "   AS customer,"
+            " (SELECT customer_code FROM public.customers ORDER BY customer_code LIMIT 1)"
+            "   AS customer_code,"
             " (SELECT invoice_number FROM backoffice.invoices ORDER BY invoice_number LIMIT 1)"
             "   AS invoice,"
             " (SELECT id FROM backoffice.invoice_suppliers ORDER BY name LIMIT 1) AS supplier,"
@@ -77,6 +99,7 @@ def known(demo_engine, demo_database_url, tmp_path_factory):
     values = {key: str(value) for key, value in one._mapping.items()}
     today = bangkok.today()
     values.update(today=today.isoformat(), month_start=today.replace(day=1).isoformat(),
+                  this_month=today.strftime("%Y-%m"),
                   tmp=str(tmp))
     return values, url, tmp
 
