@@ -121,8 +121,8 @@ PAGE_SIZE = 25
 
 #: The landing page's stylesheet (``workbench/catalog.py`` serves it at ``/``).
 LANDING_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;
-color:#1d2433}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif;margin:0;
+background:#f5f6f8;color:#1d2433}
 header{background:#14532d;color:#fff;padding:18px 32px}
 header h1{margin:0;font-size:22px;font-weight:600}
 header p{margin:4px 0 0;font-size:14px;opacity:.85}
@@ -147,8 +147,12 @@ code{font-size:13px}
 
 #: The same look inside every dashboard (scoped to the rendered cells, so Voilà's own chrome stays).
 DASHBOARD_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2433;
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif;color:#1d2433;
 background:#f5f6f8}
+:root,body{--jp-ui-font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif;
+--jp-widgets-font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif;
+--jp-content-font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif}
+select,input,textarea{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"BO Thai",sans-serif}
 .bo-page{max-width:1180px;margin:0 auto;padding:4px 8px 24px;box-sizing:border-box}
 .bo-page h2,.bo-title{color:#14532d;font-size:22px;font-weight:600;margin:8px 0 4px}
 .bo-page h3{font-size:15px;text-transform:uppercase;letter-spacing:.05em;color:#475569;
@@ -200,11 +204,32 @@ body{overflow-x:hidden}
 """
 
 
+#: Where ``backoffice serve`` serves the Sarabun font (the one the PDFs embed), under its base URL.
+THAI_FONT_ROUTE = "backoffice/static/fonts/{file}"
+THAI_FONT_FILES = {400: "Sarabun-Regular.ttf", 700: "Sarabun-Bold.ttf"}
+
+
+def thai_font_css(base_url: str = "") -> str:
+    """@font-face rules for Thai text, from the server itself: a browser without a Thai font
+    (a minimal Linux, a kiosk) shows Thai names and form titles instead of boxes, offline. The
+    unicode range keeps Latin text in the system font and fetches the font only for a page with
+    Thai on it. ``base_url`` "" gives a path relative to a page at the server's top level."""
+    prefix = base_url.rstrip("/") + "/" if base_url else ""
+    return "".join(
+        f'@font-face{{font-family:"BO Thai";font-weight:{weight};font-display:swap;'
+        f'src:url("{prefix}{THAI_FONT_ROUTE.format(file=file)}") format("truetype");'
+        "unicode-range:U+0E00-0E7F}"
+        for weight, file in THAI_FONT_FILES.items())
+
+
 def stylesheet(*, kiosk: bool = False):
     """The look as a widget to put first in a dashboard (one stylesheet for every page)."""
+    import os
+
     import ipywidgets as widgets
 
-    css = DASHBOARD_CSS + (KIOSK_CSS if kiosk else "")
+    css = (thai_font_css(os.environ.get("VOILA_BASE_URL") or "/") + DASHBOARD_CSS
+           + (KIOSK_CSS if kiosk else ""))
     return widgets.HTML(f"<style>{css}</style>", layout=widgets.Layout(display="none"))
 
 

@@ -162,7 +162,8 @@ def compute_landing_html(
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:;base64,=">'
-        f"<title>Studio back office</title><style>{_LANDING_CSS}</style></head><body>"
+        f"<title>Studio back office</title><style>{ui.thai_font_css()}{_LANDING_CSS}</style>"
+        "</head><body>"
         f"<header><h1>Studio back office</h1><p>{who}</p></header>"
         f"<main>{''.join(sections)}</main></body></html>"
     )

@@ -20,12 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import session_user, settings
+from .. import session_user, settings, ui
 from ..ui import compute_error_html
 from . import signin
 from .catalog import (
@@ -327,6 +328,12 @@ def _drop_routine_warnings(record: logging.LogRecord) -> bool:
     return not any(routine in message for routine in ROUTINE_WARNINGS)
 
 
+def thai_font_folder() -> Path:
+    import fontpkg_sarabun
+
+    return Path(fontpkg_sarabun.ROOT) / "files"
+
+
 def kernel_handlers(server_url: str) -> list[tuple]:
     """Plotly's widget bundle (cached by the browser, see kernel_warmup) and Voilà's request-info
     socket with its bookkeeping fixed."""
@@ -363,8 +370,20 @@ def kernel_handlers(server_url: str) -> list[tuple]:
             for kernel_id in [k for k, socket in waiters.items() if socket is self]:
                 del waiters[kernel_id]
 
+    class ThaiFontHandler(tornado.web.StaticFileHandler):
+        """Sarabun (ui.thai_font_css), from the font package the PDFs use: nothing from a CDN."""
+
+        def initialize(self):
+            super().initialize(path=str(thai_font_folder()))
+
+        def set_extra_headers(self, path):
+            self.set_header("Cache-Control", "private, max-age=86400")
+
+    fonts = "|".join(re.escape(file) for file in ui.THAI_FONT_FILES.values())
     kernel_id = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"
     return [
+        (url_path_join(server_url, "/" + ui.THAI_FONT_ROUTE.format(file=f"({fonts})")),
+         ThaiFontHandler),
         (url_path_join(server_url, kernel_warmup.plotly_bundle_path("/")), PlotlyBundleHandler),
         (url_path_join(server_url, rf"/voila/query/{kernel_id}"), RequestInfoHandler),
     ]

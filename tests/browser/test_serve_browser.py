@@ -39,6 +39,22 @@ WATCH_MUTATIONS = """() => {
 }"""
 
 
+# A page with Thai text on it loads the server's Thai font (this machine has none of its own).
+THAI_FONT_LOADED = r"""async () => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let shown = false;  // Thai letters laid out on the page (not ฿, not a closed dropdown's options)
+  for (let n = walker.nextNode(); n && !shown; n = walker.nextNode()) {
+    const el = n.parentElement;
+    shown = /[\u0E01-\u0E3A\u0E40-\u0E5B]/.test(n.data) && !!el && !el.closest('select,script,style')
+            && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  }
+  if (!shown) return null;
+  await document.fonts.ready;
+  return [...document.fonts].some(f => f.family.replace(/"/g, '') === 'BO Thai'
+                                       && f.status === 'loaded');
+}"""
+
+
 def _settle(page, timeout=60_000):
     page.wait_for_function(WIDGETS_SETTLED, timeout=timeout)
     # widgets appear in waves: wait until the number of views and graphs holds still
@@ -148,6 +164,7 @@ def test_dashboard_opens_draws_and_answers_one_interaction(chromium, served, scr
             page.click(f'li[data-path="{entry.path}"] a')
         _settle(page, timeout=90_000)
         assert _problems(page, console_errors, escaped) == []
+        assert page.evaluate(THAI_FONT_LOADED) in (None, True), "Thai text without its font"
 
         page.evaluate(WATCH_MUTATIONS)
         select = page.locator(".widget-dropdown select").first

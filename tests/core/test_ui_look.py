@@ -82,3 +82,16 @@ def test_show_figure_draws_a_figure_widget_and_closes_the_one_it_replaces():
     assert len(box.children) == 1 and box.children[0] is not first
     assert box.children[0].layout.title.text == "again"
     assert first.comm is None  # closed: no orphan widget left in the kernel
+
+
+def test_thai_text_has_the_servers_own_font_for_thai_characters_only():
+    from backoffice_lib.workbench import serve
+
+    css = ui.thai_font_css("/studio/")
+    for weight, file in ui.THAI_FONT_FILES.items():
+        assert f'font-weight:{weight}' in css
+        assert f'url("/studio/backoffice/static/fonts/{file}")' in css
+        assert (serve.thai_font_folder() / file).is_file()
+    assert css.count("unicode-range:U+0E00-0E7F") == len(ui.THAI_FONT_FILES)
+    assert 'url("backoffice/static/fonts/' in ui.thai_font_css()  # the landing page: relative
+    assert '"BO Thai"' in ui.DASHBOARD_CSS and '"BO Thai"' in ui.LANDING_CSS
