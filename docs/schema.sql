@@ -1486,8 +1486,7 @@ CREATE TABLE backoffice.invoice_suppliers (
     email text,
     CONSTRAINT ck_invoice_suppliers_branch_no_five_digits CHECK ((branch_no ~ '^[0-9]{5}$'::text)),
     CONSTRAINT ck_invoice_suppliers_payee_kind_known CHECK ((payee_kind = ANY (ARRAY['individual'::text, 'juristic'::text]))),
-    CONSTRAINT ck_invoice_suppliers_postal_code_five_digits CHECK ((postal_code ~ '^[0-9]{5}$'::text)),
-    CONSTRAINT ck_invoice_suppliers_tax_id_check_digit CHECK (((tax_id IS NULL) OR backoffice.thai_tax_id_valid(tax_id)))
+    CONSTRAINT ck_invoice_suppliers_postal_code_five_digits CHECK ((postal_code ~ '^[0-9]{5}$'::text))
 );
 
 --
@@ -2443,6 +2442,13 @@ ALTER TABLE ONLY backoffice.audit_logs
 
 ALTER TABLE ONLY backoffice.audit_logs_default
     ADD CONSTRAINT audit_logs_default_pkey PRIMARY KEY (id, "timestamp");
+
+--
+-- Name: invoice_suppliers ck_invoice_suppliers_tax_id_check_digit; Type: CHECK CONSTRAINT; Schema: backoffice; Owner: -
+--
+
+ALTER TABLE backoffice.invoice_suppliers
+    ADD CONSTRAINT ck_invoice_suppliers_tax_id_check_digit CHECK (((tax_id IS NULL) OR backoffice.thai_tax_id_valid(tax_id))) NOT VALID;
 
 --
 -- Name: staff_compensation ex_staff_compensation_no_overlap; Type: CONSTRAINT; Schema: backoffice; Owner: -

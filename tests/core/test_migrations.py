@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import sqlalchemy as sa
 from cli_runner import run_backoffice
 
@@ -86,3 +87,25 @@ def test_cli_unwritable_data_dir_is_one_line_and_exit_2(tmp_path):
     result = run_backoffice("db", "url", env=env)
     assert result.returncode == 2
     assert "data dir" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_supplier_tax_ids_stored_before_the_check_are_normalised_or_kept_never_dropped(
+        empty_database_url):
+    """0019: an ID typed with separators keeps its digits; one failing the check digit stays as
+    it was (the check is NOT VALID: it holds for new and changed rows only)."""
+    engine = sa.create_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            migrate.upgrade(conn, "0018")
+            conn.execute(sa.text(
+                "INSERT INTO backoffice.invoice_suppliers (name, tax_id) VALUES"
+                " ('Typed', '0-1055-61000-12-7'), ('Wrong', '0105561000125'), ('None', NULL)"))
+            migrate.upgrade(conn)
+            ids = dict(conn.execute(sa.text(
+                "SELECT name, tax_id FROM backoffice.invoice_suppliers")).all())
+            assert ids == {"Typed": "0105561000127", "Wrong": "0105561000125", "None": None}
+            with pytest.raises(sa.exc.IntegrityError), conn.begin_nested():
+                conn.execute(sa.text("UPDATE backoffice.invoice_suppliers SET name = 'Still wrong'"
+                                     " WHERE name = 'Wrong'"))
+    finally:
+        engine.dispose()

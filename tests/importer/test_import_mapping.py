@@ -268,3 +268,22 @@ def test_live_shape_needs_the_required_tables_and_columns():
     assert compute_shape_problems(workbench_bookings) == ["public.bookings lacks name"]
     optional_absent = {k: v for k, v in full.items() if k != "pos.lengolf_sales_voided_archive"}
     assert compute_shape_problems(optional_absent) == []
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("0-1055-61000-12-7", "0105561000127"),  # separators of a valid ID dropped
+    ("0105561000127", "0105561000127"),
+    ("0105561000125", "0105561000125"),  # fails its check digit: kept, the database refuses it
+    ("0-1055-61000-12-5", "0-1055-61000-12-5"),  # never guessed
+    ("  ", None),
+    (None, None),
+])
+def test_supplier_tax_id_keeps_its_digits_and_is_never_guessed_or_dropped(typed, stored):
+    row = mapping.convert_supplier({"id": uuid.uuid4(), "name": "Payee", "tax_id": typed})
+    assert row["tax_id"] == stored
+
+
+def test_a_tax_id_refused_by_its_check_names_the_rule():
+    assert mapping.compute_rule(
+        "23514", 'new row violates check constraint "ck_invoice_suppliers_tax_id_check_digit"',
+        "ck_invoice_suppliers_tax_id_check_digit") == "tax_id_check_digit"

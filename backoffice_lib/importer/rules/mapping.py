@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
+from ...invoices.rules import thai_id_check_digit_valid
 from ...money import round_hours, round_money, to_decimal
 
 UTC = dt.UTC
@@ -267,6 +268,22 @@ def convert_staff_audit_row(row: dict) -> dict:
     return out
 
 
+def convert_supplier(row: dict) -> dict:
+    """A supplier as the live system holds it; a tax ID typed with spaces or dashes keeps its 13
+    digits when they pass the check digit. One that fails the check stays as it is: the database
+    refuses it and the supplier waits in the quarantine with its invoices, named, for a person
+    to correct (the workbench never guesses a tax ID, nor drops one)."""
+    converted = _copy(_SUPPLIERS, ("created_at", "updated_at"))(row)
+    tax_id = converted.get("tax_id")
+    if isinstance(tax_id, str):
+        digits = re.sub(r"[\s-]", "", tax_id)
+        if digits != tax_id and thai_id_check_digit_valid(digits):
+            converted["tax_id"] = digits
+        elif not digits:
+            converted["tax_id"] = None
+    return converted
+
+
 def _copy(columns: Iterable[str], aware: Iterable[str] = ()) -> Callable[[dict], dict]:
     columns, aware = tuple(columns), frozenset(aware)
 
@@ -424,7 +441,7 @@ TABLES: tuple[TableSpec, ...] = (
               _copy(("key", "value", "updated_at"), ("updated_at",)), key="key", pk="key",
               order=("key",)),
     TableSpec("invoice_suppliers", "backoffice.invoice_suppliers", "backoffice.invoice_suppliers",
-              _SUPPLIERS, _SUPPLIERS, _copy(_SUPPLIERS, ("created_at", "updated_at"))),
+              _SUPPLIERS, _SUPPLIERS, convert_supplier),
     TableSpec("invoices", "backoffice.invoices", "backoffice.invoices", _INVOICES, _INVOICES,
               _copy(_INVOICES, ("created_at", "updated_at")), order=("invoice_date", "id"),
               parents=(("supplier_id", "invoice_suppliers"),)),
@@ -609,6 +626,7 @@ RULE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"uq_package_usage_booking_id", "booking_used_twice"),
     (r"fk_package_usage_booking_id", "booking_missing"),
     (r"month_year", "month_out_of_range"),
+    (r"tax_id_check_digit", "tax_id_check_digit"),
 )
 SQLSTATE_RULES = {
     "23502": "missing_required_value", "23505": "duplicate_value", "23503": "missing_reference",

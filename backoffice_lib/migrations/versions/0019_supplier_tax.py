@@ -9,9 +9,10 @@ supplier-tax.md:
 - ``invoice_suppliers`` (§2): payee_kind, branch_no (default ``00000``), title, first_name,
   last_name, address_line, subdistrict, district, province, postal_code, income_type_code and
   income_type_label (default §40(8) "ค่าบริการ / ค่าจ้างทำของ"); ``tax_id`` checked by the function.
-  A supplier whose stored tax ID fails the check (typed with spaces or dashes before the
-  workbench checked it) keeps its digits when they are valid and loses the value otherwise: the
-  check is then VALID for every row (the live import cleans the same way).
+  A stored tax ID typed with spaces or dashes keeps its 13 digits when they pass the check; one
+  that fails it is kept as it is (nothing is dropped): the check is created NOT VALID, so it
+  holds for every new or changed row, and the filings name such a supplier's tax ID as missing
+  until a person corrects it (the live import normalises and refuses the same way).
 - ``invoices.paid_on`` (§1), indexed (a month's filing is read by it).
 - ``wht_certificates`` (§4) and ``tax_filings`` (§5), see ``models/supplier_tax.py``.
 - ``invoice_settings`` gains no rows: the payer's branch and structured address are the keys
@@ -60,15 +61,17 @@ def upgrade() -> None:
         op.add_column("invoice_suppliers",
                       sa.Column(name, sa.Text(), server_default=sa.text(default), nullable=False),
                       schema=SCHEMA)
-    # Tax IDs stored before the check: keep the digits when they make a valid ID, else clear.
+    # Tax IDs stored before the check: typed separators dropped when the digits make a valid
+    # ID; an ID that fails the check is kept (never dropped) and the check created NOT VALID.
     op.execute(r"""
         UPDATE backoffice.invoice_suppliers
-           SET tax_id = CASE WHEN backoffice.thai_tax_id_valid(regexp_replace(tax_id, '[\s-]', '', 'g'))
-                             THEN regexp_replace(tax_id, '[\s-]', '', 'g') END
-         WHERE tax_id IS NOT NULL AND NOT backoffice.thai_tax_id_valid(tax_id)""")
+           SET tax_id = regexp_replace(tax_id, '[\s-]', '', 'g')
+         WHERE tax_id IS NOT NULL AND NOT backoffice.thai_tax_id_valid(tax_id)
+           AND backoffice.thai_tax_id_valid(regexp_replace(tax_id, '[\s-]', '', 'g'))""")
     for name, check in SUPPLIER_CHECKS:
         op.create_check_constraint(op.f(f"ck_invoice_suppliers_{name}"), "invoice_suppliers",
-                                   check, schema=SCHEMA)
+                                   check, schema=SCHEMA,
+                                   postgresql_not_valid=name == "tax_id_check_digit")
 
     op.add_column("invoices", sa.Column("paid_on", sa.Date(), nullable=True), schema=SCHEMA)
     op.create_index("ix_invoices_paid_on", "invoices", ["paid_on"], schema=SCHEMA)
