@@ -17,7 +17,7 @@ from ..history.service import partitions as partitions_service
 from .params import WholeNumber
 
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
-                           help="acting admin (default BACKOFFICE_USER)")
+                           help="acting admin's e-mail (or BACKOFFICE_USER)")
 
 EXIT_BAD_INPUT = 2
 
@@ -167,7 +167,7 @@ def restore_command(file: str, force: bool, user: str | None) -> None:
 
 
 @db.command("roles")
-@click.option("--user", envvar="BACKOFFICE_USER", help="acting admin (default BACKOFFICE_USER)")
+@click.option("--user", envvar="BACKOFFICE_USER", help="acting admin's e-mail (or BACKOFFICE_USER)")
 @click.option("--login", is_flag=True,
               help="make them LOGIN roles with a new random password each, printed once")
 @click.option("--prefix", default="backoffice", show_default=True, help="role names: PREFIX_kiosk...")

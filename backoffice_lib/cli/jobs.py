@@ -19,7 +19,7 @@ EXIT_BAD_INPUT = 2
 
 IDENTITY_PARAMETERS = jobs.IDENTITY_PARAMETERS  # never taken from -p (issue 12)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
-                           help="acting admin (default BACKOFFICE_USER)")
+                           help="acting admin's e-mail (or BACKOFFICE_USER)")
 
 
 def _fail(message: str) -> None:

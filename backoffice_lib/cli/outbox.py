@@ -16,7 +16,7 @@ from .params import fail, json_default
 KINDS = ("payslip", "wht_certificate", "package_alert")
 STATES = ("queued", "sending", "sent", "failed", "skipped")
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
-                           help="Acting admin (or BACKOFFICE_USER).")
+                           help="acting admin's e-mail (or BACKOFFICE_USER)")
 LIST_FIELDS = ("id", "created_at", "kind", "channel", "period", "recipient_name", "address",
                "state", "attempts", "sent_at", "message_id", "why")
 

@@ -77,7 +77,7 @@ def write_rows(rows, columns: list[str], fmt: str, out=None) -> int:
 
 
 USER = click.option(
-    "--user", envvar="BACKOFFICE_USER", help="Acting user's e-mail (default $BACKOFFICE_USER)."
+    "--user", envvar="BACKOFFICE_USER", help="acting user's e-mail (or BACKOFFICE_USER)"
 )
 
 

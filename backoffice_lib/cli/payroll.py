@@ -24,7 +24,7 @@ RUN_NOTEBOOK = "payroll/payroll_run.ipynb"  # under the notebooks folder (BACKOF
 
 RATE_VALUE = DecimalNumber(Decimal("9999999999.9999"), places=4, what="the value")  # numeric(14,4)
 USER_OPTION = click.option("--user", envvar="BACKOFFICE_USER",
-                           help="Acting admin (or BACKOFFICE_USER).")
+                           help="acting admin's e-mail (or BACKOFFICE_USER)")
 
 
 @click.group()
