@@ -139,6 +139,29 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:,.1f} MB"
 
 
+def normalise_zip(data: bytes, stamp) -> bytes:
+    """A workbook's zip rewritten with one fixed date on every entry (openpyxl stamps the current
+    time), so the same data gives the same bytes and the same checksum on every run."""
+    import io
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to now on save
+                content = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                    content,
+                )
+            target.writestr(fixed, content)
+    return out.getvalue()
+
+
 def check_xlsx_archive(path: str | Path, name: str,
                        limits: settings.UploadLimits | None = None) -> None:
     """Refuse an .xlsx whose zip is not one, unpacks beyond the size limit, packs a large member

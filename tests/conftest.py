@@ -177,6 +177,21 @@ def users(conn):
     return ADMIN
 
 
+@pytest.fixture
+def signed_in_admin(engine, monkeypatch):
+    """A committed admin of ``engine``'s database, signed in (``BACKOFFICE_USER``), as
+    ``access.load_user`` returns it: for dashboards whose handlers open their own transactions."""
+    from backoffice_lib import access
+
+    email = f"admin-{uuid.uuid4().hex[:6]}@studio.example"
+    with engine.begin() as c:
+        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
+                          " VALUES (:e, true)"), {"e": email})
+    monkeypatch.setenv("BACKOFFICE_USER", email)
+    with engine.connect() as c:
+        return access.load_user(c, email)
+
+
 # --- kinds of tests, for a person in a hurry ---------------------------------------------------
 # `make test-quick` runs what none of these marks: `-m "not (browser or serve or notebook or slow)"`.
 KINDS = {

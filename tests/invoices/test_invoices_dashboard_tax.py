@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from backoffice_lib import access
 from backoffice_lib.invoices import invoices_dashboard as board
 from backoffice_lib.invoices import rules, service
 
@@ -19,14 +18,8 @@ INVOICE_DAY = dt.date(2024, 3, 28)   # a past month: payment dates are never in 
 
 
 @pytest.fixture
-def admin(engine, monkeypatch):
-    email = f"inv-tax-{uuid.uuid4().hex[:6]}@studio.example"
-    with engine.begin() as c:
-        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
-                          " VALUES (:e, true)"), {"e": email})
-    monkeypatch.setenv("BACKOFFICE_USER", email)
-    with engine.connect() as c:
-        return access.load_user(c, email)
+def admin(signed_in_admin):
+    return signed_in_admin
 
 
 @pytest.fixture

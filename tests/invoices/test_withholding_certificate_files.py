@@ -9,34 +9,17 @@ import io
 import re
 
 import pytest
+from test_withholding_rules import COACH, RESTAURANT, pay  # the same payees and payments
 
-from backoffice_lib.invoices import rules
 from backoffice_lib.invoices.reports import certificates
 from backoffice_lib.invoices.rules.withholding import Payee, Payment
 
 pypdf = pytest.importorskip("pypdf")
 
-COACH = Payee(supplier_id="s-coach", name="Coach Ann (freelance golf coach)",
-              payee_kind="individual", tax_id="1101700203450", branch_no="00000", title="นางสาว",
-              first_name="อัญชลี", last_name="ศรีสุข", address_line="12/3 ซอยอารีย์ 4",
-              subdistrict="สามเสนใน", district="พญาไท", province="กรุงเทพมหานคร",
-              postal_code="10400")
-RESTAURANT = Payee(supplier_id="s-rest", name="บริษัท บ้านอร่อย คิทเช่น จำกัด",
-                   payee_kind="juristic", tax_id="0105561000011", branch_no="00001",
-                   address_line="88/9 ถนนสุขุมวิท ซอย 24", subdistrict="คลองตัน",
-                   district="คลองเตย", province="กรุงเทพมหานคร", postal_code="10110")
-
 PAYER = {"company_name": "บริษัท แฟร์เวย์ กอล์ฟ สตูดิโอ จำกัด", "company_tax_id": "0105566012344",
          "company_branch_no": "00000", "company_address_line": "88/8 ถนนสุขุมวิท ซอย 24",
          "company_subdistrict": "คลองตัน", "company_district": "คลองเตย",
          "company_province": "กรุงเทพมหานคร", "company_postal_code": "10110"}
-
-
-def pay(payee: Payee, day: dt.date, number: str, subtotal: str = "10000.00") -> Payment:
-    amounts = rules.compute_invoice_amounts([rules.make_item("fee", "1", subtotal)], "3.00")
-    return Payment(invoice_id=f"inv-{number}", invoice_number=number, paid_on=day,
-                   rate=amounts["tax_rate"], amount_paid=amounts["subtotal"],
-                   tax=amounts["tax_amount"], payee=payee)
 
 
 def certificate(payment: Payment, number: int, **more) -> dict:

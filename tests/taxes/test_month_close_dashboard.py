@@ -13,7 +13,6 @@ import papermill
 import pytest
 import sqlalchemy as sa
 
-from backoffice_lib import access
 from backoffice_lib.taxes import month_close_dashboard as board
 from backoffice_lib.workbench import files
 
@@ -23,14 +22,8 @@ MONTH = "2020-05"  # long past on any day the suite runs: every duty not filed i
 
 
 @pytest.fixture
-def admin(engine, monkeypatch):
-    email = f"mc-admin-{uuid.uuid4().hex[:6]}@studio.example"
-    with engine.begin() as c:
-        c.execute(sa.text("INSERT INTO backoffice.allowed_users (email, is_admin)"
-                          " VALUES (:e, true)"), {"e": email})
-    monkeypatch.setenv("BACKOFFICE_USER", email)
-    with engine.connect() as c:
-        return access.load_user(c, email)
+def admin(signed_in_admin):
+    return signed_in_admin
 
 
 def _page(admin, month=MONTH) -> board.MonthClose:

@@ -95,28 +95,7 @@ def render_workbook(attachment: Attachment) -> bytes:
     spreadsheets.make_workbook_inert(book)  # names and addresses are data, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
-    return _fixed_zip(buffer.getvalue(), fixed_moment(attachment.month))
-
-
-def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The workbook's zip with one fixed date on every entry (openpyxl stamps the current time)."""
-    import re
-    import zipfile
-
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                                 + rb"\g<2>", content)
-            target.writestr(fixed, content)
-    return out.getvalue()
+    return spreadsheets.normalise_zip(buffer.getvalue(), fixed_moment(attachment.month))
 
 
 # --------------------------------------------------------------------------- the PDF attachment

@@ -18,7 +18,7 @@ from ... import bangkok, database, settings, spreadsheets
 from ..rules import sso_file
 from ..rules.filings import Filings
 from ..service.filings import record_files_made
-from .outputs import fixed_timestamp, normalise_zip
+from .outputs import fixed_timestamp
 
 PND1_COLUMNS = ["seq", "staff_id", "national_id", "title", "first_name", "last_name",
                 "income_paid", "tax_withheld"]
@@ -48,7 +48,7 @@ def _save_book(book, path: Path, month: str) -> Path:
     spreadsheets.make_workbook_inert(book)  # names are data, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(normalise_zip(buffer.getvalue(), stamp))
+    path.write_bytes(spreadsheets.normalise_zip(buffer.getvalue(), stamp))
     return path
 
 

@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import re
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,26 +78,6 @@ def fixed_timestamp(month: str) -> dt.datetime:
 
 
 # --------------------------------------------------------------------------- workbook
-
-
-def normalise_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrite a zip with one fixed date on every entry (openpyxl stamps the current time)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":  # openpyxl sets "modified" to now on save
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
-                    content,
-                )
-            target.writestr(fixed, content)
-    return out.getvalue()
 
 
 def _clock(value) -> str:
@@ -188,7 +167,7 @@ def write_workbook(result: PayrollResult, path: Path, status: str = "draft") -> 
     spreadsheets.make_workbook_inert(book)  # names and flags are data, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(normalise_zip(buffer.getvalue(), stamp))
+    path.write_bytes(spreadsheets.normalise_zip(buffer.getvalue(), stamp))
     return path
 
 
