@@ -39,10 +39,10 @@ def compute_row_options(rows: list[dict], rule: str) -> list[tuple[str, int]]:
             if rule == ALL_RULES or r["rule"] == rule]
 
 
-def render_detail(row: dict | None, status: str = "pending") -> str:
+def render_detail(row: dict | None) -> str:
     """What a reviewer reads before deciding: the rule, the message, the fix, the row."""
-    if row is None:
-        return ui.empty_html(EMPTY.get(status, EMPTY["pending"]))
+    if row is None:  # the summary above already says the list is empty
+        return ""
     fix = compute_fix(row["rule"])
     offered = fix[1] if fix else "retry after a correction, or dismiss"
     body = json.dumps(strip_secrets(row["row"]), indent=1, ensure_ascii=False, default=str)
@@ -199,7 +199,7 @@ class ImportReviewDashboard:
 
     def on_row(self, *_: Any) -> None:
         row = self.selected()
-        self.detail.value = render_detail(row, self.shown.value)
+        self.detail.value = render_detail(row)
         if row is not None and row["status"] != "pending":
             row = None  # decided already: nothing to act on
         fix = compute_fix(row["rule"]) if row else None
