@@ -97,20 +97,30 @@ def _kill_half_way(source: str, database_url) -> int:
     it already written in its transaction; returns its pid."""
     env = {**os.environ, "BACKOFFICE_DATABASE_URL":
            database_url.render_as_string(hide_password=False)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backoffice_lib.cli", "import", "live", "--source", source,
-         "--user", ADMIN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     engine = sa.create_engine(database_url)
+    # The import waits at the POS's stage (it needs pos.sales, locked here) until it is killed:
+    # the earlier tables are written in its transaction, whatever the machine's speed.
+    blocker = engine.connect()
+    blocker.begin()
+    blocker.execute(sa.text("LOCK TABLE pos.sales IN ACCESS EXCLUSIVE MODE"))
     try:
-        _wait(lambda: _staged(engine, KILL_WHEN_STAGED), "the POS being staged", process)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        assert process.returncode == -signal.SIGKILL
+        process = subprocess.Popen(
+            [sys.executable, "-m", "backoffice_lib.cli", "import", "live", "--source", source,
+             "--user", ADMIN], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            _wait(lambda: _staged(engine, KILL_WHEN_STAGED), "the POS being staged", process)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+            assert process.returncode == -signal.SIGKILL
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        blocker.rollback()
         _wait(lambda: _import_gone(engine), "the killed import's session end")
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        blocker.close()
         engine.dispose()
     return process.pid
 
